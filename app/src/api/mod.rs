@@ -1,0 +1,4 @@
+//! Server functions: thin adapters between the pages and the server-side
+//! services. Each one has a stable URL under `/api/`.
+
+pub mod phone;

@@ -1,0 +1,7 @@
+//! Pure rules of the portal, compiled for the server and for the browser.
+//!
+//! Nothing in here does I/O or reads the clock: time and randomness are
+//! passed in, so the same code gives the browser instant hints and the
+//! server its final word, and tests are exact.
+
+pub mod phone;

@@ -1,0 +1,101 @@
+//! "My devices": the signed-in user's devices. Until devices exist it shows
+//! how to get one into the portal, and a check that a mobile number is in
+//! the form SMS invitations need.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::phone::CheckPhoneNumber;
+use crate::domain::phone::PhoneNumber;
+
+#[component]
+pub fn MyDevicesPage() -> impl IntoView {
+    view! {
+        <Title text="My devices" />
+        <h1>"My devices"</h1>
+        <section class="empty-state" aria-labelledby="no-devices">
+            <h2 id="no-devices">"You have no devices yet"</h2>
+            <p>
+                "Devices you register appear here, with their status and the actions you may take: "
+                "lock, locate, wipe or retire."
+            </p>
+            <ol class="steps">
+                <li>"Choose “Register a device” and pick the device's platform."</li>
+                <li>"Open the invitation on the device, or scan the QR code shown in the portal."</li>
+                <li>"Enter the registration PIN if the device asks for one."</li>
+            </ol>
+            <p class="muted">
+                "If you cannot register a device yourself, your IT helpdesk can give you the right to do so."
+            </p>
+        </section>
+        <PhoneCheck />
+    }
+}
+
+/// A form that checks a mobile number for SMS invitations. Without
+/// JavaScript the server answers after a submit; with it, a hint follows
+/// every keystroke, from the same rule the server applies.
+#[component]
+fn PhoneCheck() -> impl IntoView {
+    let action = ServerAction::<CheckPhoneNumber>::new();
+    let query = use_query_map();
+    let submitted = Memo::new(move |_| query.with(|q| q.get("phone")));
+    // What the person has typed since the page loaded; only the hydrated
+    // page sees keystrokes, so the live hint needs the WASM bundle.
+    let typed = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        action.version().track();
+        typed.set(None);
+    });
+
+    let verdict = move || match typed.get() {
+        Some(text) => Some((true, PhoneNumber::parse(&text))),
+        None => submitted
+            .get()
+            .map(|text| (false, PhoneNumber::parse(&text))),
+    };
+    let invalid = move || matches!(verdict(), Some((false, Err(_))));
+    let message = move || match verdict() {
+        None => ().into_any(),
+        Some((_, Ok(number))) => view! {
+            <span class="ok">{format!("{number} can receive SMS invitations.")}</span>
+        }
+        .into_any(),
+        Some((true, Err(error))) => {
+            view! { <span class="hint">{error.to_string()}</span> }.into_any()
+        }
+        Some((false, Err(error))) => {
+            view! { <span class="error">{error.to_string()}</span> }.into_any()
+        }
+    };
+
+    view! {
+        <section id="phone-check" class="card" aria-labelledby="phone-check-title">
+            <h2 id="phone-check-title">"Phone number for SMS invitations"</h2>
+            <ActionForm action>
+                <div class="field">
+                    <label for="phone">"Mobile phone number"</label>
+                    <p id="phone-help" class="help">
+                        "Include + and the country code, for example +44 20 7946 0958."
+                    </p>
+                    <input
+                        id="phone"
+                        name="phone"
+                        type="tel"
+                        autocomplete="tel"
+                        inputmode="tel"
+                        value=move || submitted.get().unwrap_or_default()
+                        aria-describedby="phone-help phone-message"
+                        aria-invalid=move || invalid().to_string()
+                        on:input=move |ev| typed.set(Some(event_target_value(&ev)))
+                    />
+                    <p id="phone-message" class="field-message" aria-live="polite">
+                        {message}
+                    </p>
+                </div>
+                <button type="submit">"Check number"</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per page.
+
+pub mod devices;
+pub mod not_found;

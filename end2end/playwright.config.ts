@@ -1,0 +1,47 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// The portal under test is started by the test script (scripts/test), which
+// passes its address in BASE_URL; no port is fixed here.
+const baseURL = process.env.BASE_URL;
+if (!baseURL) {
+  throw new Error("BASE_URL is not set: run the browser tests through scripts/test");
+}
+
+const chromium = {
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  fullyParallel: true,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  workers: 2,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    launchOptions: chromium,
+    trace: "retain-on-failure",
+  },
+  projects: [
+    { name: "js", use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
+    {
+      name: "nojs",
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium, javaScriptEnabled: false },
+    },
+    {
+      name: "js-phone",
+      use: { ...devices["Pixel 7"], launchOptions: chromium },
+    },
+  ],
+});

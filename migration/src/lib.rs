@@ -1,0 +1,14 @@
+//! The database schema, as an ordered list of migrations. They run at every
+//! start of `ssp serve` and with `ssp migrate`, on SQLite and PostgreSQL alike;
+//! each later feature adds its tables here as a new migration.
+
+pub use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,200 @@
+//! The one typed configuration of `ssp`, read in this order, later wins:
+//! built-in defaults → a TOML file (`--config FILE` or `SSP_CONFIG`) →
+//! `SSP_*` environment variables → command-line flags.
+
+use figment::{
+    Figment,
+    providers::{Format, Serialized, Toml},
+    value::Value,
+};
+use serde::{Deserialize, Serialize};
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
+
+/// Everything `ssp serve` needs to run. Every key can be set in the TOML
+/// file, as `SSP_<KEY>` (upper case) in the environment, or as a flag.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port the portal listens on.
+    pub listen: SocketAddr,
+    /// `sqlite://PATH` (the file is created on first run) or `postgres://…`.
+    pub database_url: String,
+    /// Connections kept open to the database.
+    pub database_pool_size: u32,
+    /// Where the compiled site (the `pkg/` folder with WASM, JS and CSS) lives.
+    pub site_root: PathBuf,
+    pub log_format: LogFormat,
+    /// A `tracing` filter: `info`, `debug`, or per module, e.g. `info,sqlx=warn`.
+    pub log_level: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            database_url: "sqlite://data/ssp.db".to_owned(),
+            database_pool_size: 8,
+            site_root: PathBuf::from("target/site"),
+            log_format: LogFormat::Text,
+            log_level: "info".to_owned(),
+        }
+    }
+}
+
+/// The keys the environment may set, each as `SSP_<KEY>`. Other `SSP_*`
+/// variables are left alone, so unrelated ones cannot break start-up.
+const ENV_KEYS: [&str; 6] = [
+    "listen",
+    "database_url",
+    "database_pool_size",
+    "site_root",
+    "log_format",
+    "log_level",
+];
+
+/// Values given on the command line; `None` leaves the earlier layers' value.
+#[derive(Clone, Debug, Default, Serialize, clap::Args)]
+pub struct Overrides {
+    /// Address and port to listen on [default: 127.0.0.1:3000]
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    /// Database URL: sqlite://PATH or postgres://… [default: sqlite://data/ssp.db]
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    /// Log format [default: text]
+    #[arg(long, global = true, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, e.g. info or debug,sqlx=warn [default: info]
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
+}
+
+impl Config {
+    /// Reads the layers in order. `env` is the process environment (passed
+    /// in so that tests do not depend on the machine's variables).
+    pub fn load(
+        file: Option<&std::path::Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Config, Box<figment::Error>> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(Box::new(figment::Error::from(format!(
+                    "configuration file {} does not exist",
+                    file.display()
+                ))));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let from_env: BTreeMap<String, Value> = env
+            .into_iter()
+            .filter_map(|(key, value)| {
+                let key = key.strip_prefix("SSP_")?.to_ascii_lowercase();
+                // Parsed the way figment's own `Env` provider parses values.
+                let value = value.parse::<Value>().ok()?;
+                ENV_KEYS.contains(&key.as_str()).then_some((key, value))
+            })
+            .collect();
+        figment = figment.merge(Serialized::defaults(from_env));
+        figment
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(Box::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_without_any_layer() {
+        let config = Config::load(None, env(&[]), &Overrides::default()).unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
+        assert!(config.database_url.starts_with("sqlite://data/"));
+    }
+
+    #[test]
+    fn file_then_environment_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ssp.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:8080\"\nlog_level = \"debug\"\ndatabase_pool_size = 3\n",
+        )
+        .unwrap();
+
+        let only_file = Config::load(Some(&file), env(&[]), &Overrides::default()).unwrap();
+        assert_eq!(only_file.listen.to_string(), "0.0.0.0:8080");
+        assert_eq!(only_file.database_pool_size, 3);
+
+        let environment = env(&[
+            ("SSP_LOG_LEVEL", "warn"),
+            ("SSP_DATABASE_POOL_SIZE", "12"),
+            ("SSP_LOG_FORMAT", "json"),
+            ("SSP_UNRELATED", "ignored"),
+            ("PATH", "/bin"),
+        ]);
+        let with_env =
+            Config::load(Some(&file), environment.clone(), &Overrides::default()).unwrap();
+        assert_eq!(with_env.log_level, "warn");
+        assert_eq!(with_env.database_pool_size, 12);
+        assert_eq!(with_env.log_format, LogFormat::Json);
+        assert_eq!(with_env.listen.to_string(), "0.0.0.0:8080");
+
+        let flags = Overrides {
+            log_level: Some("trace".to_owned()),
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            ..Overrides::default()
+        };
+        let with_flags = Config::load(Some(&file), environment, &flags).unwrap();
+        assert_eq!(with_flags.log_level, "trace");
+        assert_eq!(with_flags.listen.to_string(), "127.0.0.1:0");
+        assert_eq!(with_flags.database_pool_size, 12);
+    }
+
+    #[test]
+    fn mistakes_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ssp.toml");
+        std::fs::write(&file, "listen_addr = \"0.0.0.0:8080\"\n").unwrap();
+        let unknown = Config::load(Some(&file), env(&[]), &Overrides::default()).unwrap_err();
+        assert!(unknown.to_string().contains("listen_addr"), "{unknown}");
+
+        let missing = Config::load(
+            Some(&dir.path().join("nope.toml")),
+            env(&[]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(missing.to_string().contains("does not exist"), "{missing}");
+
+        let bad_value = Config::load(
+            None,
+            env(&[("SSP_LISTEN", "not an address")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(bad_value.to_string().contains("listen"), "{bad_value}");
+    }
+}

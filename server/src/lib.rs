@@ -1,0 +1,95 @@
+//! The SSP server: configuration, database, HTTP router, and how they are
+//! started together. `main.rs` is the command line around it; the
+//! integration tests start the same server on a random port.
+
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod telemetry;
+
+use leptos::prelude::LeptosOptions;
+use std::{future::Future, net::SocketAddr};
+use tokio::net::TcpListener;
+
+use config::Config;
+use http::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] db::DbOpenError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server stopped with an error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The Leptos settings derived from our configuration: where the compiled
+/// site lives and under what name cargo-leptos wrote it.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("ssp")
+        .site_root(config.site_root.to_string_lossy().as_ref())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build()
+}
+
+/// A portal bound to its address, ready to serve.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Server {
+    /// Opens and migrates the database, then binds the listen address
+    /// (port 0 picks a free port; see [`Server::local_addr`]).
+    pub async fn bind(config: &Config) -> Result<Server, StartError> {
+        let db = db::connect(&config.database_url, config.database_pool_size).await?;
+        db::migrate(&db).await?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+        tracing::info!(backend = db::backend_name(&db), "database ready");
+        Ok(Server {
+            listener,
+            state: AppState {
+                leptos_options: leptos_options(config),
+                db,
+            },
+        })
+    }
+
+    /// The connection pool the server uses.
+    pub fn database(&self) -> &sea_orm::DatabaseConnection {
+        &self.state.db
+    }
+
+    pub fn local_addr(&self) -> Result<SocketAddr, std::io::Error> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        let app = http::router(self.state.clone());
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(StartError::Serve)?;
+        self.state.db.close().await.ok();
+        Ok(())
+    }
+}

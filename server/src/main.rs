@@ -1,0 +1,89 @@
+//! `ssp`: the SSP portal server and its administration commands.
+//!
+//! ```text
+//! ssp serve                      # the portal at http://127.0.0.1:3000
+//! ssp migrate                    # bring the database schema up to date
+//! ssp --config ssp.toml serve    # settings from a file (see README)
+//! ```
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use server::{
+    Server,
+    config::{Config, Overrides},
+    db,
+};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "ssp", version, about = "SSP: the device self-service portal", long_about = None)]
+struct Cli {
+    /// TOML configuration file (its values are overridden by SSP_* variables and flags)
+    #[arg(long, short, global = true, env = "SSP_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    overrides: Overrides,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the portal (migrates the database first)
+    Serve,
+    /// Bring the database schema up to date, then exit
+    Migrate,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref(), std::env::vars(), &cli.overrides)
+        .context("invalid configuration")?;
+    server::telemetry::init(config.log_format, &config.log_level)
+        .map_err(anyhow::Error::msg)
+        .context("cannot start logging")?;
+
+    match cli.command {
+        Command::Serve => {
+            let server = Server::bind(&config).await?;
+            let addr = server.local_addr()?;
+            tracing::info!(%addr, "SSP portal listening on http://{addr}");
+            server.run(shutdown_signal()).await?;
+            tracing::info!("stopped");
+        }
+        Command::Migrate => {
+            let db = db::connect(&config.database_url, 1).await?;
+            db::migrate(&db).await?;
+            tracing::info!(
+                backend = db::backend_name(&db),
+                "database schema is up to date"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting connections and finish what is in flight.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the real server on a random port, against a fresh
+//! database per test, once on SQLite and once on PostgreSQL.
+//!
+//! PostgreSQL tests need `SSP_TEST_POSTGRES_URL`, a URL of a server where the
+//! tests may create and drop databases (the README's test command sets it).
+
+// A test that cannot go on says so loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+mod ops;
+mod pages;

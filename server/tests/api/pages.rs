@@ -1,0 +1,73 @@
+//! Server-rendered pages as a browser without JavaScript gets them.
+
+use crate::helpers::{TestApp, TestDb, on_every_backend};
+
+on_every_backend!(home_page, unknown_page_is_404, form_posts_and_redirects);
+
+async fn home_page(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{:?}",
+        response.headers()
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<title>My devices · SSP</title>"), "{html}");
+    assert!(html.contains("You have no devices yet"), "{html}");
+    assert!(html.contains(r#"<nav aria-label="Main">"#), "{html}");
+    // The hydration bundle is referenced, so the page comes alive with JavaScript.
+    assert!(html.contains("/pkg/ssp.js"), "{html}");
+    assert!(
+        html.contains(r#"action="/api/check_phone_number""#),
+        "{html}"
+    );
+    app.stop().await;
+}
+
+async fn unknown_page_is_404(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let response = app.get("/no/such/page").await;
+    assert_eq!(response.status(), 404);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Page not found"), "{html}");
+    assert!(html.contains(r#"href="/""#), "a way back: {html}");
+    app.stop().await;
+}
+
+async fn form_posts_and_redirects(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let post = |phone: &'static str| {
+        app.client
+            .post(app.url("/api/check_phone_number"))
+            .header("accept", "text/html")
+            .header("referer", app.url("/"))
+            .form(&[("phone", phone)])
+            .send()
+    };
+
+    let response = post("020 7946 0958").await.unwrap();
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, "/?phone=020+7946+0958#phone-check");
+    let html = app.get(&location).await.text().await.unwrap();
+    assert!(html.contains("Start with + and the country code"), "{html}");
+    assert!(
+        html.contains(r#"value="020 7946 0958""#),
+        "what was typed is kept: {html}"
+    );
+    assert!(html.contains(r#"aria-invalid="true""#), "{html}");
+
+    let response = post("+44 20 7946 0958").await.unwrap();
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let html = app.get(&location).await.text().await.unwrap();
+    assert!(
+        html.contains("+442079460958 can receive SMS invitations."),
+        "{html}"
+    );
+    app.stop().await;
+}
