@@ -3,9 +3,9 @@
 //! `SSP_*` environment variables → command-line flags.
 
 use figment::{
-    Figment,
+    Figment, Metadata, Profile, Provider,
     providers::{Format, Serialized, Toml},
-    value::Value,
+    value::{Dict, Map, Value},
 };
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
@@ -87,14 +87,14 @@ impl Config {
         file: Option<&std::path::Path>,
         env: impl IntoIterator<Item = (String, String)>,
         overrides: &Overrides,
-    ) -> Result<Config, Box<figment::Error>> {
+    ) -> Result<Config, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             if !file.is_file() {
-                return Err(Box::new(figment::Error::from(format!(
+                return Err(ConfigError(format!(
                     "configuration file {} does not exist",
                     file.display()
-                ))));
+                )));
             }
             figment = figment.merge(Toml::file_exact(file));
         }
@@ -107,11 +107,55 @@ impl Config {
                 ENV_KEYS.contains(&key.as_str()).then_some((key, value))
             })
             .collect();
-        figment = figment.merge(Serialized::defaults(from_env));
+        figment = figment.merge(EnvLayer(from_env));
         figment
             .merge(Serialized::defaults(overrides))
             .extract()
-            .map_err(Box::new)
+            .map_err(ConfigError::from)
+    }
+}
+
+/// The `SSP_*` variables, named as such in error messages.
+struct EnvLayer(BTreeMap<String, Value>);
+
+impl Provider for EnvLayer {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("SSP_* environment variables")
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        Serialized::defaults(&self.0).data()
+    }
+}
+
+/// What is wrong with the configuration, in words for the person running `ssp`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl From<figment::Error> for ConfigError {
+    fn from(error: figment::Error) -> Self {
+        let problems: Vec<String> = error
+            .into_iter()
+            .map(|e| {
+                let key = e.path.join(".");
+                let source = e
+                    .metadata
+                    .as_ref()
+                    .map(|m| match &m.source {
+                        Some(figment::Source::File(path)) => format!(" (in {})", path.display()),
+                        _ if m.name.contains("environment") => format!(" (in {})", m.name),
+                        _ => String::new(),
+                    })
+                    .unwrap_or_default();
+                if key.is_empty() {
+                    format!("{}{source}", e.kind)
+                } else {
+                    format!("{key}: {}{source}", e.kind)
+                }
+            })
+            .collect();
+        ConfigError(problems.join("; "))
     }
 }
 
@@ -180,6 +224,7 @@ mod tests {
         std::fs::write(&file, "listen_addr = \"0.0.0.0:8080\"\n").unwrap();
         let unknown = Config::load(Some(&file), env(&[]), &Overrides::default()).unwrap_err();
         assert!(unknown.to_string().contains("listen_addr"), "{unknown}");
+        assert!(unknown.to_string().contains("ssp.toml"), "{unknown}");
 
         let missing = Config::load(
             Some(&dir.path().join("nope.toml")),
@@ -195,6 +240,9 @@ mod tests {
             &Overrides::default(),
         )
         .unwrap_err();
-        assert!(bad_value.to_string().contains("listen"), "{bad_value}");
+        assert_eq!(
+            bad_value.to_string(),
+            "listen: invalid socket address syntax (in SSP_* environment variables)"
+        );
     }
 }

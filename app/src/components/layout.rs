@@ -30,9 +30,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             </nav>
         </header>
         <main id="main" tabindex="-1" data-hydrated=move || hydrated.get().to_string()>
-            <ErrorBoundary fallback=|errors| {
-                view! { <PageError errors /> }
-            }>{children()}</ErrorBoundary>
+            <PageErrorBoundary>{children()}</PageErrorBoundary>
         </main>
         <footer class="site-footer">
             <p>"SSP " {env!("CARGO_PKG_VERSION")} " · Manage your own devices without a helpdesk ticket."</p>
@@ -40,8 +38,18 @@ pub fn Layout(children: Children) -> impl IntoView {
     }
 }
 
-/// What a person sees when a page fails: what happened in plain words and
-/// what they can do, never a raw error string.
+/// Shows its children, or, when they fail, what happened in plain words and
+/// what the person can do: never a raw error string, never a blank page.
+/// (The details are in the server log.)
+#[component]
+pub fn PageErrorBoundary(children: Children) -> impl IntoView {
+    view! {
+        <ErrorBoundary fallback=|errors| {
+            view! { <PageError errors /> }
+        }>{children()}</ErrorBoundary>
+    }
+}
+
 #[component]
 fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
     let count = move || errors.with(|e| e.iter().count());
@@ -57,5 +65,46 @@ fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
                 <a href="/">"Back to My devices"</a>
             </p>
         </section>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    fn render(view: impl FnOnce() -> AnyView) -> String {
+        Owner::new().with(|| view().to_html())
+    }
+
+    #[test]
+    fn a_failing_page_shows_a_helpful_message_not_the_error() {
+        let html = render(|| {
+            view! {
+                <PageErrorBoundary>
+                    {Err::<(), _>(ServerFnError::new("connection refused: db.internal:5432"))}
+                </PageErrorBoundary>
+            }
+            .into_any()
+        });
+        assert!(html.contains("Something went wrong"), "{html}");
+        assert!(html.contains("contact your IT helpdesk"), "{html}");
+        assert!(
+            !html.contains("db.internal"),
+            "the raw error leaked: {html}"
+        );
+    }
+
+    #[test]
+    fn a_working_page_is_shown_as_it_is() {
+        let html = render(|| {
+            view! {
+                <PageErrorBoundary>
+                    <p>"All fine"</p>
+                </PageErrorBoundary>
+            }
+            .into_any()
+        });
+        assert!(html.contains("All fine"), "{html}");
+        assert!(!html.contains("Something went wrong"), "{html}");
     }
 }
