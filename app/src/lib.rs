@@ -10,19 +10,27 @@ pub mod api;
 pub mod components;
 pub mod domain;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
-    components::{Route, Router, Routes},
+    SsrMode,
+    components::{ParentRoute, Route, Router, Routes},
+    path,
 };
 
 use components::layout::Layout;
-use pages::{devices::MyDevicesPage, not_found::NotFoundPage};
+use pages::admin::{
+    AdminLayout, audit::AuditPage, settings::SettingsPage, user::UserPage, users::UsersPage,
+};
+use pages::{devices::MyDevicesPage, not_found::NotFoundPage, sign_in::SignInPage};
 
 /// The HTML document around the application, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -30,8 +38,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
+                <meta name="csrf-token" content=components::csrf::csrf_token() />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <MetaTags />
             </head>
             <body>
@@ -52,10 +62,47 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · SSP") />
         <Router>
             <Layout>
+                // Async: every page waits for its data on the server, so the
+                // page works without JavaScript.
                 <Routes fallback=NotFoundPage>
-                    <Route path=StaticSegment("") view=MyDevicesPage />
+                    <Route path=path!("/") view=MyDevicesPage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
+                        <Route path=path!("") view=UsersPage />
+                        <Route path=path!("users") view=UsersPage />
+                        <Route path=path!("users/:username") view=UserPage />
+                        <Route path=path!("audit") view=AuditPage />
+                        <Route path=path!("settings") view=SettingsPage />
+                    </ParentRoute>
                 </Routes>
             </Layout>
         </Router>
+    }
+}
+
+/// The page's Content-Security-Policy: only this site's scripts, styles and
+/// connections, inline scripts only with this response's nonce, and WASM.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    leptos::nonce::provide_nonce();
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    // `cargo leptos watch` reloads the page over a WebSocket of its own.
+    let reload = if std::env::var("LEPTOS_WATCH").is_ok() {
+        " ws:"
+    } else {
+        ""
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{reload}; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }

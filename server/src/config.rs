@@ -17,6 +17,9 @@ use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
 pub struct Config {
     /// Address and port the portal listens on.
     pub listen: SocketAddr,
+    /// The address people use to reach the portal. With `https://`, cookies
+    /// are marked Secure.
+    pub public_url: String,
     /// `sqlite://PATH` (the file is created on first run) or `postgres://…`.
     pub database_url: String,
     /// Connections kept open to the database.
@@ -39,6 +42,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            public_url: "http://127.0.0.1:3000".to_owned(),
             database_url: "sqlite://data/ssp.db".to_owned(),
             database_pool_size: 8,
             site_root: PathBuf::from("target/site"),
@@ -50,8 +54,9 @@ impl Default for Config {
 
 /// The keys the environment may set, each as `SSP_<KEY>`. Other `SSP_*`
 /// variables are left alone, so unrelated ones cannot break start-up.
-const ENV_KEYS: [&str; 6] = [
+const ENV_KEYS: [&str; 7] = [
     "listen",
+    "public_url",
     "database_url",
     "database_pool_size",
     "site_root",

@@ -2,7 +2,12 @@
 //! operations endpoints, static files, and the layers every request passes
 //! through (request id, tracing, compression).
 
+use app::api::types::ApiError;
+use app::domain::access::Action;
+use app::pages::admin::audit::AuditQuery;
+use app::server::{Authenticated, PortalConfig, audit};
 use app::{App, shell};
+use axum::extract::{Extension, Query};
 use axum::{
     Json, Router,
     extract::{FromRef, MatchedPath, State},
@@ -13,6 +18,9 @@ use axum::{
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
+
+use crate::security;
 use serde_json::json;
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -30,6 +38,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
+    pub portal: PortalConfig,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -45,16 +54,24 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/admin/audit.csv", get(audit_csv))
         .leptos_routes_with_context(
             &state,
             routes,
-            move || leptos::context::provide_context(context_state.db.clone()),
+            move || {
+                leptos::context::provide_context(context_state.db.clone());
+                leptos::context::provide_context(context_state.portal.clone());
+            },
             {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::layer,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -117,6 +134,47 @@ async fn readyz(State(state): State<AppState>) -> Response {
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(json!({ "status": "unavailable", "reason": "database unreachable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The most rows one CSV export holds.
+const CSV_EXPORT_LIMIT: u64 = 100_000;
+
+/// The audit log as CSV, with the same filter as the Audit page.
+async fn audit_csv(
+    State(state): State<AppState>,
+    Extension(Authenticated(user)): Extension<Authenticated>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let allowed = user.as_ref().map(|u| u.may(Action::Administer));
+    match allowed {
+        Some(Ok(())) => {}
+        Some(Err(denied)) => return (StatusCode::FORBIDDEN, denied.to_string()).into_response(),
+        None => {
+            return (StatusCode::UNAUTHORIZED, ApiError::NotSignedIn.to_string()).into_response();
+        }
+    }
+    let filter = AuditQuery::from_pairs(|k| query.get(k).cloned()).filter();
+    match audit::export(&state.db, &filter, CSV_EXPORT_LIMIT).await {
+        Ok(rows) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"ssp-audit.csv\"",
+                ),
+            ],
+            audit::to_csv(&rows),
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "audit export failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ApiError::Unavailable.to_string(),
             )
                 .into_response()
         }

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod security;
 pub mod telemetry;
 
 use leptos::prelude::LeptosOptions;
@@ -63,6 +64,9 @@ impl Server {
             state: AppState {
                 leptos_options: leptos_options(config),
                 db,
+                portal: app::server::PortalConfig {
+                    secure_cookies: config.public_url.starts_with("https://"),
+                },
             },
         })
     }
@@ -82,6 +86,7 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         let app = http::router(self.state.clone());
+        let cleaner = tokio::spawn(delete_stale_sessions(self.state.db.clone()));
         axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -89,7 +94,21 @@ impl Server {
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(StartError::Serve)?;
+        cleaner.abort();
         self.state.db.close().await.ok();
         Ok(())
+    }
+}
+
+/// Every ten minutes, removes sessions that can no longer be used.
+async fn delete_stale_sessions(db: sea_orm::DatabaseConnection) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match app::server::auth::delete_stale_sessions(&db, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "removed ended sessions"),
+            Err(error) => tracing::warn!(%error, "cannot remove ended sessions"),
+        }
     }
 }

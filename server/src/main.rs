@@ -6,6 +6,8 @@
 //! ssp --config ssp.toml serve    # settings from a file (see README)
 //! ```
 
+mod cli;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use server::{
@@ -33,6 +35,11 @@ enum Command {
     Serve,
     /// Bring the database schema up to date, then exit
     Migrate,
+    /// Manage local users
+    #[command(subcommand)]
+    User(cli::UserCommand),
+    /// Fill an empty database with demo users (passwords are printed once)
+    Demo,
 }
 
 fn main() -> ExitCode {
@@ -70,15 +77,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("stopped");
         }
         Command::Migrate => {
-            let db = db::connect(&config.database_url, 1).await?;
-            db::migrate(&db).await?;
+            let db = open(&config).await?;
             tracing::info!(
                 backend = db::backend_name(&db),
                 "database schema is up to date"
             );
         }
+        Command::User(command) => cli::run(&open(&config).await?, command).await?,
+        Command::Demo => cli::demo(&open(&config).await?).await?,
     }
     Ok(())
+}
+
+/// The database, migrated, for a one-off command.
+async fn open(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = db::connect(&config.database_url, 2).await?;
+    db::migrate(&db).await?;
+    Ok(db)
 }
 
 /// Ctrl-C or SIGTERM: stop accepting connections and finish what is in flight.

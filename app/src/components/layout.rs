@@ -6,12 +6,30 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::csrf::CsrfField;
+use crate::api::session::whoami;
+use crate::api::types::{ApiError, Me};
+use crate::domain::role::Role;
+
+/// The signed-in user (or `None`), loaded once per page and shared with
+/// every page through context.
+pub type MeResource = Resource<Result<Option<Me>, ApiError>>;
+
+/// The signed-in user, for pages inside the layout.
+pub fn use_me() -> Option<MeResource> {
+    use_context::<MeResource>()
+}
+
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     // Effects run only in the browser, once the page is hydrated: the
     // attribute tells people's tools (and the browser tests) that it is live.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    let me: MeResource = Resource::new_blocking(|| (), |_| whoami());
+    provide_context(me);
+    let signed_in = move || me.get().and_then(|r| r.ok()).flatten();
+
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -19,15 +37,44 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <span class="brand-mark" aria-hidden="true">"SSP"</span>
                 <span class="brand-name">"Device self-service"</span>
             </a>
-            <nav aria-label="Main">
-                <ul>
-                    <li>
-                        <A href="/" exact=true>
-                            "My devices"
-                        </A>
-                    </li>
-                </ul>
-            </nav>
+            <Suspense>
+                {move || {
+                    signed_in()
+                        .map(|me| {
+                            let admin = me.has(Role::Administrator);
+                            view! {
+                                <nav aria-label="Main">
+                                    <ul>
+                                        <li>
+                                            <A href="/" exact=true>
+                                                "My devices"
+                                            </A>
+                                        </li>
+                                        {admin
+                                            .then(|| {
+                                                view! {
+                                                    <li>
+                                                        <A href="/admin">"Admin"</A>
+                                                    </li>
+                                                }
+                                            })}
+                                    </ul>
+                                </nav>
+                                <div class="account">
+                                    <span class="who" title=me.username.clone()>
+                                        {me.display_name.clone()}
+                                    </span>
+                                    <form method="post" action="/api/sign_out" class="inline">
+                                        <CsrfField />
+                                        <button type="submit" class="link-button">
+                                            "Sign out"
+                                        </button>
+                                    </form>
+                                </div>
+                            }
+                        })
+                }}
+            </Suspense>
         </header>
         <main id="main" tabindex="-1" data-hydrated=move || hydrated.get().to_string()>
             <PageErrorBoundary>{children()}</PageErrorBoundary>

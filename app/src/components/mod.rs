@@ -1,3 +1,5 @@
 //! Reusable pieces of the pages.
 
+pub mod csrf;
 pub mod layout;
+pub mod status;

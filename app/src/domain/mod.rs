@@ -4,4 +4,8 @@
 //! passed in, so the same code gives the browser instant hints and the
 //! server its final word, and tests are exact.
 
+pub mod access;
 pub mod phone;
+pub mod role;
+pub mod signin;
+pub mod username;

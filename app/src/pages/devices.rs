@@ -7,7 +7,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::phone::CheckPhoneNumber;
+use crate::components::csrf::CsrfField;
+use crate::components::layout::use_me;
 use crate::domain::phone::PhoneNumber;
+use crate::domain::role::Role;
 
 #[component]
 pub fn MyDevicesPage() -> impl IntoView {
@@ -29,7 +32,59 @@ pub fn MyDevicesPage() -> impl IntoView {
                 "If you cannot register a device yourself, your IT helpdesk can give you the right to do so."
             </p>
         </section>
+        <YourRoles />
         <PhoneCheck />
+    }
+}
+
+/// What the signed-in user may do, from the roles an administrator gave them.
+#[component]
+fn YourRoles() -> impl IntoView {
+    let me = use_me();
+    view! {
+        <section class="card" aria-labelledby="your-roles">
+            <h2 id="your-roles">"What you can do"</h2>
+            <Suspense>
+                {move || {
+                    me.and_then(|me| me.get())
+                        .and_then(|r| r.ok())
+                        .flatten()
+                        .map(|me| {
+                            let roles: Vec<Role> = me
+                                .roles
+                                .iter()
+                                .filter(|r| *r != Role::PortalAccess)
+                                .collect();
+                            if roles.is_empty() {
+                                view! {
+                                    <p>
+                                        "You can see your devices and their history. Ask your IT helpdesk if you need to do more."
+                                    </p>
+                                }
+                                    .into_any()
+                            } else {
+                                view! {
+                                    <ul class="roles-list">
+                                        {roles
+                                            .into_iter()
+                                            .map(|r| {
+                                                view! {
+                                                    <li>
+                                                        <strong>{r.label()}</strong>
+                                                        ": "
+                                                        {r.description()}
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Suspense>
+        </section>
     }
 }
 
@@ -74,6 +129,7 @@ fn PhoneCheck() -> impl IntoView {
         <section id="phone-check" class="card" aria-labelledby="phone-check-title">
             <h2 id="phone-check-title">"Phone number for SMS invitations"</h2>
             <ActionForm action>
+                <CsrfField />
                 <div class="field">
                     <label for="phone">"Mobile phone number"</label>
                     <p id="phone-help" class="help">

@@ -1,4 +1,6 @@
 //! One module per page.
 
+pub mod admin;
 pub mod devices;
 pub mod not_found;
+pub mod sign_in;

@@ -125,3 +125,119 @@ async fn serve_logs_requests_as_json() {
     assert_eq!(event["span"]["request_id"], request_id.as_str());
     child.kill().await.unwrap();
 }
+
+/// Runs `ssp ARGS` against the database at `url`, with `stdin`; gives
+/// (success, stdout, stderr).
+async fn run(url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
+    use tokio::io::AsyncWriteExt;
+    let mut child = ssp()
+        .args(args)
+        .args(["--database-url", url, "--log-level", "warn"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).await.unwrap();
+    drop(input);
+    let out = child.wait_with_output().await.unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn user_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/ssp.db", dir.path().display());
+
+    let (ok, out, err) = run(
+        &url,
+        &["user", "add", "Bob", "--role", "lock", "--password-stdin"],
+        "a long enough password\n",
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "created bob with roles: lock");
+    assert!(
+        !out.contains("a long enough password"),
+        "a given password is never printed"
+    );
+
+    let (ok, out, _) = run(&url, &["user", "add", "root", "--admin"], "").await;
+    assert!(ok);
+    assert!(
+        out.contains("created root with roles: portal-access,administrator"),
+        "{out}"
+    );
+    assert!(
+        out.contains("password (shown once): "),
+        "a generated password is shown once: {out}"
+    );
+
+    let (ok, _, err) = run(
+        &url,
+        &["user", "add", "bob", "--password-stdin"],
+        "a long enough password\n",
+    )
+    .await;
+    assert!(!ok);
+    assert!(err.contains("A user named bob already exists."), "{err}");
+
+    let (ok, _, err) = run(&url, &["user", "add", "eve", "--role", "teleport"], "").await;
+    assert!(!ok);
+    assert!(err.contains("unknown role \"teleport\""), "{err}");
+
+    let (ok, _, err) = run(&url, &["user", "add", "eve", "--password-stdin"], "short\n").await;
+    assert!(!ok);
+    assert!(err.contains("at least 10 characters"), "{err}");
+
+    let (ok, out, _) = run(
+        &url,
+        &["user", "roles", "bob", "--set", "wipe,portal-access"],
+        "",
+    )
+    .await;
+    assert!(ok);
+    assert_eq!(out.trim(), "bob now has roles: wipe,portal-access");
+
+    let (ok, _, _) = run(
+        &url,
+        &["user", "passwd", "bob", "--password-stdin"],
+        "another long password\n",
+    )
+    .await;
+    assert!(ok);
+    let (ok, _, _) = run(&url, &["user", "disable", "bob"], "").await;
+    assert!(ok);
+    let (ok, _, err) = run(&url, &["user", "disable", "root"], "").await;
+    assert!(!ok, "the last administrator cannot be disabled");
+    assert!(err.contains("last enabled administrator"), "{err}");
+
+    let (_, out, _) = run(&url, &["user", "list"], "").await;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("bob")
+            && lines[0].contains("disabled")
+            && lines[0].contains("wipe,portal-access")
+    );
+    assert!(lines[1].starts_with("root") && lines[1].contains("enabled"));
+}
+
+#[tokio::test]
+async fn demo_fills_an_empty_database_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/ssp.db", dir.path().display());
+    let (ok, out, err) = run(&url, &["demo"], "").await;
+    assert!(ok, "{err}");
+    for name in ["admin", "alice", "bob", "carol"] {
+        assert!(out.contains(&format!("  {name} ")), "{name} missing: {out}");
+    }
+    let (ok, _, err) = run(&url, &["demo"], "").await;
+    assert!(!ok);
+    assert!(err.contains("already has users"), "{err}");
+}

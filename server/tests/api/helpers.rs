@@ -1,8 +1,14 @@
 //! Starting a test server: a fresh database (a SQLite file in a temporary
 //! folder, or a new PostgreSQL database), the real router, port 0.
 
+use app::domain::role::{Role, RoleSet};
+use app::domain::username::Username;
+use app::server::accounts::{self, NewUser};
+use app::server::audit::RequestOrigin;
+use chrono::Utc;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::{Server, config::Config};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use tokio::sync::oneshot;
 
@@ -128,6 +134,60 @@ impl TestApp {
         }
     }
 
+    /// Creates a local user directly through the accounts service.
+    pub async fn add_user(&self, name: &str, roles: &[Role], password: &str) {
+        let new = NewUser {
+            username: Username::parse(name).unwrap(),
+            display_name: format!("{name} Example"),
+            email: format!("{name}@example.com"),
+            roles: RoleSet::new(roles.iter().copied()),
+        };
+        accounts::create_local(
+            &self.db,
+            &RequestOrigin::command_line(),
+            None,
+            new,
+            password.to_owned(),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    }
+
+    pub async fn disable(&self, name: &str) {
+        accounts::set_disabled(
+            &self.db,
+            &RequestOrigin::command_line(),
+            None,
+            &Username::parse(name).unwrap(),
+            true,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    }
+
+    /// A browser without cookies yet.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: format!("http://{}", self.addr),
+            client: self.client.clone(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    /// A browser signed in as `name`.
+    pub async fn signed_in(&self, name: &str, password: &str) -> Browser {
+        let mut browser = self.browser();
+        let response = browser.sign_in(name, password).await;
+        assert_eq!(
+            response.headers()["location"],
+            "/",
+            "sign-in of {name} failed"
+        );
+        browser
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -142,5 +202,103 @@ impl TestApp {
             stop.send(()).ok();
         }
         (&mut self.task).await.unwrap();
+    }
+}
+
+/// A browser: keeps cookies, sends the anti-forgery token like the pages do.
+pub struct Browser {
+    base: String,
+    client: reqwest::Client,
+    pub cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    /// The same browser (same cookies) talking to another server.
+    pub fn moved_to(self, app: &TestApp) -> Browser {
+        Browser {
+            base: format!("http://{}", app.addr),
+            ..self
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Remembers the cookies a response sets (and forgets deleted ones).
+    fn keep_cookies(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all("set-cookie") {
+            let value = value.to_str().unwrap();
+            let (pair, attributes) = value.split_once(';').unwrap_or((value, ""));
+            let (name, cookie) = pair.split_once('=').unwrap();
+            if cookie.is_empty() || attributes.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), cookie.to_owned());
+            }
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> reqwest::Response {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html")
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&response);
+        response
+    }
+
+    /// The token the pages put into every form.
+    pub fn csrf(&self) -> String {
+        self.cookies.get("ssp_csrf").cloned().unwrap_or_default()
+    }
+
+    /// Posts a form as a page does (token included, HTML accepted).
+    pub async fn post_form(&mut self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        if self.csrf().is_empty() {
+            self.get("/sign-in").await;
+        }
+        let mut fields: Vec<(&str, String)> =
+            form.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        fields.push(("csrf_token", self.csrf()));
+        self.post_raw(path, &fields, &[("accept", "text/html")])
+            .await
+    }
+
+    /// Posts exactly these fields and headers (for crafted requests).
+    pub async fn post_raw(
+        &mut self,
+        path: &str,
+        fields: &[(&str, String)],
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(fields);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        self.keep_cookies(&response);
+        response
+    }
+
+    pub async fn sign_in(&mut self, name: &str, password: &str) -> reqwest::Response {
+        self.get("/sign-in").await;
+        self.post_form(
+            "/api/sign_in",
+            &[("username", name), ("password", password), ("next", "/")],
+        )
+        .await
     }
 }

@@ -7,6 +7,7 @@
 // A test that cannot go on says so loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod auth;
 mod cli;
 mod helpers;
 mod ops;

@@ -1,12 +1,18 @@
 //! Server-rendered pages as a browser without JavaScript gets them.
 
 use crate::helpers::{TestApp, TestDb, on_every_backend};
+use app::domain::role::Role;
 
 on_every_backend!(home_page, unknown_page_is_404, form_posts_and_redirects);
 
+const PASSWORD: &str = "a long enough password";
+
 async fn home_page(db: TestDb) {
     let app = TestApp::spawn(&db).await;
-    let response = app.get("/").await;
+    app.add_user("alice", &[Role::PortalAccess, Role::Lock], PASSWORD)
+        .await;
+    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let response = alice.get("/").await;
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]
@@ -16,10 +22,32 @@ async fn home_page(db: TestDb) {
         "{:?}",
         response.headers()
     );
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("'nonce-"),
+        "{csp}"
+    );
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["referrer-policy"], "same-origin");
     let html = response.text().await.unwrap();
     assert!(html.contains("<title>My devices · SSP</title>"), "{html}");
     assert!(html.contains("You have no devices yet"), "{html}");
     assert!(html.contains(r#"<nav aria-label="Main">"#), "{html}");
+    assert!(
+        html.contains("alice Example"),
+        "the name in the header: {html}"
+    );
+    assert!(
+        html.contains("Lock their device"),
+        "the user's roles: {html}"
+    );
+    assert!(
+        !html.contains(r#"href="/admin""#),
+        "no admin link for a non-admin: {html}"
+    );
     // The hydration bundle is referenced, so the page comes alive with JavaScript.
     assert!(html.contains("/pkg/ssp.js"), "{html}");
     assert!(
@@ -31,7 +59,9 @@ async fn home_page(db: TestDb) {
 
 async fn unknown_page_is_404(db: TestDb) {
     let app = TestApp::spawn(&db).await;
-    let response = app.get("/no/such/page").await;
+    app.add_user("alice", &[Role::PortalAccess], PASSWORD).await;
+    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let response = alice.get("/no/such/page").await;
     assert_eq!(response.status(), 404);
     let html = response.text().await.unwrap();
     assert!(html.contains("Page not found"), "{html}");
@@ -41,20 +71,16 @@ async fn unknown_page_is_404(db: TestDb) {
 
 async fn form_posts_and_redirects(db: TestDb) {
     let app = TestApp::spawn(&db).await;
-    let post = |phone: &'static str| {
-        app.client
-            .post(app.url("/api/check_phone_number"))
-            .header("accept", "text/html")
-            .header("referer", app.url("/"))
-            .form(&[("phone", phone)])
-            .send()
-    };
+    app.add_user("alice", &[Role::PortalAccess], PASSWORD).await;
+    let mut alice = app.signed_in("alice", PASSWORD).await;
 
-    let response = post("020 7946 0958").await.unwrap();
+    let response = alice
+        .post_form("/api/check_phone_number", &[("phone", "020 7946 0958")])
+        .await;
     assert!(response.status().is_redirection(), "{}", response.status());
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(location, "/?phone=020+7946+0958#phone-check");
-    let html = app.get(&location).await.text().await.unwrap();
+    let html = alice.get(&location).await.text().await.unwrap();
     assert!(html.contains("Start with + and the country code"), "{html}");
     assert!(
         html.contains(r#"value="020 7946 0958""#),
@@ -62,9 +88,11 @@ async fn form_posts_and_redirects(db: TestDb) {
     );
     assert!(html.contains(r#"aria-invalid="true""#), "{html}");
 
-    let response = post("+44 20 7946 0958").await.unwrap();
+    let response = alice
+        .post_form("/api/check_phone_number", &[("phone", "+44 20 7946 0958")])
+        .await;
     let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let html = app.get(&location).await.text().await.unwrap();
+    let html = alice.get(&location).await.text().await.unwrap();
     assert!(
         html.contains("+442079460958 can receive SMS invitations."),
         "{html}"

@@ -1,0 +1,137 @@
+//! The admin area's server functions. Every one needs the Administrator
+//! role (403 otherwise), whatever the page shows.
+
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+use super::types::{ApiError, AuditFilter, AuditPage, PortalSettings, UserPage, UserSummary};
+
+pub const USERS_PER_PAGE: u64 = 20;
+pub const AUDIT_PER_PAGE: u64 = 50;
+
+#[server(endpoint = "admin/list_users")]
+pub async fn list_users(query: String, page: u64) -> Result<UserPage, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, accounts, internal};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    accounts::list(&ctx.db, &query, page, USERS_PER_PAGE)
+        .await
+        .map_err(internal)
+}
+
+#[server(endpoint = "admin/get_user")]
+pub async fn get_user(username: String) -> Result<UserSummary, ApiError> {
+    use crate::domain::{access::Action, username::Username};
+    use crate::server::{RequestContext, accounts, fail, internal};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    let name = Username::parse(&username).map_err(|_| fail(ApiError::NotFound))?;
+    match accounts::find(&ctx.db, &name).await.map_err(internal)? {
+        Some(user) => Ok(accounts::summary(&user)),
+        None => Err(fail(ApiError::NotFound)),
+    }
+}
+
+/// Saves a user's roles: `roles` holds one entry per ticked checkbox
+/// (`roles[lock]=on`). Goes back to the user's page with a confirmation.
+#[server(endpoint = "admin/save_user_roles")]
+pub async fn save_user_roles(
+    username: String,
+    #[server(default)] roles: BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    use crate::domain::{access::Action, role::RoleSet, username::Username};
+    use crate::server::{RequestContext, accounts, fail, internal};
+
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    let name = Username::parse(&username).map_err(|_| fail(ApiError::NotFound))?;
+    let roles = RoleSet::parse_names(roles.keys().map(String::as_str))
+        .map_err(|e| fail(ApiError::Invalid(e.to_string())))?;
+    let page = format!("/admin/users/{}", urlencode(name.as_str()));
+    match accounts::set_roles(
+        &ctx.db,
+        &ctx.origin,
+        admin.username().as_str(),
+        &name,
+        roles,
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(_) => leptos_axum::redirect(&format!("{page}?saved=1")),
+        Err(accounts::AccountError::NotFound(_)) => return Err(fail(ApiError::NotFound)),
+        Err(accounts::AccountError::LastAdministrator(_)) => {
+            leptos_axum::redirect(&format!("{page}?error=last-admin"))
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    Ok(())
+}
+
+#[server(endpoint = "admin/search_audit")]
+pub async fn search_audit(filter: AuditFilter, page: u64) -> Result<AuditPage, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, audit, internal};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    let page = page.max(1);
+    let (rows, total) = audit::search(&ctx.db, &filter, page, AUDIT_PER_PAGE)
+        .await
+        .map_err(internal)?;
+    Ok(AuditPage {
+        rows,
+        total,
+        page,
+        per_page: AUDIT_PER_PAGE,
+    })
+}
+
+#[server(endpoint = "admin/get_settings")]
+pub async fn get_settings() -> Result<PortalSettings, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, internal, settings};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    settings::all(&ctx.db).await.map_err(internal)
+}
+
+/// Saves the settings; a value out of range goes back to the page with the
+/// reason next to its field and what was typed.
+#[server(endpoint = "admin/save_settings")]
+pub async fn save_settings(idle_timeout_minutes: String) -> Result<(), ApiError> {
+    use crate::domain::{access::Action, signin::IdleTimeout};
+    use crate::server::{RequestContext, internal, settings};
+
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    match IdleTimeout::parse(&idle_timeout_minutes) {
+        Ok(value) => {
+            settings::set_idle_timeout(
+                &ctx.db,
+                &ctx.origin,
+                admin.username().as_str(),
+                value,
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(internal)?;
+            leptos_axum::redirect("/admin/settings?saved=1");
+        }
+        // The page shows the domain's reason next to what was typed.
+        Err(_) => leptos_axum::redirect(&format!(
+            "/admin/settings?idle_timeout_minutes={}",
+            urlencode(&idle_timeout_minutes)
+        )),
+    }
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

@@ -1,0 +1,157 @@
+//! Types the pages and the server functions exchange.
+
+use chrono::{DateTime, Utc};
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::role::{Role, RoleSet};
+
+/// Why a server function refused, in words fit for a person. The server
+/// also answers with the matching HTTP status.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum ApiError {
+    #[error("Please sign in.")]
+    NotSignedIn,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("Not found.")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("The portal cannot do this right now. Try again in a moment.")]
+    Unavailable,
+    #[error("The request could not be understood.")]
+    BadRequest(String),
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(e) | ServerFnErrorErr::Deserialization(e) => {
+                ApiError::BadRequest(e)
+            }
+            _ => ApiError::Unavailable,
+        }
+    }
+}
+
+impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::NotSignedIn => 401,
+            ApiError::Forbidden(_) => 403,
+            ApiError::NotFound => 404,
+            ApiError::Invalid(_) | ApiError::BadRequest(_) => 400,
+            ApiError::Unavailable => 503,
+        }
+    }
+}
+
+/// How an audited action ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Success,
+    Failure,
+    /// Not attempted: a rule said no (no role, locked, disabled, …).
+    Refused,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 3] = [Outcome::Success, Outcome::Failure, Outcome::Refused];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Refused => "refused",
+        }
+    }
+
+    pub fn parse(text: &str) -> Outcome {
+        match text {
+            "success" => Outcome::Success,
+            "refused" => Outcome::Refused,
+            _ => Outcome::Failure,
+        }
+    }
+}
+
+/// The signed-in user as the pages see them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub username: String,
+    pub display_name: String,
+    pub roles: RoleSet,
+    /// The token every form of this browser must send back.
+    pub csrf_token: String,
+}
+
+impl Me {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(role)
+    }
+}
+
+/// A user in the admin list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub source: String,
+    pub disabled: bool,
+    pub roles: RoleSet,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub users: Vec<UserSummary>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// Which audit events to show.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub device_id: Option<i64>,
+    pub outcome: Outcome,
+    pub client_addr: String,
+    pub user_agent: String,
+    pub details: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// Administrator settings, as the settings page shows them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortalSettings {
+    pub idle_timeout_minutes: u32,
+}

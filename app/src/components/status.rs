@@ -1,0 +1,45 @@
+//! How a page says that it cannot show what was asked, in plain words.
+
+use leptos::prelude::*;
+
+use crate::api::types::ApiError;
+
+#[component]
+pub fn ErrorPanel(error: ApiError) -> impl IntoView {
+    let (title, text) = match &error {
+        ApiError::NotSignedIn => (
+            "Please sign in",
+            "Your session has ended. Sign in again to continue.".to_owned(),
+        ),
+        ApiError::Forbidden(reason) => ("Not allowed", reason.clone()),
+        ApiError::NotFound => (
+            "Not found",
+            "There is nothing here, or it is not yours to see.".to_owned(),
+        ),
+        ApiError::Invalid(reason) => ("Please check your input", reason.clone()),
+        ApiError::BadRequest(_) => (
+            "Something went wrong",
+            "The request could not be understood.".to_owned(),
+        ),
+        ApiError::Unavailable => ("Please try again", error.to_string()),
+    };
+    view! {
+        <section class="card notice error" role="alert">
+            <h2>{title}</h2>
+            <p>{text}</p>
+            <p>
+                <a href="/">"Back to My devices"</a>
+            </p>
+        </section>
+    }
+}
+
+/// A short confirmation after a save.
+#[component]
+pub fn Saved(text: &'static str) -> impl IntoView {
+    view! {
+        <p class="notice ok" role="status">
+            {text}
+        </p>
+    }
+}

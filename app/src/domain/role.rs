@@ -1,0 +1,202 @@
+//! Roles: what an administrator lets a user do. Each user has a set of them.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// One right in the portal. The kebab-case name (`as_str`) is what the
+/// command line, the database and forms use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Wipe,
+    Lock,
+    Unlock,
+    Locate,
+    Retire,
+    DeviceRegistration,
+    ChangeOwnership,
+    ResetPinPassword,
+    PortalAccess,
+    Administrator,
+}
+
+impl Role {
+    pub const ALL: [Role; 10] = [
+        Role::PortalAccess,
+        Role::Lock,
+        Role::Unlock,
+        Role::Locate,
+        Role::Wipe,
+        Role::Retire,
+        Role::DeviceRegistration,
+        Role::ChangeOwnership,
+        Role::ResetPinPassword,
+        Role::Administrator,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Wipe => "wipe",
+            Role::Lock => "lock",
+            Role::Unlock => "unlock",
+            Role::Locate => "locate",
+            Role::Retire => "retire",
+            Role::DeviceRegistration => "device-registration",
+            Role::ChangeOwnership => "change-ownership",
+            Role::ResetPinPassword => "reset-pin-password",
+            Role::PortalAccess => "portal-access",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    /// The name people see.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Wipe => "Wipe",
+            Role::Lock => "Lock",
+            Role::Unlock => "Unlock",
+            Role::Locate => "Locate",
+            Role::Retire => "Retire",
+            Role::DeviceRegistration => "Device Registration",
+            Role::ChangeOwnership => "Change Device Ownership",
+            Role::ResetPinPassword => "Reset PIN Password",
+            Role::PortalAccess => "Portal Access",
+            Role::Administrator => "Administrator",
+        }
+    }
+
+    /// What the role lets a user do, in one sentence.
+    pub fn description(self) -> &'static str {
+        match self {
+            Role::Wipe => "Factory-reset (wipe) their device.",
+            Role::Lock => "Lock their device, optionally with a message on the lock screen.",
+            Role::Unlock => "Clear their device's passcode (never for a device reported lost).",
+            Role::Locate => "Ask their device for its current location.",
+            Role::Retire => "End management of their device and remove corporate data.",
+            Role::DeviceRegistration => {
+                "Register a new device and request or reset a registration PIN."
+            }
+            Role::ChangeOwnership => "Switch a device between company-owned and employee-owned.",
+            Role::ResetPinPassword => {
+                "Reset the PIN of a Windows Phone 8.1 or Windows 10 Mobile device."
+            }
+            Role::PortalAccess => "Sign in to the portal at all.",
+            Role::Administrator => "Use the admin area: users, roles, settings and the audit log.",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == name.trim())
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A user's roles, in a stable order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleSet(BTreeSet<Role>);
+
+impl RoleSet {
+    pub fn new(roles: impl IntoIterator<Item = Role>) -> RoleSet {
+        RoleSet(roles.into_iter().collect())
+    }
+
+    /// What a new local user gets unless told otherwise.
+    pub fn local_default() -> RoleSet {
+        RoleSet::new([Role::PortalAccess])
+    }
+
+    pub fn contains(&self, role: Role) -> bool {
+        self.0.contains(&role)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Role> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The stored form: kebab-case names separated by commas.
+    pub fn to_stored(&self) -> String {
+        self.iter().map(Role::as_str).collect::<Vec<_>>().join(",")
+    }
+
+    /// Reads the stored form; unknown names are dropped (a role removed from
+    /// the product must not make a user unreadable).
+    pub fn from_stored(text: &str) -> RoleSet {
+        RoleSet::new(text.split(',').filter_map(Role::parse))
+    }
+
+    /// Parses names from a person (command line): every name must be known.
+    pub fn parse_names<'a>(
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<RoleSet, UnknownRole> {
+        names
+            .into_iter()
+            .flat_map(|n| n.split(','))
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| Role::parse(n).ok_or_else(|| UnknownRole(n.trim().to_owned())))
+            .collect::<Result<BTreeSet<_>, _>>()
+            .map(RoleSet)
+    }
+
+    /// Roles in `self` that `other` lacks.
+    pub fn minus(&self, other: &RoleSet) -> Vec<Role> {
+        self.0.difference(&other.0).copied().collect()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown role {0:?}; roles are: wipe, lock, unlock, locate, retire, device-registration, change-ownership, reset-pin-password, portal-access, administrator"
+)]
+pub struct UnknownRole(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(
+            Role::parse("Administrator"),
+            None,
+            "names are case-sensitive kebab-case"
+        );
+    }
+
+    #[test]
+    fn stored_form_round_trips_and_tolerates_unknown_names() {
+        let set = RoleSet::new([Role::Administrator, Role::Lock, Role::PortalAccess]);
+        assert_eq!(set.to_stored(), "lock,portal-access,administrator");
+        assert_eq!(RoleSet::from_stored(&set.to_stored()), set);
+        assert_eq!(
+            RoleSet::from_stored("lock,teleport,"),
+            RoleSet::new([Role::Lock])
+        );
+        assert_eq!(RoleSet::from_stored(""), RoleSet::default());
+    }
+
+    #[test]
+    fn names_from_people_must_all_be_known() {
+        assert_eq!(
+            RoleSet::parse_names(["lock", "wipe,locate"]),
+            Ok(RoleSet::new([Role::Lock, Role::Wipe, Role::Locate]))
+        );
+        assert_eq!(
+            RoleSet::parse_names(["lock", "teleport"]),
+            Err(UnknownRole("teleport".to_owned()))
+        );
+        assert_eq!(RoleSet::parse_names([""]), Ok(RoleSet::default()));
+    }
+}

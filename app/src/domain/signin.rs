@@ -1,0 +1,245 @@
+//! Rules of signing in: when repeated failures lock a user name or a client
+//! address for a while, and when a session ends. Time is always passed in.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How many failures lock what, and for how long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// Failures for one user name within `window` that lock it.
+    pub per_user: usize,
+    /// Failures from one client address within `window` that lock it.
+    pub per_address: usize,
+    pub window: TimeDelta,
+    /// How long a lock lasts after the last counted failure.
+    pub lock_for: TimeDelta,
+}
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        LockoutPolicy {
+            per_user: 6,
+            per_address: 30,
+            window: TimeDelta::minutes(15),
+            lock_for: TimeDelta::minutes(15),
+        }
+    }
+}
+
+impl LockoutPolicy {
+    /// Until when sign-in is refused, given the failures recorded (any
+    /// order), the last successful sign-in, and how many failures lock.
+    /// A success forgives the failures before it; refused attempts during a
+    /// lock are not failures and do not extend it.
+    pub fn locked_until(
+        &self,
+        failures: &[DateTime<Utc>],
+        last_success: Option<DateTime<Utc>>,
+        limit: usize,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let since = match last_success {
+            Some(success) => success.max(now - self.window),
+            None => now - self.window,
+        };
+        let counted: Vec<&DateTime<Utc>> = failures.iter().filter(|at| **at > since).collect();
+        if counted.len() < limit {
+            return None;
+        }
+        let newest = counted.into_iter().max()?;
+        let until = *newest + self.lock_for;
+        (until > now).then_some(until)
+    }
+
+    /// How far back failures matter; the caller loads failures since then.
+    pub fn window_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - self.window
+    }
+}
+
+/// "Try again in N minutes", rounded up, never 0.
+pub fn minutes_until(until: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    let seconds = (until - now).num_seconds().max(1);
+    (seconds + 59) / 60
+}
+
+/// Minutes of inactivity after which a session ends: 5 to 90, default 30.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdleTimeout(u32);
+
+impl IdleTimeout {
+    pub const MIN: u32 = 5;
+    pub const MAX: u32 = 90;
+
+    pub fn parse(text: &str) -> Result<IdleTimeout, IdleTimeoutError> {
+        let minutes: u32 = text
+            .trim()
+            .parse()
+            .map_err(|_| IdleTimeoutError::NotANumber)?;
+        IdleTimeout::from_minutes(minutes)
+    }
+
+    pub fn from_minutes(minutes: u32) -> Result<IdleTimeout, IdleTimeoutError> {
+        if (IdleTimeout::MIN..=IdleTimeout::MAX).contains(&minutes) {
+            Ok(IdleTimeout(minutes))
+        } else {
+            Err(IdleTimeoutError::OutOfRange)
+        }
+    }
+
+    pub fn minutes(self) -> u32 {
+        self.0
+    }
+
+    pub fn duration(self) -> TimeDelta {
+        TimeDelta::minutes(i64::from(self.0))
+    }
+}
+
+impl Default for IdleTimeout {
+    fn default() -> Self {
+        IdleTimeout(30)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IdleTimeoutError {
+    #[error("Enter a whole number of minutes.")]
+    NotANumber,
+    #[error("Choose between 5 and 90 minutes.")]
+    OutOfRange,
+}
+
+/// A session ends this long after sign-in, however active.
+pub const SESSION_LIFETIME: TimeDelta = TimeDelta::hours(12);
+
+/// Whether a session is still good at `now`.
+pub fn session_alive(
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    idle: IdleTimeout,
+    now: DateTime<Utc>,
+) -> bool {
+    now < last_seen_at + idle.duration() && now < created_at + SESSION_LIFETIME
+}
+
+/// Where to go after signing in: only a path on this site, never another
+/// host (`//evil.example`, `https://…`, `/\evil`), else the home page.
+pub fn safe_return_path(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.chars().any(|c| c.is_control()) =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(minute: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap() + TimeDelta::minutes(minute)
+    }
+
+    #[test]
+    fn six_failures_lock_a_user_for_fifteen_minutes() {
+        let p = LockoutPolicy::default();
+        let five: Vec<_> = (0..5).map(t).collect();
+        assert_eq!(p.locked_until(&five, None, p.per_user, t(5)), None);
+        let six: Vec<_> = (0..6).map(t).collect();
+        assert_eq!(p.locked_until(&six, None, p.per_user, t(6)), Some(t(20)));
+        assert_eq!(p.locked_until(&six, None, p.per_user, t(19)), Some(t(20)));
+        assert_eq!(
+            p.locked_until(&six, None, p.per_user, t(20)),
+            None,
+            "the lock ends"
+        );
+    }
+
+    #[test]
+    fn old_failures_and_failures_before_a_success_do_not_count() {
+        let p = LockoutPolicy::default();
+        let spread: Vec<_> = [0, 4, 8, 12, 16, 20].into_iter().map(t).collect();
+        // At minute 21 the failure at minute 0 is outside the 15-minute window.
+        assert_eq!(p.locked_until(&spread, None, p.per_user, t(21)), None);
+        let six: Vec<_> = (0..6).map(t).collect();
+        assert_eq!(p.locked_until(&six, Some(t(3)), p.per_user, t(6)), None);
+    }
+
+    #[test]
+    fn addresses_have_their_own_limit() {
+        let p = LockoutPolicy::default();
+        let many: Vec<_> = (0..30).map(|i| t(0) + TimeDelta::seconds(i * 10)).collect();
+        assert!(
+            p.locked_until(&many[..29], None, p.per_address, t(5))
+                .is_none()
+        );
+        assert!(p.locked_until(&many, None, p.per_address, t(5)).is_some());
+    }
+
+    #[test]
+    fn minutes_are_rounded_up() {
+        assert_eq!(minutes_until(t(15), t(0)), 15);
+        assert_eq!(minutes_until(t(1), t(0) + TimeDelta::seconds(1)), 1);
+        assert_eq!(minutes_until(t(0), t(0)), 1);
+    }
+
+    #[test]
+    fn idle_timeout_is_5_to_90_minutes() {
+        assert_eq!(IdleTimeout::default().minutes(), 30);
+        assert_eq!(IdleTimeout::parse(" 5 ").map(IdleTimeout::minutes), Ok(5));
+        assert_eq!(IdleTimeout::parse("90").map(IdleTimeout::minutes), Ok(90));
+        assert_eq!(IdleTimeout::parse("4"), Err(IdleTimeoutError::OutOfRange));
+        assert_eq!(IdleTimeout::parse("91"), Err(IdleTimeoutError::OutOfRange));
+        assert_eq!(
+            IdleTimeout::parse("half an hour"),
+            Err(IdleTimeoutError::NotANumber)
+        );
+    }
+
+    #[test]
+    fn sessions_end_when_idle_or_old() {
+        let idle = IdleTimeout::default();
+        assert!(session_alive(t(0), t(0), idle, t(29)));
+        assert!(!session_alive(t(0), t(0), idle, t(30)));
+        let hours = |h: i64| t(h * 60);
+        assert!(session_alive(
+            hours(0),
+            hours(11),
+            idle,
+            hours(11) + TimeDelta::minutes(10)
+        ));
+        assert!(!session_alive(
+            hours(0),
+            hours(12),
+            idle,
+            hours(12) + TimeDelta::minutes(1)
+        ));
+    }
+
+    #[test]
+    fn return_paths_stay_on_this_site() {
+        assert_eq!(
+            safe_return_path(Some("/admin/users?q=a")),
+            "/admin/users?q=a"
+        );
+        for bad in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil.example",
+            "admin",
+            "/a\nb",
+        ] {
+            assert_eq!(safe_return_path(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_return_path(None), "/");
+    }
+}

@@ -1,0 +1,204 @@
+//! Admin → Audit log: every recorded action, filtered by actor, action,
+//! outcome and time, paged, and exported as CSV with the same filter.
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{Pager, query_string};
+use crate::api::admin::search_audit;
+use crate::api::types::{AuditFilter, Outcome};
+use crate::components::status::ErrorPanel;
+
+/// The filter as the page's query string carries it (`from`/`to` are days).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditQuery {
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl AuditQuery {
+    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> AuditQuery {
+        let get = |k: &str| get(k).unwrap_or_default().trim().to_owned();
+        AuditQuery {
+            actor: get("actor"),
+            action: get("action"),
+            target: get("target"),
+            outcome: get("outcome"),
+            from: get("from"),
+            to: get("to"),
+        }
+    }
+
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("actor", self.actor.clone()),
+            ("action", self.action.clone()),
+            ("target", self.target.clone()),
+            ("outcome", self.outcome.clone()),
+            ("from", self.from.clone()),
+            ("to", self.to.clone()),
+        ]
+    }
+
+    /// The filter for the server: `to` includes the whole day.
+    pub fn filter(&self) -> AuditFilter {
+        let day = |text: &str| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| DateTime::<Utc>::from_naive_utc_and_offset(d, Utc))
+        };
+        let some = |s: &String| (!s.is_empty()).then(|| s.clone());
+        AuditFilter {
+            actor: some(&self.actor),
+            action: some(&self.action),
+            target: some(&self.target),
+            outcome: Outcome::ALL
+                .into_iter()
+                .find(|o| o.as_str() == self.outcome),
+            from: day(&self.from),
+            to: day(&self.to).map(|d| d + TimeDelta::days(1)),
+        }
+    }
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = move || query.with(|q| AuditQuery::from_pairs(|k| q.get(k)));
+    let page = move || {
+        query.with(|q| {
+            q.get("page")
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1)
+        })
+    };
+    let events = Resource::new(
+        move || (filter(), page()),
+        |(f, page)| search_audit(f.filter(), page),
+    );
+    let current = filter();
+    let csv_link = format!("/admin/audit.csv?{}", query_string(&current.pairs()));
+
+    view! {
+        <Title text="Audit log" />
+        <h1>"Audit log"</h1>
+        <form method="get" action="/admin/audit" class="filters">
+            <div class="field">
+                <label for="actor">"Who"</label>
+                <input id="actor" name="actor" type="text" value=current.actor.clone() placeholder="user name" />
+            </div>
+            <div class="field">
+                <label for="action">"Action"</label>
+                <input id="action" name="action" type="text" value=current.action.clone() placeholder="e.g. sign_in" />
+            </div>
+            <div class="field">
+                <label for="target">"Target"</label>
+                <input id="target" name="target" type="text" value=current.target.clone() />
+            </div>
+            <div class="field">
+                <label for="outcome">"Outcome"</label>
+                <select id="outcome" name="outcome">
+                    <option value="" selected=current.outcome.is_empty()>
+                        "Any"
+                    </option>
+                    {Outcome::ALL
+                        .into_iter()
+                        .map(|o| {
+                            view! {
+                                <option value=o.as_str() selected=current.outcome == o.as_str()>
+                                    {o.as_str()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="from">"From (UTC day)"</label>
+                <input id="from" name="from" type="date" value=current.from.clone() />
+            </div>
+            <div class="field">
+                <label for="to">"To (UTC day)"</label>
+                <input id="to" name="to" type="date" value=current.to.clone() />
+            </div>
+            <div class="actions">
+                <button type="submit">"Filter"</button>
+                <a href=csv_link class="button secondary" download="audit.csv">
+                    "Export CSV"
+                </a>
+            </div>
+        </form>
+        <Suspense fallback=|| view! { <p>"Loading events…"</p> }>
+            {move || {
+                events
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(found) if found.rows.is_empty() => {
+                            view! { <p class="card">"No event matches this filter."</p> }.into_any()
+                        }
+                        Ok(found) => {
+                            view! {
+                                <div class="table-wrap">
+                                    <table class="audit">
+                                        <thead>
+                                            <tr>
+                                                <th scope="col">"Time (UTC)"</th>
+                                                <th scope="col">"Who"</th>
+                                                <th scope="col">"Action"</th>
+                                                <th scope="col">"Target"</th>
+                                                <th scope="col">"Outcome"</th>
+                                                <th scope="col">"From"</th>
+                                                <th scope="col">"Details"</th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {found
+                                                .rows
+                                                .iter()
+                                                .map(|row| {
+                                                    view! {
+                                                        <tr>
+                                                            <td>{row.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                                            <td>{row.actor.clone().unwrap_or_else(|| "—".to_owned())}</td>
+                                                            <td>{row.action.clone()}</td>
+                                                            <td>{row.target.clone().unwrap_or_default()}</td>
+                                                            <td>
+                                                                <span class=format!(
+                                                                    "badge {}",
+                                                                    row.outcome.as_str(),
+                                                                )>{row.outcome.as_str()}</span>
+                                                            </td>
+                                                            <td title=row.user_agent.clone()>{row.client_addr.clone()}</td>
+                                                            <td>
+                                                                <code>{row.details.clone()}</code>
+                                                            </td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                                <Pager
+                                    base="/admin/audit".to_owned()
+                                    params=filter().pairs()
+                                    page=found.page
+                                    per_page=found.per_page
+                                    total=found.total
+                                />
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}

@@ -1,0 +1,78 @@
+//! The admin area: users and their roles, the audit log, settings. Every
+//! page asks server functions that refuse non-administrators (403).
+
+pub mod audit;
+pub mod settings;
+pub mod user;
+pub mod users;
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet};
+
+#[component]
+pub fn AdminLayout() -> impl IntoView {
+    view! {
+        <nav class="subnav" aria-label="Admin">
+            <ul>
+                <li>
+                    <A href="/admin/users">"Users"</A>
+                </li>
+                <li>
+                    <A href="/admin/audit">"Audit log"</A>
+                </li>
+                <li>
+                    <A href="/admin/settings">"Settings"</A>
+                </li>
+            </ul>
+        </nav>
+        <Outlet />
+    }
+}
+
+/// Query-string helpers shared by the admin pages.
+pub(crate) fn query_string(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", js_free_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Percent-encodes a query value (the same on server and browser).
+fn js_free_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// "Previous" and "Next" links for a paged list.
+#[component]
+pub fn Pager(
+    base: String,
+    params: Vec<(&'static str, String)>,
+    page: u64,
+    per_page: u64,
+    total: u64,
+) -> impl IntoView {
+    let last = total.div_ceil(per_page).max(1);
+    let link = move |p: u64| {
+        let mut all = params.clone();
+        all.push(("page", p.to_string()));
+        format!("{base}?{}", query_string(&all))
+    };
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {(page > 1).then(|| view! { <a href=link(page - 1) rel="prev">"← Previous"</a> })}
+            <span>{format!("Page {page} of {last} · {total} in all")}</span>
+            {(page < last).then(|| view! { <a href=link(page + 1) rel="next">"Next →"</a> })}
+        </nav>
+    }
+}

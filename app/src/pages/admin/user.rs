@@ -1,0 +1,96 @@
+//! Admin → Users → one user: their details and a checkbox per role.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::admin::{SaveUserRoles, get_user};
+use crate::components::csrf::CsrfField;
+use crate::components::status::{ErrorPanel, Saved};
+use crate::domain::role::Role;
+
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let username = move || params.with(|p| p.get("username").unwrap_or_default());
+    let user = Resource::new(
+        move || (username(), query.with(|q| q.get("saved"))),
+        |(name, _)| get_user(name),
+    );
+    let save = ServerAction::<SaveUserRoles>::new();
+    let saved = move || query.with(|q| q.get("saved").is_some());
+    let last_admin = move || query.with(|q| q.get("error").as_deref() == Some("last-admin"));
+
+    view! {
+        <Title text="User" />
+        <p>
+            <a href="/admin/users">"← All users"</a>
+        </p>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                user.get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(user) => {
+                            let roles = user.roles.clone();
+                            view! {
+                                <h1>{user.display_name.clone()}</h1>
+                                <dl class="facts">
+                                    <dt>"User name"</dt>
+                                    <dd>{user.username.clone()}</dd>
+                                    <dt>"E-mail"</dt>
+                                    <dd>{user.email.clone()}</dd>
+                                    <dt>"Source"</dt>
+                                    <dd>{user.source.clone()}</dd>
+                                    <dt>"Status"</dt>
+                                    <dd>{if user.disabled { "Disabled" } else { "Enabled" }}</dd>
+                                </dl>
+                                {move || saved().then(|| view! { <Saved text="Roles saved." /> })}
+                                {move || {
+                                    last_admin()
+                                        .then(|| {
+                                            view! {
+                                                <p class="notice error" role="alert">
+                                                    "This is the last enabled administrator: give another user the Administrator role first."
+                                                </p>
+                                            }
+                                        })
+                                }}
+                                <ActionForm action=save>
+                                    <CsrfField />
+                                    <input type="hidden" name="username" value=user.username.clone() />
+                                    <fieldset class="roles">
+                                        <legend>"Roles"</legend>
+                                        {Role::ALL
+                                            .into_iter()
+                                            .map(|role| {
+                                                let id = format!("role-{}", role.as_str());
+                                                view! {
+                                                    <div class="check">
+                                                        <input
+                                                            type="checkbox"
+                                                            id=id.clone()
+                                                            name=format!("roles[{}]", role.as_str())
+                                                            checked=roles.contains(role)
+                                                            aria-describedby=format!("{id}-help")
+                                                        />
+                                                        <label for=id.clone()>{role.label()}</label>
+                                                        <span id=format!("{id}-help") class="help">
+                                                            {role.description()}
+                                                        </span>
+                                                    </div>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </fieldset>
+                                    <button type="submit">"Save roles"</button>
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}

@@ -1,0 +1,318 @@
+//! User accounts: creating them, their roles, passwords and the disabled
+//! flag. Every change is audited in the same transaction.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ExprTrait as _;
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use super::audit::{self, Event, RequestOrigin};
+use super::entities::{session, user};
+use super::passwords::{self, PasswordError};
+use crate::api::types::{Outcome, UserPage, UserSummary};
+use crate::domain::role::{Role, RoleSet};
+use crate::domain::username::Username;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("A user named {0} already exists.")]
+    Exists(String),
+    #[error("There is no user named {0}.")]
+    NotFound(String),
+    #[error(
+        "{0} is the last enabled administrator: give another user the Administrator role first."
+    )]
+    LastAdministrator(String),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// A new local account.
+pub struct NewUser {
+    pub username: Username,
+    pub display_name: String,
+    pub email: String,
+    pub roles: RoleSet,
+}
+
+pub async fn find(
+    db: &impl ConnectionTrait,
+    username: &Username,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Username.eq(username.as_str()))
+        .one(db)
+        .await
+}
+
+async fn find_existing(
+    db: &impl ConnectionTrait,
+    username: &Username,
+) -> Result<user::Model, AccountError> {
+    find(db, username)
+        .await?
+        .ok_or_else(|| AccountError::NotFound(username.to_string()))
+}
+
+pub fn summary(model: &user::Model) -> UserSummary {
+    UserSummary {
+        username: model.username.clone(),
+        display_name: model.display_name.clone(),
+        email: model.email.clone(),
+        source: model.source.clone(),
+        disabled: model.disabled,
+        roles: RoleSet::from_stored(&model.roles),
+    }
+}
+
+/// Creates a local user with a password (hashed with argon2id).
+pub async fn create_local(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: Option<&str>,
+    new: NewUser,
+    password: String,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AccountError> {
+    let hash = passwords::hash(password).await?;
+    let txn = db.begin().await?;
+    if find(&txn, &new.username).await?.is_some() {
+        return Err(AccountError::Exists(new.username.to_string()));
+    }
+    let display_name = if new.display_name.trim().is_empty() {
+        new.username.to_string()
+    } else {
+        new.display_name.trim().to_owned()
+    };
+    let model = user::ActiveModel {
+        username: Set(new.username.to_string()),
+        display_name: Set(display_name),
+        email: Set(new.email.trim().to_owned()),
+        phone: Set(None),
+        source: Set("local".to_owned()),
+        disabled: Set(false),
+        password_hash: Set(Some(hash)),
+        roles: Set(new.roles.to_stored()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        origin,
+        now,
+        Event {
+            actor,
+            action: "user.create",
+            target: Some(&model.username),
+            device_id: None,
+            outcome: Outcome::Success,
+            details: json!({ "roles": new.roles.to_stored(), "source": "local" }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// One page of users whose user name, display name or e-mail contains
+/// `query` (any case), ordered by user name.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    query: &str,
+    page: u64,
+    per_page: u64,
+) -> Result<UserPage, DbErr> {
+    let mut select = user::Entity::find();
+    let query = query.trim().to_lowercase();
+    if !query.is_empty() {
+        let pattern = format!(
+            "%{}%",
+            query
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let like = || LikeExpr::new(pattern.clone()).escape('\\');
+        let lower = |column: user::Column| Expr::expr(Func::lower(Expr::col(column)));
+        select = select.filter(
+            Condition::any()
+                .add(lower(user::Column::Username).like(like()))
+                .add(lower(user::Column::DisplayName).like(like()))
+                .add(lower(user::Column::Email).like(like())),
+        );
+    }
+    let paginator = select
+        .order_by_asc(user::Column::Username)
+        .paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let page = Ord::max(page, 1);
+    let users = paginator.fetch_page(page - 1).await?;
+    Ok(UserPage {
+        users: users.iter().map(summary).collect(),
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// Whether some enabled user other than `except` is an administrator.
+async fn another_admin_exists(db: &impl ConnectionTrait, except: i32) -> Result<bool, DbErr> {
+    let candidates = user::Entity::find()
+        .filter(user::Column::Disabled.eq(false))
+        .filter(user::Column::Id.ne(except))
+        .filter(user::Column::Roles.contains(Role::Administrator.as_str()))
+        .all(db)
+        .await?;
+    Ok(candidates
+        .iter()
+        .any(|u| RoleSet::from_stored(&u.roles).contains(Role::Administrator)))
+}
+
+/// Replaces a user's roles. Refuses to take Administrator from the last
+/// enabled administrator.
+pub async fn set_roles(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: &str,
+    username: &Username,
+    roles: RoleSet,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AccountError> {
+    let txn = db.begin().await?;
+    let current = find_existing(&txn, username).await?;
+    let before = RoleSet::from_stored(&current.roles);
+    if before.contains(Role::Administrator)
+        && !roles.contains(Role::Administrator)
+        && !current.disabled
+        && !another_admin_exists(&txn, current.id).await?
+    {
+        return Err(AccountError::LastAdministrator(username.to_string()));
+    }
+    let mut active: user::ActiveModel = current.into();
+    active.roles = Set(roles.to_stored());
+    active.updated_at = Set(now);
+    let model = active.update(&txn).await?;
+    let added: Vec<&str> = roles.minus(&before).into_iter().map(Role::as_str).collect();
+    let removed: Vec<&str> = before.minus(&roles).into_iter().map(Role::as_str).collect();
+    audit::record(
+        &txn,
+        origin,
+        now,
+        Event {
+            actor: Some(actor),
+            action: "user.roles",
+            target: Some(username.as_str()),
+            device_id: None,
+            outcome: Outcome::Success,
+            details: json!({ "added": added, "removed": removed, "roles": roles.to_stored() }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Sets a new password and ends the user's sessions.
+pub async fn set_password(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: Option<&str>,
+    username: &Username,
+    password: String,
+    now: DateTime<Utc>,
+) -> Result<(), AccountError> {
+    let hash = passwords::hash(password).await?;
+    let txn = db.begin().await?;
+    let current = find_existing(&txn, username).await?;
+    let id = current.id;
+    let mut active: user::ActiveModel = current.into();
+    active.password_hash = Set(Some(hash));
+    active.updated_at = Set(now);
+    active.update(&txn).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        origin,
+        now,
+        Event {
+            actor,
+            action: "user.password",
+            target: Some(username.as_str()),
+            device_id: None,
+            outcome: Outcome::Success,
+            details: json!({}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Disables (and signs out) or re-enables a user. Refuses to disable the
+/// last enabled administrator.
+pub async fn set_disabled(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: Option<&str>,
+    username: &Username,
+    disabled: bool,
+    now: DateTime<Utc>,
+) -> Result<(), AccountError> {
+    let txn = db.begin().await?;
+    let current = find_existing(&txn, username).await?;
+    let id = current.id;
+    if disabled
+        && RoleSet::from_stored(&current.roles).contains(Role::Administrator)
+        && !another_admin_exists(&txn, id).await?
+    {
+        return Err(AccountError::LastAdministrator(username.to_string()));
+    }
+    let mut active: user::ActiveModel = current.into();
+    active.disabled = Set(disabled);
+    active.updated_at = Set(now);
+    active.update(&txn).await?;
+    if disabled {
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(id))
+            .exec(&txn)
+            .await?;
+    }
+    audit::record(
+        &txn,
+        origin,
+        now,
+        Event {
+            actor,
+            action: if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            target: Some(username.as_str()),
+            device_id: None,
+            outcome: Outcome::Success,
+            details: json!({}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Whether any user exists (the demo fills only an empty database).
+pub async fn any_user(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(user::Entity::find().count(db).await? > 0)
+}

@@ -1,0 +1,247 @@
+//! The audit log: one append-only table and this one writer, used for every
+//! sign-in, sign-out, role change and, later, every device action. Nothing
+//! in the product updates or deletes a row.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::Value;
+
+use super::entities::audit_event;
+use crate::api::types::{AuditFilter, AuditRow, Outcome};
+
+/// Where a request came from; every event records it.
+#[derive(Clone, Debug, Default)]
+pub struct RequestOrigin {
+    pub client_addr: String,
+    pub user_agent: String,
+}
+
+impl RequestOrigin {
+    /// For what the operator does on the server's command line.
+    pub fn command_line() -> RequestOrigin {
+        RequestOrigin {
+            client_addr: "local".to_owned(),
+            user_agent: "ssp command line".to_owned(),
+        }
+    }
+}
+
+/// One thing that happened.
+pub struct Event<'a> {
+    /// Who did it (a user name), if anyone is known.
+    pub actor: Option<&'a str>,
+    /// What, as a stable dotted name: `sign_in`, `user.roles`, …
+    pub action: &'a str,
+    /// To whom or what: a user name, a setting key, …
+    pub target: Option<&'a str>,
+    pub device_id: Option<i64>,
+    pub outcome: Outcome,
+    /// Anything else worth keeping, never a secret.
+    pub details: Value,
+}
+
+/// Appends one event. Call it inside the transaction of the change it
+/// describes, so that the change and its record land together.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    origin: &RequestOrigin,
+    at: DateTime<Utc>,
+    event: Event<'_>,
+) -> Result<(), DbErr> {
+    let row = audit_event::ActiveModel {
+        id: NotSet,
+        at: Set(at),
+        actor: Set(event.actor.map(str::to_owned)),
+        action: Set(event.action.to_owned()),
+        target: Set(event.target.map(str::to_owned)),
+        device_id: Set(event.device_id),
+        outcome: Set(event.outcome.as_str().to_owned()),
+        client_addr: Set(origin.client_addr.clone()),
+        user_agent: Set(origin.user_agent.chars().take(512).collect()),
+        details: Set(event.details.to_string()),
+    };
+    audit_event::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Times of matching events since `since`, newest first (at most `limit`).
+pub async fn times_of(
+    db: &impl ConnectionTrait,
+    action: &str,
+    outcome: Outcome,
+    by: TimesBy<'_>,
+    since: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<DateTime<Utc>>, DbErr> {
+    let mut query = audit_event::Entity::find()
+        .select_only()
+        .column(audit_event::Column::At)
+        .filter(audit_event::Column::Action.eq(action))
+        .filter(audit_event::Column::Outcome.eq(outcome.as_str()))
+        .filter(audit_event::Column::At.gt(since));
+    query = match by {
+        TimesBy::Target(target) => query.filter(audit_event::Column::Target.eq(target)),
+        TimesBy::ClientAddr(addr) => query.filter(audit_event::Column::ClientAddr.eq(addr)),
+    };
+    query
+        .order_by_desc(audit_event::Column::At)
+        .limit(limit)
+        .into_tuple::<DateTime<Utc>>()
+        .all(db)
+        .await
+}
+
+pub enum TimesBy<'a> {
+    Target(&'a str),
+    ClientAddr(&'a str),
+}
+
+/// One page of events matching `filter`, newest first, and the total count.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<AuditRow>, u64), DbErr> {
+    let query = filtered(filter);
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_desc(audit_event::Column::At)
+        .order_by_desc(audit_event::Column::Id)
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    Ok((rows.into_iter().map(to_row).collect(), total))
+}
+
+/// Every event matching `filter` (newest first), at most `limit`.
+pub async fn export(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    limit: u64,
+) -> Result<Vec<AuditRow>, DbErr> {
+    let rows = filtered(filter)
+        .order_by_desc(audit_event::Column::At)
+        .order_by_desc(audit_event::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(to_row).collect())
+}
+
+fn filtered(filter: &AuditFilter) -> sea_orm::Select<audit_event::Entity> {
+    let mut query = audit_event::Entity::find();
+    if let Some(actor) = filter.actor.as_deref().filter(|s| !s.is_empty()) {
+        query = query.filter(audit_event::Column::Actor.eq(actor.trim().to_lowercase()));
+    }
+    if let Some(action) = filter.action.as_deref().filter(|s| !s.is_empty()) {
+        query = query.filter(audit_event::Column::Action.eq(action.trim()));
+    }
+    if let Some(outcome) = filter.outcome {
+        query = query.filter(audit_event::Column::Outcome.eq(outcome.as_str()));
+    }
+    if let Some(target) = filter.target.as_deref().filter(|s| !s.is_empty()) {
+        query = query.filter(audit_event::Column::Target.eq(target.trim()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_event::Column::At.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_event::Column::At.lt(to));
+    }
+    query
+}
+
+fn to_row(model: audit_event::Model) -> AuditRow {
+    AuditRow {
+        id: model.id,
+        at: model.at,
+        actor: model.actor,
+        action: model.action,
+        target: model.target,
+        device_id: model.device_id,
+        outcome: Outcome::parse(&model.outcome),
+        client_addr: model.client_addr,
+        user_agent: model.user_agent,
+        details: model.details,
+    }
+}
+
+/// The rows as CSV (RFC 4180), with a header line. Cells that a spreadsheet
+/// would run as a formula are prefixed with `'`.
+pub fn to_csv(rows: &[AuditRow]) -> String {
+    let mut out = String::from(
+        "time,actor,action,target,device,outcome,client_address,user_agent,details\r\n",
+    );
+    for row in rows {
+        let cells = [
+            row.at.to_rfc3339(),
+            row.actor.clone().unwrap_or_default(),
+            row.action.clone(),
+            row.target.clone().unwrap_or_default(),
+            row.device_id.map(|d| d.to_string()).unwrap_or_default(),
+            row.outcome.as_str().to_owned(),
+            row.client_addr.clone(),
+            row.user_agent.clone(),
+            row.details.clone(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_cell(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let row = AuditRow {
+            id: 1,
+            at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+            actor: Some("alice".to_owned()),
+            action: "sign_in".to_owned(),
+            target: Some("=HYPERLINK(\"x\")".to_owned()),
+            device_id: None,
+            outcome: Outcome::Failure,
+            client_addr: "127.0.0.1".to_owned(),
+            user_agent: "Mozilla, like Gecko".to_owned(),
+            details: "{}".to_owned(),
+        };
+        let csv = to_csv(&[row]);
+        let mut lines = csv.split("\r\n");
+        assert_eq!(
+            lines.next(),
+            Some("time,actor,action,target,device,outcome,client_address,user_agent,details")
+        );
+        assert_eq!(
+            lines.next(),
+            Some(
+                "2026-01-02T03:04:05+00:00,alice,sign_in,\"'=HYPERLINK(\"\"x\"\")\",,failure,127.0.0.1,\"Mozilla, like Gecko\",{}"
+            )
+        );
+    }
+}

@@ -1,0 +1,308 @@
+//! Signing in and out, and who is asking: server-side sessions in the
+//! database (they survive restarts and work across instances), whose
+//! cookie secret is stored only as a SHA-256 hash.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::ExprTrait as _;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::audit::{self, Event, RequestOrigin, TimesBy};
+use super::entities::{session, user};
+use super::{accounts, passwords, settings};
+use crate::api::types::Outcome;
+use crate::domain::access::{self, Action, Denied, Subject};
+use crate::domain::role::RoleSet;
+use crate::domain::signin::{LockoutPolicy, minutes_until, session_alive};
+use crate::domain::username::Username;
+
+pub const SESSION_COOKIE: &str = "ssp_session";
+pub const CSRF_COOKIE: &str = "ssp_csrf";
+
+/// The signed-in user of this request. Only this module makes one, from a
+/// live session or a successful sign-in.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    username: Username,
+    display_name: String,
+    roles: RoleSet,
+    session_hash: String,
+}
+
+impl CurrentUser {
+    pub fn username(&self) -> &Username {
+        &self.username
+    }
+
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    pub fn roles(&self) -> &RoleSet {
+        &self.roles
+    }
+
+    /// Whether this user may do `action` (roles only; device ownership and
+    /// state are checked by the services that act on devices).
+    pub fn may(&self, action: Action) -> Result<(), Denied> {
+        access::check(
+            Subject {
+                roles: &self.roles,
+                disabled: false,
+            },
+            action,
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("The user name or password is not correct.")]
+    Invalid,
+    #[error("Too many failed sign-ins. Try again in {minutes} minute(s).")]
+    Locked { minutes: i64 },
+    #[error(transparent)]
+    Denied(Denied),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How often a session's "last seen" time is written (not on every request).
+const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
+
+/// Checks the password and opens a session. Unknown users and wrong
+/// passwords get the same answer after the same work; repeated failures
+/// lock the user name (and a busy client address) for a while.
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    username_text: &str,
+    password: String,
+    now: DateTime<Utc>,
+) -> Result<(CurrentUser, String), SignInError> {
+    let policy = LockoutPolicy::default();
+    let target: String = username_text
+        .trim()
+        .to_lowercase()
+        .chars()
+        .take(Username::MAX_LEN)
+        .collect();
+    let fail = async |outcome: Outcome, reason: &str| -> Result<(), DbErr> {
+        audit::record(
+            db,
+            origin,
+            now,
+            Event {
+                actor: None,
+                action: "sign_in",
+                target: Some(&target),
+                device_id: None,
+                outcome,
+                details: json!({ "reason": reason }),
+            },
+        )
+        .await
+    };
+
+    let since = policy.window_start(now);
+    let by_user = audit::times_of(
+        db,
+        "sign_in",
+        Outcome::Failure,
+        TimesBy::Target(&target),
+        since,
+        64,
+    )
+    .await?;
+    let last_success = audit::times_of(
+        db,
+        "sign_in",
+        Outcome::Success,
+        TimesBy::Target(&target),
+        since,
+        1,
+    )
+    .await?
+    .first()
+    .copied();
+    let by_addr = audit::times_of(
+        db,
+        "sign_in",
+        Outcome::Failure,
+        TimesBy::ClientAddr(&origin.client_addr),
+        since,
+        256,
+    )
+    .await?;
+    let locked = policy
+        .locked_until(&by_user, last_success, policy.per_user, now)
+        .into_iter()
+        .chain(policy.locked_until(&by_addr, None, policy.per_address, now))
+        .max();
+    if let Some(until) = locked {
+        fail(Outcome::Refused, "locked").await?;
+        return Err(SignInError::Locked {
+            minutes: minutes_until(until, now),
+        });
+    }
+
+    let found = match Username::parse(username_text) {
+        Ok(name) => accounts::find(db, &name).await?,
+        Err(_) => None,
+    };
+    let stored_hash = found.as_ref().and_then(|u| u.password_hash.clone());
+    let password_ok = !password.is_empty() && passwords::verify(password, stored_hash).await;
+    let Some(user) = found.filter(|_| password_ok) else {
+        fail(Outcome::Failure, "invalid credentials").await?;
+        return Err(SignInError::Invalid);
+    };
+
+    let roles = RoleSet::from_stored(&user.roles);
+    if let Err(denied) = access::check(
+        Subject {
+            roles: &roles,
+            disabled: user.disabled,
+        },
+        Action::UsePortal,
+    ) {
+        fail(Outcome::Refused, &denied.to_string()).await?;
+        return Err(SignInError::Denied(denied));
+    }
+
+    let token = passwords::random_token();
+    let session_hash = hash_token(&token);
+    session::ActiveModel {
+        id_hash: Set(session_hash.clone()),
+        user_id: Set(user.id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        client_addr: Set(origin.client_addr.clone()),
+        user_agent: Set(origin.user_agent.chars().take(512).collect()),
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        origin,
+        now,
+        Event {
+            actor: Some(&user.username),
+            action: "sign_in",
+            target: Some(&user.username),
+            device_id: None,
+            outcome: Outcome::Success,
+            details: json!({ "method": "password" }),
+        },
+    )
+    .await?;
+    let username = Username::parse(&user.username).map_err(|_| SignInError::Invalid)?;
+    Ok((
+        CurrentUser {
+            username,
+            display_name: user.display_name,
+            roles,
+            session_hash,
+        },
+        token,
+    ))
+}
+
+/// The user behind a session cookie, if the session is alive and the user
+/// may still use the portal. Ends sessions that are not.
+pub async fn resolve(
+    db: &DatabaseConnection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<CurrentUser>, DbErr> {
+    let session_hash = hash_token(token);
+    let Some(found) = session::Entity::find_by_id(session_hash.clone())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let idle = settings::idle_timeout(db).await?;
+    let user = user::Entity::find_by_id(found.user_id).one(db).await?;
+    let alive = session_alive(found.created_at, found.last_seen_at, idle, now);
+    let usable = user.filter(|u| {
+        alive
+            && access::check(
+                Subject {
+                    roles: &RoleSet::from_stored(&u.roles),
+                    disabled: u.disabled,
+                },
+                Action::UsePortal,
+            )
+            .is_ok()
+    });
+    let Some(user) = usable else {
+        session::Entity::delete_by_id(session_hash).exec(db).await?;
+        return Ok(None);
+    };
+    if now - found.last_seen_at >= TOUCH_EVERY {
+        let mut active: session::ActiveModel = found.into();
+        active.last_seen_at = Set(now);
+        active.update(db).await?;
+    }
+    let Ok(username) = Username::parse(&user.username) else {
+        return Ok(None);
+    };
+    Ok(Some(CurrentUser {
+        username,
+        display_name: user.display_name,
+        roles: RoleSet::from_stored(&user.roles),
+        session_hash,
+    }))
+}
+
+/// Ends the user's session.
+pub async fn sign_out(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    user: &CurrentUser,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    session::Entity::delete_by_id(user.session_hash.clone())
+        .exec(db)
+        .await?;
+    audit::record(
+        db,
+        origin,
+        now,
+        Event {
+            actor: Some(user.username.as_str()),
+            action: "sign_out",
+            target: Some(user.username.as_str()),
+            device_id: None,
+            outcome: Outcome::Success,
+            details: json!({}),
+        },
+    )
+    .await
+}
+
+/// Removes sessions that can no longer be used (run now and then).
+pub async fn delete_stale_sessions(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let idle = settings::idle_timeout(db).await?;
+    let result = session::Entity::delete_many()
+        .filter(
+            session::Column::LastSeenAt
+                .lt(now - idle.duration())
+                .or(session::Column::CreatedAt.lt(now - crate::domain::signin::SESSION_LIFETIME)),
+        )
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}

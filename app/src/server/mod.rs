@@ -1,0 +1,140 @@
+//! Server-only code: database rows, the services that enforce the rules,
+//! and what a server function needs to know about its request. Compiled
+//! with the `ssr` feature only.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod entities;
+pub mod passwords;
+pub mod settings;
+
+use leptos::prelude::*;
+use sea_orm::DatabaseConnection;
+
+use crate::api::types::ApiError;
+use crate::domain::access::Action;
+use audit::RequestOrigin;
+use auth::CurrentUser;
+
+/// Put into each request's extensions by the HTTP layer: who is asking.
+#[derive(Clone, Debug)]
+pub struct Authenticated(pub Option<CurrentUser>);
+
+/// Put into each request's extensions by the HTTP layer: this browser's
+/// anti-forgery token, which every form must send back.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+/// Settings of the running server that pages and services need.
+#[derive(Clone, Debug)]
+pub struct PortalConfig {
+    /// Cookies get `Secure` when the portal is served over HTTPS.
+    pub secure_cookies: bool,
+}
+
+/// What a server function knows about its request.
+pub struct RequestContext {
+    pub db: DatabaseConnection,
+    pub origin: RequestOrigin,
+    pub user: Option<CurrentUser>,
+    pub csrf: Option<String>,
+    pub config: PortalConfig,
+}
+
+impl RequestContext {
+    /// The context of the current request, from the Leptos context that the
+    /// HTTP layer provided.
+    pub fn current() -> Result<RequestContext, ApiError> {
+        let db = use_context::<DatabaseConnection>().ok_or_else(|| fail(ApiError::Unavailable))?;
+        let config = use_context::<PortalConfig>().ok_or_else(|| fail(ApiError::Unavailable))?;
+        let parts =
+            use_context::<http::request::Parts>().ok_or_else(|| fail(ApiError::Unavailable))?;
+        let header = |name: http::HeaderName| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let client_addr = parts
+            .extensions
+            .get::<ClientAddr>()
+            .map(|a| a.0.clone())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Ok(RequestContext {
+            db,
+            origin: RequestOrigin {
+                client_addr,
+                user_agent: header(http::header::USER_AGENT),
+            },
+            user: parts
+                .extensions
+                .get::<Authenticated>()
+                .and_then(|a| a.0.clone()),
+            csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()),
+            config,
+        })
+    }
+
+    /// The signed-in user, or 401.
+    pub fn user(&self) -> Result<&CurrentUser, ApiError> {
+        self.user
+            .as_ref()
+            .ok_or_else(|| fail(ApiError::NotSignedIn))
+    }
+
+    /// The signed-in user if they may do `action`, or 401/403.
+    pub fn allowed(&self, action: Action) -> Result<&CurrentUser, ApiError> {
+        let user = self.user()?;
+        user.may(action)
+            .map_err(|denied| fail(ApiError::Forbidden(denied.to_string())))?;
+        Ok(user)
+    }
+}
+
+/// Put into each request's extensions by the HTTP layer: the client's address.
+#[derive(Clone, Debug)]
+pub struct ClientAddr(pub String);
+
+/// Sets the HTTP status that matches `error` on the current response.
+pub fn fail(error: ApiError) -> ApiError {
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(error.status()),
+    ) {
+        response.set_status(status);
+    }
+    error
+}
+
+/// Logs an unexpected failure with its detail and gives the person a
+/// message without it.
+pub fn internal(error: impl std::fmt::Display) -> ApiError {
+    tracing::error!(%error, "request failed");
+    fail(ApiError::Unavailable)
+}
+
+/// A `Set-Cookie` value for one of the portal's cookies (HttpOnly,
+/// SameSite=Lax, Path=/, Secure over HTTPS); `None` deletes the cookie.
+pub fn cookie(name: &str, value: Option<&str>, secure: bool) -> String {
+    let mut cookie = match value {
+        Some(value) => format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax"),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    };
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    cookie
+}
+
+/// Sets a cookie on the current response.
+pub fn set_cookie(value: String) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&value),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}

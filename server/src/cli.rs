@@ -1,0 +1,212 @@
+//! `ssp user …` and `ssp demo`: account administration from the server's
+//! command line. Each change is audited like one made in the portal.
+
+use anyhow::{Context, bail};
+use app::domain::role::{Role, RoleSet};
+use app::domain::username::Username;
+use app::server::accounts::{self, NewUser};
+use app::server::audit::RequestOrigin;
+use app::server::passwords;
+use clap::Subcommand;
+use sea_orm::DatabaseConnection;
+use std::io::BufRead;
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a local user (Portal Access unless --role says otherwise)
+    Add {
+        name: String,
+        /// Give the Administrator role (and Portal Access)
+        #[arg(long)]
+        admin: bool,
+        /// A role to give: wipe, lock, unlock, locate, retire, device-registration,
+        /// change-ownership, reset-pin-password, portal-access, administrator
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, default_value = "")]
+        email: String,
+        /// Read the password from standard input (otherwise one is generated and printed once)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users and their roles
+    List,
+    /// Replace a user's roles
+    Roles {
+        name: String,
+        /// The new roles, comma-separated or repeated (an empty value removes all)
+        #[arg(long, required = true, num_args = 0.., value_name = "ROLE")]
+        set: Vec<String>,
+    },
+    /// Set a user's password (ends their sessions)
+    Passwd {
+        name: String,
+        /// Read the password from standard input (otherwise one is generated and printed once)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable a user (ends their sessions)
+    Disable { name: String },
+    /// Enable a disabled user
+    Enable { name: String },
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if !from_stdin {
+        return Ok((passwords::generate_password(), true));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok((password, false))
+}
+
+fn username(name: &str) -> anyhow::Result<Username> {
+    Username::parse(name).map_err(|e| anyhow::anyhow!("{name:?}: {e}"))
+}
+
+pub async fn run(db: &DatabaseConnection, command: UserCommand) -> anyhow::Result<()> {
+    let origin = RequestOrigin::command_line();
+    let now = chrono::Utc::now();
+    match command {
+        UserCommand::Add {
+            name,
+            admin,
+            roles,
+            display_name,
+            email,
+            password_stdin,
+        } => {
+            let username = username(&name)?;
+            let mut roles = if roles.is_empty() {
+                RoleSet::local_default()
+            } else {
+                RoleSet::parse_names(roles.iter().map(String::as_str))?
+            };
+            if admin {
+                roles = RoleSet::new(
+                    roles
+                        .iter()
+                        .chain([Role::Administrator, Role::PortalAccess]),
+                );
+            }
+            let (password, generated) = read_password(password_stdin)?;
+            let new = NewUser {
+                username: username.clone(),
+                display_name: display_name.unwrap_or_default(),
+                email,
+                roles: roles.clone(),
+            };
+            accounts::create_local(db, &origin, None, new, password.clone(), now).await?;
+            println!("created {username} with roles: {}", roles.to_stored());
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+        UserCommand::List => {
+            let mut page = 1;
+            loop {
+                let found = accounts::list(db, "", page, 200).await?;
+                for user in &found.users {
+                    println!(
+                        "{:<24} {:<8} {:<9} {}",
+                        user.username,
+                        user.source,
+                        if user.disabled { "disabled" } else { "enabled" },
+                        user.roles.to_stored()
+                    );
+                }
+                if page * found.per_page >= found.total {
+                    break;
+                }
+                page += 1;
+            }
+        }
+        UserCommand::Roles { name, set } => {
+            let username = username(&name)?;
+            let roles = RoleSet::parse_names(set.iter().map(String::as_str))?;
+            accounts::set_roles(db, &origin, "(command line)", &username, roles.clone(), now)
+                .await?;
+            println!("{username} now has roles: {}", roles.to_stored());
+        }
+        UserCommand::Passwd {
+            name,
+            password_stdin,
+        } => {
+            let username = username(&name)?;
+            let (password, generated) = read_password(password_stdin)?;
+            accounts::set_password(db, &origin, None, &username, password.clone(), now).await?;
+            println!("password of {username} changed");
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+        UserCommand::Disable { name } => {
+            let username = username(&name)?;
+            accounts::set_disabled(db, &origin, None, &username, true, now).await?;
+            println!("{username} is disabled");
+        }
+        UserCommand::Enable { name } => {
+            let username = username(&name)?;
+            accounts::set_disabled(db, &origin, None, &username, false, now).await?;
+            println!("{username} is enabled");
+        }
+    }
+    Ok(())
+}
+
+/// Fills an empty database with a small organisation and prints the
+/// generated passwords once.
+pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
+    if accounts::any_user(db).await? {
+        bail!("the database already has users: the demo only fills an empty database");
+    }
+    use Role::*;
+    let people: [(&str, &str, &[Role]); 4] = [
+        ("admin", "Ada Admin", &[PortalAccess, Administrator]),
+        (
+            "alice",
+            "Alice Example",
+            &[
+                PortalAccess,
+                Lock,
+                Unlock,
+                Locate,
+                DeviceRegistration,
+                ChangeOwnership,
+            ],
+        ),
+        (
+            "bob",
+            "Bob Example",
+            &[PortalAccess, Lock, Locate, Wipe, Retire],
+        ),
+        ("carol", "Carol Example", &[PortalAccess]),
+    ];
+    let origin = RequestOrigin::command_line();
+    println!("Demo users (passwords are shown once):");
+    for (name, display, roles) in people {
+        let password = passwords::generate_password();
+        let new = NewUser {
+            username: username(name)?,
+            display_name: display.to_owned(),
+            email: format!("{name}@example.com"),
+            roles: RoleSet::new(roles.iter().copied()),
+        };
+        accounts::create_local(db, &origin, None, new, password.clone(), chrono::Utc::now())
+            .await?;
+        println!(
+            "  {name:<8} {password}   {}",
+            RoleSet::new(roles.iter().copied()).to_stored()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,380 @@
+//! What every request passes through before a page or server function
+//! sees it: who is asking (the session cookie), the anti-forgery check on
+//! every state-changing request, the sign-in gate, security headers, and
+//! plain-words pages for refusals that would otherwise be JSON.
+
+use app::api::types::ApiError;
+use app::components::csrf::CSRF_FIELD;
+use app::server::{Authenticated, ClientAddr, CsrfToken, auth, cookie, passwords};
+use axum::{
+    body::{Body, Bytes},
+    extract::{ConnectInfo, Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use std::net::SocketAddr;
+
+use crate::http::AppState;
+
+/// The largest form body read for the anti-forgery check; larger ones are
+/// refused (uploads get their own routes and limits).
+const MAX_FORM_BODY: usize = 64 * 1024;
+
+/// Paths anyone may reach without signing in.
+fn is_public(path: &str) -> bool {
+    matches!(
+        path,
+        "/sign-in" | "/api/sign_in" | "/healthz" | "/readyz" | "/favicon.svg" | "/favicon.ico"
+    ) || path.starts_with("/pkg/")
+}
+
+/// Paths with no session, no anti-forgery token and no page around them.
+fn is_bare(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz")
+        || path.starts_with("/pkg/")
+        || path.starts_with("/favicon")
+}
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    if is_bare(&path) {
+        return with_security_headers(next.run(request).await);
+    }
+    let html = accepts_html(request.headers());
+    let secure = state.portal.secure_cookies;
+
+    if let Some(ConnectInfo(addr)) = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .copied()
+    {
+        request
+            .extensions_mut()
+            .insert(ClientAddr(addr.ip().to_string()));
+    }
+
+    // This browser's anti-forgery token: the cookie's, or a new one.
+    let existing_csrf = cookie_value(request.headers(), auth::CSRF_COOKIE).map(str::to_owned);
+    let csrf = existing_csrf
+        .clone()
+        .unwrap_or_else(passwords::random_token);
+    request.extensions_mut().insert(CsrfToken(csrf.clone()));
+
+    // Who is asking.
+    let session_cookie = cookie_value(request.headers(), auth::SESSION_COOKIE).map(str::to_owned);
+    let user = match &session_cookie {
+        Some(token) => match auth::resolve(&state.db, token, chrono::Utc::now()).await {
+            Ok(user) => user,
+            Err(error) => {
+                tracing::error!(%error, "cannot read the session");
+                return refusal(
+                    html,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &ApiError::Unavailable.to_string(),
+                );
+            }
+        },
+        None => None,
+    };
+    let stale_cookie = session_cookie.is_some() && user.is_none();
+    let signed_in = user.is_some();
+    request.extensions_mut().insert(Authenticated(user));
+
+    // Every state-changing request must come from our own pages.
+    let mut request = request;
+    if !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        let (checked, reason) = check_forgery(request, existing_csrf.as_deref()).await;
+        match checked {
+            Ok(restored) => request = restored,
+            Err(()) => {
+                tracing::warn!(%path, reason, "refused a request without a valid anti-forgery token");
+                return with_security_headers(refusal(
+                    html,
+                    StatusCode::FORBIDDEN,
+                    "This form has expired or did not come from this portal. Go back, reload the page and try again.",
+                ));
+            }
+        }
+    }
+
+    // Everything but the sign-in page needs a session.
+    if !signed_in && !is_public(&path) {
+        let response = if request.method() == Method::GET && !path.starts_with("/api/") {
+            let next_path = request
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".to_owned());
+            let query: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", &next_path)
+                .finish();
+            Redirect::to(&format!("/sign-in?{query}")).into_response()
+        } else if html {
+            Redirect::to("/sign-in").into_response()
+        } else {
+            refusal(
+                false,
+                StatusCode::UNAUTHORIZED,
+                &ApiError::NotSignedIn.to_string(),
+            )
+        };
+        return finish(
+            response,
+            existing_csrf.is_none(),
+            &csrf,
+            stale_cookie,
+            secure,
+        );
+    }
+
+    let response = next.run(request).await;
+    let response = if path.starts_with("/api/") {
+        api_error_response(response, html).await
+    } else {
+        response
+    };
+    finish(
+        response,
+        existing_csrf.is_none(),
+        &csrf,
+        stale_cookie,
+        secure,
+    )
+}
+
+/// Checks the Origin / Sec-Fetch-Site headers and the token (header
+/// `x-csrf-token` or form field `csrf_token`) against the cookie. Gives the
+/// request back (with its body) when it passes.
+async fn check_forgery(
+    request: Request,
+    cookie_token: Option<&str>,
+) -> (Result<Request, ()>, &'static str) {
+    let headers = request.headers();
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if site.is_some_and(|site| !matches!(site, "same-origin" | "none")) {
+        return (Err(()), "cross-site request");
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
+        if origin == "null" || origin_host != host {
+            return (Err(()), "foreign origin");
+        }
+    }
+    let Some(expected) = cookie_token else {
+        return (Err(()), "no token cookie");
+    };
+    if let Some(sent) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        return if constant_time_eq(sent, expected) {
+            (Ok(request), "")
+        } else {
+            (Err(()), "wrong token")
+        };
+    }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return (Err(()), "no token");
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BODY).await else {
+        return (Err(()), "form too large");
+    };
+    let sent = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v.into_owned());
+    match sent {
+        Some(sent) if constant_time_eq(&sent, expected) => {
+            (Ok(Request::from_parts(parts, Body::from(bytes))), "")
+        }
+        Some(_) => (Err(()), "wrong token"),
+        None => (Err(()), "no token"),
+    }
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn sets_cookie(response: &Response, name: &str) -> bool {
+    let prefix = format!("{name}=");
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&prefix)))
+}
+
+/// Adds the cookies this layer owes the browser, then the security headers.
+fn finish(
+    mut response: Response,
+    new_csrf: bool,
+    csrf: &str,
+    stale_session: bool,
+    secure: bool,
+) -> Response {
+    let mut cookies = Vec::new();
+    // A server function that rotated the token or opened a session has
+    // set its own cookie; never overwrite it.
+    if new_csrf && !sets_cookie(&response, auth::CSRF_COOKIE) {
+        cookies.push(cookie(auth::CSRF_COOKIE, Some(csrf), secure));
+    }
+    if stale_session && !sets_cookie(&response, auth::SESSION_COOKIE) {
+        cookies.push(cookie(auth::SESSION_COOKIE, None, secure));
+    }
+    for value in cookies {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    with_security_headers(response)
+}
+
+/// Headers on every response. Pages set their own Content-Security-Policy
+/// (with the nonce of their inline scripts); everything else gets a
+/// policy that allows nothing.
+fn with_security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: &'static str| {
+        if !headers.contains_key(name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    );
+    set("x-content-type-options", "nosniff");
+    set("referrer-policy", "same-origin");
+    set("x-frame-options", "DENY");
+    response
+}
+
+/// A refusal: a small page for a browser, JSON for a program.
+fn refusal(html: bool, status: StatusCode, message: &str) -> Response {
+    if html {
+        (status, Html(message_page(status, message))).into_response()
+    } else {
+        (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+    }
+}
+
+/// A server function's refusal gets the status its `ApiError` names (the
+/// framework answers 500 for arguments it cannot read), and a browser that
+/// posted a form sees the reason on a page, not JSON.
+async fn api_error_response(response: Response, html: bool) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes: Bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let error = serde_json::from_slice::<ApiError>(&bytes).ok();
+    let status = error
+        .as_ref()
+        .and_then(|e| StatusCode::from_u16(e.status()).ok())
+        .unwrap_or(status);
+    if html {
+        let message = error.unwrap_or(ApiError::Unavailable).to_string();
+        return (status, Html(message_page(status, &message))).into_response();
+    }
+    parts.status = status;
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn message_page(status: StatusCode, message: &str) -> String {
+    let title = match status {
+        StatusCode::UNAUTHORIZED => "Please sign in",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::BAD_REQUEST => "Please check your input",
+        _ => "Please try again",
+    };
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>{title} · SSP</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/ssp.css\"></head><body><main id=\"main\">\
+         <section class=\"card notice error\" role=\"alert\"><h1>{title}</h1><p>{}</p>\
+         <p><a href=\"/\">Back to My devices</a></p></section></main></body></html>",
+        escape(message)
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_paths() {
+        for path in ["/sign-in", "/api/sign_in", "/healthz", "/pkg/ssp.wasm"] {
+            assert!(is_public(path), "{path}");
+        }
+        for path in ["/", "/admin", "/api/sign_out", "/sign-in/x", "/pkgs"] {
+            assert!(!is_public(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("x_ssp_csrf=1; ssp_csrf=abc; ssp_session="),
+        );
+        assert_eq!(cookie_value(&headers, "ssp_csrf"), Some("abc"));
+        assert_eq!(cookie_value(&headers, "ssp_session"), None);
+    }
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq("abc", "abc"));
+        assert!(!constant_time_eq("abc", "abd"));
+        assert!(!constant_time_eq("abc", "abcd"));
+    }
+
+    #[test]
+    fn messages_are_escaped() {
+        assert!(message_page(StatusCode::FORBIDDEN, "<script>").contains("&lt;script&gt;"));
+    }
+}

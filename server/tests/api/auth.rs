@@ -1,0 +1,472 @@
+//! Sign-in, sessions, the anti-forgery check and the admin area's
+//! authorization, through the real HTTP server.
+
+use crate::helpers::{TestApp, TestDb, on_every_backend};
+use app::domain::role::Role;
+use app::server::entities::session;
+use chrono::{TimeDelta, Utc};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+
+const PASSWORD: &str = "a long enough password";
+
+on_every_backend!(
+    sign_in_right_and_wrong,
+    pages_need_a_session,
+    session_survives_a_restart,
+    idle_sessions_end,
+    forged_requests_are_refused,
+    non_admins_get_403_from_every_admin_function,
+    six_failures_lock_the_user_name,
+    disabled_users_cannot_sign_in,
+    admin_changes_roles_and_it_is_audited,
+    sign_out_ends_the_session,
+);
+
+async fn sign_in_right_and_wrong(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    app.add_user("alice", &[Role::PortalAccess], PASSWORD).await;
+
+    let mut browser = app.browser();
+    let wrong = browser.sign_in("alice", "not the password").await;
+    let location = wrong.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/sign-in?error=invalid"), "{location}");
+    assert!(!browser.cookies.contains_key("ssp_session"));
+    let html = browser.get(&location).await.text().await.unwrap();
+    assert!(
+        html.contains("The user name or password is not correct."),
+        "{html}"
+    );
+    assert!(
+        !html.contains("not the password"),
+        "the password is never echoed"
+    );
+
+    let unknown = browser.sign_in("nobody", PASSWORD).await;
+    assert_eq!(
+        unknown.headers()["location"]
+            .to_str()
+            .unwrap()
+            .split('&')
+            .next(),
+        location.split('&').next(),
+        "unknown user and wrong password look the same"
+    );
+
+    let right = browser.sign_in("ALICE", PASSWORD).await;
+    assert_eq!(right.headers()["location"], "/");
+    let session_cookie = right
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("ssp_session="))
+        .unwrap();
+    assert!(session_cookie.contains("HttpOnly"), "{session_cookie}");
+    assert!(session_cookie.contains("SameSite=Lax"), "{session_cookie}");
+    assert!(
+        !session_cookie.contains("Secure"),
+        "plain HTTP here: {session_cookie}"
+    );
+    let html = browser.get("/").await.text().await.unwrap();
+    assert!(html.contains("alice Example"), "{html}");
+    app.stop().await;
+}
+
+async fn pages_need_a_session(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    let mut browser = app.browser();
+    let home = browser.get("/").await;
+    assert_eq!(home.status(), 303);
+    assert_eq!(home.headers()["location"], "/sign-in?next=%2F");
+    let admin = browser.get("/admin/users?q=a").await;
+    assert_eq!(
+        admin.headers()["location"],
+        "/sign-in?next=%2Fadmin%2Fusers%3Fq%3Da"
+    );
+    let sign_in = browser.get("/sign-in?next=%2Fadmin").await;
+    assert_eq!(sign_in.status(), 200);
+    let html = sign_in.text().await.unwrap();
+    assert!(html.contains(r#"name="next" value="/admin""#), "{html}");
+
+    // A program without a session gets 401.
+    let token = browser.csrf();
+    let api = browser
+        .post_raw(
+            "/api/whoami",
+            &[("csrf_token", token)],
+            &[("accept", "application/json")],
+        )
+        .await;
+    assert_eq!(api.status(), 401);
+    app.stop().await;
+}
+
+async fn session_survives_a_restart(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    app.add_user("alice", &[Role::PortalAccess], PASSWORD).await;
+    let browser = app.signed_in("alice", PASSWORD).await;
+    app.stop().await;
+
+    let again = TestApp::spawn(&db).await;
+    let mut browser = browser.moved_to(&again);
+    let home = browser.get("/").await;
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains("alice Example"));
+    again.stop().await;
+}
+
+async fn idle_sessions_end(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    app.add_user(
+        "admin",
+        &[Role::PortalAccess, Role::Administrator],
+        PASSWORD,
+    )
+    .await;
+    let mut admin = app.signed_in("admin", PASSWORD).await;
+
+    // The administrator shortens the idle timeout to 5 minutes…
+    let saved = admin
+        .post_form("/api/admin/save_settings", &[("idle_timeout_minutes", "5")])
+        .await;
+    assert_eq!(saved.headers()["location"], "/admin/settings?saved=1");
+    // …and a value out of range is refused and shown again with the reason.
+    let refused = admin
+        .post_form(
+            "/api/admin/save_settings",
+            &[("idle_timeout_minutes", "200")],
+        )
+        .await;
+    let location = refused.headers()["location"].to_str().unwrap().to_owned();
+    let html = admin.get(&location).await.text().await.unwrap();
+    assert!(html.contains("Choose between 5 and 90 minutes."), "{html}");
+    assert!(html.contains(r#"value="200""#), "{html}");
+
+    // Six minutes without a request later, the session is over.
+    for row in session::Entity::find().all(&app.db).await.unwrap() {
+        let mut row: session::ActiveModel = row.into();
+        row.last_seen_at = Set(Utc::now() - TimeDelta::minutes(6));
+        row.update(&app.db).await.unwrap();
+    }
+    let home = admin.get("/").await;
+    assert_eq!(home.status(), 303);
+    assert!(
+        !admin.cookies.contains_key("ssp_session"),
+        "the dead cookie is cleared"
+    );
+    assert!(
+        session::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.stop().await;
+}
+
+async fn forged_requests_are_refused(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    app.add_user("alice", &[Role::PortalAccess], PASSWORD).await;
+    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let token = alice.csrf();
+    let html = [("accept", "text/html")];
+
+    let none = alice.post_raw("/api/sign_out", &[], &html).await;
+    assert_eq!(none.status(), 403);
+    assert!(
+        none.text()
+            .await
+            .unwrap()
+            .contains("did not come from this portal")
+    );
+
+    let wrong = alice
+        .post_raw("/api/sign_out", &[("csrf_token", "x".repeat(43))], &html)
+        .await;
+    assert_eq!(wrong.status(), 403);
+
+    let foreign = alice
+        .post_raw(
+            "/api/sign_out",
+            &[("csrf_token", token.clone())],
+            &[("accept", "text/html"), ("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(foreign.status(), 403);
+
+    let cross_site = alice
+        .post_raw(
+            "/api/sign_out",
+            &[("csrf_token", token.clone())],
+            &[("accept", "text/html"), ("sec-fetch-site", "cross-site")],
+        )
+        .await;
+    assert_eq!(cross_site.status(), 403);
+
+    // Still signed in: nothing above had any effect.
+    assert_eq!(alice.get("/").await.status(), 200);
+
+    let real = alice
+        .post_raw(
+            "/api/sign_out",
+            &[("csrf_token", token)],
+            &[
+                ("accept", "text/html"),
+                ("origin", &format!("http://{}", app.addr)),
+            ],
+        )
+        .await;
+    assert_eq!(real.status(), 302);
+    assert_eq!(real.headers()["location"], "/sign-in?signed_out=1");
+    app.stop().await;
+}
+
+async fn non_admins_get_403_from_every_admin_function(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    app.add_user(
+        "admin",
+        &[Role::PortalAccess, Role::Administrator],
+        PASSWORD,
+    )
+    .await;
+    let all_but_admin: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::Administrator)
+        .collect();
+    app.add_user("carol", &all_but_admin, PASSWORD).await;
+    let mut carol = app.signed_in("carol", PASSWORD).await;
+    let token = carol.csrf();
+    let json = [("accept", "application/json")];
+    let calls: [(&str, Vec<(&str, String)>); 6] = [
+        (
+            "/api/admin/list_users",
+            vec![("query", String::new()), ("page", "1".into())],
+        ),
+        ("/api/admin/get_user", vec![("username", "admin".into())]),
+        (
+            "/api/admin/save_user_roles",
+            vec![
+                ("username", "carol".into()),
+                ("roles[administrator]", "on".into()),
+            ],
+        ),
+        (
+            "/api/admin/search_audit",
+            vec![("filter[actor]", "admin".into()), ("page", "1".into())],
+        ),
+        ("/api/admin/get_settings", vec![]),
+        (
+            "/api/admin/save_settings",
+            vec![("idle_timeout_minutes", "90".into())],
+        ),
+    ];
+    for (path, mut fields) in calls {
+        fields.push(("csrf_token", token.clone()));
+        let response = carol.post_raw(path, &fields, &json).await;
+        assert_eq!(response.status(), 403, "{path}");
+        let body = response.text().await.unwrap();
+        assert!(body.contains("Administrator"), "{path}: {body}");
+    }
+    assert_eq!(carol.get("/admin/audit.csv").await.status(), 403);
+    // A malformed call is a 400, not a failure of the server.
+    let malformed = carol
+        .post_raw(
+            "/api/admin/search_audit",
+            &[("csrf_token", token.clone())],
+            &json,
+        )
+        .await;
+    assert_eq!(malformed.status(), 400);
+    let page = carol.get("/admin/users").await;
+    assert_eq!(page.status(), 403);
+    assert!(page.text().await.unwrap().contains("Not allowed"));
+
+    // The crafted role change did nothing.
+    let mut admin = app.signed_in("admin", PASSWORD).await;
+    let html = admin.get("/admin/users/carol").await.text().await.unwrap();
+    assert!(
+        !html.contains(r#"name="roles[administrator]" checked"#),
+        "{html}"
+    );
+    app.stop().await;
+}
+
+async fn six_failures_lock_the_user_name(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    app.add_user("alice", &[Role::PortalAccess], PASSWORD).await;
+    let mut browser = app.browser();
+    for attempt in 1..=6 {
+        let response = browser.sign_in("alice", "wrong password").await;
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            location.starts_with("/sign-in?error=invalid"),
+            "attempt {attempt}: {location}"
+        );
+    }
+    let locked = browser.sign_in("alice", PASSWORD).await;
+    let location = locked.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("/sign-in?error=locked&minutes=15"),
+        "{location}"
+    );
+    assert!(!browser.cookies.contains_key("ssp_session"));
+    let html = browser.get(&location).await.text().await.unwrap();
+    assert!(
+        html.contains("Too many failed sign-ins. Try again in 15 minute(s)."),
+        "{html}"
+    );
+
+    // Another user name is not locked.
+    app.add_user("bob", &[Role::PortalAccess], PASSWORD).await;
+    let bob = app.browser().sign_in("bob", PASSWORD).await;
+    assert_eq!(bob.headers()["location"], "/");
+    app.stop().await;
+}
+
+async fn disabled_users_cannot_sign_in(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    app.add_user(
+        "admin",
+        &[Role::PortalAccess, Role::Administrator],
+        PASSWORD,
+    )
+    .await;
+    app.add_user("dave", &[Role::PortalAccess], PASSWORD).await;
+    app.add_user("erin", &[], PASSWORD).await;
+    let mut dave = app.signed_in("dave", PASSWORD).await;
+    app.disable("dave").await;
+    assert_eq!(
+        dave.get("/").await.status(),
+        303,
+        "disabling ends the session"
+    );
+    let refused = dave.sign_in("dave", PASSWORD).await;
+    assert!(
+        refused.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/sign-in?error=disabled")
+    );
+    let erin = app.browser().sign_in("erin", PASSWORD).await;
+    assert!(
+        erin.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/sign-in?error=no-access")
+    );
+    app.stop().await;
+}
+
+async fn admin_changes_roles_and_it_is_audited(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    app.add_user(
+        "admin",
+        &[Role::PortalAccess, Role::Administrator],
+        PASSWORD,
+    )
+    .await;
+    app.add_user("carol", &[Role::PortalAccess], PASSWORD).await;
+    let mut admin = app.signed_in("admin", PASSWORD).await;
+    let mut carol = app.signed_in("carol", PASSWORD).await;
+    assert!(
+        !carol
+            .get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Lock their device")
+    );
+
+    let saved = admin
+        .post_form(
+            "/api/admin/save_user_roles",
+            &[
+                ("username", "carol"),
+                ("roles[portal-access]", "on"),
+                ("roles[lock]", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.headers()["location"], "/admin/users/carol?saved=1");
+    let html = admin
+        .get("/admin/users/carol?saved=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Roles saved."), "{html}");
+    assert!(
+        carol
+            .get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Lock their device")
+    );
+
+    // The last administrator cannot remove their own Administrator role.
+    let refused = admin
+        .post_form(
+            "/api/admin/save_user_roles",
+            &[("username", "admin"), ("roles[portal-access]", "on")],
+        )
+        .await;
+    assert_eq!(
+        refused.headers()["location"],
+        "/admin/users/admin?error=last-admin"
+    );
+
+    let csv = admin.get("/admin/audit.csv?action=user.roles").await;
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = csv.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[1].contains(",admin,user.roles,carol,,success,"),
+        "{csv}"
+    );
+    assert!(lines[1].contains("lock"), "{csv}");
+
+    let page = admin
+        .get("/admin/audit?action=sign_in&outcome=success")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("sign_in"), "{page}");
+    assert!(page.contains("Page 1 of 1 · 2 in all"), "{page}");
+    app.stop().await;
+}
+
+async fn sign_out_ends_the_session(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    app.add_user("alice", &[Role::PortalAccess], PASSWORD).await;
+    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let old_cookies = alice.cookies.clone();
+    let out = alice.post_form("/api/sign_out", &[]).await;
+    assert_eq!(out.headers()["location"], "/sign-in?signed_out=1");
+    assert!(!alice.cookies.contains_key("ssp_session"));
+    assert_ne!(
+        alice.cookies.get("ssp_csrf"),
+        old_cookies.get("ssp_csrf"),
+        "a new token"
+    );
+    alice.cookies = old_cookies;
+    assert_eq!(alice.get("/").await.status(), 303, "the old cookie is dead");
+    assert!(
+        session::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.stop().await;
+}
