@@ -1,7 +1,12 @@
 //! The admin area's server functions. Every one needs the Administrator
 //! role (403 otherwise), whatever the page shows.
+//!
+//! Functions that change something take `csrf_token`: the hydrated form
+//! sends only the fields its function declares, and the HTTP layer checks
+//! this one before the function runs.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 use std::collections::BTreeMap;
 
 use super::types::{ApiError, AuditFilter, AuditPage, PortalSettings, UserPage, UserSummary};
@@ -9,7 +14,7 @@ use super::types::{ApiError, AuditFilter, AuditPage, PortalSettings, UserPage, U
 pub const USERS_PER_PAGE: u64 = 20;
 pub const AUDIT_PER_PAGE: u64 = 50;
 
-#[server(endpoint = "admin/list_users")]
+#[server(endpoint = "admin/list_users", input = GetUrl)]
 pub async fn list_users(query: String, page: u64) -> Result<UserPage, ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, accounts, internal};
@@ -21,7 +26,7 @@ pub async fn list_users(query: String, page: u64) -> Result<UserPage, ApiError> 
         .map_err(internal)
 }
 
-#[server(endpoint = "admin/get_user")]
+#[server(endpoint = "admin/get_user", input = GetUrl)]
 pub async fn get_user(username: String) -> Result<UserSummary, ApiError> {
     use crate::domain::{access::Action, username::Username};
     use crate::server::{RequestContext, accounts, fail, internal};
@@ -39,12 +44,14 @@ pub async fn get_user(username: String) -> Result<UserSummary, ApiError> {
 /// (`roles[lock]=on`). Goes back to the user's page with a confirmation.
 #[server(endpoint = "admin/save_user_roles")]
 pub async fn save_user_roles(
+    csrf_token: String,
     username: String,
     #[server(default)] roles: BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
     use crate::domain::{access::Action, role::RoleSet, username::Username};
     use crate::server::{RequestContext, accounts, fail, internal};
 
+    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.allowed(Action::Administer)?;
     let name = Username::parse(&username).map_err(|_| fail(ApiError::NotFound))?;
@@ -71,7 +78,7 @@ pub async fn save_user_roles(
     Ok(())
 }
 
-#[server(endpoint = "admin/search_audit")]
+#[server(endpoint = "admin/search_audit", input = GetUrl)]
 pub async fn search_audit(filter: AuditFilter, page: u64) -> Result<AuditPage, ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, audit, internal};
@@ -90,7 +97,7 @@ pub async fn search_audit(filter: AuditFilter, page: u64) -> Result<AuditPage, A
     })
 }
 
-#[server(endpoint = "admin/get_settings")]
+#[server(endpoint = "admin/get_settings", input = GetUrl)]
 pub async fn get_settings() -> Result<PortalSettings, ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, internal, settings};
@@ -103,10 +110,14 @@ pub async fn get_settings() -> Result<PortalSettings, ApiError> {
 /// Saves the settings; a value out of range goes back to the page with the
 /// reason next to its field and what was typed.
 #[server(endpoint = "admin/save_settings")]
-pub async fn save_settings(idle_timeout_minutes: String) -> Result<(), ApiError> {
+pub async fn save_settings(
+    csrf_token: String,
+    idle_timeout_minutes: String,
+) -> Result<(), ApiError> {
     use crate::domain::{access::Action, signin::IdleTimeout};
     use crate::server::{RequestContext, internal, settings};
 
+    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.allowed(Action::Administer)?;
     match IdleTimeout::parse(&idle_timeout_minutes) {

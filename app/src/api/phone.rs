@@ -8,7 +8,8 @@ use leptos::prelude::*;
 pub const PHONE_CHECK_PAGE: &str = "/";
 
 #[server(endpoint = "check_phone_number")]
-pub async fn check_phone_number(phone: String) -> Result<(), ServerFnError> {
+pub async fn check_phone_number(csrf_token: String, phone: String) -> Result<(), ServerFnError> {
+    drop(csrf_token); // checked by the HTTP layer before this runs
     let query = form_urlencoded::Serializer::new(String::new())
         .append_pair("phone", &phone)
         .finish();

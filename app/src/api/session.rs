@@ -4,11 +4,12 @@
 //! with or without JavaScript: a new session means a fresh page.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 
 use super::types::{ApiError, Me};
 
 /// The signed-in user, or `None`.
-#[server(endpoint = "whoami")]
+#[server(endpoint = "whoami", input = GetUrl)]
 pub async fn whoami() -> Result<Option<Me>, ApiError> {
     let ctx = crate::server::RequestContext::current()?;
     Ok(ctx.user.as_ref().map(|user| Me {

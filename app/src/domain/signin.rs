@@ -29,9 +29,10 @@ impl Default for LockoutPolicy {
 
 impl LockoutPolicy {
     /// Until when sign-in is refused, given the failures recorded (any
-    /// order), the last successful sign-in, and how many failures lock.
-    /// A success forgives the failures before it; refused attempts during a
-    /// lock are not failures and do not extend it.
+    /// order), the last successful sign-in, and how many failures lock:
+    /// `limit` failures within `window` lock for `lock_for` after the last
+    /// of them. A success forgives the failures before it; refused attempts
+    /// during a lock are not failures and do not extend it.
     pub fn locked_until(
         &self,
         failures: &[DateTime<Utc>],
@@ -39,22 +40,24 @@ impl LockoutPolicy {
         limit: usize,
         now: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
-        let since = match last_success {
-            Some(success) => success.max(now - self.window),
-            None => now - self.window,
-        };
-        let counted: Vec<&DateTime<Utc>> = failures.iter().filter(|at| **at > since).collect();
-        if counted.len() < limit {
-            return None;
-        }
-        let newest = counted.into_iter().max()?;
-        let until = *newest + self.lock_for;
-        (until > now).then_some(until)
+        let mut counted: Vec<DateTime<Utc>> = failures
+            .iter()
+            .copied()
+            .filter(|at| last_success.is_none_or(|success| *at > success))
+            .collect();
+        counted.sort();
+        let limit = limit.max(1);
+        counted
+            .windows(limit)
+            .filter(|run| run[limit - 1] - run[0] <= self.window)
+            .map(|run| run[limit - 1] + self.lock_for)
+            .max()
+            .filter(|until| *until > now)
     }
 
     /// How far back failures matter; the caller loads failures since then.
     pub fn window_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        now - self.window
+        now - self.window - self.lock_for
     }
 }
 

@@ -244,10 +244,14 @@ impl Browser {
     }
 
     pub async fn get(&mut self, path: &str) -> reqwest::Response {
+        self.get_accepting(path, "text/html").await
+    }
+
+    pub async fn get_accepting(&mut self, path: &str, accept: &str) -> reqwest::Response {
         let response = self
             .client
             .get(format!("{}{path}", self.base))
-            .header("accept", "text/html")
+            .header("accept", accept)
             .header("cookie", self.cookie_header())
             .send()
             .await
