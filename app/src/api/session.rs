@@ -43,6 +43,9 @@ pub async fn sign_in(
     .await
     {
         Ok((_user, token)) => {
+            if let Some(previous) = &ctx.user {
+                auth::discard(&ctx.db, previous).await.map_err(internal)?;
+            }
             let secure = ctx.config.secure_cookies;
             set_cookie(cookie(auth::SESSION_COOKIE, Some(&token), secure));
             // A new anti-forgery token for the new session.

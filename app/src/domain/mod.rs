@@ -5,6 +5,7 @@
 //! server its final word, and tests are exact.
 
 pub mod access;
+pub mod device;
 pub mod phone;
 pub mod role;
 pub mod signin;

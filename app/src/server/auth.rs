@@ -264,6 +264,15 @@ pub async fn resolve(
     }))
 }
 
+/// Forgets a session without a trace in the audit log: the session a
+/// browser had before it signed in again (the new one gets a new id).
+pub async fn discard(db: &DatabaseConnection, user: &CurrentUser) -> Result<(), DbErr> {
+    session::Entity::delete_by_id(user.session_hash.clone())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Ends the user's session.
 pub async fn sign_out(
     db: &DatabaseConnection,

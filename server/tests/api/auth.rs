@@ -69,6 +69,19 @@ async fn sign_in_right_and_wrong(db: TestDb) {
     );
     let html = browser.get("/").await.text().await.unwrap();
     assert!(html.contains("alice Example"), "{html}");
+
+    // Signing in again gives a new session id and ends the old session.
+    let first = browser.cookies["ssp_session"].clone();
+    let mut old = browser.moved_to(&app);
+    let again = old.sign_in("alice", PASSWORD).await;
+    assert_eq!(again.headers()["location"], "/");
+    assert_ne!(old.cookies["ssp_session"], first);
+    old.cookies.insert("ssp_session".to_owned(), first);
+    assert_eq!(
+        old.get("/").await.status(),
+        303,
+        "the previous session is gone"
+    );
     app.stop().await;
 }
 

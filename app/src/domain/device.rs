@@ -1,0 +1,515 @@
+//! Devices and the commands sent to them: platforms, lifecycle, lock state,
+//! and the one table of which action applies to which device, for whom.
+
+use serde::{Deserialize, Serialize};
+
+use super::access::{self, Action, Denied, Subject};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Platform {
+    Ios,
+    Ipados,
+    Android,
+    Windows,
+    WindowsPhone81,
+    Windows10Mobile,
+    Macos,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 7] = [
+        Platform::Ios,
+        Platform::Ipados,
+        Platform::Android,
+        Platform::Windows,
+        Platform::WindowsPhone81,
+        Platform::Windows10Mobile,
+        Platform::Macos,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Ios => "ios",
+            Platform::Ipados => "ipados",
+            Platform::Android => "android",
+            Platform::Windows => "windows",
+            Platform::WindowsPhone81 => "windows-phone-8.1",
+            Platform::Windows10Mobile => "windows-10-mobile",
+            Platform::Macos => "macos",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::Ios => "iOS",
+            Platform::Ipados => "iPadOS",
+            Platform::Android => "Android",
+            Platform::Windows => "Windows",
+            Platform::WindowsPhone81 => "Windows Phone 8.1",
+            Platform::Windows10Mobile => "Windows 10 Mobile",
+            Platform::Macos => "macOS",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Platform> {
+        Platform::ALL
+            .into_iter()
+            .find(|p| p.as_str() == text.trim())
+    }
+
+    /// Whether the device's PIN can be reset remotely (Windows phones only).
+    pub fn supports_pin_reset(self) -> bool {
+        matches!(self, Platform::WindowsPhone81 | Platform::Windows10Mobile)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ownership {
+    CompanyOwned,
+    EmployeeOwned,
+}
+
+impl Ownership {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ownership::CompanyOwned => "company-owned",
+            Ownership::EmployeeOwned => "employee-owned",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Ownership::CompanyOwned => "Company-owned",
+            Ownership::EmployeeOwned => "Employee-owned",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Ownership> {
+        [Ownership::CompanyOwned, Ownership::EmployeeOwned]
+            .into_iter()
+            .find(|o| o.as_str() == text)
+    }
+}
+
+/// Where a device is in its life. Retired, Wiped and Expired are final.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceStatus {
+    Pending,
+    Active,
+    Retired,
+    Wiped,
+    Expired,
+}
+
+impl DeviceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStatus::Pending => "pending",
+            DeviceStatus::Active => "active",
+            DeviceStatus::Retired => "retired",
+            DeviceStatus::Wiped => "wiped",
+            DeviceStatus::Expired => "expired",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DeviceStatus::Pending => "Pending",
+            DeviceStatus::Active => "Active",
+            DeviceStatus::Retired => "Retired",
+            DeviceStatus::Wiped => "Wiped",
+            DeviceStatus::Expired => "Expired",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DeviceStatus> {
+        [
+            DeviceStatus::Pending,
+            DeviceStatus::Active,
+            DeviceStatus::Retired,
+            DeviceStatus::Wiped,
+            DeviceStatus::Expired,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            DeviceStatus::Retired | DeviceStatus::Wiped | DeviceStatus::Expired
+        )
+    }
+}
+
+/// Whether the device is locked, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LockState {
+    Unlocked,
+    Locked,
+    /// Locked with a message and call-back number on the lock screen: the
+    /// device is reported lost, and Unlock is never offered for it.
+    LostMode,
+}
+
+impl LockState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockState::Unlocked => "unlocked",
+            LockState::Locked => "locked",
+            LockState::LostMode => "lost-mode",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LockState> {
+        [LockState::Unlocked, LockState::Locked, LockState::LostMode]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// What a user can ask their device to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceAction {
+    Lock,
+    Unlock,
+    Locate,
+    ResetPin,
+    Retire,
+    Wipe,
+}
+
+impl DeviceAction {
+    pub const ALL: [DeviceAction; 6] = [
+        DeviceAction::Lock,
+        DeviceAction::Unlock,
+        DeviceAction::Locate,
+        DeviceAction::ResetPin,
+        DeviceAction::Retire,
+        DeviceAction::Wipe,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceAction::Lock => "lock",
+            DeviceAction::Unlock => "unlock",
+            DeviceAction::Locate => "locate",
+            DeviceAction::ResetPin => "reset-pin",
+            DeviceAction::Retire => "retire",
+            DeviceAction::Wipe => "wipe",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DeviceAction::Lock => "Lock",
+            DeviceAction::Unlock => "Unlock",
+            DeviceAction::Locate => "Locate",
+            DeviceAction::ResetPin => "Reset PIN",
+            DeviceAction::Retire => "Retire",
+            DeviceAction::Wipe => "Wipe",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DeviceAction> {
+        DeviceAction::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+
+    /// The portal action (and so the role) this needs.
+    pub fn permission(self) -> Action {
+        match self {
+            DeviceAction::Lock => Action::Lock,
+            DeviceAction::Unlock => Action::Unlock,
+            DeviceAction::Locate => Action::Locate,
+            DeviceAction::ResetPin => Action::ResetPinPassword,
+            DeviceAction::Retire => Action::Retire,
+            DeviceAction::Wipe => Action::Wipe,
+        }
+    }
+
+    /// Destructive actions ask for an explicit confirmation first.
+    pub fn needs_confirmation(self) -> bool {
+        matches!(self, DeviceAction::Retire | DeviceAction::Wipe)
+    }
+
+    /// What happens, in plain words, for the confirmation step.
+    pub fn consequence(self) -> &'static str {
+        match self {
+            DeviceAction::Wipe => {
+                "Wipe erases everything on the device and resets it to factory settings: your own photos, \
+                 messages and apps too. It cannot be undone. Once wiped, the device is no longer managed."
+            }
+            DeviceAction::Retire => {
+                "Retire removes the company's e-mail, apps, settings and certificates from the device and ends \
+                 its management. Your own data stays. The device no longer counts towards your device limit."
+            }
+            DeviceAction::Lock => "The device locks its screen at its next check-in.",
+            DeviceAction::Unlock => "The device clears its passcode at its next check-in.",
+            DeviceAction::Locate => "The device reports where it is at its next check-in.",
+            DeviceAction::ResetPin => {
+                "The device gets a new PIN at its next check-in; it is shown to you once."
+            }
+        }
+    }
+}
+
+/// Why an action is not available for a device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unavailable {
+    #[error(transparent)]
+    Denied(Denied),
+    #[error("The device has not enrolled yet.")]
+    Pending,
+    #[error("The device is no longer managed.")]
+    NotManaged,
+    #[error("Only Windows Phone 8.1 and Windows 10 Mobile devices can have their PIN reset.")]
+    Platform,
+    #[error("This device was locked as lost; it cannot be unlocked from the portal.")]
+    LostMode,
+}
+
+/// The facts about a device that decide which actions apply.
+#[derive(Clone, Copy, Debug)]
+pub struct DeviceFacts {
+    pub platform: Platform,
+    pub status: DeviceStatus,
+    pub lock: LockState,
+}
+
+/// The one table: may this user take this action on this (their own)
+/// device now? Role first, then state, then platform.
+pub fn availability(
+    subject: Subject<'_>,
+    device: DeviceFacts,
+    action: DeviceAction,
+) -> Result<(), Unavailable> {
+    access::check(subject, action.permission()).map_err(Unavailable::Denied)?;
+    match device.status {
+        DeviceStatus::Active => {}
+        DeviceStatus::Pending => return Err(Unavailable::Pending),
+        DeviceStatus::Retired | DeviceStatus::Wiped | DeviceStatus::Expired => {
+            return Err(Unavailable::NotManaged);
+        }
+    }
+    if action == DeviceAction::ResetPin && !device.platform.supports_pin_reset() {
+        return Err(Unavailable::Platform);
+    }
+    if action == DeviceAction::Unlock && device.lock == LockState::LostMode {
+        return Err(Unavailable::LostMode);
+    }
+    Ok(())
+}
+
+/// Where a command is on its way to the device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommandState {
+    Queued,
+    Sent,
+    Acknowledged,
+    Failed,
+    Cancelled,
+    Expired,
+}
+
+/// What moves a command along.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandEvent {
+    PickedUp,
+    Succeeded,
+    Failed,
+    Cancel,
+    Expire,
+}
+
+impl CommandState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommandState::Queued => "queued",
+            CommandState::Sent => "sent",
+            CommandState::Acknowledged => "acknowledged",
+            CommandState::Failed => "failed",
+            CommandState::Cancelled => "cancelled",
+            CommandState::Expired => "expired",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CommandState> {
+        [
+            CommandState::Queued,
+            CommandState::Sent,
+            CommandState::Acknowledged,
+            CommandState::Failed,
+            CommandState::Cancelled,
+            CommandState::Expired,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    /// Still on its way: a second identical request joins it.
+    pub fn in_flight(self) -> bool {
+        matches!(self, CommandState::Queued | CommandState::Sent)
+    }
+
+    /// The state after `event`, or `None` when the event does not apply.
+    pub fn next(self, event: CommandEvent) -> Option<CommandState> {
+        use CommandEvent as E;
+        use CommandState as S;
+        match (self, event) {
+            (S::Queued, E::PickedUp) => Some(S::Sent),
+            (S::Sent, E::Succeeded) => Some(S::Acknowledged),
+            (S::Sent, E::Failed) => Some(S::Failed),
+            (S::Queued, E::Cancel) => Some(S::Cancelled),
+            (S::Queued | S::Sent, E::Expire) => Some(S::Expired),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::role::{Role, RoleSet};
+
+    fn facts(platform: Platform, status: DeviceStatus, lock: LockState) -> DeviceFacts {
+        DeviceFacts {
+            platform,
+            status,
+            lock,
+        }
+    }
+
+    #[test]
+    fn the_table() {
+        let everything = RoleSet::new(Role::ALL);
+        let user = Subject {
+            roles: &everything,
+            disabled: false,
+        };
+        let active = |p| facts(p, DeviceStatus::Active, LockState::Unlocked);
+        for action in DeviceAction::ALL {
+            for platform in Platform::ALL {
+                let got = availability(user, active(platform), action);
+                let want = if action == DeviceAction::ResetPin && !platform.supports_pin_reset() {
+                    Err(Unavailable::Platform)
+                } else {
+                    Ok(())
+                };
+                assert_eq!(got, want, "{action:?} on {platform:?}");
+            }
+            for status in [
+                DeviceStatus::Retired,
+                DeviceStatus::Wiped,
+                DeviceStatus::Expired,
+            ] {
+                assert_eq!(
+                    availability(
+                        user,
+                        facts(Platform::Ios, status, LockState::Unlocked),
+                        action
+                    ),
+                    Err(Unavailable::NotManaged)
+                );
+            }
+            assert_eq!(
+                availability(
+                    user,
+                    facts(Platform::Ios, DeviceStatus::Pending, LockState::Unlocked),
+                    action
+                ),
+                Err(Unavailable::Pending)
+            );
+        }
+    }
+
+    #[test]
+    fn each_action_needs_its_role() {
+        for action in DeviceAction::ALL {
+            let others = RoleSet::new(
+                Role::ALL
+                    .into_iter()
+                    .filter(|r| *r != action.permission().required_role()),
+            );
+            let user = Subject {
+                roles: &others,
+                disabled: false,
+            };
+            let device = facts(
+                Platform::Windows10Mobile,
+                DeviceStatus::Active,
+                LockState::Unlocked,
+            );
+            assert!(
+                matches!(
+                    availability(user, device, action),
+                    Err(Unavailable::Denied(Denied::MissingRole(_)))
+                ),
+                "{action:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_unlock_for_a_lost_device() {
+        let roles = RoleSet::new([Role::PortalAccess, Role::Unlock, Role::Lock]);
+        let user = Subject {
+            roles: &roles,
+            disabled: false,
+        };
+        let lost = facts(Platform::Android, DeviceStatus::Active, LockState::LostMode);
+        assert_eq!(
+            availability(user, lost, DeviceAction::Unlock),
+            Err(Unavailable::LostMode)
+        );
+        assert_eq!(availability(user, lost, DeviceAction::Lock), Ok(()));
+        let locked = facts(Platform::Android, DeviceStatus::Active, LockState::Locked);
+        assert_eq!(availability(user, locked, DeviceAction::Unlock), Ok(()));
+    }
+
+    #[test]
+    fn command_state_machine() {
+        use CommandEvent as E;
+        use CommandState as S;
+        assert_eq!(S::Queued.next(E::PickedUp), Some(S::Sent));
+        assert_eq!(S::Sent.next(E::Succeeded), Some(S::Acknowledged));
+        assert_eq!(S::Sent.next(E::Failed), Some(S::Failed));
+        assert_eq!(S::Queued.next(E::Cancel), Some(S::Cancelled));
+        assert_eq!(
+            S::Sent.next(E::Cancel),
+            None,
+            "too late once the device has it"
+        );
+        assert_eq!(
+            S::Queued.next(E::Succeeded),
+            None,
+            "a result needs a pick-up first"
+        );
+        for done in [S::Acknowledged, S::Failed, S::Cancelled, S::Expired] {
+            assert!(!done.in_flight());
+            for event in [E::PickedUp, E::Succeeded, E::Failed, E::Cancel, E::Expire] {
+                assert_eq!(done.next(event), None, "{done:?} is final");
+            }
+        }
+        assert!(S::Queued.in_flight() && S::Sent.in_flight());
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for p in Platform::ALL {
+            assert_eq!(Platform::parse(p.as_str()), Some(p));
+        }
+        for a in DeviceAction::ALL {
+            assert_eq!(DeviceAction::parse(a.as_str()), Some(a));
+        }
+        assert!(
+            DeviceAction::Wipe.needs_confirmation() && DeviceAction::Retire.needs_confirmation()
+        );
+        assert!(!DeviceAction::Lock.needs_confirmation());
+    }
+}
