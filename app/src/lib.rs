@@ -25,7 +25,12 @@ use components::layout::Layout;
 use pages::admin::{
     AdminLayout, audit::AuditPage, settings::SettingsPage, user::UserPage, users::UsersPage,
 };
-use pages::{devices::MyDevicesPage, not_found::NotFoundPage, sign_in::SignInPage};
+use pages::{
+    device::{ConfirmActionPage, DevicePage},
+    devices::MyDevicesPage,
+    not_found::NotFoundPage,
+    sign_in::SignInPage,
+};
 
 /// The HTML document around the application, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -67,6 +72,12 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=MyDevicesPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/devices/:id") view=DevicePage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/devices/:id/confirm/:action")
+                        view=ConfirmActionPage
+                        ssr=SsrMode::Async
+                    />
                     <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
                         <Route path=path!("") view=UsersPage />
                         <Route path=path!("users") view=UsersPage />

@@ -1,8 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { jsEnabled, signIn } from "./helpers";
 
+// carol has no device: the page shows its empty state.
 test.beforeEach(async ({ page }) => {
-  await signIn(page, "alice");
+  await signIn(page, "carol");
 });
 
 test("My devices shows its empty state inside the layout", async ({ page }) => {

@@ -5,12 +5,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_accounts;
+mod m20261124_000002_devices;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_accounts::Migration)]
+        vec![
+            Box::new(m20261124_000001_accounts::Migration),
+            Box::new(m20261124_000002_devices::Migration),
+        ]
     }
 }

@@ -2,10 +2,12 @@
 //! command line. Each change is audited like one made in the portal.
 
 use anyhow::{Context, bail};
+use app::domain::device::{Platform, parse_device_name};
 use app::domain::role::{Role, RoleSet};
 use app::domain::username::Username;
 use app::server::accounts::{self, NewUser};
 use app::server::audit::RequestOrigin;
+use app::server::devices;
 use app::server::passwords;
 use clap::Subcommand;
 use sea_orm::DatabaseConnection;
@@ -161,6 +163,68 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> anyhow::Resul
         }
     }
     Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum DeviceCommand {
+    /// Create an enrolled (Active) device for a user and print its API credential once
+    Add {
+        /// The owner's user name
+        #[arg(long)]
+        user: String,
+        /// ios, ipados, android, windows, windows-phone-8.1, windows-10-mobile, macos
+        #[arg(long)]
+        platform: String,
+        /// The device's name (default: the owner's platform device)
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+pub async fn run_device(db: &DatabaseConnection, command: DeviceCommand) -> anyhow::Result<()> {
+    match command {
+        DeviceCommand::Add {
+            user,
+            platform,
+            name,
+        } => {
+            let (id, credential) = add_device(db, &user, &platform, name).await?;
+            println!("device {id} enrolled for {user}");
+            println!("credential (shown once): {credential}");
+        }
+    }
+    Ok(())
+}
+
+async fn add_device(
+    db: &DatabaseConnection,
+    user: &str,
+    platform: &str,
+    name: Option<String>,
+) -> anyhow::Result<(i64, String)> {
+    let owner = accounts::find(db, &username(user)?)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("there is no user named {user}"))?;
+    let platform = Platform::parse(platform).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown platform {platform:?}; platforms are: {}",
+            Platform::ALL.map(Platform::as_str).join(", ")
+        )
+    })?;
+    let name = match name {
+        Some(name) => parse_device_name(&name).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => format!("{}'s {}", owner.display_name, platform.label()),
+    };
+    let (device, credential) = devices::add_active(
+        db,
+        &RequestOrigin::command_line(),
+        &owner,
+        platform,
+        name,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok((device.id, credential))
 }
 
 /// Fills an empty database with a small organisation and prints the

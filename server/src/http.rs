@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/admin/audit.csv", get(audit_csv))
+        .merge(crate::device_api::routes())
         .leptos_routes_with_context(
             &state,
             routes,

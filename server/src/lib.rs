@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod db;
+pub mod device_api;
 pub mod http;
 pub mod security;
 pub mod telemetry;

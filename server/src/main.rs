@@ -38,7 +38,10 @@ enum Command {
     /// Manage local users
     #[command(subcommand)]
     User(cli::UserCommand),
-    /// Fill an empty database with demo users (passwords are printed once)
+    /// Manage devices
+    #[command(subcommand)]
+    Device(cli::DeviceCommand),
+    /// Fill an empty database with demo users and devices (secrets are printed once)
     Demo,
 }
 
@@ -84,6 +87,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::User(command) => cli::run(&open(&config).await?, command).await?,
+        Command::Device(command) => cli::run_device(&open(&config).await?, command).await?,
         Command::Demo => cli::demo(&open(&config).await?).await?,
     }
     Ok(())

@@ -29,11 +29,13 @@ fn is_public(path: &str) -> bool {
     ) || path.starts_with("/pkg/")
 }
 
-/// Paths with no session, no anti-forgery token and no page around them.
+/// Paths with no session, no anti-forgery token and no page around them
+/// (the device API authenticates devices with their own credential).
 fn is_bare(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz")
         || path.starts_with("/pkg/")
         || path.starts_with("/favicon")
+        || path.starts_with("/api/device/")
 }
 
 fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -4,6 +4,7 @@
 //! the HTTP layer checks for the anti-forgery token.
 
 pub mod admin;
+pub mod devices;
 pub mod phone;
 pub mod session;
 pub mod types;

@@ -7,6 +7,9 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::domain::device::{
+    CommandState, DeviceAction, DeviceStatus, LockState, Ownership, Platform,
+};
 use crate::domain::role::{Role, RoleSet};
 
 /// Why a server function refused, in words fit for a person. The server
@@ -154,4 +157,71 @@ pub struct AuditPage {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PortalSettings {
     pub idle_timeout_minutes: u32,
+}
+
+/// A device in the owner's list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceSummary {
+    pub id: i64,
+    pub display_name: String,
+    pub platform: Platform,
+    pub manufacturer: String,
+    pub model: String,
+    pub ownership: Ownership,
+    pub status: DeviceStatus,
+    pub lock: LockState,
+    pub last_checkin_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceList {
+    pub devices: Vec<DeviceSummary>,
+    /// The server's clock, for "5 minutes ago".
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub accuracy_m: Option<f64>,
+    pub at: DateTime<Utc>,
+}
+
+/// An action as the device page offers it: available, or why not.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionOption {
+    pub action: DeviceAction,
+    pub unavailable: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CommandView {
+    pub id: i64,
+    pub action: DeviceAction,
+    pub state: CommandState,
+    pub requested_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// What the device said when it failed.
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceDetail {
+    pub summary: DeviceSummary,
+    pub os_version: String,
+    pub serial: String,
+    pub imei: String,
+    pub phone: String,
+    pub carrier: String,
+    pub registered_at: DateTime<Utc>,
+    pub enrolled_at: Option<DateTime<Utc>>,
+    pub location: Option<Location>,
+    /// The actions this user has a role for, each available or not (with why).
+    pub actions: Vec<ActionOption>,
+    /// The latest commands, newest first.
+    pub commands: Vec<CommandView>,
+    pub history: AuditPage,
+    pub now: DateTime<Utc>,
 }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::api::types::ApiError;
+use crate::domain::device::{DeviceStatus, LockState};
 
 #[component]
 pub fn ErrorPanel(error: ApiError) -> impl IntoView {
@@ -41,5 +42,19 @@ pub fn Saved(text: &'static str) -> impl IntoView {
         <p class="notice ok" role="status">
             {text}
         </p>
+    }
+}
+
+/// A device's status, and its lock state when it is active.
+#[component]
+pub fn StatusBadge(status: DeviceStatus, lock: LockState) -> impl IntoView {
+    let lock_text = match (status, lock) {
+        (DeviceStatus::Active, LockState::Locked) => Some("Locked"),
+        (DeviceStatus::Active, LockState::LostMode) => Some("Locked (lost)"),
+        _ => None,
+    };
+    view! {
+        <span class=format!("badge status {}", status.as_str())>{status.label()}</span>
+        {lock_text.map(|t| view! { <span class="badge lock">{t}</span> })}
     }
 }

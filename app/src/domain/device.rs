@@ -513,3 +513,102 @@ mod tests {
         assert!(!DeviceAction::Lock.needs_confirmation());
     }
 }
+
+/// A device's name as its owner sets it: 1–64 characters.
+pub fn parse_device_name(text: &str) -> Result<String, DeviceNameError> {
+    let name = text.trim();
+    if name.is_empty() {
+        Err(DeviceNameError::Empty)
+    } else if name.chars().count() > 64 {
+        Err(DeviceNameError::TooLong)
+    } else if name.chars().any(char::is_control) {
+        Err(DeviceNameError::Control)
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceNameError {
+    #[error("Enter a name for the device.")]
+    Empty,
+    #[error("A device name has at most 64 characters.")]
+    TooLong,
+    #[error("A device name cannot contain line breaks or control characters.")]
+    Control,
+}
+
+/// The lock-screen message of a Lock (lost mode): at most 200 characters.
+pub fn parse_lock_message(text: &str) -> Result<Option<String>, LockMessageError> {
+    let message = text.trim();
+    if message.is_empty() {
+        Ok(None)
+    } else if message.chars().count() > 200 {
+        Err(LockMessageError::TooLong)
+    } else {
+        Ok(Some(message.to_owned()))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LockMessageError {
+    #[error("A lock-screen message has at most 200 characters.")]
+    TooLong,
+}
+
+/// "just now", "5 minutes ago", "3 hours ago", "2 days ago": computed from
+/// the server's `now`, so server and browser write the same words.
+pub fn ago(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let seconds = (now - at).num_seconds().max(0);
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
+    match seconds {
+        0..60 => "just now".to_owned(),
+        60..3600 => plural(seconds / 60, "minute"),
+        3600..86400 => plural(seconds / 3600, "hour"),
+        _ => plural(seconds / 86400, "day"),
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+    use chrono::{TimeDelta, TimeZone, Utc};
+
+    #[test]
+    fn relative_times() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        assert_eq!(ago(now, now), "just now");
+        assert_eq!(
+            ago(now + TimeDelta::seconds(5), now),
+            "just now",
+            "clock skew"
+        );
+        assert_eq!(ago(now - TimeDelta::seconds(61), now), "1 minute ago");
+        assert_eq!(ago(now - TimeDelta::minutes(5), now), "5 minutes ago");
+        assert_eq!(ago(now - TimeDelta::hours(3), now), "3 hours ago");
+        assert_eq!(ago(now - TimeDelta::days(2), now), "2 days ago");
+    }
+
+    #[test]
+    fn names_and_messages() {
+        assert_eq!(
+            parse_device_name("  Work phone "),
+            Ok("Work phone".to_owned())
+        );
+        assert_eq!(parse_device_name(" "), Err(DeviceNameError::Empty));
+        assert_eq!(
+            parse_device_name(&"x".repeat(65)),
+            Err(DeviceNameError::TooLong)
+        );
+        assert_eq!(parse_device_name("a\nb"), Err(DeviceNameError::Control));
+        assert_eq!(parse_lock_message(" "), Ok(None));
+        assert_eq!(
+            parse_lock_message("Call me"),
+            Ok(Some("Call me".to_owned()))
+        );
+        assert_eq!(
+            parse_lock_message(&"x".repeat(201)),
+            Err(LockMessageError::TooLong)
+        );
+    }
+}

@@ -1,22 +1,88 @@
-//! "My devices": the signed-in user's devices. Until devices exist it shows
-//! how to get one into the portal, and a check that a mobile number is in
-//! the form SMS invitations need.
+//! "My devices": the signed-in user's devices with status and last
+//! check-in; with none yet, how to get one into the portal. Also what the
+//! user may do, and a check that a mobile number suits SMS invitations.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::devices::list_devices;
 use crate::api::phone::CheckPhoneNumber;
+use crate::api::types::DeviceSummary;
 use crate::components::csrf::CsrfField;
 use crate::components::layout::use_me;
+use crate::components::status::{ErrorPanel, StatusBadge};
+use crate::domain::device::ago;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::role::Role;
 
 #[component]
 pub fn MyDevicesPage() -> impl IntoView {
+    let devices = Resource::new(|| (), |_| list_devices());
     view! {
         <Title text="My devices" />
         <h1>"My devices"</h1>
+        <Suspense fallback=|| view! { <p>"Loading your devices…"</p> }>
+            {move || {
+                devices
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(list) if list.devices.is_empty() => view! { <NoDevices /> }.into_any(),
+                        Ok(list) => {
+                            let now = list.now;
+                            view! {
+                                <ul class="device-list">
+                                    {list
+                                        .devices
+                                        .into_iter()
+                                        .map(|d| view! { <DeviceCard device=d now /> })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+        <YourRoles />
+        <PhoneCheck />
+    }
+}
+
+/// One device in the list.
+#[component]
+fn DeviceCard(device: DeviceSummary, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let checkin = match device.last_checkin_at {
+        Some(at) => format!("Last check-in {}", ago(at, now)),
+        None => "Not checked in yet".to_owned(),
+    };
+    view! {
+        <li class="card device">
+            <div class="device-head">
+                <h2>
+                    <a href=format!("/devices/{}", device.id)>{device.display_name.clone()}</a>
+                </h2>
+                <StatusBadge status=device.status lock=device.lock />
+            </div>
+            <p class="muted">
+                {format!(
+                    "{} · {} {} · {}",
+                    device.platform.label(),
+                    device.manufacturer,
+                    device.model,
+                    device.ownership.label(),
+                )}
+            </p>
+            <p>{checkin}</p>
+        </li>
+    }
+}
+
+/// What to do when there is no device yet.
+#[component]
+fn NoDevices() -> impl IntoView {
+    view! {
         <section class="empty-state" aria-labelledby="no-devices">
             <h2 id="no-devices">"You have no devices yet"</h2>
             <p>
@@ -32,8 +98,6 @@ pub fn MyDevicesPage() -> impl IntoView {
                 "If you cannot register a device yourself, your IT helpdesk can give you the right to do so."
             </p>
         </section>
-        <YourRoles />
-        <PhoneCheck />
     }
 }
 

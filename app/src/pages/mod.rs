@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod admin;
+pub mod device;
 pub mod devices;
 pub mod not_found;
 pub mod sign_in;

@@ -27,6 +27,7 @@ pub const CSRF_COOKIE: &str = "ssp_csrf";
 /// live session or a successful sign-in.
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
+    id: i32,
     username: Username,
     display_name: String,
     roles: RoleSet,
@@ -34,6 +35,10 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
+    pub fn id(&self) -> i32 {
+        self.id
+    }
+
     pub fn username(&self) -> &Username {
         &self.username
     }
@@ -71,7 +76,8 @@ pub enum SignInError {
     Db(#[from] DbErr),
 }
 
-fn hash_token(token: &str) -> String {
+/// SHA-256 (hex) of a secret token: what the database keeps instead of it.
+pub fn hash_token(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -207,6 +213,7 @@ pub async fn sign_in(
     let username = Username::parse(&user.username).map_err(|_| SignInError::Invalid)?;
     Ok((
         CurrentUser {
+            id: user.id,
             username,
             display_name: user.display_name,
             roles,
@@ -257,6 +264,7 @@ pub async fn resolve(
         return Ok(None);
     };
     Ok(Some(CurrentUser {
+        id: user.id,
         username,
         display_name: user.display_name,
         roles: RoleSet::from_stored(&user.roles),

@@ -96,3 +96,70 @@ pub mod setting {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod device {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "devices")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub owner_id: i32,
+        pub display_name: String,
+        pub platform: String,
+        pub manufacturer: String,
+        pub model: String,
+        pub os_version: String,
+        pub serial: String,
+        pub imei: String,
+        pub phone: String,
+        pub carrier: String,
+        pub ownership: String,
+        pub status: String,
+        pub registered_at: ChronoDateTimeUtc,
+        pub enrolled_at: Option<ChronoDateTimeUtc>,
+        pub last_checkin_at: Option<ChronoDateTimeUtc>,
+        pub lock_state: String,
+        pub latitude: Option<f64>,
+        pub longitude: Option<f64>,
+        pub accuracy_m: Option<f64>,
+        pub located_at: Option<ChronoDateTimeUtc>,
+        /// SHA-256 (hex) of the device's API credential; `None` once revoked.
+        pub credential_hash: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod command {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "commands")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub device_id: i64,
+        /// A `DeviceAction` name.
+        pub kind: String,
+        /// JSON: the lock-screen message and call-back number for Lock.
+        pub params: String,
+        /// A `CommandState` name.
+        pub state: String,
+        pub requested_by: i32,
+        pub requested_at: ChronoDateTimeUtc,
+        pub sent_at: Option<ChronoDateTimeUtc>,
+        pub completed_at: Option<ChronoDateTimeUtc>,
+        /// JSON: what the device reported.
+        pub result: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

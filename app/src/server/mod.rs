@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod devices;
 pub mod entities;
 pub mod passwords;
 pub mod settings;

@@ -1,10 +1,12 @@
 //! Starting a test server: a fresh database (a SQLite file in a temporary
 //! folder, or a new PostgreSQL database), the real router, port 0.
 
+use app::domain::device::Platform;
 use app::domain::role::{Role, RoleSet};
 use app::domain::username::Username;
 use app::server::accounts::{self, NewUser};
 use app::server::audit::RequestOrigin;
+use app::server::devices;
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::{Server, config::Config};
@@ -152,6 +154,25 @@ impl TestApp {
         )
         .await
         .unwrap();
+    }
+
+    /// Enrolls an Active device for `owner`; gives its id and credential.
+    pub async fn add_device(&self, owner: &str, platform: Platform, name: &str) -> (i64, String) {
+        let owner = accounts::find(&self.db, &Username::parse(owner).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let (device, credential) = devices::add_active(
+            &self.db,
+            &RequestOrigin::command_line(),
+            &owner,
+            platform,
+            name.to_owned(),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        (device.id, credential)
     }
 
     pub async fn disable(&self, name: &str) {

@@ -9,6 +9,7 @@
 
 mod auth;
 mod cli;
+mod devices;
 mod helpers;
 mod ops;
 mod pages;

@@ -1,0 +1,152 @@
+//! The signed-in user's devices: list, details, rename, and actions.
+//! Every call is scoped to the caller's own devices (someone else's is 404).
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use super::types::{ApiError, DeviceDetail, DeviceList};
+
+pub const HISTORY_PER_PAGE: u64 = 20;
+
+#[server(endpoint = "devices/list", input = GetUrl)]
+pub async fn list_devices() -> Result<DeviceList, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, devices, internal};
+
+    let ctx = RequestContext::current()?;
+    let user = ctx.allowed(Action::UsePortal)?;
+    let devices = devices::list_for(&ctx.db, user).await.map_err(internal)?;
+    Ok(DeviceList {
+        devices,
+        now: chrono::Utc::now(),
+    })
+}
+
+#[server(endpoint = "devices/detail", input = GetUrl)]
+pub async fn get_device(id: i64, page: u64) -> Result<DeviceDetail, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, devices, fail, internal};
+
+    let ctx = RequestContext::current()?;
+    let user = ctx.allowed(Action::UsePortal)?;
+    match devices::detail(
+        &ctx.db,
+        user,
+        id,
+        page,
+        HISTORY_PER_PAGE,
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(detail) => Ok(detail),
+        Err(devices::DeviceError::NotFound) => Err(fail(ApiError::NotFound)),
+        Err(error) => Err(internal(error)),
+    }
+}
+
+/// Renames the device; a name that is not acceptable goes back to the page
+/// with what was typed, and the page shows why next to the field.
+#[server(endpoint = "devices/rename")]
+pub async fn rename_device(csrf_token: String, id: i64, name: String) -> Result<(), ApiError> {
+    use crate::domain::{access::Action, device::parse_device_name};
+    use crate::server::{RequestContext, devices, fail, internal};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let user = ctx.allowed(Action::UsePortal)?;
+    let page = format!("/devices/{id}");
+    let Ok(valid) = parse_device_name(&name) else {
+        let typed: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        leptos_axum::redirect(&format!("{page}?name={typed}#rename"));
+        return Ok(());
+    };
+    match devices::rename(&ctx.db, &ctx.origin, user, id, valid, chrono::Utc::now()).await {
+        Ok(()) => {
+            leptos_axum::redirect(&format!("{page}?renamed=1"));
+            Ok(())
+        }
+        Err(devices::DeviceError::NotFound) => Err(fail(ApiError::NotFound)),
+        Err(error) => Err(internal(error)),
+    }
+}
+
+/// Asks the device to do `action`. Wipe and Retire need `confirm=yes`
+/// (sent by the confirmation step); without it the user is taken there.
+#[server(endpoint = "devices/action")]
+pub async fn request_device_action(
+    csrf_token: String,
+    id: i64,
+    action: String,
+    #[server(default)] message: Option<String>,
+    #[server(default)] phone: Option<String>,
+    #[server(default)] confirm: Option<String>,
+) -> Result<(), ApiError> {
+    use crate::domain::{
+        access::Action,
+        device::{DeviceAction, parse_lock_message},
+        phone::PhoneNumber,
+    };
+    use crate::server::{
+        RequestContext,
+        devices::{self, DeviceError, LockParams},
+        fail, internal,
+    };
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let user = ctx.allowed(Action::UsePortal)?;
+    let action = DeviceAction::parse(&action)
+        .ok_or_else(|| fail(ApiError::BadRequest("unknown action".into())))?;
+    let page = format!("/devices/{id}");
+    if action.needs_confirmation() && confirm.as_deref() != Some("yes") {
+        leptos_axum::redirect(&format!("{page}/confirm/{}", action.as_str()));
+        return Ok(());
+    }
+    let mut params = LockParams::default();
+    if action == DeviceAction::Lock {
+        let message_text = message.unwrap_or_default();
+        let phone_text = phone.unwrap_or_default();
+        let message = parse_lock_message(&message_text);
+        let phone = match phone_text.trim() {
+            "" => Ok(None),
+            text => PhoneNumber::parse(text).map(Some),
+        };
+        match (message, phone) {
+            (Ok(message), Ok(phone)) => {
+                params = LockParams {
+                    message,
+                    phone: phone.map(|p| p.to_string()),
+                }
+            }
+            _ => {
+                // Back to the form with what was typed; the page says why.
+                let query = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("lock_message", &message_text)
+                    .append_pair("lock_phone", &phone_text)
+                    .finish();
+                leptos_axum::redirect(&format!("{page}?{query}#lock"));
+                return Ok(());
+            }
+        }
+    }
+    match devices::request(
+        &ctx.db,
+        &ctx.origin,
+        user,
+        id,
+        action,
+        params,
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(_) => {
+            leptos_axum::redirect(&format!("{page}?requested={}", action.as_str()));
+            Ok(())
+        }
+        Err(DeviceError::NotFound) => Err(fail(ApiError::NotFound)),
+        Err(DeviceError::Unavailable(reason)) => Err(fail(ApiError::Forbidden(reason.to_string()))),
+        Err(error) => Err(internal(error)),
+    }
+}

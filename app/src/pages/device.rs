@@ -1,0 +1,494 @@
+//! One device: its details, what the user may ask of it now, the commands
+//! on their way and the device's history. Wipe and Retire go through a
+//! confirmation page that names the device and says what will happen.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::devices::{RenameDevice, RequestDeviceAction, get_device};
+use crate::api::types::{ActionOption, CommandView, DeviceDetail};
+use crate::components::csrf::CsrfField;
+use crate::components::status::{ErrorPanel, StatusBadge};
+use crate::domain::device::{
+    CommandState, DeviceAction, ago, parse_device_name, parse_lock_message,
+};
+use crate::domain::phone::PhoneNumber;
+
+fn time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// What really happened to a command, in words.
+fn command_text(command: &CommandView) -> String {
+    let what = command.action.label();
+    let asked = format!("{what} requested {}", time(command.requested_at));
+    match command.state {
+        CommandState::Queued => format!("{asked}, waiting for the device to check in."),
+        CommandState::Sent => format!(
+            "{asked}; the device picked it up {}, waiting for its answer.",
+            command.sent_at.map(time).unwrap_or_default()
+        ),
+        CommandState::Acknowledged => format!(
+            "{asked}; done {}.",
+            command.completed_at.map(time).unwrap_or_default()
+        ),
+        CommandState::Failed => format!(
+            "{asked}; the device could not do it: {}.",
+            command
+                .error
+                .clone()
+                .unwrap_or_else(|| "no reason given".to_owned())
+        ),
+        CommandState::Cancelled => format!("{asked}; cancelled."),
+        CommandState::Expired => format!("{asked}; the device did not answer in time."),
+    }
+}
+
+#[component]
+pub fn DevicePage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
+    let page = move || {
+        query.with(|q| {
+            q.get("page")
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1)
+        })
+    };
+    // Refetched after every action (the query changes) and, with
+    // JavaScript, every few seconds while a command is on its way.
+    let detail = Resource::new(
+        move || (id(), page(), query.get()),
+        |(id, page, _)| get_device(id, page),
+    );
+    #[cfg(feature = "hydrate")]
+    {
+        let in_flight = move || {
+            detail
+                .get()
+                .and_then(|r| r.ok())
+                .is_some_and(|d| d.commands.iter().any(|c| c.state.in_flight()))
+        };
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                if in_flight() {
+                    detail.refetch();
+                }
+            },
+            std::time::Duration::from_secs(3),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+
+    view! {
+        <Title text="Device" />
+        <p>
+            <a href="/">"← My devices"</a>
+        </p>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                detail
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(d) => view! { <DeviceView d /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn DeviceView(d: DeviceDetail) -> impl IntoView {
+    let query = use_query_map();
+    let get = move |k: &str| query.with_untracked(|q| q.get(k));
+    let s = d.summary.clone();
+    let id = s.id;
+    let now = d.now;
+    let requested = get("requested").and_then(|a| DeviceAction::parse(&a));
+    let renamed = get("renamed").is_some();
+    let in_flight: Vec<CommandView> = d
+        .commands
+        .iter()
+        .filter(|c| c.state.in_flight())
+        .cloned()
+        .collect();
+    let recent: Vec<CommandView> = d
+        .commands
+        .iter()
+        .filter(|c| !c.state.in_flight())
+        .take(5)
+        .cloned()
+        .collect();
+    let checkin = s
+        .last_checkin_at
+        .map(|at| format!("{} ({})", ago(at, now), time(at)))
+        .unwrap_or_else(|| "Not yet".to_owned());
+    let location = d.location.clone();
+
+    view! {
+        <Title text=s.display_name.clone() />
+        <div class="device-head">
+            <h1>{s.display_name.clone()}</h1>
+            <StatusBadge status=s.status lock=s.lock />
+        </div>
+        {requested
+            .map(|a| {
+                view! {
+                    <p class="notice ok" role="status">
+                        {format!("{} requested. It happens when the device next checks in.", a.label())}
+                    </p>
+                }
+            })}
+        {renamed.then(|| view! { <p class="notice ok" role="status">"Name saved."</p> })}
+        <div class="columns">
+            <section class="card" aria-labelledby="details">
+                <h2 id="details">"Details"</h2>
+                <dl class="facts">
+                    <dt>"Platform"</dt>
+                    <dd>{s.platform.label()}</dd>
+                    <dt>"Model"</dt>
+                    <dd>{format!("{} {}", s.manufacturer, s.model)}</dd>
+                    <dt>"OS version"</dt>
+                    <dd>{or_dash(&d.os_version)}</dd>
+                    <dt>"Ownership"</dt>
+                    <dd>{s.ownership.label()}</dd>
+                    <dt>"Last check-in"</dt>
+                    <dd>{checkin}</dd>
+                    <dt>"Registered"</dt>
+                    <dd>{time(d.registered_at)}</dd>
+                    <dt>"Enrolled"</dt>
+                    <dd>{d.enrolled_at.map(time).unwrap_or_else(|| "Not yet".to_owned())}</dd>
+                    <dt>"Serial number"</dt>
+                    <dd>{or_dash(&d.serial)}</dd>
+                    <dt>"IMEI"</dt>
+                    <dd>{or_dash(&d.imei)}</dd>
+                    <dt>"Phone number"</dt>
+                    <dd>{or_dash(&d.phone)}</dd>
+                    <dt>"Carrier"</dt>
+                    <dd>{or_dash(&d.carrier)}</dd>
+                    <dt>"Last location"</dt>
+                    <dd>
+                        {match location {
+                            Some(l) => {
+                                view! {
+                                    <a
+                                        href=format!(
+                                            "https://www.openstreetmap.org/?mlat={:.6}&mlon={:.6}#map=16/{:.6}/{:.6}",
+                                            l.latitude,
+                                            l.longitude,
+                                            l.latitude,
+                                            l.longitude,
+                                        )
+                                        rel="noopener noreferrer"
+                                        target="_blank"
+                                    >
+                                        {format!("{:.5}, {:.5}", l.latitude, l.longitude)}
+                                    </a>
+                                    {format!(
+                                        " ({}{})",
+                                        ago(l.at, now),
+                                        l.accuracy_m.map(|a| format!(", ±{a:.0} m")).unwrap_or_default(),
+                                    )}
+                                }
+                                    .into_any()
+                            }
+                            None => "Unknown".into_any(),
+                        }}
+                    </dd>
+                </dl>
+                <RenameForm id name=s.display_name.clone() />
+            </section>
+            <section class="card" aria-labelledby="actions">
+                <h2 id="actions">"Actions"</h2>
+                {if d.actions.is_empty() {
+                    view! { <p class="muted">"You have no role that allows actions on devices."</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="actions-list">
+                            {d.actions.into_iter().map(|option| view! { <ActionControl id option /> }).collect_view()}
+                        </div>
+                    }
+                        .into_any()
+                }}
+                <h3>"On the way"</h3>
+                {if in_flight.is_empty() {
+                    view! { <p class="muted">"Nothing is waiting for the device."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="commands" aria-live="polite">
+                            {in_flight
+                                .iter()
+                                .map(|c| view! { <li class=format!("command {}", c.state.as_str())>{command_text(c)}</li> })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }}
+                {(!recent.is_empty())
+                    .then(|| {
+                        view! {
+                            <h3>"Recent"</h3>
+                            <ul class="commands">
+                                {recent
+                                    .iter()
+                                    .map(|c| view! { <li class=format!("command {}", c.state.as_str())>{command_text(c)}</li> })
+                                    .collect_view()}
+                            </ul>
+                        }
+                    })}
+            </section>
+        </div>
+        <History d=d.history.clone() id />
+    }
+}
+
+fn or_dash(text: &str) -> String {
+    if text.is_empty() {
+        "—".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+#[component]
+fn RenameForm(id: i64, name: String) -> impl IntoView {
+    let rename = ServerAction::<RenameDevice>::new();
+    let query = use_query_map();
+    let typed = query.with_untracked(|q| q.get("name"));
+    let error = typed
+        .as_deref()
+        .and_then(|t| parse_device_name(t).err())
+        .map(|e| e.to_string());
+    let value = typed.unwrap_or(name);
+    let invalid = error.is_some();
+    view! {
+        <ActionForm action=rename attr:id="rename">
+            <CsrfField />
+            <input type="hidden" name="id" value=id />
+            <div class="field">
+                <label for="device-name">"Name"</label>
+                <input
+                    id="device-name"
+                    name="name"
+                    type="text"
+                    value=value
+                    maxlength="64"
+                    aria-invalid=invalid.to_string()
+                    aria-describedby="device-name-message"
+                />
+                <p id="device-name-message" class="field-message">
+                    {error.map(|e| view! { <span class="error">{e}</span> })}
+                </p>
+            </div>
+            <button type="submit" class="secondary-button">"Rename"</button>
+        </ActionForm>
+    }
+}
+
+/// One action: a button (with the Lock fields), a link to the confirmation
+/// step for Wipe and Retire, or the reason it is not available now.
+#[component]
+fn ActionControl(id: i64, option: ActionOption) -> impl IntoView {
+    let action = option.action;
+    if let Some(reason) = option.unavailable {
+        return view! {
+            <div class="action unavailable">
+                <button type="button" disabled>{action.label()}</button>
+                <span class="help">{reason}</span>
+            </div>
+        }
+        .into_any();
+    }
+    if action.needs_confirmation() {
+        return view! {
+            <div class="action">
+                <a class="button danger" href=format!("/devices/{id}/confirm/{}", action.as_str())>
+                    {format!("{}…", action.label())}
+                </a>
+            </div>
+        }
+        .into_any();
+    }
+    let request = ServerAction::<RequestDeviceAction>::new();
+    let query = use_query_map();
+    let lock_message = query
+        .with_untracked(|q| q.get("lock_message"))
+        .unwrap_or_default();
+    let lock_phone = query
+        .with_untracked(|q| q.get("lock_phone"))
+        .unwrap_or_default();
+    let message_error = parse_lock_message(&lock_message)
+        .err()
+        .map(|e| e.to_string());
+    let phone_error = (!lock_phone.trim().is_empty())
+        .then(|| PhoneNumber::parse(&lock_phone).err().map(|e| e.to_string()))
+        .flatten();
+    view! {
+        <ActionForm action=request attr:class="action" attr:id=action.as_str()>
+            <CsrfField />
+            <input type="hidden" name="id" value=id />
+            <input type="hidden" name="action" value=action.as_str() />
+            {(action == DeviceAction::Lock)
+                .then(|| {
+                    view! {
+                        <details class="lost-mode" open=message_error.is_some() || phone_error.is_some()>
+                            <summary>"Lost? Show a message on the lock screen"</summary>
+                            <div class="field">
+                                <label for="lock-message">"Lock-screen message"</label>
+                                <input
+                                    id="lock-message"
+                                    name="message"
+                                    type="text"
+                                    maxlength="200"
+                                    value=lock_message.clone()
+                                    aria-invalid=message_error.is_some().to_string()
+                                    aria-describedby="lock-message-error"
+                                />
+                                <p id="lock-message-error" class="field-message">
+                                    {message_error.clone().map(|e| view! { <span class="error">{e}</span> })}
+                                </p>
+                            </div>
+                            <div class="field">
+                                <label for="lock-phone">"Call-back number"</label>
+                                <input
+                                    id="lock-phone"
+                                    name="phone"
+                                    type="tel"
+                                    value=lock_phone.clone()
+                                    aria-invalid=phone_error.is_some().to_string()
+                                    aria-describedby="lock-phone-error"
+                                />
+                                <p id="lock-phone-error" class="field-message">
+                                    {phone_error.clone().map(|e| view! { <span class="error">{e}</span> })}
+                                </p>
+                            </div>
+                            <p class="help">"A device locked as lost cannot be unlocked from the portal."</p>
+                        </details>
+                    }
+                })}
+            <button type="submit">{action.label()}</button>
+        </ActionForm>
+    }
+    .into_any()
+}
+
+#[component]
+fn History(d: crate::api::types::AuditPage, id: i64) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="history">
+            <h2 id="history">"History"</h2>
+            {if d.rows.is_empty() {
+                view! { <p class="muted">"Nothing has happened to this device yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="history">
+                        {d
+                            .rows
+                            .iter()
+                            .map(|row| {
+                                view! {
+                                    <li>
+                                        <time datetime=row.at.to_rfc3339()>{time(row.at)}</time>
+                                        " · "
+                                        {row.action.clone()}
+                                        " · "
+                                        <span class=format!("badge {}", row.outcome.as_str())>{row.outcome.as_str()}</span>
+                                        {row.actor.clone().map(|a| format!(" · by {a}"))}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                    <crate::pages::admin::Pager
+                        base=format!("/devices/{id}")
+                        params=vec![]
+                        page=d.page
+                        per_page=d.per_page
+                        total=d.total
+                    />
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
+/// The confirmation step for Wipe and Retire: names the device and says in
+/// plain words what will happen. Works without JavaScript.
+#[component]
+pub fn ConfirmActionPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
+    let action = move || params.with(|p| p.get("action").and_then(|a| DeviceAction::parse(&a)));
+    let detail = Resource::new(id, |id| get_device(id, 1));
+    let request = ServerAction::<RequestDeviceAction>::new();
+
+    view! {
+        <Title text="Confirm" />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                detail
+                    .get()
+                    .map(|result| match (result, action()) {
+                        (Err(error), _) => view! { <ErrorPanel error /> }.into_any(),
+                        (Ok(_), None) => {
+                            view! { <ErrorPanel error=crate::api::types::ApiError::NotFound /> }.into_any()
+                        }
+                        (Ok(d), Some(action)) => {
+                            let id = d.summary.id;
+                            let name = d.summary.display_name.clone();
+                            let allowed = d
+                                .actions
+                                .iter()
+                                .find(|o| o.action == action)
+                                .map(|o| o.unavailable.clone());
+                            view! {
+                                <section class="card confirm" aria-labelledby="confirm-title">
+                                    <h1 id="confirm-title">{format!("{} “{}”?", action.label(), name)}</h1>
+                                    <p>{action.consequence()}</p>
+                                    {match allowed {
+                                        None => {
+                                            view! {
+                                                <p class="notice error" role="alert">
+                                                    {format!("You do not have the role to {} devices.", action.label().to_lowercase())}
+                                                </p>
+                                            }
+                                                .into_any()
+                                        }
+                                        Some(Some(reason)) => {
+                                            view! { <p class="notice error" role="alert">{reason}</p> }.into_any()
+                                        }
+                                        Some(None) => {
+                                            view! {
+                                                <ActionForm action=request>
+                                                    <CsrfField />
+                                                    <input type="hidden" name="id" value=id />
+                                                    <input type="hidden" name="action" value=action.as_str() />
+                                                    <input type="hidden" name="confirm" value="yes" />
+                                                    <div class="confirm-buttons">
+                                                        <button type="submit" class="danger">
+                                                            {format!("Yes, {} {}", action.label().to_lowercase(), name)}
+                                                        </button>
+                                                        <a class="button secondary" href=format!("/devices/{id}")>
+                                                            "Cancel"
+                                                        </a>
+                                                    </div>
+                                                </ActionForm>
+                                            }
+                                                .into_any()
+                                        }
+                                    }}
+                                </section>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}

@@ -1,0 +1,645 @@
+//! Devices: what their owners see and ask of them, and what the devices
+//! report through the device API. Every query for a person is scoped to
+//! the devices they own; someone else's device is "not found".
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::audit::{self, Event, RequestOrigin};
+use super::auth::{CurrentUser, hash_token};
+use super::entities::{command, device};
+use super::passwords;
+use crate::api::types::{
+    ActionOption, AuditPage, CommandView, DeviceDetail, DeviceSummary, Location, Outcome,
+};
+use crate::domain::access::Subject;
+use crate::domain::device::{
+    CommandEvent, CommandState, DeviceAction, DeviceFacts, DeviceStatus, LockState, Ownership,
+    Platform, Unavailable, availability,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("Not found.")]
+    NotFound,
+    #[error("{0}")]
+    Unavailable(#[from] Unavailable),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// The lock-screen message and call-back number of a Lock command.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LockParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+impl LockParams {
+    pub fn lost_mode(&self) -> bool {
+        self.message.is_some() || self.phone.is_some()
+    }
+}
+
+fn status(model: &device::Model) -> DeviceStatus {
+    DeviceStatus::parse(&model.status).unwrap_or(DeviceStatus::Expired)
+}
+
+fn lock(model: &device::Model) -> LockState {
+    LockState::parse(&model.lock_state).unwrap_or(LockState::Unlocked)
+}
+
+fn platform(model: &device::Model) -> Platform {
+    Platform::parse(&model.platform).unwrap_or(Platform::Android)
+}
+
+fn facts(model: &device::Model) -> DeviceFacts {
+    DeviceFacts {
+        platform: platform(model),
+        status: status(model),
+        lock: lock(model),
+    }
+}
+
+fn summary(model: &device::Model) -> DeviceSummary {
+    DeviceSummary {
+        id: model.id,
+        display_name: model.display_name.clone(),
+        platform: platform(model),
+        manufacturer: model.manufacturer.clone(),
+        model: model.model.clone(),
+        ownership: Ownership::parse(&model.ownership).unwrap_or(Ownership::CompanyOwned),
+        status: status(model),
+        lock: lock(model),
+        last_checkin_at: model.last_checkin_at,
+    }
+}
+
+fn command_view(model: &command::Model) -> Option<CommandView> {
+    let result: serde_json::Value = serde_json::from_str(&model.result).unwrap_or_default();
+    Some(CommandView {
+        id: model.id,
+        action: DeviceAction::parse(&model.kind)?,
+        state: CommandState::parse(&model.state)?,
+        requested_at: model.requested_at,
+        sent_at: model.sent_at,
+        completed_at: model.completed_at,
+        error: result
+            .get("error")
+            .and_then(|e| e.as_str())
+            .map(str::to_owned),
+    })
+}
+
+/// The user's devices, newest first.
+pub async fn list_for(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+) -> Result<Vec<DeviceSummary>, DbErr> {
+    let rows = device::Entity::find()
+        .filter(device::Column::OwnerId.eq(user.id()))
+        .order_by_desc(device::Column::RegisteredAt)
+        .order_by_desc(device::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows.iter().map(summary).collect())
+}
+
+/// The user's device `id`; anyone else's is `NotFound`.
+pub async fn find_for(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<device::Model, DeviceError> {
+    device::Entity::find_by_id(id)
+        .filter(device::Column::OwnerId.eq(user.id()))
+        .one(db)
+        .await?
+        .ok_or(DeviceError::NotFound)
+}
+
+/// Everything the device page shows.
+pub async fn detail(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    id: i64,
+    history_page: u64,
+    per_page: u64,
+    now: DateTime<Utc>,
+) -> Result<DeviceDetail, DeviceError> {
+    let model = find_for(db, user, id).await?;
+    let subject = Subject {
+        roles: user.roles(),
+        disabled: false,
+    };
+    let actions = DeviceAction::ALL
+        .into_iter()
+        .filter_map(
+            |action| match availability(subject, facts(&model), action) {
+                // Not offered at all without the role.
+                Err(Unavailable::Denied(_)) => None,
+                Err(reason) => Some(ActionOption {
+                    action,
+                    unavailable: Some(reason.to_string()),
+                }),
+                Ok(()) => Some(ActionOption {
+                    action,
+                    unavailable: None,
+                }),
+            },
+        )
+        .collect();
+    let commands = command::Entity::find()
+        .filter(command::Column::DeviceId.eq(id))
+        .order_by_desc(command::Column::Id)
+        .limit(10)
+        .all(db)
+        .await?;
+    let page = history_page.max(1);
+    let (rows, total) = audit::search_device(db, id, page, per_page).await?;
+    let location = match (model.latitude, model.longitude, model.located_at) {
+        (Some(latitude), Some(longitude), Some(at)) => Some(Location {
+            latitude,
+            longitude,
+            accuracy_m: model.accuracy_m,
+            at,
+        }),
+        _ => None,
+    };
+    Ok(DeviceDetail {
+        summary: summary(&model),
+        os_version: model.os_version.clone(),
+        serial: model.serial.clone(),
+        imei: model.imei.clone(),
+        phone: model.phone.clone(),
+        carrier: model.carrier.clone(),
+        registered_at: model.registered_at,
+        enrolled_at: model.enrolled_at,
+        location,
+        actions,
+        commands: commands.iter().filter_map(command_view).collect(),
+        history: AuditPage {
+            rows,
+            total,
+            page,
+            per_page,
+        },
+        now,
+    })
+}
+
+pub async fn rename(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    user: &CurrentUser,
+    id: i64,
+    name: String,
+    now: DateTime<Utc>,
+) -> Result<(), DeviceError> {
+    let txn = db.begin().await?;
+    let model = find_for(&txn, user, id).await?;
+    let before = model.display_name.clone();
+    let mut active: device::ActiveModel = model.into();
+    active.display_name = Set(name.clone());
+    active.update(&txn).await?;
+    audit::record(
+        &txn,
+        origin,
+        now,
+        Event {
+            actor: Some(user.username().as_str()),
+            action: "device.rename",
+            target: Some(&name),
+            device_id: Some(id),
+            outcome: Outcome::Success,
+            details: json!({ "before": before, "after": name }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Queues `action` for the user's device, after the action table says
+/// yes. A request identical to one still in flight joins it (`false`).
+pub async fn request(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    user: &CurrentUser,
+    id: i64,
+    action: DeviceAction,
+    params: LockParams,
+    now: DateTime<Utc>,
+) -> Result<(command::Model, bool), DeviceError> {
+    let txn = db.begin().await?;
+    let model = find_for(&txn, user, id).await?;
+    let subject = Subject {
+        roles: user.roles(),
+        disabled: false,
+    };
+    if let Err(reason) = availability(subject, facts(&model), action) {
+        audit::record(
+            &txn,
+            origin,
+            now,
+            Event {
+                actor: Some(user.username().as_str()),
+                action: &format!("device.{}", action.as_str()),
+                target: Some(&model.display_name),
+                device_id: Some(id),
+                outcome: Outcome::Refused,
+                details: json!({ "reason": reason.to_string() }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        return Err(reason.into());
+    }
+    let params_json = serde_json::to_string(&params).unwrap_or_else(|_| "{}".to_owned());
+    let in_flight = command::Entity::find()
+        .filter(command::Column::DeviceId.eq(id))
+        .filter(command::Column::Kind.eq(action.as_str()))
+        .filter(
+            command::Column::State
+                .is_in([CommandState::Queued.as_str(), CommandState::Sent.as_str()]),
+        )
+        .filter(command::Column::Params.eq(params_json.clone()))
+        .one(&txn)
+        .await?;
+    if let Some(existing) = in_flight {
+        txn.commit().await?;
+        return Ok((existing, false));
+    }
+    let created = command::ActiveModel {
+        device_id: Set(id),
+        kind: Set(action.as_str().to_owned()),
+        params: Set(params_json),
+        state: Set(CommandState::Queued.as_str().to_owned()),
+        requested_by: Set(user.id()),
+        requested_at: Set(now),
+        sent_at: Set(None),
+        completed_at: Set(None),
+        result: Set("{}".to_owned()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        origin,
+        now,
+        Event {
+            actor: Some(user.username().as_str()),
+            action: &format!("device.{}", action.as_str()),
+            target: Some(&model.display_name),
+            device_id: Some(id),
+            outcome: Outcome::Success,
+            details: json!({ "command": created.id, "state": "queued", "lost_mode": params.lost_mode() }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((created, true))
+}
+
+/// Creates an enrolled (Active) device for `owner` and returns it with its
+/// API credential, which is shown once and stored only as a hash.
+pub async fn add_active(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    owner: &super::entities::user::Model,
+    platform: Platform,
+    name: String,
+    now: DateTime<Utc>,
+) -> Result<(device::Model, String), DbErr> {
+    let credential = passwords::random_token();
+    let txn = db.begin().await?;
+    let (manufacturer, model_name) = match platform {
+        Platform::Ios => ("Apple", "iPhone"),
+        Platform::Ipados => ("Apple", "iPad"),
+        Platform::Macos => ("Apple", "Mac"),
+        Platform::Android => ("Google", "Pixel"),
+        Platform::Windows => ("Microsoft", "Surface"),
+        Platform::WindowsPhone81 | Platform::Windows10Mobile => ("Microsoft", "Lumia"),
+    };
+    let created = device::ActiveModel {
+        owner_id: Set(owner.id),
+        display_name: Set(name),
+        platform: Set(platform.as_str().to_owned()),
+        manufacturer: Set(manufacturer.to_owned()),
+        model: Set(model_name.to_owned()),
+        os_version: Set(String::new()),
+        serial: Set(String::new()),
+        imei: Set(String::new()),
+        phone: Set(String::new()),
+        carrier: Set(String::new()),
+        ownership: Set(Ownership::CompanyOwned.as_str().to_owned()),
+        status: Set(DeviceStatus::Active.as_str().to_owned()),
+        registered_at: Set(now),
+        enrolled_at: Set(Some(now)),
+        last_checkin_at: Set(None),
+        lock_state: Set(LockState::Unlocked.as_str().to_owned()),
+        latitude: Set(None),
+        longitude: Set(None),
+        accuracy_m: Set(None),
+        located_at: Set(None),
+        credential_hash: Set(Some(hash_token(&credential))),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        origin,
+        now,
+        Event {
+            actor: None,
+            action: "device.enroll",
+            target: Some(&created.display_name),
+            device_id: Some(created.id),
+            outcome: Outcome::Success,
+            details: json!({ "owner": owner.username, "platform": platform.as_str(), "via": "command line" }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((created, credential))
+}
+
+// ---- the device API ---------------------------------------------------
+
+/// The enrolled device that holds `credential`, if any.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    credential: &str,
+) -> Result<Option<device::Model>, DbErr> {
+    device::Entity::find()
+        .filter(device::Column::CredentialHash.eq(hash_token(credential)))
+        .filter(device::Column::Status.eq(DeviceStatus::Active.as_str()))
+        .one(db)
+        .await
+}
+
+/// Facts a device reports about itself at check-in; absent ones are kept.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportedFacts {
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub os_version: Option<String>,
+    pub serial: Option<String>,
+    pub imei: Option<String>,
+    pub phone: Option<String>,
+    pub carrier: Option<String>,
+}
+
+impl ReportedFacts {
+    /// Every value at most 128 characters of printable text.
+    pub fn validate(&self) -> Result<(), String> {
+        let fields = [
+            ("manufacturer", &self.manufacturer),
+            ("model", &self.model),
+            ("os_version", &self.os_version),
+            ("serial", &self.serial),
+            ("imei", &self.imei),
+            ("phone", &self.phone),
+            ("carrier", &self.carrier),
+        ];
+        for (name, value) in fields {
+            if value
+                .as_ref()
+                .is_some_and(|v| v.chars().count() > 128 || v.chars().any(char::is_control))
+            {
+                return Err(format!("{name} must be at most 128 printable characters"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A command as the device receives it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeviceCommand {
+    pub id: i64,
+    pub action: DeviceAction,
+    #[serde(default)]
+    pub params: LockParams,
+}
+
+/// Records a check-in: updates the facts, hands over the queued commands
+/// (they become Sent).
+pub async fn check_in(
+    db: &DatabaseConnection,
+    device: device::Model,
+    facts: ReportedFacts,
+    now: DateTime<Utc>,
+) -> Result<Vec<DeviceCommand>, DbErr> {
+    let txn = db.begin().await?;
+    let id = device.id;
+    let mut active: device::ActiveModel = device.into();
+    active.last_checkin_at = Set(Some(now));
+    let keep = |value: Option<String>, column: &mut sea_orm::ActiveValue<String>| {
+        if let Some(value) = value {
+            *column = Set(value);
+        }
+    };
+    keep(facts.manufacturer, &mut active.manufacturer);
+    keep(facts.model, &mut active.model);
+    keep(facts.os_version, &mut active.os_version);
+    keep(facts.serial, &mut active.serial);
+    keep(facts.imei, &mut active.imei);
+    keep(facts.phone, &mut active.phone);
+    keep(facts.carrier, &mut active.carrier);
+    active.update(&txn).await?;
+    let queued = command::Entity::find()
+        .filter(command::Column::DeviceId.eq(id))
+        .filter(command::Column::State.eq(CommandState::Queued.as_str()))
+        .order_by_asc(command::Column::Id)
+        .all(&txn)
+        .await?;
+    let mut handed = Vec::with_capacity(queued.len());
+    for row in queued {
+        let Some(action) = DeviceAction::parse(&row.kind) else {
+            continue;
+        };
+        let params: LockParams = serde_json::from_str(&row.params).unwrap_or_default();
+        handed.push(DeviceCommand {
+            id: row.id,
+            action,
+            params,
+        });
+        let mut sent: command::ActiveModel = row.into();
+        sent.state = Set(CommandState::Sent.as_str().to_owned());
+        sent.sent_at = Set(Some(now));
+        sent.update(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(handed)
+}
+
+/// What a device reports for one command.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandResult {
+    /// `acknowledged` or `failed`.
+    pub outcome: String,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub location: Option<ReportedLocation>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportedLocation {
+    pub latitude: f64,
+    pub longitude: f64,
+    #[serde(default)]
+    pub accuracy_m: Option<f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("no such command for this device")]
+    UnknownCommand,
+    #[error("the command is not waiting for a result")]
+    NotWaiting,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Records a command's outcome and what it changed on the device.
+pub async fn report(
+    db: &DatabaseConnection,
+    device: device::Model,
+    command_id: i64,
+    result: CommandResult,
+    now: DateTime<Utc>,
+) -> Result<(), ReportError> {
+    let event = match result.outcome.as_str() {
+        "acknowledged" => CommandEvent::Succeeded,
+        "failed" => CommandEvent::Failed,
+        _ => {
+            return Err(ReportError::Invalid(
+                "outcome must be acknowledged or failed".to_owned(),
+            ));
+        }
+    };
+    if let Some(location) = &result.location {
+        let valid = (-90.0..=90.0).contains(&location.latitude)
+            && (-180.0..=180.0).contains(&location.longitude)
+            && location
+                .accuracy_m
+                .is_none_or(|a| (0.0..=1_000_000.0).contains(&a));
+        if !valid {
+            return Err(ReportError::Invalid("location out of range".to_owned()));
+        }
+    }
+    let error_text: Option<String> = result.error.as_ref().map(|e| e.chars().take(500).collect());
+    let txn = db.begin().await?;
+    let row = command::Entity::find_by_id(command_id)
+        .filter(command::Column::DeviceId.eq(device.id))
+        .one(&txn)
+        .await?
+        .ok_or(ReportError::UnknownCommand)?;
+    let state = CommandState::parse(&row.state).ok_or(ReportError::NotWaiting)?;
+    let next = state.next(event).ok_or(ReportError::NotWaiting)?;
+    let action = DeviceAction::parse(&row.kind).ok_or(ReportError::NotWaiting)?;
+    let params: LockParams = serde_json::from_str(&row.params).unwrap_or_default();
+    let device_id = device.id;
+    let device_name = device.display_name.clone();
+    let owner_id = device.owner_id;
+
+    let mut updated: command::ActiveModel = row.into();
+    updated.state = Set(next.as_str().to_owned());
+    updated.completed_at = Set(Some(now));
+    updated.result = Set(json!({ "error": error_text }).to_string());
+    updated.update(&txn).await?;
+
+    if next == CommandState::Acknowledged {
+        let mut changed: device::ActiveModel = device.into();
+        match action {
+            DeviceAction::Lock => {
+                let state = if params.lost_mode() {
+                    LockState::LostMode
+                } else {
+                    LockState::Locked
+                };
+                changed.lock_state = Set(state.as_str().to_owned());
+            }
+            DeviceAction::Unlock => {
+                changed.lock_state = Set(LockState::Unlocked.as_str().to_owned())
+            }
+            DeviceAction::Locate => {
+                if let Some(location) = &result.location {
+                    changed.latitude = Set(Some(location.latitude));
+                    changed.longitude = Set(Some(location.longitude));
+                    changed.accuracy_m = Set(location.accuracy_m);
+                    changed.located_at = Set(Some(now));
+                }
+            }
+            DeviceAction::Wipe | DeviceAction::Retire => {
+                let status = if action == DeviceAction::Wipe {
+                    DeviceStatus::Wiped
+                } else {
+                    DeviceStatus::Retired
+                };
+                changed.status = Set(status.as_str().to_owned());
+                // The device is no longer managed: its credential stops working.
+                changed.credential_hash = Set(None);
+            }
+            DeviceAction::ResetPin => {}
+        }
+        changed.update(&txn).await?;
+        // Whatever else was waiting cannot reach a device that is gone.
+        if matches!(action, DeviceAction::Wipe | DeviceAction::Retire) {
+            command::Entity::update_many()
+                .col_expr(
+                    command::Column::State,
+                    sea_orm::sea_query::Expr::value(CommandState::Cancelled.as_str()),
+                )
+                .filter(command::Column::DeviceId.eq(device_id))
+                .filter(
+                    command::Column::State
+                        .is_in([CommandState::Queued.as_str(), CommandState::Sent.as_str()]),
+                )
+                .exec(&txn)
+                .await?;
+        }
+    }
+    let owner = super::entities::user::Entity::find_by_id(owner_id)
+        .one(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        &RequestOrigin {
+            client_addr: "device".to_owned(),
+            user_agent: "device API".to_owned(),
+        },
+        now,
+        Event {
+            actor: owner.as_ref().map(|o| o.username.as_str()),
+            action: &format!("device.{}.result", action.as_str()),
+            target: Some(&device_name),
+            device_id: Some(device_id),
+            outcome: if next == CommandState::Acknowledged {
+                Outcome::Success
+            } else {
+                Outcome::Failure
+            },
+            details: json!({ "command": command_id, "error": error_text }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! The device API (`/api/device/v1/`): what an MDM agent on the device
+//! talks to. JSON in and out, a per-device Bearer credential (stored only as
+//! a hash), a small body limit, and errors as `{"error": {"code", "message"}}`
+//! with stable codes. See docs/device-api.md.
+
+use app::server::devices::{self, CommandResult, DeviceCommand, ReportError, ReportedFacts};
+use app::server::entities::device;
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, Path, State, rejection::JsonRejection},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::http::AppState;
+
+/// Device API bodies are small; anything larger is refused with 413.
+pub const MAX_BODY: usize = 16 * 1024;
+
+/// How often a device should check in, in seconds.
+pub const CHECKIN_INTERVAL_SECONDS: u64 = 60;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/device/v1/checkin", post(checkin))
+        .route("/api/device/v1/commands/{id}/result", post(result))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// An error as the device API answers it.
+pub struct ApiFailure {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiFailure {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiFailure {
+        ApiFailure {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn unavailable(error: impl std::fmt::Display) -> ApiFailure {
+        tracing::error!(%error, "device API request failed");
+        ApiFailure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "try again later",
+        )
+    }
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            Json(json!({ "error": { "code": self.code, "message": self.message } })),
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiFailure {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiFailure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the body may be at most {MAX_BODY} bytes"),
+        )
+    } else {
+        ApiFailure::new(StatusCode::BAD_REQUEST, "malformed", rejection.body_text())
+    }
+}
+
+/// The enrolled device behind the request's Bearer credential.
+async fn authenticated(state: &AppState, headers: &HeaderMap) -> Result<device::Model, ApiFailure> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return Err(ApiFailure::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a Bearer credential is required",
+        ));
+    };
+    match devices::authenticate(&state.db, token).await {
+        Ok(Some(device)) => Ok(device),
+        Ok(None) => Err(ApiFailure::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "unknown or revoked credential",
+        )),
+        Err(error) => Err(ApiFailure::unavailable(error)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckinRequest {
+    #[serde(default)]
+    pub facts: ReportedFacts,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CheckinResponse {
+    pub device_id: i64,
+    pub commands: Vec<DeviceCommand>,
+    pub checkin_interval_seconds: u64,
+}
+
+async fn checkin(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<CheckinRequest>, JsonRejection>,
+) -> Result<Json<CheckinResponse>, ApiFailure> {
+    let device = authenticated(&state, &headers).await?;
+    let Json(request) = body.map_err(json_rejection)?;
+    request
+        .facts
+        .validate()
+        .map_err(|m| ApiFailure::new(StatusCode::BAD_REQUEST, "invalid", m))?;
+    let device_id = device.id;
+    let commands = devices::check_in(&state.db, device, request.facts, chrono::Utc::now())
+        .await
+        .map_err(ApiFailure::unavailable)?;
+    Ok(Json(CheckinResponse {
+        device_id,
+        commands,
+        checkin_interval_seconds: CHECKIN_INTERVAL_SECONDS,
+    }))
+}
+
+async fn result(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Result<Json<CommandResult>, JsonRejection>,
+) -> Result<StatusCode, ApiFailure> {
+    let device = authenticated(&state, &headers).await?;
+    let Json(result) = body.map_err(json_rejection)?;
+    match devices::report(&state.db, device, id, result, chrono::Utc::now()).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(ReportError::UnknownCommand) => Err(ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "unknown_command",
+            "no such command for this device",
+        )),
+        Err(ReportError::NotWaiting) => Err(ApiFailure::new(
+            StatusCode::CONFLICT,
+            "not_waiting",
+            "the command is not waiting for a result",
+        )),
+        Err(ReportError::Invalid(message)) => {
+            Err(ApiFailure::new(StatusCode::BAD_REQUEST, "invalid", message))
+        }
+        Err(ReportError::Db(error)) => Err(ApiFailure::unavailable(error)),
+    }
+}
