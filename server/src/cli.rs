@@ -2,15 +2,17 @@
 //! command line. Each change is audited like one made in the portal.
 
 use anyhow::{Context, bail};
-use app::domain::device::{Platform, parse_device_name};
+use app::domain::device::{DeviceStatus, Platform, parse_device_name};
 use app::domain::role::{Role, RoleSet};
 use app::domain::username::Username;
 use app::server::accounts::{self, NewUser};
 use app::server::audit::RequestOrigin;
 use app::server::devices;
+use app::server::entities::device;
 use app::server::passwords;
 use clap::Subcommand;
 use sea_orm::DatabaseConnection;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use std::io::BufRead;
 
 #[derive(Subcommand)]
@@ -271,6 +273,36 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
             "  {name:<8} {password}   {}",
             RoleSet::new(roles.iter().copied()).to_stored()
         );
+    }
+    println!("Demo devices (credentials for ssp-device are shown once):");
+    for (owner, platform, name, state) in [
+        ("alice", "ios", "Alice's iPhone", None),
+        ("alice", "macos", "Alice's MacBook", None),
+        (
+            "alice",
+            "android",
+            "Alice's old Galaxy",
+            Some(DeviceStatus::Retired),
+        ),
+        ("bob", "windows-10-mobile", "Bob's Lumia", None),
+        ("bob", "android", "Bob's Pixel", None),
+    ] {
+        let (id, credential) = add_device(db, owner, platform, Some(name.to_owned())).await?;
+        match state {
+            // A device of the past: no longer managed, its credential gone.
+            Some(status) => {
+                let row = device::Entity::find_by_id(id)
+                    .one(db)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("device {id} vanished"))?;
+                let mut row: device::ActiveModel = row.into();
+                row.status = Set(status.as_str().to_owned());
+                row.credential_hash = Set(None);
+                row.update(db).await?;
+                println!("  {id:<3} {name:<20} ({})", status.label());
+            }
+            None => println!("  {id:<3} {name:<20} {credential}"),
+        }
     }
     Ok(())
 }

@@ -98,7 +98,7 @@ fn command_view(model: &command::Model) -> Option<CommandView> {
     })
 }
 
-/// The user's devices, newest first.
+/// The user's devices: managed ones first, then newest first.
 pub async fn list_for(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
@@ -109,7 +109,10 @@ pub async fn list_for(
         .order_by_desc(device::Column::Id)
         .all(db)
         .await?;
-    Ok(rows.iter().map(summary).collect())
+    let mut devices: Vec<DeviceSummary> = rows.iter().map(summary).collect();
+    // A stable sort keeps newest first within each group.
+    devices.sort_by_key(|d| d.status.is_final());
+    Ok(devices)
 }
 
 /// The user's device `id`; anyone else's is `NotFound`.

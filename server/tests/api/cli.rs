@@ -237,6 +237,10 @@ async fn demo_fills_an_empty_database_once() {
     for name in ["admin", "alice", "bob", "carol"] {
         assert!(out.contains(&format!("  {name} ")), "{name} missing: {out}");
     }
+    for device in ["Alice's iPhone", "Bob's Lumia", "Alice's old Galaxy"] {
+        assert!(out.contains(device), "{device} missing: {out}");
+    }
+    assert!(out.contains("(Retired)"), "{out}");
     let (ok, _, err) = run(&url, &["demo"], "").await;
     assert!(!ok);
     assert!(err.contains("already has users"), "{err}");
