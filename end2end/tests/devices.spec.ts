@@ -49,11 +49,21 @@ test("wipe asks for confirmation and names the device", async ({ page }, info) =
   const device = deviceOf("alice", info.project.name);
   await signIn(page, "alice");
   await page.goto(`/devices/${device.id}`);
+  if (jsEnabled(info)) {
+    await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true", { timeout: 20_000 });
+  }
   await page.getByRole("link", { name: "Wipe…" }).click();
-  await expect(page.getByRole("heading", { name: `Wipe “Phone ${info.project.name}”?` })).toBeVisible();
-  await expect(page.getByText("It cannot be undone.", { exact: false })).toBeVisible();
-  await expect(page.getByRole("button", { name: `Yes, wipe Phone ${info.project.name}` })).toBeVisible();
-  await page.getByRole("link", { name: "Cancel" }).click();
+  // Without JavaScript a confirmation page, with it a dialog: the same words.
+  const where = jsEnabled(info) ? page.getByRole("dialog") : page.getByRole("main");
+  await expect(where.getByRole("heading", { name: `Wipe “Phone ${info.project.name}”?` })).toBeVisible();
+  await expect(where.getByText("It cannot be undone.", { exact: false })).toBeVisible();
+  await expect(where.getByRole("button", { name: `Yes, wipe Phone ${info.project.name}` })).toBeVisible();
+  if (jsEnabled(info)) {
+    await where.getByRole("button", { name: "Cancel" }).click();
+    await expect(page.getByRole("dialog")).toHaveCount(0);
+  } else {
+    await where.getByRole("link", { name: "Cancel" }).click();
+  }
   await expect(page).toHaveURL(new RegExp(`/devices/${device.id}$`));
 });
 

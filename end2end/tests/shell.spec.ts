@@ -43,14 +43,17 @@ test("the phone form answers next to the field and keeps what was typed", async 
 });
 
 test("with JavaScript, a hint follows each keystroke before any submit", async ({ page }, info) => {
-  const refused: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") refused.push(m.text());
-  });
   test.skip(!jsEnabled(info), "the live hint needs the WASM bundle");
+  const messages: string[] = [];
+  page.on("console", (m) => messages.push(`${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => messages.push(`pageerror: ${e.message}`));
   await page.goto("/");
   // The hint only exists once the page is hydrated; wait for the bundle.
-  await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true", { timeout: 20_000 });
+  try {
+    await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true", { timeout: 20_000 });
+  } catch (error) {
+    throw new Error(`${error}\nbrowser console:\n${messages.join("\n")}`);
+  }
   const field = page.getByLabel("Mobile phone number");
   await field.pressSequentially("+44 20");
   const message = page.locator("#phone-message");
@@ -60,7 +63,7 @@ test("with JavaScript, a hint follows each keystroke before any submit", async (
   // Nothing was posted: the address is unchanged.
   await expect(page).toHaveURL(/\/$/);
   // The Content-Security-Policy let everything the page needs run.
-  expect(refused).toEqual([]);
+  expect(messages.filter((m) => m.startsWith("error") || m.startsWith("pageerror"))).toEqual([]);
 });
 
 test("without JavaScript, typing gives no hint until the form is sent", async ({ page }, info) => {

@@ -210,7 +210,11 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                 } else {
                     view! {
                         <div class="actions-list">
-                            {d.actions.into_iter().map(|option| view! { <ActionControl id option /> }).collect_view()}
+                            {d
+                                .actions
+                                .into_iter()
+                                .map(|option| view! { <ActionControl id name=s.display_name.clone() option /> })
+                                .collect_view()}
                         </div>
                     }
                         .into_any()
@@ -293,7 +297,7 @@ fn RenameForm(id: i64, name: String) -> impl IntoView {
 /// One action: a button (with the Lock fields), a link to the confirmation
 /// step for Wipe and Retire, or the reason it is not available now.
 #[component]
-fn ActionControl(id: i64, option: ActionOption) -> impl IntoView {
+fn ActionControl(id: i64, name: String, option: ActionOption) -> impl IntoView {
     let action = option.action;
     if let Some(reason) = option.unavailable {
         return view! {
@@ -305,14 +309,7 @@ fn ActionControl(id: i64, option: ActionOption) -> impl IntoView {
         .into_any();
     }
     if action.needs_confirmation() {
-        return view! {
-            <div class="action">
-                <a class="button danger" href=format!("/devices/{id}/confirm/{}", action.as_str())>
-                    {format!("{}…", action.label())}
-                </a>
-            </div>
-        }
-        .into_any();
+        return view! { <ConfirmInDialog id name action /> }.into_any();
     }
     let request = ServerAction::<RequestDeviceAction>::new();
     let query = use_query_map();
@@ -375,6 +372,53 @@ fn ActionControl(id: i64, option: ActionOption) -> impl IntoView {
         </ActionForm>
     }
     .into_any()
+}
+
+/// Wipe or Retire: a link to the confirmation page, which works without
+/// JavaScript; once the page is hydrated the same confirmation opens in a
+/// dialog instead.
+#[component]
+fn ConfirmInDialog(id: i64, name: String, action: DeviceAction) -> impl IntoView {
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let request = ServerAction::<RequestDeviceAction>::new();
+    let title_id = format!("confirm-{}-title", action.as_str());
+    let labelled_by = title_id.clone();
+    let open = move |ev: leptos::ev::MouseEvent| {
+        if let Some(dialog) = dialog.get() {
+            ev.prevent_default();
+            let _ = dialog.show_modal();
+        }
+    };
+    let close = move |_| {
+        if let Some(dialog) = dialog.get() {
+            dialog.close();
+        }
+    };
+    view! {
+        <div class="action">
+            <a class="button danger" href=format!("/devices/{id}/confirm/{}", action.as_str()) on:click=open>
+                {format!("{}…", action.label())}
+            </a>
+            <dialog node_ref=dialog class="confirm" aria-labelledby=labelled_by>
+                <h2 id=title_id>{format!("{} “{}”?", action.label(), name)}</h2>
+                <p>{action.consequence()}</p>
+                <ActionForm action=request>
+                    <CsrfField />
+                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="action" value=action.as_str() />
+                    <input type="hidden" name="confirm" value="yes" />
+                    <div class="confirm-buttons">
+                        <button type="submit" class="danger">
+                            {format!("Yes, {} {}", action.label().to_lowercase(), name)}
+                        </button>
+                        <button type="button" class="secondary-button" on:click=close>
+                            "Cancel"
+                        </button>
+                    </div>
+                </ActionForm>
+            </dialog>
+        </div>
+    }
 }
 
 #[component]
