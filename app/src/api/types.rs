@@ -129,6 +129,9 @@ pub struct AuditFilter {
     pub outcome: Option<Outcome>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// One device's history.
+    #[serde(default)]
+    pub device_id: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

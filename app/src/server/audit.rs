@@ -121,25 +121,6 @@ pub async fn search(
     Ok((rows.into_iter().map(to_row).collect(), total))
 }
 
-/// One page of a device's history, newest first, and the total count.
-pub async fn search_device(
-    db: &impl ConnectionTrait,
-    device_id: i64,
-    page: u64,
-    per_page: u64,
-) -> Result<(Vec<AuditRow>, u64), DbErr> {
-    let query = audit_event::Entity::find().filter(audit_event::Column::DeviceId.eq(device_id));
-    let total = query.clone().count(db).await?;
-    let rows = query
-        .order_by_desc(audit_event::Column::At)
-        .order_by_desc(audit_event::Column::Id)
-        .offset(page.saturating_sub(1) * per_page)
-        .limit(per_page)
-        .all(db)
-        .await?;
-    Ok((rows.into_iter().map(to_row).collect(), total))
-}
-
 /// Every event matching `filter` (newest first), at most `limit`.
 pub async fn export(
     db: &impl ConnectionTrait,
@@ -174,6 +155,9 @@ fn filtered(filter: &AuditFilter) -> sea_orm::Select<audit_event::Entity> {
     }
     if let Some(to) = filter.to {
         query = query.filter(audit_event::Column::At.lt(to));
+    }
+    if let Some(device_id) = filter.device_id {
+        query = query.filter(audit_event::Column::DeviceId.eq(device_id));
     }
     query
 }

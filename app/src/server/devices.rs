@@ -15,7 +15,8 @@ use super::auth::{CurrentUser, hash_token};
 use super::entities::{command, device};
 use super::passwords;
 use crate::api::types::{
-    ActionOption, AuditPage, CommandView, DeviceDetail, DeviceSummary, Location, Outcome,
+    ActionOption, AuditFilter, AuditPage, CommandView, DeviceDetail, DeviceSummary, Location,
+    Outcome,
 };
 use crate::domain::access::Subject;
 use crate::domain::device::{
@@ -166,7 +167,11 @@ pub async fn detail(
         .all(db)
         .await?;
     let page = history_page.max(1);
-    let (rows, total) = audit::search_device(db, id, page, per_page).await?;
+    let history = AuditFilter {
+        device_id: Some(id),
+        ..AuditFilter::default()
+    };
+    let (rows, total) = audit::search(db, &history, page, per_page).await?;
     let location = match (model.latitude, model.longitude, model.located_at) {
         (Some(latitude), Some(longitude), Some(at)) => Some(Location {
             latitude,

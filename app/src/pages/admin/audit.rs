@@ -64,6 +64,7 @@ impl AuditQuery {
                 .find(|o| o.as_str() == self.outcome),
             from: day(&self.from),
             to: day(&self.to).map(|d| d + TimeDelta::days(1)),
+            device_id: None,
         }
     }
 }
