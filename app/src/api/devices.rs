@@ -150,3 +150,26 @@ pub async fn request_device_action(
         Err(error) => Err(internal(error)),
     }
 }
+
+/// Cancels a command the device has not picked up yet.
+#[server(endpoint = "devices/cancel")]
+pub async fn cancel_device_command(
+    csrf_token: String,
+    id: i64,
+    command: i64,
+) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, devices, fail, internal};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let user = ctx.allowed(Action::UsePortal)?;
+    match devices::cancel(&ctx.db, &ctx.origin, user, id, command, chrono::Utc::now()).await {
+        Ok(true) => leptos_axum::redirect(&format!("/devices/{id}?cancelled=1")),
+        // Too late: the page shows where the command is now.
+        Ok(false) => leptos_axum::redirect(&format!("/devices/{id}?cancelled=0")),
+        Err(devices::DeviceError::NotFound) => return Err(fail(ApiError::NotFound)),
+        Err(error) => return Err(internal(error)),
+    }
+    Ok(())
+}

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::devices::{RenameDevice, RequestDeviceAction, get_device};
+use crate::api::devices::{CancelDeviceCommand, RenameDevice, RequestDeviceAction, get_device};
 use crate::api::types::{ActionOption, CommandView, DeviceDetail};
 use crate::components::csrf::CsrfField;
 use crate::components::status::{ErrorPanel, StatusBadge};
@@ -145,6 +145,13 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                 }
             })}
         {renamed.then(|| view! { <p class="notice ok" role="status">"Name saved."</p> })}
+        {match get("cancelled").as_deref() {
+            Some("1") => Some(view! { <p class="notice ok" role="status">"Cancelled before the device got it."</p> }.into_any()),
+            Some(_) => Some(view! {
+                <p class="notice error" role="alert">"Too late to cancel: the device already has it."</p>
+            }.into_any()),
+            None => None,
+        }}
         <div class="columns">
             <section class="card" aria-labelledby="details">
                 <h2 id="details">"Details"</h2>
@@ -225,10 +232,7 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                 } else {
                     view! {
                         <ul class="commands" aria-live="polite">
-                            {in_flight
-                                .iter()
-                                .map(|c| view! { <li class=format!("command {}", c.state.as_str())>{command_text(c)}</li> })
-                                .collect_view()}
+                            {in_flight.iter().map(|c| view! { <InFlight id command=c.clone() /> }).collect_view()}
                         </ul>
                     }
                         .into_any()
@@ -248,6 +252,31 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
             </section>
         </div>
         <History d=d.history.clone() id />
+    }
+}
+
+/// A command on its way; one the device has not picked up yet can be cancelled.
+#[component]
+fn InFlight(id: i64, command: CommandView) -> impl IntoView {
+    let cancel = ServerAction::<CancelDeviceCommand>::new();
+    let queued = command.state == CommandState::Queued;
+    view! {
+        <li class=format!("command {}", command.state.as_str())>
+            {command_text(&command)}
+            {queued
+                .then(|| {
+                    view! {
+                        <ActionForm action=cancel attr:class="inline">
+                            <CsrfField />
+                            <input type="hidden" name="id" value=id />
+                            <input type="hidden" name="command" value=command.id />
+                            <button type="submit" class="link-button">
+                                {format!("Cancel {}", command.action.label().to_lowercase())}
+                            </button>
+                        </ActionForm>
+                    }
+                })}
+        </li>
     }
 }
 

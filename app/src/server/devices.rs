@@ -317,6 +317,50 @@ pub async fn request(
     Ok((created, true))
 }
 
+/// Cancels a command of the user's device that the device has not picked
+/// up yet. `false` when it is too late (already sent or finished).
+pub async fn cancel(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    user: &CurrentUser,
+    id: i64,
+    command_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DeviceError> {
+    let txn = db.begin().await?;
+    let model = find_for(&txn, user, id).await?;
+    let row = command::Entity::find_by_id(command_id)
+        .filter(command::Column::DeviceId.eq(id))
+        .one(&txn)
+        .await?
+        .ok_or(DeviceError::NotFound)?;
+    let next = CommandState::parse(&row.state).and_then(|s| s.next(CommandEvent::Cancel));
+    let Some(next) = next else {
+        return Ok(false);
+    };
+    let kind = row.kind.clone();
+    let mut row: command::ActiveModel = row.into();
+    row.state = Set(next.as_str().to_owned());
+    row.completed_at = Set(Some(now));
+    row.update(&txn).await?;
+    audit::record(
+        &txn,
+        origin,
+        now,
+        Event {
+            actor: Some(user.username().as_str()),
+            action: &format!("device.{kind}.cancel"),
+            target: Some(&model.display_name),
+            device_id: Some(id),
+            outcome: Outcome::Success,
+            details: json!({ "command": command_id }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
 /// Creates an enrolled (Active) device for `owner` and returns it with its
 /// API credential, which is shown once and stored only as a hash.
 pub async fn add_active(

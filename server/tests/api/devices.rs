@@ -15,6 +15,7 @@ on_every_backend!(
     actions_follow_roles_and_platform,
     device_api_refuses_bad_credentials_and_bodies,
     lock_reaches_the_device_and_the_page_says_so,
+    a_queued_command_can_be_cancelled_by_its_owner_only,
 );
 
 async fn commands(app: &TestApp) -> Vec<command::Model> {
@@ -387,5 +388,89 @@ async fn lock_reaches_the_device_and_the_page_says_so(db: TestDb) {
     let after = simulator(credential).await;
     assert!(!after.status.success());
     assert!(String::from_utf8_lossy(&after.stderr).contains("401"));
+    app.stop().await;
+}
+
+async fn a_queued_command_can_be_cancelled_by_its_owner_only(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    app.add_user(
+        "alice",
+        &[Role::PortalAccess, Role::Lock, Role::Locate],
+        PASSWORD,
+    )
+    .await;
+    app.add_user("bob", &Role::ALL, PASSWORD).await;
+    let (id, credential) = app
+        .add_device("alice", Platform::Android, "Alice's Pixel")
+        .await;
+    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let mut bob = app.signed_in("bob", PASSWORD).await;
+    alice
+        .post_form(
+            "/api/devices/action",
+            &[("id", &id.to_string()), ("action", "locate")],
+        )
+        .await;
+    let command = commands(&app).await[0].id.to_string();
+
+    let token = bob.csrf();
+    let crafted = bob
+        .post_raw(
+            "/api/devices/cancel",
+            &[
+                ("csrf_token", token),
+                ("id", id.to_string()),
+                ("command", command.clone()),
+            ],
+            &[("accept", "application/json")],
+        )
+        .await;
+    assert_eq!(crafted.status(), 404);
+    assert_eq!(commands(&app).await[0].state, "queued");
+
+    let page = alice
+        .get(&format!("/devices/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Cancel locate"), "{page}");
+    let done = alice
+        .post_form(
+            "/api/devices/cancel",
+            &[("id", &id.to_string()), ("command", &command)],
+        )
+        .await;
+    assert_eq!(
+        done.headers()["location"].to_str().unwrap(),
+        format!("/devices/{id}?cancelled=1")
+    );
+    assert_eq!(commands(&app).await[0].state, "cancelled");
+    let checkin: Value = app
+        .client
+        .post(app.url("/api/device/v1/checkin"))
+        .bearer_auth(&credential)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        checkin["commands"],
+        json!([]),
+        "a cancelled command never reaches the device"
+    );
+    let again = alice
+        .post_form(
+            "/api/devices/cancel",
+            &[("id", &id.to_string()), ("command", &command)],
+        )
+        .await;
+    assert_eq!(
+        again.headers()["location"].to_str().unwrap(),
+        format!("/devices/{id}?cancelled=0")
+    );
     app.stop().await;
 }
