@@ -261,6 +261,12 @@ fn finish(
             response.headers_mut().append(header::SET_COOKIE, value);
         }
     }
+    // Pages and answers are per user: never from a shared or back-button cache.
+    if !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     with_security_headers(response)
 }
 

@@ -85,7 +85,7 @@ pub async fn search_audit(filter: AuditFilter, page: u64) -> Result<AuditPage, A
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
-    let page = page.max(1);
+    let page = page.clamp(1, crate::server::audit::MAX_PAGE);
     let (rows, total) = audit::search(&ctx.db, &filter, page, AUDIT_PER_PAGE)
         .await
         .map_err(internal)?;

@@ -155,7 +155,7 @@ pub async fn list(
         .order_by_asc(user::Column::Username)
         .paginate(db, per_page);
     let total = paginator.num_items().await?;
-    let page = Ord::max(page, 1);
+    let page = page.clamp(1, super::audit::MAX_PAGE);
     let users = paginator.fetch_page(page - 1).await?;
     Ok(UserPage {
         users: users.iter().map(summary).collect(),

@@ -114,11 +114,19 @@ pub async fn search(
     let rows = query
         .order_by_desc(audit_event::Column::At)
         .order_by_desc(audit_event::Column::Id)
-        .offset(page.saturating_sub(1) * per_page)
+        .offset(offset(page, per_page))
         .limit(per_page)
         .all(db)
         .await?;
     Ok((rows.into_iter().map(to_row).collect(), total))
+}
+
+/// The furthest page any list goes to; larger page numbers show it.
+pub const MAX_PAGE: u64 = 100_000;
+
+/// Rows to skip for `page` (1-based, clamped to 1..=MAX_PAGE).
+pub fn offset(page: u64, per_page: u64) -> u64 {
+    (page.clamp(1, MAX_PAGE) - 1).saturating_mul(per_page.min(1_000))
 }
 
 /// Every event matching `filter` (newest first), at most `limit`.

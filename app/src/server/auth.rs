@@ -258,7 +258,13 @@ pub async fn resolve(
     if now - found.last_seen_at >= TOUCH_EVERY {
         let mut active: session::ActiveModel = found.into();
         active.last_seen_at = Set(now);
-        active.update(db).await?;
+        match active.update(db).await {
+            Ok(_) => {}
+            // Ended meanwhile (signed out in another tab, cleaned up by
+            // another instance): the request has no user.
+            Err(DbErr::RecordNotUpdated) => return Ok(None),
+            Err(error) => return Err(error),
+        }
     }
     let Ok(username) = Username::parse(&user.username) else {
         return Ok(None);

@@ -3,6 +3,7 @@
 //! the devices they own; someone else's device is "not found".
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -166,7 +167,7 @@ pub async fn detail(
         .limit(10)
         .all(db)
         .await?;
-    let page = history_page.max(1);
+    let page = history_page.clamp(1, audit::MAX_PAGE);
     let history = AuditFilter {
         device_id: Some(id),
         ..AuditFilter::default()
@@ -339,10 +340,17 @@ pub async fn cancel(
         return Ok(false);
     };
     let kind = row.kind.clone();
-    let mut row: command::ActiveModel = row.into();
-    row.state = Set(next.as_str().to_owned());
-    row.completed_at = Set(Some(now));
-    row.update(&txn).await?;
+    // Only if it is still queued: a check-in may be handing it over right now.
+    let changed = command::Entity::update_many()
+        .col_expr(command::Column::State, Expr::value(next.as_str()))
+        .col_expr(command::Column::CompletedAt, Expr::value(now))
+        .filter(command::Column::Id.eq(command_id))
+        .filter(command::Column::State.eq(CommandState::Queued.as_str()))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected != 1 {
+        return Ok(false);
+    }
     audit::record(
         &txn,
         origin,
@@ -521,16 +529,25 @@ pub async fn check_in(
         let Some(action) = DeviceAction::parse(&row.kind) else {
             continue;
         };
-        let params: LockParams = serde_json::from_str(&row.params).unwrap_or_default();
-        handed.push(DeviceCommand {
-            id: row.id,
-            action,
-            params,
-        });
-        let mut sent: command::ActiveModel = row.into();
-        sent.state = Set(CommandState::Sent.as_str().to_owned());
-        sent.sent_at = Set(Some(now));
-        sent.update(&txn).await?;
+        // Only if still queued: the owner may have cancelled it meanwhile.
+        let taken = command::Entity::update_many()
+            .col_expr(
+                command::Column::State,
+                Expr::value(CommandState::Sent.as_str()),
+            )
+            .col_expr(command::Column::SentAt, Expr::value(now))
+            .filter(command::Column::Id.eq(row.id))
+            .filter(command::Column::State.eq(CommandState::Queued.as_str()))
+            .exec(&txn)
+            .await?;
+        if taken.rows_affected == 1 {
+            let params: LockParams = serde_json::from_str(&row.params).unwrap_or_default();
+            handed.push(DeviceCommand {
+                id: row.id,
+                action,
+                params,
+            });
+        }
     }
     txn.commit().await?;
     Ok(handed)
@@ -611,11 +628,22 @@ pub async fn report(
     let device_name = device.display_name.clone();
     let owner_id = device.owner_id;
 
-    let mut updated: command::ActiveModel = row.into();
-    updated.state = Set(next.as_str().to_owned());
-    updated.completed_at = Set(Some(now));
-    updated.result = Set(json!({ "error": error_text }).to_string());
-    updated.update(&txn).await?;
+    // Only from the state it was read in: two reports for one command
+    // cannot both land.
+    let recorded = command::Entity::update_many()
+        .col_expr(command::Column::State, Expr::value(next.as_str()))
+        .col_expr(command::Column::CompletedAt, Expr::value(now))
+        .col_expr(
+            command::Column::Result,
+            Expr::value(json!({ "error": error_text }).to_string()),
+        )
+        .filter(command::Column::Id.eq(row.id))
+        .filter(command::Column::State.eq(state.as_str()))
+        .exec(&txn)
+        .await?;
+    if recorded.rows_affected != 1 {
+        return Err(ReportError::NotWaiting);
+    }
 
     if next == CommandState::Acknowledged {
         let mut changed: device::ActiveModel = device.into();
@@ -657,7 +685,7 @@ pub async fn report(
             command::Entity::update_many()
                 .col_expr(
                     command::Column::State,
-                    sea_orm::sea_query::Expr::value(CommandState::Cancelled.as_str()),
+                    Expr::value(CommandState::Cancelled.as_str()),
                 )
                 .filter(command::Column::DeviceId.eq(device_id))
                 .filter(

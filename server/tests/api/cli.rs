@@ -1,26 +1,31 @@
 //! The `ssp` binary itself, as an operator runs it.
 
+//!
+//! These tests use `std::process` and no async runtime: waiting for children
+//! through tokio's SIGCHLD handling is unreliable when several test runtimes
+//! spawn processes at once.
+
 use serde_json::Value;
-use std::process::Stdio;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
 
 fn ssp() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ssp"));
-    command.env_remove("SSP_CONFIG").kill_on_drop(true);
+    command.env_remove("SSP_CONFIG");
     command
 }
 
-#[tokio::test]
-async fn version_and_help() {
-    let version = ssp().arg("--version").output().await.unwrap();
+#[test]
+fn version_and_help() {
+    let version = ssp().arg("--version").output().unwrap();
     assert!(version.status.success());
     assert_eq!(
         String::from_utf8(version.stdout).unwrap().trim(),
         format!("ssp {}", env!("CARGO_PKG_VERSION"))
     );
-    let help = ssp().arg("--help").output().await.unwrap();
+    let help = ssp().arg("--help").output().unwrap();
     let help = String::from_utf8(help.stdout).unwrap();
     for word in [
         "serve",
@@ -34,15 +39,14 @@ async fn version_and_help() {
     }
 }
 
-#[tokio::test]
-async fn migrate_creates_the_sqlite_database() {
+#[test]
+fn migrate_creates_the_sqlite_database() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data/ssp.db");
     let out = ssp()
         .args(["migrate", "--database-url"])
         .arg(format!("sqlite://{}", path.display()))
         .output()
-        .await
         .unwrap();
     assert!(
         out.status.success(),
@@ -52,14 +56,13 @@ async fn migrate_creates_the_sqlite_database() {
     assert!(path.is_file());
 }
 
-#[tokio::test]
-async fn bad_configuration_is_one_clear_line() {
+#[test]
+fn bad_configuration_is_one_clear_line() {
     let out = ssp()
         .arg("serve")
         .env("SSP_LISTEN", "bogus")
         .env("RUST_BACKTRACE", "1")
         .output()
-        .await
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -71,8 +74,8 @@ async fn bad_configuration_is_one_clear_line() {
 
 /// `ssp serve` with JSON logs: one object per line, and one line per request
 /// with the matched route, status, latency and request id.
-#[tokio::test]
-async fn serve_logs_requests_as_json() {
+#[test]
+fn serve_logs_requests_as_json() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = ssp()
         .args([
@@ -87,33 +90,47 @@ async fn serve_logs_requests_as_json() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let next_json = async |lines: &mut tokio::io::Lines<_>| -> Value {
-        let line: String = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("a log line within 30 s")
-            .unwrap()
-            .expect("the server is still running");
+    let stderr = child.stderr.take().unwrap();
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next_json = || -> Value {
+        let line = lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a log line within 30 s");
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
     };
 
     let addr = loop {
-        let event = next_json(&mut lines).await;
+        let event = next_json();
         if let Some(addr) = event["fields"]["addr"].as_str() {
             break addr.to_owned();
         }
     };
-    let response = reqwest::get(format!("http://{addr}/healthz"))
-        .await
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .write_all(
+            format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
         .unwrap();
-    assert_eq!(response.status(), 200);
-    let request_id = response.headers()["x-request-id"]
-        .to_str()
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let request_id = response
+        .lines()
+        .find_map(|l| l.strip_prefix("x-request-id: "))
         .unwrap()
+        .trim()
         .to_owned();
 
     let event = loop {
-        let event = next_json(&mut lines).await;
+        let event = next_json();
         if event["fields"]["message"] == "response" {
             break event;
         }
@@ -123,13 +140,13 @@ async fn serve_logs_requests_as_json() {
     assert_eq!(event["span"]["route"], "/healthz");
     assert_eq!(event["span"]["method"], "GET");
     assert_eq!(event["span"]["request_id"], request_id.as_str());
-    child.kill().await.unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
 
 /// Runs `ssp ARGS` against the database at `url`, with `stdin`; gives
 /// (success, stdout, stderr).
-async fn run(url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
-    use tokio::io::AsyncWriteExt;
+fn run(url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
     let mut child = ssp()
         .args(args)
         .args(["--database-url", url, "--log-level", "warn"])
@@ -139,9 +156,9 @@ async fn run(url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
         .spawn()
         .unwrap();
     let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).await.unwrap();
+    input.write_all(stdin.as_bytes()).unwrap();
     drop(input);
-    let out = child.wait_with_output().await.unwrap();
+    let out = child.wait_with_output().unwrap();
     (
         out.status.success(),
         String::from_utf8(out.stdout).unwrap(),
@@ -149,8 +166,8 @@ async fn run(url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
     )
 }
 
-#[tokio::test]
-async fn user_commands() {
+#[test]
+fn user_commands() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/ssp.db", dir.path().display());
 
@@ -158,8 +175,7 @@ async fn user_commands() {
         &url,
         &["user", "add", "Bob", "--role", "lock", "--password-stdin"],
         "a long enough password\n",
-    )
-    .await;
+    );
     assert!(ok, "{err}");
     assert_eq!(out.trim(), "created bob with roles: lock");
     assert!(
@@ -167,7 +183,7 @@ async fn user_commands() {
         "a given password is never printed"
     );
 
-    let (ok, out, _) = run(&url, &["user", "add", "root", "--admin"], "").await;
+    let (ok, out, _) = run(&url, &["user", "add", "root", "--admin"], "");
     assert!(ok);
     assert!(
         out.contains("created root with roles: portal-access,administrator"),
@@ -182,16 +198,15 @@ async fn user_commands() {
         &url,
         &["user", "add", "bob", "--password-stdin"],
         "a long enough password\n",
-    )
-    .await;
+    );
     assert!(!ok);
     assert!(err.contains("A user named bob already exists."), "{err}");
 
-    let (ok, _, err) = run(&url, &["user", "add", "eve", "--role", "teleport"], "").await;
+    let (ok, _, err) = run(&url, &["user", "add", "eve", "--role", "teleport"], "");
     assert!(!ok);
     assert!(err.contains("unknown role \"teleport\""), "{err}");
 
-    let (ok, _, err) = run(&url, &["user", "add", "eve", "--password-stdin"], "short\n").await;
+    let (ok, _, err) = run(&url, &["user", "add", "eve", "--password-stdin"], "short\n");
     assert!(!ok);
     assert!(err.contains("at least 10 characters"), "{err}");
 
@@ -199,8 +214,7 @@ async fn user_commands() {
         &url,
         &["user", "roles", "bob", "--set", "wipe,portal-access"],
         "",
-    )
-    .await;
+    );
     assert!(ok);
     assert_eq!(out.trim(), "bob now has roles: wipe,portal-access");
 
@@ -208,16 +222,15 @@ async fn user_commands() {
         &url,
         &["user", "passwd", "bob", "--password-stdin"],
         "another long password\n",
-    )
-    .await;
+    );
     assert!(ok);
-    let (ok, _, _) = run(&url, &["user", "disable", "bob"], "").await;
+    let (ok, _, _) = run(&url, &["user", "disable", "bob"], "");
     assert!(ok);
-    let (ok, _, err) = run(&url, &["user", "disable", "root"], "").await;
+    let (ok, _, err) = run(&url, &["user", "disable", "root"], "");
     assert!(!ok, "the last administrator cannot be disabled");
     assert!(err.contains("last enabled administrator"), "{err}");
 
-    let (_, out, _) = run(&url, &["user", "list"], "").await;
+    let (_, out, _) = run(&url, &["user", "list"], "");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2, "{out}");
     assert!(
@@ -228,11 +241,11 @@ async fn user_commands() {
     assert!(lines[1].starts_with("root") && lines[1].contains("enabled"));
 }
 
-#[tokio::test]
-async fn demo_fills_an_empty_database_once() {
+#[test]
+fn demo_fills_an_empty_database_once() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/ssp.db", dir.path().display());
-    let (ok, out, err) = run(&url, &["demo"], "").await;
+    let (ok, out, err) = run(&url, &["demo"], "");
     assert!(ok, "{err}");
     for name in ["admin", "alice", "bob", "carol"] {
         assert!(out.contains(&format!("  {name} ")), "{name} missing: {out}");
@@ -241,7 +254,7 @@ async fn demo_fills_an_empty_database_once() {
         assert!(out.contains(device), "{device} missing: {out}");
     }
     assert!(out.contains("(Retired)"), "{out}");
-    let (ok, _, err) = run(&url, &["demo"], "").await;
+    let (ok, _, err) = run(&url, &["demo"], "");
     assert!(!ok);
     assert!(err.contains("already has users"), "{err}");
 }

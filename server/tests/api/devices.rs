@@ -343,15 +343,21 @@ async fn lock_reaches_the_device_and_the_page_says_so(db: TestDb) {
         "{html}"
     );
 
+    // std::process on a blocking thread: the server runs on this test's
+    // runtime, and waiting for a child through tokio's SIGCHLD handling is
+    // unreliable when several test runtimes spawn processes at once.
     let simulator = |credential: String| {
         let url = format!("http://{}", app.addr);
         async move {
-            tokio::process::Command::new(env!("CARGO_BIN_EXE_ssp-device"))
-                .args(["--url", &url, "--once"])
-                .env("SSP_DEVICE_CREDENTIAL", credential)
-                .output()
-                .await
-                .unwrap()
+            tokio::task::spawn_blocking(move || {
+                std::process::Command::new(env!("CARGO_BIN_EXE_ssp-device"))
+                    .args(["--url", &url, "--once"])
+                    .env("SSP_DEVICE_CREDENTIAL", credential)
+                    .output()
+                    .unwrap()
+            })
+            .await
+            .unwrap()
         }
     };
     let run = simulator(credential.clone()).await;

@@ -32,6 +32,7 @@ async fn home_page(db: TestDb) {
     );
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert_eq!(response.headers()["referrer-policy"], "same-origin");
+    assert_eq!(response.headers()["cache-control"], "no-store");
     let html = response.text().await.unwrap();
     assert!(html.contains("<title>My devices · SSP</title>"), "{html}");
     assert!(html.contains("You have no devices yet"), "{html}");
