@@ -7,7 +7,10 @@ use app::server::devices::{self, CommandResult, DeviceCommand, ReportError, Repo
 use app::server::entities::device;
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, Path, State, rejection::JsonRejection},
+    extract::{
+        DefaultBodyLimit, Path, State,
+        rejection::{JsonRejection, PathRejection},
+    },
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::post,
@@ -150,10 +153,17 @@ async fn checkin(
 async fn result(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
     body: Result<Json<CommandResult>, JsonRejection>,
 ) -> Result<StatusCode, ApiFailure> {
     let device = authenticated(&state, &headers).await?;
+    let Path(id) = id.map_err(|_| {
+        ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "unknown_command",
+            "no such command for this device",
+        )
+    })?;
     let Json(result) = body.map_err(json_rejection)?;
     match devices::report(&state.db, device, id, result, chrono::Utc::now()).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),

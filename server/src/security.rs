@@ -330,6 +330,7 @@ fn message_page(status: StatusCode, message: &str) -> String {
         StatusCode::FORBIDDEN => "Not allowed",
         StatusCode::NOT_FOUND => "Not found",
         StatusCode::BAD_REQUEST => "Please check your input",
+        StatusCode::CONFLICT => "Not possible now",
         _ => "Please try again",
     };
     format!(

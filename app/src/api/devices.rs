@@ -84,7 +84,7 @@ pub async fn request_device_action(
 ) -> Result<(), ApiError> {
     use crate::domain::{
         access::Action,
-        device::{DeviceAction, parse_lock_message},
+        device::{DeviceAction, Unavailable, parse_lock_message},
         phone::PhoneNumber,
     };
     use crate::server::{
@@ -146,7 +146,10 @@ pub async fn request_device_action(
             Ok(())
         }
         Err(DeviceError::NotFound) => Err(fail(ApiError::NotFound)),
-        Err(DeviceError::Unavailable(reason)) => Err(fail(ApiError::Forbidden(reason.to_string()))),
+        Err(DeviceError::Unavailable(Unavailable::Denied(denied))) => {
+            Err(fail(ApiError::Forbidden(denied.to_string())))
+        }
+        Err(DeviceError::Unavailable(reason)) => Err(fail(ApiError::Conflict(reason.to_string()))),
         Err(error) => Err(internal(error)),
     }
 }

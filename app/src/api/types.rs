@@ -24,6 +24,9 @@ pub enum ApiError {
     NotFound,
     #[error("{0}")]
     Invalid(String),
+    /// Not possible in the current state (e.g. the device is not enrolled).
+    #[error("{0}")]
+    Conflict(String),
     #[error("The portal cannot do this right now. Try again in a moment.")]
     Unavailable,
     #[error("The request could not be understood.")]
@@ -50,6 +53,7 @@ impl ApiError {
             ApiError::Forbidden(_) => 403,
             ApiError::NotFound => 404,
             ApiError::Invalid(_) | ApiError::BadRequest(_) => 400,
+            ApiError::Conflict(_) => 409,
             ApiError::Unavailable => 503,
         }
     }

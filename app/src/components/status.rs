@@ -18,6 +18,7 @@ pub fn ErrorPanel(error: ApiError) -> impl IntoView {
             "There is nothing here, or it is not yours to see.".to_owned(),
         ),
         ApiError::Invalid(reason) => ("Please check your input", reason.clone()),
+        ApiError::Conflict(reason) => ("Not possible now", reason.clone()),
         ApiError::BadRequest(_) => (
             "Something went wrong",
             "The request could not be understood.".to_owned(),

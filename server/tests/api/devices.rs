@@ -302,6 +302,15 @@ async fn device_api_refuses_bad_credentials_and_bodies(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(stray.status(), 404);
+    let not_a_number = client
+        .post(app.url("/api/device/v1/commands/abc/result"))
+        .bearer_auth(&credential)
+        .json(&json!({ "outcome": "acknowledged" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_a_number.status(), 404);
+    assert_eq!(code(not_a_number.json().await.unwrap()), "unknown_command");
     assert_eq!(app.get("/healthz").await.status(), 200, "still serving");
     app.stop().await;
 }
