@@ -82,6 +82,15 @@ pub fn hash_token(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// One of a fixed set of locks, chosen by the user name: bounded memory
+/// whatever names are tried.
+fn attempt_lock(target: &str) -> &'static tokio::sync::Mutex<()> {
+    static LOCKS: std::sync::OnceLock<Vec<tokio::sync::Mutex<()>>> = std::sync::OnceLock::new();
+    let locks = LOCKS.get_or_init(|| (0..64).map(|_| tokio::sync::Mutex::new(())).collect());
+    let digest = Sha256::digest(target.as_bytes());
+    &locks[usize::from(digest[0]) % locks.len()]
+}
+
 /// How often a session's "last seen" time is written (not on every request).
 const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
 
@@ -102,6 +111,11 @@ pub async fn sign_in(
         .chars()
         .take(Username::MAX_LEN)
         .collect();
+    // Attempts for one user name take turns in this process, so that
+    // counting earlier failures, checking the password and recording the
+    // outcome cannot interleave: a burst of parallel guesses gets no more
+    // tries than the limit. (Across instances, at most one each at a time.)
+    let _turn = attempt_lock(&target).lock().await;
     let fail = async |outcome: Outcome, reason: &str| -> Result<(), DbErr> {
         audit::record(
             db,

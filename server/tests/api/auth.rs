@@ -17,6 +17,7 @@ on_every_backend!(
     forged_requests_are_refused,
     non_admins_get_403_from_every_admin_function,
     six_failures_lock_the_user_name,
+    a_burst_of_parallel_guesses_gets_six_tries,
     disabled_users_cannot_sign_in,
     admin_changes_roles_and_it_is_audited,
     sign_out_ends_the_session,
@@ -482,5 +483,47 @@ async fn sign_out_ends_the_session(db: TestDb) {
             .unwrap()
             .is_empty()
     );
+    app.stop().await;
+}
+
+async fn a_burst_of_parallel_guesses_gets_six_tries(db: TestDb) {
+    use app::server::entities::audit_event;
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    let app = TestApp::spawn(&db).await;
+    app.add_user("alice", &[Role::PortalAccess], PASSWORD).await;
+    let mut browser = app.browser();
+    browser.get("/sign-in").await;
+    let token = browser.csrf();
+    let cookie = format!("ssp_csrf={token}");
+    let guesses: Vec<_> = (0..20)
+        .map(|i| {
+            let request = app
+                .client
+                .post(app.url("/api/sign_in"))
+                .header("cookie", cookie.clone())
+                .header("accept", "text/html")
+                .form(&[
+                    ("csrf_token", token.clone()),
+                    ("username", "alice".to_owned()),
+                    ("password", format!("guess number {i}")),
+                ]);
+            tokio::spawn(request.send())
+        })
+        .collect();
+    for guess in guesses {
+        assert_eq!(guess.await.unwrap().unwrap().status(), 302);
+    }
+    let outcomes: Vec<String> = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("sign_in"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.outcome)
+        .collect();
+    let failures = outcomes.iter().filter(|o| *o == "failure").count();
+    let refused = outcomes.iter().filter(|o| *o == "refused").count();
+    assert_eq!((failures, refused), (6, 14), "{outcomes:?}");
     app.stop().await;
 }
