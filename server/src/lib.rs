@@ -87,7 +87,7 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         let app = http::router(self.state.clone());
-        let cleaner = tokio::spawn(delete_stale_sessions(self.state.db.clone()));
+        let cleaner = tokio::spawn(housekeeping(self.state.db.clone()));
         axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -101,15 +101,25 @@ impl Server {
     }
 }
 
-/// Every ten minutes, removes sessions that can no longer be used.
-async fn delete_stale_sessions(db: sea_orm::DatabaseConnection) {
+/// Every ten minutes: removes sessions that can no longer be used and
+/// expires commands that never reached their device.
+async fn housekeeping(db: sea_orm::DatabaseConnection) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
-        match app::server::auth::delete_stale_sessions(&db, chrono::Utc::now()).await {
+        let now = chrono::Utc::now();
+        match app::server::auth::delete_stale_sessions(&db, now).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "removed ended sessions"),
             Err(error) => tracing::warn!(%error, "cannot remove ended sessions"),
+        }
+        match app::server::devices::expire_stale_commands(&db, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                commands = n,
+                "expired commands that never reached their device"
+            ),
+            Err(error) => tracing::warn!(%error, "cannot expire old commands"),
         }
     }
 }

@@ -305,6 +305,11 @@ pub fn availability(
     Ok(())
 }
 
+/// A command that has not reached an end this long after it was requested
+/// expires: a device that has been away for a week should not act on a
+/// week-old Lock or Wipe when it comes back.
+pub const COMMAND_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
 /// Where a command is on its way to the device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

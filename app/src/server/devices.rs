@@ -369,6 +369,64 @@ pub async fn cancel(
     Ok(true)
 }
 
+/// Expires commands still on their way `COMMAND_LIFETIME` after they were
+/// requested; each expiry goes into the device's history. Gives how many.
+pub async fn expire_stale_commands(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let stale = command::Entity::find()
+        .filter(
+            command::Column::State
+                .is_in([CommandState::Queued.as_str(), CommandState::Sent.as_str()]),
+        )
+        .filter(command::Column::RequestedAt.lt(now - crate::domain::device::COMMAND_LIFETIME))
+        .all(db)
+        .await?;
+    let mut expired = 0;
+    for row in stale {
+        let Some(next) = CommandState::parse(&row.state).and_then(|s| s.next(CommandEvent::Expire))
+        else {
+            continue;
+        };
+        let txn = db.begin().await?;
+        let changed = command::Entity::update_many()
+            .col_expr(command::Column::State, Expr::value(next.as_str()))
+            .col_expr(command::Column::CompletedAt, Expr::value(now))
+            .filter(command::Column::Id.eq(row.id))
+            .filter(command::Column::State.eq(row.state.as_str()))
+            .exec(&txn)
+            .await?;
+        if changed.rows_affected == 1 {
+            let name = device::Entity::find_by_id(row.device_id)
+                .one(&txn)
+                .await?
+                .map(|d| d.display_name)
+                .unwrap_or_default();
+            audit::record(
+                &txn,
+                &RequestOrigin {
+                    client_addr: "server".to_owned(),
+                    user_agent: "command expiry".to_owned(),
+                },
+                now,
+                Event {
+                    actor: None,
+                    action: &format!("device.{}.expire", row.kind),
+                    target: Some(&name),
+                    device_id: Some(row.device_id),
+                    outcome: Outcome::Failure,
+                    details: json!({ "command": row.id, "requested_at": row.requested_at.to_rfc3339() }),
+                },
+            )
+            .await?;
+            expired += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(expired)
+}
+
 /// Creates an enrolled (Active) device for `owner` and returns it with its
 /// API credential, which is shown once and stored only as a hash.
 pub async fn add_active(

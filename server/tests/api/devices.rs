@@ -16,6 +16,7 @@ on_every_backend!(
     device_api_refuses_bad_credentials_and_bodies,
     lock_reaches_the_device_and_the_page_says_so,
     a_queued_command_can_be_cancelled_by_its_owner_only,
+    commands_that_never_reach_the_device_expire,
 );
 
 async fn commands(app: &TestApp) -> Vec<command::Model> {
@@ -487,5 +488,85 @@ async fn a_queued_command_can_be_cancelled_by_its_owner_only(db: TestDb) {
         again.headers()["location"].to_str().unwrap(),
         format!("/devices/{id}?cancelled=0")
     );
+    app.stop().await;
+}
+
+async fn commands_that_never_reach_the_device_expire(db: TestDb) {
+    use app::server::devices::expire_stale_commands;
+    use chrono::{TimeDelta, Utc};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+    let app = TestApp::spawn(&db).await;
+    app.add_user(
+        "alice",
+        &[Role::PortalAccess, Role::Lock, Role::Locate],
+        PASSWORD,
+    )
+    .await;
+    let (id, credential) = app
+        .add_device("alice", Platform::Ios, "Alice's iPhone")
+        .await;
+    let mut alice = app.signed_in("alice", PASSWORD).await;
+    alice
+        .post_form(
+            "/api/devices/action",
+            &[("id", &id.to_string()), ("action", "lock")],
+        )
+        .await;
+    alice
+        .post_form(
+            "/api/devices/action",
+            &[("id", &id.to_string()), ("action", "locate")],
+        )
+        .await;
+    // The lock was asked for eight days ago; the locate just now.
+    let rows = commands(&app).await;
+    let lock = rows.iter().find(|c| c.kind == "lock").unwrap().clone();
+    let mut old: command::ActiveModel = lock.into();
+    old.requested_at = Set(Utc::now() - TimeDelta::days(8));
+    old.update(&app.db).await.unwrap();
+
+    assert_eq!(expire_stale_commands(&app.db, Utc::now()).await.unwrap(), 1);
+    assert_eq!(
+        expire_stale_commands(&app.db, Utc::now()).await.unwrap(),
+        0,
+        "once"
+    );
+    let states: Vec<(String, String)> = commands(&app)
+        .await
+        .into_iter()
+        .map(|c| (c.kind, c.state))
+        .collect();
+    assert!(
+        states.contains(&("lock".to_owned(), "expired".to_owned())),
+        "{states:?}"
+    );
+    assert!(
+        states.contains(&("locate".to_owned(), "queued".to_owned())),
+        "{states:?}"
+    );
+
+    let page = alice
+        .get(&format!("/devices/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("the device did not answer in time"), "{page}");
+    assert!(page.contains("device.lock.expire"), "{page}");
+    // Only the fresh command reaches the device.
+    let checkin: Value = app
+        .client
+        .post(app.url("/api/device/v1/checkin"))
+        .bearer_auth(&credential)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(checkin["commands"].as_array().unwrap().len(), 1);
+    assert_eq!(checkin["commands"][0]["action"], "locate");
     app.stop().await;
 }
