@@ -38,11 +38,6 @@ pub async fn hash(password: String) -> Result<String, PasswordError> {
 /// Checks `password` against `stored`. With no stored hash (unknown user)
 /// it checks against a dummy hash, so that both cases take the same time.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
-    // At most one check per core at a time: a flood of sign-ins waits here
-    // instead of starving everything else of CPU.
-    let Ok(_permit) = hashing_permits().acquire().await else {
-        return false;
-    };
     tokio::task::spawn_blocking(move || {
         let (hash, real) = match stored {
             Some(hash) => (hash, true),
@@ -59,14 +54,6 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
     })
     .await
     .unwrap_or(false)
-}
-
-fn hashing_permits() -> &'static tokio::sync::Semaphore {
-    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
-    PERMITS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-        tokio::sync::Semaphore::new(cores)
-    })
 }
 
 fn dummy_hash() -> &'static str {
