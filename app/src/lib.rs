@@ -23,12 +23,14 @@ use leptos_router::{
 
 use components::layout::Layout;
 use pages::admin::{
-    AdminLayout, audit::AuditPage, settings::SettingsPage, user::UserPage, users::UsersPage,
+    AdminLayout, audit::AuditPage, registration::RegistrationSettingsPage, settings::SettingsPage,
+    user::UserPage, users::UsersPage,
 };
 use pages::{
     device::{ConfirmActionPage, DevicePage},
     devices::MyDevicesPage,
     not_found::NotFoundPage,
+    registration::{EnrollLinkPage, EnrollPage, RegisterPage},
     sign_in::SignInPage,
 };
 
@@ -72,7 +74,18 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=MyDevicesPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/devices/register")
+                        view=RegisterPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/devices/:id") view=DevicePage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/devices/:id/enroll")
+                        view=EnrollPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/enroll/:token") view=EnrollLinkPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/devices/:id/confirm/:action")
                         view=ConfirmActionPage
@@ -84,6 +97,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("users/:username") view=UserPage />
                         <Route path=path!("audit") view=AuditPage />
                         <Route path=path!("settings") view=SettingsPage />
+                        <Route path=path!("registration") view=RegistrationSettingsPage />
                     </ParentRoute>
                 </Routes>
             </Layout>

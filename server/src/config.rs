@@ -2,6 +2,7 @@
 //! built-in defaults → a TOML file (`--config FILE` or `SSP_CONFIG`) →
 //! `SSP_*` environment variables → command-line flags.
 
+use app::server::messages::{MailSettings, Messenger, SmsSettings, SmtpTls};
 use figment::{
     Figment, Metadata, Profile, Provider,
     providers::{Format, Serialized, Toml},
@@ -29,6 +30,36 @@ pub struct Config {
     pub log_format: LogFormat,
     /// A `tracing` filter: `info`, `debug`, or per module, e.g. `info,sqlx=warn`.
     pub log_level: String,
+    /// The mail server for invitations and notices; empty sends no e-mail.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTlsMode,
+    /// Empty for a mail server that needs no sign-in.
+    pub smtp_username: String,
+    pub smtp_password: String,
+    /// A file holding the SMTP password (instead of `smtp_password`).
+    pub smtp_password_file: String,
+    /// The sender of the portal's e-mail, e.g. `IT Service Desk <it@example.com>`.
+    pub mail_from: String,
+    /// Who people contact for help, named in invitations (text).
+    pub support_contact: String,
+    /// The HTTP gateway that sends text messages; empty sends none.
+    pub sms_gateway_url: String,
+    /// One header sent to the gateway, e.g. `Authorization: Bearer …`.
+    pub sms_gateway_auth_header: String,
+    /// The JSON body sent to the gateway; `{to}` and `{text}` are filled in.
+    pub sms_gateway_body: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTlsMode {
+    /// STARTTLS after connecting (port 587).
+    Starttls,
+    /// TLS from the start (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same host or network.
+    None,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -48,13 +79,24 @@ impl Default for Config {
             site_root: PathBuf::from("target/site"),
             log_format: LogFormat::Text,
             log_level: "info".to_owned(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_tls: SmtpTlsMode::Starttls,
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            smtp_password_file: String::new(),
+            mail_from: "SSP <ssp@localhost>".to_owned(),
+            support_contact: String::new(),
+            sms_gateway_url: String::new(),
+            sms_gateway_auth_header: String::new(),
+            sms_gateway_body: r#"{"to": "{to}", "text": "{text}"}"#.to_owned(),
         }
     }
 }
 
 /// The keys the environment may set, each as `SSP_<KEY>`. Other `SSP_*`
 /// variables are left alone, so unrelated ones cannot break start-up.
-const ENV_KEYS: [&str; 7] = [
+const ENV_KEYS: [&str; 18] = [
     "listen",
     "public_url",
     "database_url",
@@ -62,6 +104,17 @@ const ENV_KEYS: [&str; 7] = [
     "site_root",
     "log_format",
     "log_level",
+    "smtp_host",
+    "smtp_port",
+    "smtp_tls",
+    "smtp_username",
+    "smtp_password",
+    "smtp_password_file",
+    "mail_from",
+    "support_contact",
+    "sms_gateway_url",
+    "sms_gateway_auth_header",
+    "sms_gateway_body",
 ];
 
 /// Values given on the command line; `None` leaves the earlier layers' value.
@@ -117,6 +170,48 @@ impl Config {
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(ConfigError::from)
+    }
+}
+
+impl Config {
+    /// The messenger for e-mail and text messages this configuration
+    /// describes (each channel off when its server is not set).
+    pub fn messenger(&self) -> Result<Messenger, ConfigError> {
+        let mail = if self.smtp_host.is_empty() {
+            None
+        } else {
+            let password = if self.smtp_password_file.is_empty() {
+                self.smtp_password.clone()
+            } else {
+                std::fs::read_to_string(&self.smtp_password_file)
+                    .map_err(|e| {
+                        ConfigError(format!(
+                            "smtp_password_file: cannot read {}: {e}",
+                            self.smtp_password_file
+                        ))
+                    })?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_owned()
+            };
+            Some(MailSettings {
+                host: self.smtp_host.clone(),
+                port: self.smtp_port,
+                tls: match self.smtp_tls {
+                    SmtpTlsMode::Starttls => SmtpTls::StartTls,
+                    SmtpTlsMode::Tls => SmtpTls::Tls,
+                    SmtpTlsMode::None => SmtpTls::None,
+                },
+                username: self.smtp_username.clone(),
+                password,
+                from: self.mail_from.clone(),
+            })
+        };
+        let sms = (!self.sms_gateway_url.is_empty()).then(|| SmsSettings {
+            url: self.sms_gateway_url.clone(),
+            auth_header: self.sms_gateway_auth_header.clone(),
+            body_template: self.sms_gateway_body.clone(),
+        });
+        Messenger::new(mail, sms, self.support_contact.clone()).map_err(ConfigError)
     }
 }
 

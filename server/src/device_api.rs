@@ -3,12 +3,15 @@
 //! a hash), a small body limit, and errors as `{"error": {"code", "message"}}`
 //! with stable codes. See docs/device-api.md.
 
+use app::domain::registration::Refusal;
+use app::server::audit::RequestOrigin;
 use app::server::devices::{self, CommandResult, DeviceCommand, ReportError, ReportedFacts};
 use app::server::entities::device;
+use app::server::registration::{self, EnrollError, EnrollRequest};
 use axum::{
     Json, Router,
     extract::{
-        DefaultBodyLimit, Path, State,
+        ConnectInfo, DefaultBodyLimit, Path, State,
         rejection::{JsonRejection, PathRejection},
     },
     http::{HeaderMap, StatusCode, header},
@@ -28,6 +31,7 @@ pub const CHECKIN_INTERVAL_SECONDS: u64 = 60;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/device/v1/enroll", post(enroll))
         .route("/api/device/v1/checkin", post(checkin))
         .route("/api/device/v1/commands/{id}/result", post(result))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -181,5 +185,94 @@ async fn result(
             Err(ApiFailure::new(StatusCode::BAD_REQUEST, "invalid", message))
         }
         Err(ReportError::Db(error)) => Err(ApiFailure::unavailable(error)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequestBody {
+    /// The last part of the enrollment link.
+    pub token: String,
+    #[serde(default)]
+    pub pin: Option<String>,
+    /// The owner's portal password, when the registration mode asks for it.
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub facts: ReportedFacts,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: i64,
+    /// The device's API credential: shown this once, kept only as a hash.
+    pub credential: String,
+    pub checkin_interval_seconds: u64,
+}
+
+fn refusal_status(refusal: Refusal) -> StatusCode {
+    match refusal {
+        Refusal::PinRequired | Refusal::PasswordRequired | Refusal::PinOrPasswordRequired => {
+            StatusCode::BAD_REQUEST
+        }
+        Refusal::WrongPin | Refusal::WrongPassword => StatusCode::UNAUTHORIZED,
+        Refusal::PinLocked => StatusCode::TOO_MANY_REQUESTS,
+        Refusal::Expired => StatusCode::GONE,
+        Refusal::AlreadyUsed => StatusCode::CONFLICT,
+        Refusal::Unknown => StatusCode::NOT_FOUND,
+    }
+}
+
+/// Enrolls a registered device with its link token and PIN or password.
+async fn enroll(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Json<EnrollRequestBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<EnrollResponse>), ApiFailure> {
+    let Json(body) = body.map_err(json_rejection)?;
+    body.facts
+        .validate()
+        .map_err(|m| ApiFailure::new(StatusCode::BAD_REQUEST, "invalid", m))?;
+    let origin = RequestOrigin {
+        client_addr: client.ip().to_string(),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect(),
+    };
+    let request = EnrollRequest {
+        token: body.token,
+        pin: body.pin,
+        password: body.password,
+        facts: body.facts,
+    };
+    match registration::enroll(
+        &state.db,
+        &state.portal.messenger,
+        &state.portal.public_url,
+        &origin,
+        request,
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok((device_id, credential)) => Ok((
+            StatusCode::CREATED,
+            Json(EnrollResponse {
+                device_id,
+                credential,
+                checkin_interval_seconds: CHECKIN_INTERVAL_SECONDS,
+            }),
+        )),
+        Err(EnrollError::Refused(refusal)) => Err(ApiFailure::new(
+            refusal_status(refusal),
+            refusal.code(),
+            refusal.to_string(),
+        )),
+        Err(EnrollError::Db(error)) => Err(ApiFailure::unavailable(error)),
     }
 }

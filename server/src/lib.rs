@@ -18,6 +18,8 @@ use http::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    #[error("invalid configuration: {0}")]
+    Config(config::ConfigError),
     #[error(transparent)]
     Database(#[from] db::DbOpenError),
     #[error("cannot listen on {addr}: {source}")]
@@ -50,6 +52,7 @@ impl Server {
     /// Opens and migrates the database, then binds the listen address
     /// (port 0 picks a free port; see [`Server::local_addr`]).
     pub async fn bind(config: &Config) -> Result<Server, StartError> {
+        let messenger = config.messenger().map_err(StartError::Config)?;
         let db = db::connect(&config.database_url, config.database_pool_size).await?;
         db::migrate(&db).await?;
         let listener =
@@ -67,6 +70,8 @@ impl Server {
                 db,
                 portal: app::server::PortalConfig {
                     secure_cookies: config.public_url.starts_with("https://"),
+                    public_url: config.public_url.trim_end_matches('/').to_owned(),
+                    messenger,
                 },
             },
         })
@@ -101,8 +106,9 @@ impl Server {
     }
 }
 
-/// Every ten minutes: removes sessions that can no longer be used and
-/// expires commands that never reached their device.
+/// Every ten minutes: removes sessions that can no longer be used,
+/// expires commands that never reached their device and registrations
+/// that were never used.
 async fn housekeeping(db: sea_orm::DatabaseConnection) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -120,6 +126,11 @@ async fn housekeeping(db: sea_orm::DatabaseConnection) {
                 "expired commands that never reached their device"
             ),
             Err(error) => tracing::warn!(%error, "cannot expire old commands"),
+        }
+        match app::server::registration::expire_overdue(&db, None, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(devices = n, "expired registrations that were never used"),
+            Err(error) => tracing::warn!(%error, "cannot expire old registrations"),
         }
     }
 }

@@ -27,6 +27,8 @@ fn is_public(path: &str) -> bool {
         path,
         "/sign-in" | "/api/sign_in" | "/healthz" | "/readyz" | "/favicon.svg" | "/favicon.ico"
     ) || path.starts_with("/pkg/")
+        // What a device's browser opens from the enrollment QR code.
+        || path.starts_with("/enroll/")
 }
 
 /// Paths with no session, no anti-forgery token and no page around them

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::device::{
     CommandState, DeviceAction, DeviceStatus, LockState, Ownership, Platform,
 };
+use crate::domain::registration::{
+    Delivery, DeviceLimit, PinLength, PinValidity, RegistrationMode,
+};
 use crate::domain::role::{Role, RoleSet};
 
 /// Why a server function refused, in words fit for a person. The server
@@ -231,4 +234,55 @@ pub struct DeviceDetail {
     pub commands: Vec<CommandView>,
     pub history: AuditPage,
     pub now: DateTime<Utc>,
+}
+
+/// Admin → Registration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationSettings {
+    pub mode: RegistrationMode,
+    pub pin_length: PinLength,
+    pub pin_validity: PinValidity,
+    pub device_limit: DeviceLimit,
+}
+
+/// What the registration page knows before the person starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationOverview {
+    pub mode: RegistrationMode,
+    /// The limit that applies to this person (`None`: no limit).
+    pub limit: Option<u32>,
+    /// Their Pending and Active devices.
+    pub counted: u64,
+    pub slots_left: Option<u64>,
+    pub mail_enabled: bool,
+    pub sms_enabled: bool,
+    /// The person's e-mail address (where an invitation would go).
+    pub email: String,
+    pub phone: Option<String>,
+    pub validity_hours: u32,
+}
+
+/// A Pending device's enrollment page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnrollmentView {
+    pub device_id: i64,
+    pub display_name: String,
+    pub platform: Platform,
+    pub status: DeviceStatus,
+    pub mode: RegistrationMode,
+    pub expires_at: DateTime<Utc>,
+    pub email_delivery: Option<Delivery>,
+    pub sms_delivery: Option<Delivery>,
+    /// Shown once, right after registering or reissuing.
+    pub revealed: Option<Revealed>,
+    pub now: DateTime<Utc>,
+}
+
+/// The secrets of a fresh registration, shown once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Revealed {
+    pub enrollment_url: String,
+    /// The QR code of `enrollment_url`, as an SVG document.
+    pub qr_svg: String,
+    pub pin: Option<String>,
 }

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod device;
 pub mod phone;
+pub mod registration;
 pub mod role;
 pub mod signin;
 pub mod username;

@@ -136,6 +136,12 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
             <h1>{s.display_name.clone()}</h1>
             <StatusBadge status=s.status lock=s.lock />
         </div>
+        {(s.status == crate::domain::device::DeviceStatus::Pending).then(|| view! {
+            <p class="notice" id="pending-notice">
+                "This device has not enrolled yet. "
+                <a href=format!("/devices/{}/enroll", s.id)>"How to enroll it"</a>
+            </p>
+        })}
         {requested
             .map(|a| {
                 view! {

@@ -21,7 +21,10 @@ pub fn MyDevicesPage() -> impl IntoView {
     let devices = Resource::new(|| (), |_| list_devices());
     view! {
         <Title text="My devices" />
-        <h1>"My devices"</h1>
+        <div class="page-head">
+            <h1>"My devices"</h1>
+            <RegisterLink />
+        </div>
         <Suspense fallback=|| view! { <p>"Loading your devices…"</p> }>
             {move || {
                 devices
@@ -76,6 +79,23 @@ fn DeviceCard(device: DeviceSummary, now: chrono::DateTime<chrono::Utc>) -> impl
             </p>
             <p>{checkin}</p>
         </li>
+    }
+}
+
+/// "Register a device", for those with the role.
+#[component]
+fn RegisterLink() -> impl IntoView {
+    let me = use_me();
+    view! {
+        <Suspense>
+            {move || {
+                me.and_then(|me| me.get())
+                    .and_then(|r| r.ok())
+                    .flatten()
+                    .filter(|me| me.has(Role::DeviceRegistration))
+                    .map(|_| view! { <a class="button" href="/devices/register">"Register a device"</a> })
+            }}
+        </Suspense>
     }
 }
 

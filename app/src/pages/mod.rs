@@ -4,4 +4,5 @@ pub mod admin;
 pub mod device;
 pub mod devices;
 pub mod not_found;
+pub mod registration;
 pub mod sign_in;

@@ -163,3 +163,34 @@ pub mod command {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod registration {
+    use sea_orm::entity::prelude::*;
+
+    /// The registration of a device that has not enrolled yet (or has, with
+    /// `used_at` set). Only hashes of the link token and the PIN are kept.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "registrations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub device_id: i64,
+        /// SHA-256 (hex) of the token in the enrollment link.
+        pub token_hash: String,
+        /// argon2id hash of the registration PIN; `None` without one or once used.
+        pub pin_hash: Option<String>,
+        pub expires_at: ChronoDateTimeUtc,
+        pub pin_failed: i32,
+        pub pin_locked_until: Option<ChronoDateTimeUtc>,
+        /// An `Invitation` name.
+        pub invitation: String,
+        /// A `Delivery` name, or empty when not asked for.
+        pub email_delivery: String,
+        pub sms_delivery: String,
+        pub used_at: Option<ChronoDateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -7,7 +7,9 @@ pub mod audit;
 pub mod auth;
 pub mod devices;
 pub mod entities;
+pub mod messages;
 pub mod passwords;
+pub mod registration;
 pub mod settings;
 
 use leptos::prelude::*;
@@ -32,6 +34,9 @@ pub struct CsrfToken(pub String);
 pub struct PortalConfig {
     /// Cookies get `Secure` when the portal is served over HTTPS.
     pub secure_cookies: bool,
+    /// The address people use to reach the portal, without a trailing `/`.
+    pub public_url: String,
+    pub messenger: messages::Messenger,
 }
 
 /// What a server function knows about its request.
@@ -138,4 +143,19 @@ pub fn set_cookie(value: String) {
     ) {
         response.append_header(http::header::SET_COOKIE, value);
     }
+}
+
+/// The value of cookie `name` in the current request.
+pub fn request_cookie(name: &str) -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty())
 }

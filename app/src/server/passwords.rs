@@ -24,6 +24,25 @@ pub async fn hash(password: String) -> Result<String, PasswordError> {
     if password.chars().count() < MIN_LEN {
         return Err(PasswordError::TooShort { min: MIN_LEN });
     }
+    hash_secret(password).await
+}
+
+/// A new registration PIN of `length` digits from the operating system's
+/// CSPRNG, with its hash (the only form in which it is stored).
+pub async fn new_pin(
+    length: crate::domain::registration::PinLength,
+) -> Result<(String, String), PasswordError> {
+    use argon2::password_hash::rand_core::RngCore;
+    let pin = crate::domain::registration::generate_pin(length, || {
+        let mut byte = [0u8; 1];
+        OsRng.fill_bytes(&mut byte);
+        byte[0]
+    });
+    let hash = hash_secret(pin.clone()).await?;
+    Ok((pin, hash))
+}
+
+async fn hash_secret(password: String) -> Result<String, PasswordError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()

@@ -1,19 +1,21 @@
-//! Administrator settings, stored as key → JSON value. Each setting has a
-//! typed getter (with its default) and an audited setter.
+//! Administrator settings, stored as key → value text. Each setting has a
+//! typed getter (with its default); every change is audited.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
     sea_query::OnConflict,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::audit::{self, Event, RequestOrigin};
 use super::entities::setting;
-use crate::api::types::{Outcome, PortalSettings};
+use crate::api::types::{Outcome, PortalSettings, RegistrationSettings};
+use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
 use crate::domain::signin::IdleTimeout;
 
 const IDLE_TIMEOUT: &str = "session.idle_timeout_minutes";
+const REGISTRATION: &str = "registration";
 
 async fn get_raw(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
     Ok(setting::Entity::find_by_id(key.to_owned())
@@ -36,6 +38,41 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<PortalSettings, DbErr> {
     })
 }
 
+/// The registration settings (stored as one JSON value; defaults where absent).
+pub async fn registration(db: &impl ConnectionTrait) -> Result<RegistrationSettings, DbErr> {
+    let stored: Value = get_raw(db, REGISTRATION)
+        .await?
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_default();
+    let number = |key: &str| stored.get(key).and_then(Value::as_u64);
+    Ok(RegistrationSettings {
+        mode: stored
+            .get("mode")
+            .and_then(Value::as_str)
+            .and_then(RegistrationMode::parse)
+            .unwrap_or_default(),
+        pin_length: number("pin_length")
+            .and_then(|n| u8::try_from(n).ok())
+            .and_then(|n| PinLength::new(n).ok())
+            .unwrap_or_default(),
+        pin_validity: number("pin_validity_hours")
+            .and_then(|n| PinValidity::parse(&n.to_string()).ok())
+            .unwrap_or_default(),
+        device_limit: number("device_limit")
+            .and_then(|n| DeviceLimit::parse(&n.to_string()).ok())
+            .unwrap_or_default(),
+    })
+}
+
+fn registration_json(settings: &RegistrationSettings) -> Value {
+    json!({
+        "mode": settings.mode.as_str(),
+        "pin_length": settings.pin_length.digits(),
+        "pin_validity_hours": settings.pin_validity.hours(),
+        "device_limit": settings.device_limit.get(),
+    })
+}
+
 pub async fn set_idle_timeout(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
@@ -43,11 +80,58 @@ pub async fn set_idle_timeout(
     value: IdleTimeout,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let before = idle_timeout(db).await?.minutes();
+    put(
+        db,
+        origin,
+        actor,
+        IDLE_TIMEOUT,
+        value.minutes().to_string(),
+        json!(before),
+        json!(value.minutes()),
+        now,
+    )
+    .await
+}
+
+pub async fn set_registration(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: &str,
+    value: RegistrationSettings,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let before = registration_json(&registration(db).await?);
+    let after = registration_json(&value);
+    put(
+        db,
+        origin,
+        actor,
+        REGISTRATION,
+        after.to_string(),
+        before,
+        after,
+        now,
+    )
+    .await
+}
+
+/// Stores one setting and audits the change, in one transaction.
+#[allow(clippy::too_many_arguments)]
+async fn put(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: &str,
+    key: &str,
+    stored: String,
+    before: Value,
+    after: Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let txn = db.begin().await?;
-    let before = idle_timeout(&txn).await?;
     setting::Entity::insert(setting::ActiveModel {
-        key: Set(IDLE_TIMEOUT.to_owned()),
-        value: Set(value.minutes().to_string()),
+        key: Set(key.to_owned()),
+        value: Set(stored),
         updated_at: Set(now),
         updated_by: Set(Some(actor.to_owned())),
     })
@@ -69,10 +153,10 @@ pub async fn set_idle_timeout(
         Event {
             actor: Some(actor),
             action: "setting.change",
-            target: Some(IDLE_TIMEOUT),
+            target: Some(key),
             device_id: None,
             outcome: Outcome::Success,
-            details: json!({ "before": before.minutes(), "after": value.minutes() }),
+            details: json!({ "before": before, "after": after }),
         },
     )
     .await?;

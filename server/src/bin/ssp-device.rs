@@ -2,6 +2,7 @@
 //! every flow can be run end to end without a phone.
 //!
 //! ```text
+//! ssp-device enroll --url http://127.0.0.1:3000/enroll/TOKEN --pin 12345678 --once
 //! ssp-device --url http://127.0.0.1:3000 --credential TOKEN --once
 //! SSP_DEVICE_CREDENTIAL=TOKEN ssp-device --url … --interval 10 --latitude 51.5 --longitude -0.12
 //! ```
@@ -23,12 +24,39 @@ use std::time::Duration;
     about = "Simulates an enrolled device against an SSP portal"
 )]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Commands>,
     /// The portal's address
     #[arg(long, default_value = "http://127.0.0.1:3000")]
     url: String,
-    /// The device's API credential (printed by `ssp device add`)
+    /// The device's API credential (printed by `ssp device add` or `ssp-device enroll`)
     #[arg(long, env = "SSP_DEVICE_CREDENTIAL", hide_env_values = true)]
-    credential: String,
+    credential: Option<String>,
+    #[command(flatten)]
+    run: Run,
+}
+
+#[derive(clap::Subcommand)]
+enum Commands {
+    /// Enroll with the link (or QR code) of a registration, then check in
+    Enroll {
+        /// The enrollment link, e.g. https://portal.example.com/enroll/…
+        #[arg(long)]
+        url: String,
+        /// The registration PIN
+        #[arg(long, env = "SSP_DEVICE_PIN", hide_env_values = true)]
+        pin: Option<String>,
+        /// Read the owner's portal password from standard input
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        run: Run,
+    },
+}
+
+/// How the device behaves once enrolled.
+#[derive(clap::Args, Clone)]
+struct Run {
     /// Check in once and exit
     #[arg(long)]
     once: bool,
@@ -43,6 +71,13 @@ struct Args {
     /// OS version to report
     #[arg(long, default_value = "17.5")]
     os_version: String,
+}
+
+/// A portal and the credential this device uses with it.
+struct Session {
+    portal: String,
+    credential: String,
+    run: Run,
 }
 
 #[derive(Deserialize)]
@@ -64,12 +99,12 @@ enum Next {
     Stop,
 }
 
-async fn check_in(client: &reqwest::Client, args: &Args) -> Result<Next, String> {
-    let url = format!("{}/api/device/v1/checkin", args.url.trim_end_matches('/'));
+async fn check_in(client: &reqwest::Client, args: &Session) -> Result<Next, String> {
+    let url = format!("{}/api/device/v1/checkin", args.portal);
     let response = client
         .post(&url)
         .bearer_auth(&args.credential)
-        .json(&json!({ "facts": { "os_version": args.os_version } }))
+        .json(&json!({ "facts": { "os_version": args.run.os_version } }))
         .send()
         .await
         .map_err(|e| format!("cannot reach {url}: {e}"))?;
@@ -85,11 +120,10 @@ async fn check_in(client: &reqwest::Client, args: &Args) -> Result<Next, String>
     println!("checked in: {} command(s)", checkin.commands.len());
     let mut stop = false;
     for command in checkin.commands {
-        let (result, ends) = carry_out(&command, args);
+        let (result, ends) = carry_out(&command, &args.run);
         let url = format!(
             "{}/api/device/v1/commands/{}/result",
-            args.url.trim_end_matches('/'),
-            command.id
+            args.portal, command.id
         );
         let response = client
             .post(&url)
@@ -116,7 +150,7 @@ async fn check_in(client: &reqwest::Client, args: &Args) -> Result<Next, String>
 
 /// Does what the command says (as far as a simulator can) and returns the
 /// result to report, and whether the device is gone afterwards.
-fn carry_out(command: &Command, args: &Args) -> (Value, bool) {
+fn carry_out(command: &Command, args: &Run) -> (Value, bool) {
     let text = |key: &str| {
         command
             .params
@@ -170,6 +204,57 @@ fn carry_out(command: &Command, args: &Args) -> (Value, bool) {
     }
 }
 
+/// Enrolls with the link's token and the PIN or password; gives the
+/// portal's address and the new credential.
+async fn enroll(
+    client: &reqwest::Client,
+    link: &str,
+    pin: Option<String>,
+    password: Option<String>,
+    run: &Run,
+) -> Result<(String, String), String> {
+    let Some((portal, token)) = link.trim().split_once("/enroll/") else {
+        return Err(format!("{link} is not an enrollment link (…/enroll/TOKEN)"));
+    };
+    let token = token.trim_end_matches('/');
+    let url = format!("{portal}/api/device/v1/enroll");
+    let response = client
+        .post(&url)
+        .json(&json!({
+            "token": token,
+            "pin": pin,
+            "password": password,
+            "facts": { "manufacturer": "SSP", "model": "Simulated device", "os_version": run.os_version },
+        }))
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach {url}: {e}"))?;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or_default();
+    if !status.is_success() {
+        let code = body["error"]["code"].as_str().unwrap_or("unknown");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        return Err(format!("enrollment refused ({status}, {code}): {message}"));
+    }
+    let credential = body["credential"]
+        .as_str()
+        .ok_or("the portal's answer has no credential")?
+        .to_owned();
+    println!(
+        "enrolled as device {}; credential: {credential}",
+        body["device_id"]
+    );
+    Ok((portal.to_owned(), credential))
+}
+
+fn read_password() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
@@ -183,22 +268,67 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let session = match args.command {
+        Some(Commands::Enroll {
+            url,
+            pin,
+            password_stdin,
+            run,
+        }) => {
+            let password = match password_stdin.then(read_password).transpose() {
+                Ok(password) => password,
+                Err(message) => {
+                    eprintln!("ssp-device: {message}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match enroll(&client, &url, pin, password, &run).await {
+                Ok((portal, credential)) => Session {
+                    portal,
+                    credential,
+                    run,
+                },
+                Err(message) => {
+                    eprintln!("ssp-device: {message}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => match args.credential {
+            Some(credential) => Session {
+                portal: args.url.trim_end_matches('/').to_owned(),
+                credential,
+                run: args.run,
+            },
+            None => {
+                eprintln!(
+                    "ssp-device: give --credential (or SSP_DEVICE_CREDENTIAL), or enroll first: ssp-device enroll --url LINK --pin PIN"
+                );
+                return ExitCode::from(2);
+            }
+        },
+    };
+    run(&client, &session).await
+}
+
+async fn run(client: &reqwest::Client, args: &Session) -> ExitCode {
     loop {
-        match check_in(&client, &args).await {
+        match check_in(client, args).await {
             Ok(Next::Stop) => return ExitCode::SUCCESS,
-            Ok(Next::Continue(_)) if args.once => return ExitCode::SUCCESS,
+            Ok(Next::Continue(_)) if args.run.once => return ExitCode::SUCCESS,
             Ok(Next::Continue(server_interval)) => {
                 tokio::time::sleep(Duration::from_secs(
-                    args.interval.unwrap_or(server_interval).max(1),
+                    args.run.interval.unwrap_or(server_interval).max(1),
                 ))
                 .await;
             }
             Err(message) => {
                 eprintln!("ssp-device: {message}");
-                if args.once {
+                if args.run.once {
                     return ExitCode::FAILURE;
                 }
-                tokio::time::sleep(Duration::from_secs(args.interval.unwrap_or(60).max(1))).await;
+                tokio::time::sleep(Duration::from_secs(args.run.interval.unwrap_or(60).max(1)))
+                    .await;
             }
         }
     }

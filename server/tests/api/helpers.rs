@@ -105,12 +105,18 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(db: &TestDb) -> TestApp {
-        let config = Config {
+        TestApp::spawn_with(db, |_| {}).await
+    }
+
+    /// Starts a server with the configuration changed by `adjust`.
+    pub async fn spawn_with(db: &TestDb, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: db.url.clone(),
             database_pool_size: 4,
             ..Config::default()
         };
+        adjust(&mut config);
         let server = Server::bind(&config).await.unwrap();
         let addr = server.local_addr().unwrap();
         let db = server.database().clone();
@@ -325,5 +331,132 @@ impl Browser {
             &[("username", name), ("password", password), ("next", "/")],
         )
         .await
+    }
+}
+
+/// A mail server that accepts every message and keeps it (the SMTP
+/// dialogue of a plain relay: no TLS, no sign-in).
+#[derive(Clone, Default)]
+pub struct MailSink {
+    pub port: u16,
+    pub messages: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl MailSink {
+    pub async fn start() -> MailSink {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let sink = MailSink {
+            port: listener.local_addr().unwrap().port(),
+            ..MailSink::default()
+        };
+        let messages = sink.messages.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let messages = messages.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    write.write_all(b"220 sink ESMTP\r\n").await.ok();
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(body) = data.as_mut() {
+                            if line == "." {
+                                messages.lock().unwrap().push(std::mem::take(body));
+                                data = None;
+                                write.write_all(b"250 queued\r\n").await.ok();
+                            } else {
+                                body.push_str(line.strip_prefix('.').unwrap_or(&line));
+                                body.push('\n');
+                            }
+                            continue;
+                        }
+                        let verb = line
+                            .split(' ')
+                            .next()
+                            .unwrap_or_default()
+                            .to_ascii_uppercase();
+                        let reply: &[u8] = match verb.as_str() {
+                            "EHLO" | "HELO" => b"250 sink\r\n",
+                            "DATA" => {
+                                data = Some(String::new());
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => {
+                                write.write_all(b"221 bye\r\n").await.ok();
+                                break;
+                            }
+                            _ => b"250 ok\r\n",
+                        };
+                        write.write_all(reply).await.ok();
+                    }
+                });
+            }
+        });
+        sink
+    }
+
+    /// Waits (up to ten seconds) for at least `n` messages.
+    pub async fn wait_for(&self, n: usize) -> Vec<String> {
+        for _ in 0..100 {
+            let messages = self.messages.lock().unwrap().clone();
+            if messages.len() >= n {
+                return messages;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "expected {n} message(s), got {:?}",
+            self.messages.lock().unwrap()
+        );
+    }
+}
+
+/// An SMS gateway that answers 200 and keeps each request's body and
+/// `Authorization` header.
+#[derive(Clone, Default)]
+pub struct SmsSink {
+    pub port: u16,
+    pub requests: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl SmsSink {
+    pub async fn start() -> SmsSink {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let sink = SmsSink {
+            port: listener.local_addr().unwrap().port(),
+            ..SmsSink::default()
+        };
+        let requests = sink.requests.clone();
+        let app = axum::Router::new().route(
+            "/send",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+                let requests = requests.clone();
+                async move {
+                    let auth = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    requests.lock().unwrap().push((auth, body));
+                    "{\"status\":\"queued\"}"
+                }
+            }),
+        );
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.ok();
+        });
+        sink
+    }
+
+    pub async fn wait_for(&self, n: usize) -> Vec<(String, String)> {
+        for _ in 0..100 {
+            let requests = self.requests.lock().unwrap().clone();
+            if requests.len() >= n {
+                return requests;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("expected {n} text message(s)");
     }
 }

@@ -13,3 +13,4 @@ mod devices;
 mod helpers;
 mod ops;
 mod pages;
+mod registration;

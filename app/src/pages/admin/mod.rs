@@ -2,6 +2,7 @@
 //! page asks server functions that refuse non-administrators (403).
 
 pub mod audit;
+pub mod registration;
 pub mod settings;
 pub mod user;
 pub mod users;
@@ -19,6 +20,9 @@ pub fn AdminLayout() -> impl IntoView {
                 </li>
                 <li>
                     <A href="/admin/audit">"Audit log"</A>
+                </li>
+                <li>
+                    <A href="/admin/registration">"Registration"</A>
                 </li>
                 <li>
                     <A href="/admin/settings">"Settings"</A>

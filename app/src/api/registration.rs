@@ -1,0 +1,223 @@
+//! Registering a device, its enrollment page, and the administrator's
+//! registration settings. The link and PIN of a fresh registration are
+//! shown once: they travel from the form's answer to the enrollment page
+//! in a short-lived cookie that the page clears, and are never stored.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use super::types::{ApiError, EnrollmentView, RegistrationOverview, RegistrationSettings};
+
+#[cfg(feature = "ssr")]
+const REVEAL_COOKIE: &str = "ssp_enroll";
+
+#[server(endpoint = "registration/overview", input = GetUrl)]
+pub async fn get_registration_overview() -> Result<RegistrationOverview, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, internal, registration};
+
+    let ctx = RequestContext::current()?;
+    let user = ctx.allowed(Action::RegisterDevice)?;
+    registration::overview(&ctx.db, &ctx.config.messenger, user, chrono::Utc::now())
+        .await
+        .map_err(internal)
+}
+
+/// Registers a device. A form that cannot be accepted goes back to the
+/// page with what was typed (the page says why next to each field); at the
+/// device limit the answer is 409.
+#[server(endpoint = "registration/register")]
+pub async fn register_device(
+    csrf_token: String,
+    platform: String,
+    phone: String,
+    invitation: String,
+) -> Result<(), ApiError> {
+    use crate::domain::{access::Action, registration::check_form};
+    use crate::server::{
+        RequestContext, fail, internal,
+        registration::{self, RegisterError, RegisterRequest},
+    };
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let user = ctx.allowed(Action::RegisterDevice)?;
+    let back = || {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("platform", &platform)
+            .append_pair("phone", &phone)
+            .append_pair("invitation", &invitation)
+            .finish();
+        leptos_axum::redirect(&format!("/devices/register?{query}"));
+        Ok(())
+    };
+    // The e-mail address is checked by the service, which knows it.
+    let Ok(form) = check_form(&platform, &phone, &invitation, true) else {
+        return back();
+    };
+    let request = RegisterRequest {
+        platform: form.platform,
+        phone: form.phone,
+        invitation: form.invitation,
+    };
+    match registration::register(
+        &ctx.db,
+        &ctx.config.messenger,
+        &ctx.config.public_url,
+        &ctx.origin,
+        user,
+        request,
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(issued) => {
+            reveal(&ctx, &issued);
+            leptos_axum::redirect(&format!("/devices/{}/enroll", issued.device_id));
+            Ok(())
+        }
+        Err(RegisterError::NoEmail | RegisterError::NoPhone) => back(),
+        Err(error @ RegisterError::LimitReached { .. }) => {
+            Err(fail(ApiError::Conflict(error.to_string())))
+        }
+        Err(error) => Err(internal(error)),
+    }
+}
+
+/// A new link (and PIN) for a Pending device; the old ones stop working.
+#[server(endpoint = "registration/reissue")]
+pub async fn reissue_registration(csrf_token: String, id: i64) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{
+        RequestContext, fail, internal,
+        registration::{self, RegisterError},
+    };
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let user = ctx.allowed(Action::RegisterDevice)?;
+    match registration::reissue(&ctx.db, &ctx.origin, user, id, chrono::Utc::now()).await {
+        Ok(issued) => {
+            reveal(&ctx, &issued);
+            leptos_axum::redirect(&format!("/devices/{id}/enroll"));
+            Ok(())
+        }
+        Err(RegisterError::NotFound) => Err(fail(ApiError::NotFound)),
+        Err(error @ RegisterError::NotPending) => Err(fail(ApiError::Conflict(error.to_string()))),
+        Err(error) => Err(internal(error)),
+    }
+}
+
+/// Hands the fresh secrets to the enrollment page: a cookie that lives ten
+/// minutes at most and is cleared when the page shows them.
+#[cfg(feature = "ssr")]
+fn reveal(ctx: &crate::server::RequestContext, issued: &crate::server::registration::Issued) {
+    use crate::server::{cookie, set_cookie};
+    let value = format!(
+        "{}.{}.{}",
+        issued.device_id,
+        issued.token,
+        issued.pin.as_deref().unwrap_or_default()
+    );
+    set_cookie(format!(
+        "{}; Max-Age=600",
+        cookie(REVEAL_COOKIE, Some(&value), ctx.config.secure_cookies)
+    ));
+}
+
+/// The enrollment page of the user's device; right after registering it
+/// also carries the link, its QR code and the PIN (once).
+#[server(endpoint = "registration/enrollment", input = GetUrl)]
+pub async fn get_enrollment(id: i64) -> Result<EnrollmentView, ApiError> {
+    use super::types::Revealed;
+    use crate::domain::{access::Action, device::DeviceStatus};
+    use crate::server::{
+        RequestContext, cookie, fail, internal,
+        registration::{self, enrollment_url, qr_svg},
+        request_cookie, set_cookie,
+    };
+
+    let ctx = RequestContext::current()?;
+    let user = ctx.allowed(Action::UsePortal)?;
+    let mut view = registration::view(&ctx.db, user, id, chrono::Utc::now())
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| fail(ApiError::NotFound))?;
+    if let Some(value) = request_cookie(REVEAL_COOKIE) {
+        let mut parts = value.splitn(3, '.');
+        let (device, token, pin) = (parts.next(), parts.next(), parts.next());
+        if device == Some(id.to_string().as_str()) {
+            set_cookie(cookie(REVEAL_COOKIE, None, ctx.config.secure_cookies));
+            if let Some(token) = token.filter(|_| view.status == DeviceStatus::Pending) {
+                let url = enrollment_url(&ctx.config.public_url, token);
+                view.revealed = Some(Revealed {
+                    qr_svg: qr_svg(&url),
+                    enrollment_url: url,
+                    pin: pin.filter(|p| !p.is_empty()).map(str::to_owned),
+                });
+            }
+        }
+    }
+    Ok(view)
+}
+
+#[server(endpoint = "admin/get_registration_settings", input = GetUrl)]
+pub async fn get_registration_settings() -> Result<RegistrationSettings, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, internal, settings};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    settings::registration(&ctx.db).await.map_err(internal)
+}
+
+/// Saves the registration settings; values out of range go back to the
+/// page with what was typed.
+#[server(endpoint = "admin/save_registration_settings")]
+pub async fn save_registration_settings(
+    csrf_token: String,
+    mode: String,
+    pin_length: String,
+    pin_validity_hours: String,
+    device_limit: String,
+) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
+    use crate::server::{RequestContext, internal, settings};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    let parsed = (
+        RegistrationMode::parse(&mode),
+        PinLength::parse(&pin_length),
+        PinValidity::parse(&pin_validity_hours),
+        DeviceLimit::parse(&device_limit),
+    );
+    let (Some(mode), Ok(pin_length), Ok(pin_validity), Ok(device_limit)) = parsed else {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("mode", &mode)
+            .append_pair("pin_length", &pin_length)
+            .append_pair("pin_validity_hours", &pin_validity_hours)
+            .append_pair("device_limit", &device_limit)
+            .finish();
+        leptos_axum::redirect(&format!("/admin/registration?{query}"));
+        return Ok(());
+    };
+    settings::set_registration(
+        &ctx.db,
+        &ctx.origin,
+        admin.username().as_str(),
+        RegistrationSettings {
+            mode,
+            pin_length,
+            pin_validity,
+            device_limit,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(internal)?;
+    leptos_axum::redirect("/admin/registration?saved=1");
+    Ok(())
+}

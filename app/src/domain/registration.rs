@@ -1,0 +1,707 @@
+//! Rules of registering a device: how a device proves it was invited
+//! (registration modes), the registration PIN, and how many devices a
+//! person may have. Time and randomness are passed in.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::device::Platform;
+use super::phone::PhoneNumber;
+
+/// What a device must present to enroll, besides its enrollment link.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RegistrationMode {
+    Password,
+    #[default]
+    Pin,
+    PasswordOrPin,
+    PasswordAndPin,
+}
+
+impl RegistrationMode {
+    pub const ALL: [RegistrationMode; 4] = [
+        RegistrationMode::Password,
+        RegistrationMode::Pin,
+        RegistrationMode::PasswordOrPin,
+        RegistrationMode::PasswordAndPin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationMode::Password => "password",
+            RegistrationMode::Pin => "pin",
+            RegistrationMode::PasswordOrPin => "password-or-pin",
+            RegistrationMode::PasswordAndPin => "password-and-pin",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RegistrationMode::Password => "Password only",
+            RegistrationMode::Pin => "Registration PIN only",
+            RegistrationMode::PasswordOrPin => "Password or registration PIN",
+            RegistrationMode::PasswordAndPin => "Password and registration PIN",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RegistrationMode> {
+        Self::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+
+    /// Whether registrations get a PIN (and users may request a new one).
+    pub fn uses_pin(self) -> bool {
+        self != RegistrationMode::Password
+    }
+
+    /// What the owner's device is asked for, in plain words.
+    pub fn asks_for(self) -> &'static str {
+        match self {
+            RegistrationMode::Password => "your portal password",
+            RegistrationMode::Pin => "the registration PIN",
+            RegistrationMode::PasswordOrPin => "the registration PIN or your portal password",
+            RegistrationMode::PasswordAndPin => "the registration PIN and your portal password",
+        }
+    }
+
+    /// Whether a device that presented `pin` and `password` may enroll.
+    pub fn judge(self, pin: Presented, password: Presented) -> Result<(), Refusal> {
+        use Presented::{Absent, Correct, Wrong};
+        match self {
+            RegistrationMode::Pin => match pin {
+                Correct => Ok(()),
+                Wrong => Err(Refusal::WrongPin),
+                Absent => Err(Refusal::PinRequired),
+            },
+            RegistrationMode::Password => match password {
+                Correct => Ok(()),
+                Wrong => Err(Refusal::WrongPassword),
+                Absent => Err(Refusal::PasswordRequired),
+            },
+            RegistrationMode::PasswordOrPin => match (pin, password) {
+                (Correct, _) | (_, Correct) => Ok(()),
+                (Wrong, _) => Err(Refusal::WrongPin),
+                (_, Wrong) => Err(Refusal::WrongPassword),
+                (Absent, Absent) => Err(Refusal::PinOrPasswordRequired),
+            },
+            RegistrationMode::PasswordAndPin => match (pin, password) {
+                (Absent, _) => Err(Refusal::PinRequired),
+                (_, Absent) => Err(Refusal::PasswordRequired),
+                (Wrong, _) => Err(Refusal::WrongPin),
+                (_, Wrong) => Err(Refusal::WrongPassword),
+                (Correct, Correct) => Ok(()),
+            },
+        }
+    }
+}
+
+/// One secret a device presented at enrollment, once checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presented {
+    Absent,
+    Correct,
+    Wrong,
+}
+
+/// Why an enrollment is refused; `code` is what the device API answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("This registration needs the registration PIN.")]
+    PinRequired,
+    #[error("This registration needs the owner's password.")]
+    PasswordRequired,
+    #[error("This registration needs the registration PIN or the owner's password.")]
+    PinOrPasswordRequired,
+    #[error("The registration PIN is wrong.")]
+    WrongPin,
+    #[error("The password is wrong.")]
+    WrongPassword,
+    #[error("Too many wrong PINs: PIN entry is locked for a while.")]
+    PinLocked,
+    #[error("The registration has expired: register the device again.")]
+    Expired,
+    #[error("This registration has already been used.")]
+    AlreadyUsed,
+    #[error("No such registration.")]
+    Unknown,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::PinRequired => "pin_required",
+            Refusal::PasswordRequired => "password_required",
+            Refusal::PinOrPasswordRequired => "pin_or_password_required",
+            Refusal::WrongPin => "wrong_pin",
+            Refusal::WrongPassword => "wrong_password",
+            Refusal::PinLocked => "pin_locked",
+            Refusal::Expired => "registration_expired",
+            Refusal::AlreadyUsed => "registration_used",
+            Refusal::Unknown => "unknown_registration",
+        }
+    }
+}
+
+/// Length of registration PINs: 6 to 12 digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinLength(u8);
+
+impl Default for PinLength {
+    fn default() -> Self {
+        PinLength(8)
+    }
+}
+
+impl PinLength {
+    pub const MIN: u8 = 6;
+    pub const MAX: u8 = 12;
+
+    pub fn new(digits: u8) -> Result<PinLength, String> {
+        if (Self::MIN..=Self::MAX).contains(&digits) {
+            Ok(PinLength(digits))
+        } else {
+            Err(format!(
+                "A PIN has between {} and {} digits.",
+                Self::MIN,
+                Self::MAX
+            ))
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<PinLength, String> {
+        text.trim()
+            .parse::<u8>()
+            .map_err(|_| {
+                format!(
+                    "Enter a number of digits from {} to {}.",
+                    Self::MIN,
+                    Self::MAX
+                )
+            })
+            .and_then(PinLength::new)
+    }
+
+    pub fn digits(self) -> u8 {
+        self.0
+    }
+}
+
+/// How long a registration (and its PIN) stays usable: 1 to 720 hours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinValidity(u32);
+
+impl Default for PinValidity {
+    fn default() -> Self {
+        PinValidity(120)
+    }
+}
+
+impl PinValidity {
+    pub const MAX_HOURS: u32 = 720;
+
+    pub fn parse(text: &str) -> Result<PinValidity, String> {
+        match text.trim().parse::<u32>() {
+            Ok(hours) if (1..=Self::MAX_HOURS).contains(&hours) => Ok(PinValidity(hours)),
+            _ => Err(format!(
+                "Enter a number of hours from 1 to {} (30 days).",
+                Self::MAX_HOURS
+            )),
+        }
+    }
+
+    pub fn hours(self) -> u32 {
+        self.0
+    }
+
+    pub fn expires_at(self, issued: DateTime<Utc>) -> DateTime<Utc> {
+        issued + TimeDelta::hours(i64::from(self.0))
+    }
+}
+
+/// A new PIN of `length` digits from `random_byte`, which must give
+/// uniformly random bytes (a CSPRNG on the server). Bytes from 250 up are
+/// skipped so that every digit is equally likely.
+pub fn generate_pin(length: PinLength, mut random_byte: impl FnMut() -> u8) -> String {
+    let mut pin = String::with_capacity(usize::from(length.digits()));
+    while pin.len() < usize::from(length.digits()) {
+        let byte = random_byte();
+        if byte < 250 {
+            pin.push(char::from(b'0' + byte % 10));
+        }
+    }
+    pin
+}
+
+/// Wrong PINs that lock PIN entry for one registration.
+pub const PIN_MAX_ATTEMPTS: u32 = 6;
+/// How long PIN entry stays locked.
+pub const PIN_LOCKOUT: TimeDelta = TimeDelta::minutes(15);
+
+/// Where a registration's PIN checks stand.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PinAttempts {
+    pub failed: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl PinAttempts {
+    pub fn locked(self, now: DateTime<Utc>) -> bool {
+        self.locked_until.is_some_and(|until| now < until)
+    }
+
+    /// After one more wrong PIN: the sixth locks entry for `PIN_LOCKOUT`
+    /// and starts the count again.
+    pub fn after_failure(self, now: DateTime<Utc>) -> PinAttempts {
+        let failed = self.failed + 1;
+        if failed >= PIN_MAX_ATTEMPTS {
+            PinAttempts {
+                failed: 0,
+                locked_until: Some(now + PIN_LOCKOUT),
+            }
+        } else {
+            PinAttempts {
+                failed,
+                locked_until: self.locked_until,
+            }
+        }
+    }
+}
+
+/// How many devices a person may have registered at once (Pending and
+/// Active ones count); `None` is no limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceLimit(Option<u32>);
+
+impl DeviceLimit {
+    pub const MAX: u32 = 50;
+    pub const UNLIMITED: DeviceLimit = DeviceLimit(None);
+
+    pub fn new(limit: Option<u32>) -> Result<DeviceLimit, String> {
+        match limit {
+            Some(n) if !(1..=Self::MAX).contains(&n) => Err(format!(
+                "A limit is from 1 to {} devices; leave it empty for no limit.",
+                Self::MAX
+            )),
+            other => Ok(DeviceLimit(other)),
+        }
+    }
+
+    /// Empty text is no limit.
+    pub fn parse(text: &str) -> Result<DeviceLimit, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(DeviceLimit(None));
+        }
+        let n = text.parse::<u32>().map_err(|_| {
+            format!(
+                "Enter a number from 1 to {}, or leave it empty for no limit.",
+                Self::MAX
+            )
+        })?;
+        DeviceLimit::new(Some(n))
+    }
+
+    pub fn get(self) -> Option<u32> {
+        self.0
+    }
+
+    /// Slots left for someone with `counted` Pending and Active devices;
+    /// `None` when there is no limit.
+    pub fn slots_left(self, counted: u64) -> Option<u64> {
+        self.0.map(|limit| u64::from(limit).saturating_sub(counted))
+    }
+
+    pub fn allows_another(self, counted: u64) -> bool {
+        self.slots_left(counted) != Some(0)
+    }
+}
+
+/// The limit that applies to one person: with no limited group (or when
+/// the global limit takes precedence) the global limit; otherwise the
+/// highest limit among their groups.
+pub fn device_limit(
+    global: DeviceLimit,
+    group_limits: &[u32],
+    groups_take_precedence: bool,
+) -> DeviceLimit {
+    match group_limits.iter().max() {
+        Some(&highest) if groups_take_precedence => DeviceLimit(Some(highest)),
+        _ => global,
+    }
+}
+
+/// How a person wants their invitation delivered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Invitation {
+    Email,
+    Sms,
+    Both,
+    #[default]
+    None,
+}
+
+impl Invitation {
+    pub const ALL: [Invitation; 4] = [
+        Invitation::Email,
+        Invitation::Sms,
+        Invitation::Both,
+        Invitation::None,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Invitation::Email => "email",
+            Invitation::Sms => "sms",
+            Invitation::Both => "both",
+            Invitation::None => "none",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Invitation::Email => "E-mail",
+            Invitation::Sms => "Text message (SMS)",
+            Invitation::Both => "E-mail and text message",
+            Invitation::None => "Don't send anything: I'll use this page",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Invitation> {
+        Self::ALL.into_iter().find(|i| i.as_str() == text)
+    }
+
+    pub fn email(self) -> bool {
+        matches!(self, Invitation::Email | Invitation::Both)
+    }
+
+    pub fn sms(self) -> bool {
+        matches!(self, Invitation::Sms | Invitation::Both)
+    }
+}
+
+/// What the registration form asks for, once checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegistrationForm {
+    pub platform: Platform,
+    pub phone: Option<PhoneNumber>,
+    pub invitation: Invitation,
+}
+
+/// Why the registration form cannot be accepted, per field.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FormErrors {
+    pub platform: Option<String>,
+    pub phone: Option<String>,
+    pub invitation: Option<String>,
+}
+
+/// Checks the registration form as typed. `has_email`: whether the person
+/// has an e-mail address an invitation could go to.
+pub fn check_form(
+    platform: &str,
+    phone: &str,
+    invitation: &str,
+    has_email: bool,
+) -> Result<RegistrationForm, FormErrors> {
+    let mut errors = FormErrors::default();
+    let platform = Platform::parse(platform);
+    if platform.is_none() {
+        errors.platform = Some("Choose the kind of device.".to_owned());
+    }
+    let phone = match phone.trim() {
+        "" => None,
+        text => match PhoneNumber::parse(text) {
+            Ok(number) => Some(number),
+            Err(error) => {
+                errors.phone = Some(error.to_string());
+                None
+            }
+        },
+    };
+    let invitation = Invitation::parse(invitation);
+    match invitation {
+        None => errors.invitation = Some("Choose how to get the invitation.".to_owned()),
+        Some(i) if i.email() && !has_email => {
+            errors.invitation =
+                Some("You have no e-mail address in the portal: choose another way.".to_owned())
+        }
+        Some(i) if i.sms() && phone.is_none() && errors.phone.is_none() => {
+            errors.phone = Some("Enter the phone number the text message goes to.".to_owned())
+        }
+        _ => {}
+    }
+    match (platform, invitation) {
+        (Some(platform), Some(invitation)) if errors == FormErrors::default() => {
+            Ok(RegistrationForm {
+                platform,
+                phone,
+                invitation,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// Where the delivery of one invitation stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Delivery {
+    Sending,
+    Sent,
+    /// The last attempt failed; another follows.
+    Retrying,
+    /// Every attempt failed.
+    Failed,
+    /// The server has no mail server or SMS gateway configured.
+    NotConfigured,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Sending => "sending",
+            Delivery::Sent => "sent",
+            Delivery::Retrying => "retrying",
+            Delivery::Failed => "failed",
+            Delivery::NotConfigured => "not-configured",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Delivery> {
+        [
+            Delivery::Sending,
+            Delivery::Sent,
+            Delivery::Retrying,
+            Delivery::Failed,
+            Delivery::NotConfigured,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == text)
+    }
+
+    /// How the page describes it, for "e-mail" or "text message".
+    pub fn describe(self, what: &str) -> String {
+        match self {
+            Delivery::Sending => format!("The {what} is being sent."),
+            Delivery::Sent => format!("The {what} was sent."),
+            Delivery::Retrying => format!(
+                "The {what} could not be sent yet; the portal keeps trying. Use this page meanwhile."
+            ),
+            Delivery::Failed => {
+                format!("The {what} could not be sent. Use the QR code and PIN on this page.")
+            }
+            Delivery::NotConfigured => format!(
+                "The {what} could not be sent: the portal is not set up to send them. Use this page."
+            ),
+        }
+    }
+
+    pub fn is_problem(self) -> bool {
+        matches!(
+            self,
+            Delivery::Retrying | Delivery::Failed | Delivery::NotConfigured
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Presented::{Absent, Correct, Wrong};
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap() + TimeDelta::minutes(minutes)
+    }
+
+    #[test]
+    fn pin_only_needs_the_right_pin_and_ignores_a_password() {
+        let mode = RegistrationMode::Pin;
+        assert_eq!(mode.judge(Correct, Absent), Ok(()));
+        assert_eq!(mode.judge(Correct, Wrong), Ok(()));
+        assert_eq!(mode.judge(Wrong, Correct), Err(Refusal::WrongPin));
+        assert_eq!(mode.judge(Absent, Correct), Err(Refusal::PinRequired));
+    }
+
+    #[test]
+    fn password_only_needs_the_password() {
+        let mode = RegistrationMode::Password;
+        assert_eq!(mode.judge(Absent, Correct), Ok(()));
+        assert_eq!(mode.judge(Correct, Absent), Err(Refusal::PasswordRequired));
+        assert_eq!(mode.judge(Absent, Wrong), Err(Refusal::WrongPassword));
+        assert!(!mode.uses_pin());
+    }
+
+    #[test]
+    fn password_or_pin_takes_either() {
+        let mode = RegistrationMode::PasswordOrPin;
+        assert_eq!(mode.judge(Correct, Absent), Ok(()));
+        assert_eq!(mode.judge(Absent, Correct), Ok(()));
+        assert_eq!(mode.judge(Wrong, Correct), Ok(()));
+        assert_eq!(mode.judge(Wrong, Absent), Err(Refusal::WrongPin));
+        assert_eq!(mode.judge(Absent, Wrong), Err(Refusal::WrongPassword));
+        assert_eq!(
+            mode.judge(Absent, Absent),
+            Err(Refusal::PinOrPasswordRequired)
+        );
+    }
+
+    #[test]
+    fn password_and_pin_needs_both() {
+        let mode = RegistrationMode::PasswordAndPin;
+        assert_eq!(mode.judge(Correct, Correct), Ok(()));
+        assert_eq!(mode.judge(Correct, Absent), Err(Refusal::PasswordRequired));
+        assert_eq!(mode.judge(Absent, Correct), Err(Refusal::PinRequired));
+        assert_eq!(mode.judge(Correct, Wrong), Err(Refusal::WrongPassword));
+        assert_eq!(mode.judge(Wrong, Correct), Err(Refusal::WrongPin));
+    }
+
+    #[test]
+    fn modes_round_trip_through_text() {
+        for mode in RegistrationMode::ALL {
+            assert_eq!(RegistrationMode::parse(mode.as_str()), Some(mode));
+        }
+        assert_eq!(RegistrationMode::parse("PIN"), None);
+    }
+
+    #[test]
+    fn pin_length_is_six_to_twelve_digits() {
+        assert_eq!(PinLength::default().digits(), 8);
+        assert!(PinLength::parse("5").is_err());
+        assert!(PinLength::parse("13").is_err());
+        assert!(PinLength::parse("eight").is_err());
+        assert_eq!(PinLength::parse(" 6 ").unwrap().digits(), 6);
+        assert_eq!(PinLength::parse("12").unwrap().digits(), 12);
+    }
+
+    #[test]
+    fn a_pin_has_the_set_length_and_only_digits() {
+        let mut bytes = [3u8, 250, 255, 19, 7, 99, 0, 249, 128, 64, 1, 2, 3]
+            .into_iter()
+            .cycle();
+        let pin = generate_pin(PinLength::new(8).unwrap(), || bytes.next().unwrap());
+        // 250 and 255 are skipped; each kept byte gives byte % 10.
+        assert_eq!(pin, "39790984");
+        let mut counter = 0u8;
+        let long = generate_pin(PinLength::new(12).unwrap(), || {
+            counter = counter.wrapping_add(37);
+            counter
+        });
+        assert_eq!(long.len(), 12);
+        assert!(long.chars().all(|c| c.is_ascii_digit()));
+    }
+
+    #[test]
+    fn pin_digits_are_uniform_over_all_bytes() {
+        let mut counts = [0u32; 10];
+        let mut byte = 0u8;
+        let pin = generate_pin(PinLength::new(12).unwrap(), || 0);
+        assert_eq!(pin, "000000000000");
+        for _ in 0..250 {
+            let digit = generate_pin(PinLength::new(6).unwrap(), || {
+                let b = byte;
+                byte = byte.wrapping_add(1);
+                b
+            });
+            for c in digit.chars() {
+                counts[usize::from(c as u8 - b'0')] += 1;
+            }
+        }
+        let (min, max) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
+        assert!(max - min <= 1, "{counts:?}");
+    }
+
+    #[test]
+    fn a_registration_expires_after_its_validity() {
+        assert_eq!(PinValidity::default().hours(), 120);
+        let validity = PinValidity::parse("48").unwrap();
+        assert_eq!(validity.expires_at(at(0)), at(48 * 60));
+        assert!(PinValidity::parse("0").is_err());
+        assert!(PinValidity::parse("721").is_err());
+    }
+
+    #[test]
+    fn six_wrong_pins_lock_entry_for_a_while() {
+        let mut attempts = PinAttempts::default();
+        for n in 1..PIN_MAX_ATTEMPTS {
+            attempts = attempts.after_failure(at(0));
+            assert_eq!(attempts.failed, n);
+            assert!(!attempts.locked(at(0)));
+        }
+        attempts = attempts.after_failure(at(1));
+        assert!(attempts.locked(at(1)));
+        assert!(attempts.locked(at(15)));
+        assert!(!attempts.locked(at(16)));
+        assert_eq!(attempts.failed, 0);
+        // After the lock the count starts again: one more wrong PIN does not lock.
+        let next = attempts.after_failure(at(20));
+        assert!(!next.locked(at(20)));
+    }
+
+    #[test]
+    fn device_limits_are_one_to_fifty_or_none() {
+        assert_eq!(DeviceLimit::parse("").unwrap(), DeviceLimit::UNLIMITED);
+        assert_eq!(DeviceLimit::parse(" 3 ").unwrap().get(), Some(3));
+        assert!(DeviceLimit::parse("0").is_err());
+        assert!(DeviceLimit::parse("51").is_err());
+        assert!(DeviceLimit::parse("-1").is_err());
+    }
+
+    #[test]
+    fn slots_left_counts_down_to_zero() {
+        let three = DeviceLimit::new(Some(3)).unwrap();
+        assert_eq!(three.slots_left(0), Some(3));
+        assert_eq!(three.slots_left(2), Some(1));
+        assert!(three.allows_another(2));
+        assert_eq!(three.slots_left(3), Some(0));
+        assert!(!three.allows_another(3));
+        // Already over (the limit was lowered): none left, not an underflow.
+        assert_eq!(three.slots_left(7), Some(0));
+        assert_eq!(DeviceLimit::UNLIMITED.slots_left(1000), None);
+        assert!(DeviceLimit::UNLIMITED.allows_another(1000));
+    }
+
+    #[test]
+    fn the_highest_group_limit_wins_when_groups_take_precedence() {
+        let global = DeviceLimit::new(Some(2)).unwrap();
+        assert_eq!(device_limit(global, &[], true), global);
+        assert_eq!(device_limit(global, &[1, 5, 3], true).get(), Some(5));
+        assert_eq!(device_limit(global, &[1], true).get(), Some(1));
+        assert_eq!(device_limit(global, &[1, 5, 3], false), global);
+        assert_eq!(
+            device_limit(DeviceLimit::UNLIMITED, &[4], false),
+            DeviceLimit::UNLIMITED
+        );
+        assert_eq!(
+            device_limit(DeviceLimit::UNLIMITED, &[4], true).get(),
+            Some(4)
+        );
+    }
+
+    #[test]
+    fn the_form_reports_each_field_and_accepts_a_good_one() {
+        let good = check_form("ios", " +49 151 12345678 ", "both", true).unwrap();
+        assert_eq!(good.platform, Platform::Ios);
+        assert_eq!(good.invitation, Invitation::Both);
+        assert!(good.phone.is_some());
+        assert_eq!(
+            check_form("android", "", "none", false).unwrap().phone,
+            None
+        );
+        let errors = check_form("toaster", "12", "pigeon", true).unwrap_err();
+        assert!(errors.platform.is_some());
+        assert!(errors.phone.is_some());
+        assert!(errors.invitation.is_some());
+        let sms = check_form("ios", "", "sms", true).unwrap_err();
+        assert!(sms.phone.unwrap().contains("phone number"));
+        let email = check_form("ios", "", "email", false).unwrap_err();
+        assert!(email.invitation.unwrap().contains("e-mail"));
+    }
+
+    #[test]
+    fn invitations_say_which_channels() {
+        assert!(Invitation::Both.email() && Invitation::Both.sms());
+        assert!(Invitation::Email.email() && !Invitation::Email.sms());
+        assert!(!Invitation::None.email() && !Invitation::None.sms());
+        for invitation in Invitation::ALL {
+            assert_eq!(Invitation::parse(invitation.as_str()), Some(invitation));
+        }
+    }
+}

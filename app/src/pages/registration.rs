@@ -1,0 +1,385 @@
+//! Registering a device: the form (with the slots left), the enrollment
+//! page with its QR code and PIN, and the page an enrollment link opens.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::registration::{
+    RegisterDevice, ReissueRegistration, get_enrollment, get_registration_overview,
+};
+use crate::api::types::{EnrollmentView, RegistrationOverview};
+use crate::components::csrf::CsrfField;
+use crate::components::status::ErrorPanel;
+use crate::domain::device::{DeviceStatus, Platform};
+use crate::domain::phone::PhoneNumber;
+use crate::domain::registration::{Invitation, check_form};
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| get_registration_overview());
+    view! {
+        <Title text="Register a device" />
+        <h1>"Register a device"</h1>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                overview
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(o) if o.slots_left == Some(0) => view! { <AtLimit overview=o /> }.into_any(),
+                        Ok(o) => view! { <RegisterForm overview=o /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+/// Why no more devices can be registered, and what to do about it.
+#[component]
+fn AtLimit(overview: RegistrationOverview) -> impl IntoView {
+    let limit = overview.limit.unwrap_or_default();
+    view! {
+        <section class="card notice" id="at-limit" aria-labelledby="at-limit-title">
+            <h2 id="at-limit-title">"You cannot register another device right now"</h2>
+            <p>
+                {format!(
+                    "You may have {limit} device{} registered at a time, and you have {}. Devices waiting to be enrolled count too.",
+                    if limit == 1 { "" } else { "s" },
+                    overview.counted,
+                )}
+            </p>
+            <p>
+                "To register a new device, first retire one you no longer use from "
+                <a href="/">"My devices"</a>
+                ". If you need more devices, ask your IT helpdesk."
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
+    let action = ServerAction::<RegisterDevice>::new();
+    let query = use_query_map();
+    let typed = |key: &'static str| query.with_untracked(|q| q.get(key));
+    let submitted = typed("platform").is_some();
+    let platform = typed("platform").unwrap_or_default();
+    let phone = typed("phone").unwrap_or_else(|| overview.phone.clone().unwrap_or_default());
+    let invitation = typed("invitation").unwrap_or_else(|| Invitation::None.as_str().to_owned());
+    let has_email = !overview.email.trim().is_empty();
+    let errors = if submitted {
+        check_form(&platform, &phone, &invitation, has_email).err()
+    } else {
+        None
+    }
+    .unwrap_or_default();
+    // The live hint for the phone number, once the page is hydrated.
+    let typed_phone = RwSignal::new(None::<String>);
+    let phone_error = errors.phone.clone();
+    let phone_message = move || match typed_phone.get() {
+        Some(text) if text.trim().is_empty() => None,
+        Some(text) => Some(match PhoneNumber::parse(&text) {
+            Ok(number) => {
+                view! { <span class="ok">{format!("{number} can receive text messages.")}</span> }
+                    .into_any()
+            }
+            Err(error) => view! { <span class="hint">{error.to_string()}</span> }.into_any(),
+        }),
+        None => phone_error
+            .clone()
+            .map(|e| view! { <span class="error">{e}</span> }.into_any()),
+    };
+    let slots = match (overview.slots_left, overview.limit) {
+        (Some(left), Some(limit)) => format!(
+            "You can register {left} more device{} (your limit is {limit}; you have {}).",
+            if left == 1 { "" } else { "s" },
+            overview.counted
+        ),
+        _ => "No device limit applies to you.".to_owned(),
+    };
+    let (mail_enabled, sms_enabled) = (overview.mail_enabled, overview.sms_enabled);
+    let unavailable = move |i: Invitation| -> Option<&'static str> {
+        if i.email() && !mail_enabled {
+            Some("the portal is not set up to send e-mail")
+        } else if i.sms() && !sms_enabled {
+            Some("the portal is not set up to send text messages")
+        } else if i.email() && !has_email {
+            Some("you have no e-mail address in the portal")
+        } else {
+            None
+        }
+    };
+    let email_note = if has_email {
+        format!("E-mail goes to {}.", overview.email)
+    } else {
+        String::new()
+    };
+    view! {
+        <p id="slots-left" class="lead">{slots}</p>
+        <ActionForm action attr:class="card" attr:id="register-form">
+            <CsrfField />
+            {move || {
+                action
+                    .value()
+                    .get()
+                    .and_then(|r| r.err())
+                    .map(|error| view! { <p class="error" role="alert">{error.to_string()}</p> })
+            }}
+            <div class="field">
+                <label for="platform">"Kind of device"</label>
+                <select
+                    id="platform"
+                    name="platform"
+                    aria-invalid=errors.platform.is_some().to_string()
+                    aria-describedby="platform-message"
+                >
+                    <option value="" selected=platform.is_empty()>"Choose…"</option>
+                    {Platform::ALL
+                        .into_iter()
+                        .map(|p| {
+                            view! {
+                                <option value=p.as_str() selected=platform == p.as_str()>
+                                    {p.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+                <p id="platform-message" class="field-message">
+                    {errors.platform.clone().map(|e| view! { <span class="error">{e}</span> })}
+                </p>
+            </div>
+            <div class="field">
+                <label for="phone">"Phone number of the device (optional)"</label>
+                <p id="phone-help" class="help">
+                    "Include + and the country code, for example +44 20 7946 0958. Needed for a text message."
+                </p>
+                <input
+                    id="phone"
+                    name="phone"
+                    type="tel"
+                    autocomplete="tel"
+                    inputmode="tel"
+                    value=phone
+                    aria-invalid=errors.phone.is_some().to_string()
+                    aria-describedby="phone-help phone-message"
+                    on:input=move |ev| typed_phone.set(Some(event_target_value(&ev)))
+                />
+                <p id="phone-message" class="field-message" aria-live="polite">
+                    {phone_message}
+                </p>
+            </div>
+            <fieldset class="field" aria-describedby="invitation-message">
+                <legend>"Send me the invitation by"</legend>
+                {Invitation::ALL
+                    .into_iter()
+                    .map(|i| {
+                        let why = unavailable(i);
+                        let id = format!("invitation-{}", i.as_str());
+                        let label_for = id.clone();
+                        view! {
+                            <label class="choice" for=label_for>
+                                <input
+                                    type="radio"
+                                    id=id
+                                    name="invitation"
+                                    value=i.as_str()
+                                    checked=invitation == i.as_str()
+                                    disabled=why.is_some()
+                                />
+                                {i.label()}
+                                {why.map(|w| view! { <span class="muted">{format!(" ({w})")}</span> })}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+                <p class="help">{email_note}</p>
+                <p id="invitation-message" class="field-message">
+                    {errors.invitation.clone().map(|e| view! { <span class="error">{e}</span> })}
+                </p>
+            </fieldset>
+            <p class="help">
+                {format!(
+                    "The device will be company-owned. Its enrollment link{} can be used once within {} hours.",
+                    if overview.mode.uses_pin() { " and registration PIN" } else { "" },
+                    overview.validity_hours,
+                )}
+            </p>
+            <button type="submit">"Register device"</button>
+        </ActionForm>
+    }
+}
+
+/// The enrollment page of a registered device: instructions, and right
+/// after registering the QR code, link and PIN.
+#[component]
+pub fn EnrollPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .with(|p| p.get("id"))
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
+    let view_data = Resource::new(id, get_enrollment);
+    view! {
+        <Title text="Enroll your device" />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                view_data
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(enrollment) => view! { <Enrollment enrollment /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+fn instructions(platform: Platform) -> [&'static str; 3] {
+    match platform {
+        Platform::Ios | Platform::Ipados => [
+            "On the iPhone or iPad, open the Camera and point it at the QR code (or open the link in Safari).",
+            "Install the SSP agent from the App Store when asked, and allow the management profile in Settings → General → VPN & Device Management.",
+            "Enter the registration PIN when the agent asks for it.",
+        ],
+        Platform::Android => [
+            "On the Android device, scan the QR code with the camera (or open the link in Chrome).",
+            "Install the SSP agent from Google Play when asked, and accept the work profile.",
+            "Enter the registration PIN when the agent asks for it.",
+        ],
+        Platform::Macos => [
+            "On the Mac, open the link in Safari.",
+            "Install the downloaded profile in System Settings → Privacy & Security → Profiles.",
+            "Enter the registration PIN when asked.",
+        ],
+        Platform::Windows | Platform::WindowsPhone81 | Platform::Windows10Mobile => [
+            "On the Windows device, open Settings → Accounts → Access work or school.",
+            "Choose “Enroll only in device management” and enter the link shown here.",
+            "Enter the registration PIN when asked.",
+        ],
+    }
+}
+
+#[component]
+fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
+    let reissue = ServerAction::<ReissueRegistration>::new();
+    let device_link = format!("/devices/{}", enrollment.device_id);
+    let heading = format!("Enroll {}", enrollment.display_name);
+    let expires = enrollment
+        .expires_at
+        .format("%Y-%m-%d %H:%M UTC")
+        .to_string();
+    let status = match enrollment.status {
+        DeviceStatus::Pending => None,
+        DeviceStatus::Active => Some(
+            view! {
+                <p class="saved" id="enrolled">
+                    "This device has enrolled. " <a href=device_link.clone()>"Go to the device"</a>
+                </p>
+            }
+            .into_any(),
+        ),
+        DeviceStatus::Expired => Some(
+            view! {
+                <p class="error" id="expired">
+                    "This registration expired before the device enrolled. "
+                    <a href="/devices/register">"Register the device again"</a>
+                </p>
+            }
+            .into_any(),
+        ),
+        other => Some(
+            view! {
+                <p class="muted">{format!("This device is {}.", other.label().to_lowercase())}</p>
+            }
+            .into_any(),
+        ),
+    };
+    let pending = enrollment.status == DeviceStatus::Pending;
+    let uses_pin = enrollment.mode.uses_pin();
+    let deliveries: Vec<(String, bool)> = [
+        (enrollment.email_delivery, "e-mail"),
+        (enrollment.sms_delivery, "text message"),
+    ]
+    .into_iter()
+    .filter_map(|(d, what)| d.map(|d| (d.describe(what), d.is_problem())))
+    .collect();
+    let asks_for = enrollment.mode.asks_for();
+    view! {
+        <h1>{heading}</h1>
+        {status}
+        {pending.then(|| view! {
+            <ul class="deliveries">
+                {deliveries
+                    .into_iter()
+                    .map(|(text, problem)| view! { <li class=if problem { "error" } else { "ok" }>{text}</li> })
+                    .collect_view()}
+            </ul>
+            {match enrollment.revealed.clone() {
+                Some(revealed) => view! {
+                    <section class="card enroll-secrets" aria-labelledby="scan-title">
+                        <h2 id="scan-title">"Scan this code with the device"</h2>
+                        <div class="qr" role="img" aria-label="QR code of the enrollment link" inner_html=revealed.qr_svg></div>
+                        <p>"Or open this link on the device:"</p>
+                        <p><code id="enrollment-url">{revealed.enrollment_url}</code></p>
+                        {revealed.pin.map(|pin| view! {
+                            <p class="pin-line">
+                                "Registration PIN: " <strong id="registration-pin" class="pin">{pin}</strong>
+                            </p>
+                        })}
+                        <p class="help">
+                            {format!("Valid once, until {expires}. This is shown only now: note it, or keep this page open until the device has enrolled.")}
+                        </p>
+                    </section>
+                }
+                .into_any(),
+                None => view! {
+                    <section class="card" aria-labelledby="secrets-gone">
+                        <h2 id="secrets-gone">"Enrollment link and PIN"</h2>
+                        <p>
+                            {format!("The enrollment link{} was shown once, when you registered the device (valid until {expires}). ", if uses_pin { " and PIN were" } else { " was" })}
+                            "If you no longer have them, get new ones: the old ones stop working."
+                        </p>
+                        <ActionForm action=reissue>
+                            <CsrfField />
+                            <input type="hidden" name="id" value=enrollment.device_id />
+                            <button type="submit">{if uses_pin { "Reset PIN" } else { "New enrollment link" }}</button>
+                        </ActionForm>
+                        {move || reissue.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+                    </section>
+                }
+                .into_any(),
+            }}
+            <section class="card" aria-labelledby="steps-title">
+                <h2 id="steps-title">"How to enroll"</h2>
+                <ol class="steps">
+                    {instructions(enrollment.platform).into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
+                </ol>
+                <p class="help">{format!("The device will ask for {asks_for}.")}</p>
+            </section>
+        })}
+        <p><a href="/">"Back to My devices"</a></p>
+    }
+}
+
+/// What an enrollment link shows when opened in a browser: the link is
+/// meant for the SSP agent on the device.
+#[component]
+pub fn EnrollLinkPage() -> impl IntoView {
+    view! {
+        <Title text="Enroll this device" />
+        <h1>"Enroll this device"</h1>
+        <section class="card">
+            <p>"This link enrolls a device in your organisation's device management."</p>
+            <ol class="steps">
+                <li>"Install the SSP agent on this device, from your app store or as your IT department tells you."</li>
+                <li>"Open this link again with the agent, or scan the QR code from the portal with it."</li>
+                <li>"Enter the registration PIN (or your portal password) when the agent asks."</li>
+            </ol>
+            <p class="muted">"The link can be used once. If it has expired, register the device again in the portal."</p>
+        </section>
+    }
+}

@@ -1,0 +1,808 @@
+//! Registering devices: the registration itself (within the owner's device
+//! limit, which concurrent requests cannot overrun), the enrollment link
+//! and PIN, invitations, and the enrollment a device does with them.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
+use serde_json::json;
+
+use super::audit::{self, Event, RequestOrigin};
+use super::auth::{CurrentUser, hash_token};
+use super::devices::ReportedFacts;
+use super::entities::{device, registration, user};
+use super::messages::{Messenger, Outgoing, Recipient};
+use super::{passwords, settings};
+use crate::api::types::{EnrollmentView, Outcome, RegistrationOverview, RegistrationSettings};
+use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform};
+use crate::domain::phone::PhoneNumber;
+use crate::domain::registration::{
+    Delivery, DeviceLimit, Invitation, PinAttempts, Presented, Refusal, device_limit,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error(
+        "You have reached your limit of {limit} devices. Retire a device you no longer use, or ask your administrator."
+    )]
+    LimitReached { limit: u32 },
+    #[error("You have no e-mail address in the portal: choose another way to get the invitation.")]
+    NoEmail,
+    #[error("A text message needs a phone number.")]
+    NoPhone,
+    #[error("Not found.")]
+    NotFound,
+    #[error("This device has already enrolled or its registration has ended.")]
+    NotPending,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DbErr> for RegisterError {
+    fn from(error: DbErr) -> Self {
+        RegisterError::Internal(error.to_string())
+    }
+}
+
+impl From<passwords::PasswordError> for RegisterError {
+    fn from(error: passwords::PasswordError) -> Self {
+        RegisterError::Internal(error.to_string())
+    }
+}
+
+/// What a person asks for when registering a device.
+#[derive(Clone, Debug)]
+pub struct RegisterRequest {
+    pub platform: Platform,
+    pub phone: Option<PhoneNumber>,
+    pub invitation: Invitation,
+}
+
+/// A registration's secrets, to show once.
+#[derive(Clone, Debug)]
+pub struct Issued {
+    pub device_id: i64,
+    pub token: String,
+    pub pin: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The enrollment link for `token`.
+pub fn enrollment_url(public_url: &str, token: &str) -> String {
+    format!("{}/enroll/{token}", public_url.trim_end_matches('/'))
+}
+
+/// The QR code of `url` as an SVG document (without the XML prolog, to
+/// sit inside a page); empty if the URL is too long for a QR code.
+pub fn qr_svg(url: &str) -> String {
+    use qrcode::{EcLevel, QrCode, render::svg};
+    QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
+        .map(|code| {
+            code.render::<svg::Color>()
+                .min_dimensions(232, 232)
+                .quiet_zone(true)
+                .build()
+        })
+        .map(|svg| match svg.find("<svg") {
+            Some(start) => svg[start..].to_owned(),
+            None => svg,
+        })
+        .unwrap_or_default()
+}
+
+/// The device limit that applies to `user_id`. Group limits from the
+/// directory plug in here; without them it is the global limit.
+pub async fn limit_for(
+    _db: &impl ConnectionTrait,
+    settings: &RegistrationSettings,
+    _user_id: i32,
+) -> Result<DeviceLimit, DbErr> {
+    Ok(device_limit(settings.device_limit, &[], false))
+}
+
+/// The owner's devices that count against the limit: Pending and Active.
+async fn counted(db: &impl ConnectionTrait, owner: i32) -> Result<u64, DbErr> {
+    device::Entity::find()
+        .filter(device::Column::OwnerId.eq(owner))
+        .filter(device::Column::Status.is_in([
+            DeviceStatus::Pending.as_str(),
+            DeviceStatus::Active.as_str(),
+        ]))
+        .count(db)
+        .await
+}
+
+pub async fn overview(
+    db: &DatabaseConnection,
+    messenger: &Messenger,
+    user: &CurrentUser,
+    now: DateTime<Utc>,
+) -> Result<RegistrationOverview, DbErr> {
+    expire_overdue(db, Some(user.id()), now).await?;
+    let settings = settings::registration(db).await?;
+    let limit = limit_for(db, &settings, user.id()).await?;
+    let counted = counted(db, user.id()).await?;
+    let account = user::Entity::find_by_id(user.id()).one(db).await?;
+    Ok(RegistrationOverview {
+        mode: settings.mode,
+        limit: limit.get(),
+        counted,
+        slots_left: limit.slots_left(counted),
+        mail_enabled: messenger.mail_enabled(),
+        sms_enabled: messenger.sms_enabled(),
+        email: account
+            .as_ref()
+            .map(|a| a.email.clone())
+            .unwrap_or_default(),
+        phone: account.and_then(|a| a.phone),
+        validity_hours: settings.pin_validity.hours(),
+    })
+}
+
+/// A fresh link token and (when the mode has one) PIN, with their hashes.
+async fn secrets(
+    settings: &RegistrationSettings,
+) -> Result<(String, Option<(String, String)>), RegisterError> {
+    let token = passwords::random_token();
+    let pin = if settings.mode.uses_pin() {
+        Some(passwords::new_pin(settings.pin_length).await?)
+    } else {
+        None
+    };
+    Ok((token, pin))
+}
+
+/// Registers a Pending, company-owned device for `user` and sends the
+/// invitations asked for. The owner's row is locked first, so that
+/// registrations for one person take turns: counting and inserting cannot
+/// be raced past the limit, on PostgreSQL or SQLite.
+#[allow(clippy::too_many_arguments)]
+pub async fn register(
+    db: &DatabaseConnection,
+    messenger: &Messenger,
+    public_url: &str,
+    origin: &RequestOrigin,
+    user: &CurrentUser,
+    request: RegisterRequest,
+    now: DateTime<Utc>,
+) -> Result<Issued, RegisterError> {
+    let account = user::Entity::find_by_id(user.id())
+        .one(db)
+        .await?
+        .ok_or(RegisterError::NotFound)?;
+    if request.invitation.email() && account.email.trim().is_empty() {
+        return Err(RegisterError::NoEmail);
+    }
+    if request.invitation.sms() && request.phone.is_none() {
+        return Err(RegisterError::NoPhone);
+    }
+    let settings = settings::registration(db).await?;
+    // Hashing takes a while: done before the owner's row is locked.
+    let (token, pin) = secrets(&settings).await?;
+    let expires_at = settings.pin_validity.expires_at(now);
+
+    let txn = db.begin().await?;
+    lock_owner(&txn, user.id()).await?;
+    expire_overdue(&txn, Some(user.id()), now).await?;
+    let limit = limit_for(&txn, &settings, user.id()).await?;
+    let counted = counted(&txn, user.id()).await?;
+    let actor = Some(user.username().as_str());
+    if !limit.allows_another(counted) {
+        let limit = limit.get().unwrap_or_default();
+        audit::record(
+            &txn,
+            origin,
+            now,
+            Event {
+                actor,
+                action: "device.register",
+                target: None,
+                device_id: None,
+                outcome: Outcome::Refused,
+                details: json!({ "reason": "device limit", "limit": limit, "counted": counted }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        return Err(RegisterError::LimitReached { limit });
+    }
+    let email = request
+        .invitation
+        .email()
+        .then(|| Recipient::Email(account.email.clone()));
+    let sms = request
+        .phone
+        .as_ref()
+        .filter(|_| request.invitation.sms())
+        .map(|p| Recipient::Sms(p.as_str().to_owned()));
+    let status_of = |r: &Option<Recipient>| {
+        r.as_ref()
+            .map(|r| messenger.initial_status(r).as_str().to_owned())
+            .unwrap_or_default()
+    };
+    let created = device::ActiveModel {
+        owner_id: Set(user.id()),
+        display_name: Set(format!("New {} device", request.platform.label())),
+        platform: Set(request.platform.as_str().to_owned()),
+        manufacturer: Set(String::new()),
+        model: Set(String::new()),
+        os_version: Set(String::new()),
+        serial: Set(String::new()),
+        imei: Set(String::new()),
+        phone: Set(request
+            .phone
+            .as_ref()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default()),
+        carrier: Set(String::new()),
+        ownership: Set(Ownership::CompanyOwned.as_str().to_owned()),
+        status: Set(DeviceStatus::Pending.as_str().to_owned()),
+        registered_at: Set(now),
+        enrolled_at: Set(None),
+        last_checkin_at: Set(None),
+        lock_state: Set(LockState::Unlocked.as_str().to_owned()),
+        latitude: Set(None),
+        longitude: Set(None),
+        accuracy_m: Set(None),
+        located_at: Set(None),
+        credential_hash: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    registration::ActiveModel {
+        device_id: Set(created.id),
+        token_hash: Set(hash_token(&token)),
+        pin_hash: Set(pin.as_ref().map(|(_, hash)| hash.clone())),
+        expires_at: Set(expires_at),
+        pin_failed: Set(0),
+        pin_locked_until: Set(None),
+        invitation: Set(request.invitation.as_str().to_owned()),
+        email_delivery: Set(status_of(&email)),
+        sms_delivery: Set(status_of(&sms)),
+        used_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        origin,
+        now,
+        Event {
+            actor,
+            action: "device.register",
+            target: Some(&created.display_name),
+            device_id: Some(created.id),
+            outcome: Outcome::Success,
+            details: json!({
+                "platform": request.platform.as_str(),
+                "mode": settings.mode.as_str(),
+                "invitation": request.invitation.as_str(),
+                "expires_at": expires_at.to_rfc3339(),
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+
+    let issued = Issued {
+        device_id: created.id,
+        token,
+        pin: pin.map(|(pin, _)| pin),
+        expires_at,
+    };
+    for to in [email, sms].into_iter().flatten() {
+        let kind = match to {
+            Recipient::Email(_) => "invitation.email",
+            Recipient::Sms(_) => "invitation.sms",
+        };
+        messenger.send(
+            db.clone(),
+            invitation(
+                messenger,
+                public_url,
+                &account,
+                &issued,
+                request.platform,
+                to,
+                kind,
+            ),
+        );
+    }
+    Ok(issued)
+}
+
+/// Locks the owner's row until the transaction ends (a no-op write: a row
+/// lock on PostgreSQL, the database's write lock on SQLite).
+async fn lock_owner(txn: &impl ConnectionTrait, owner: i32) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::Id, Expr::col(user::Column::Id).into())
+        .filter(user::Column::Id.eq(owner))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+fn invitation(
+    messenger: &Messenger,
+    public_url: &str,
+    account: &user::Model,
+    issued: &Issued,
+    platform: Platform,
+    to: Recipient,
+    kind: &'static str,
+) -> Outgoing {
+    let url = enrollment_url(public_url, &issued.token);
+    let expires = issued.expires_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let support = match messenger.support_contact() {
+        "" => String::new(),
+        contact => format!("Questions? Contact {contact}."),
+    };
+    let pin_line = issued
+        .pin
+        .as_ref()
+        .map(|pin| format!("Registration PIN: {pin}"))
+        .unwrap_or_default();
+    let text = match to {
+        Recipient::Sms(_) => format!(
+            "Enroll your {} device: {url} {pin_line} (valid until {expires})",
+            platform.label()
+        ),
+        Recipient::Email(_) => format!(
+            "Hello {},\n\nyour {} device has been registered. To enroll it, open this link on the device:\n\n{url}\n\n{pin_line}\nThe link{} can be used once, until {expires}.\n\n{support}\n",
+            account.display_name,
+            platform.label(),
+            if issued.pin.is_some() { " and PIN" } else { "" },
+        ),
+    };
+    let html = format!(
+        "<p>Hello {name},</p><p>your {platform} device has been registered. To enroll it, open this link on the device:</p><p><a href=\"{url}\">{url}</a></p>{pin}<p>It can be used once, until {expires}.</p><p>{support}</p>",
+        name = escape_html(&account.display_name),
+        platform = platform.label(),
+        url = escape_html(&url),
+        pin = issued
+            .pin
+            .as_ref()
+            .map(|pin| format!("<p>Registration PIN: <strong>{pin}</strong></p>"))
+            .unwrap_or_default(),
+        support = escape_html(&support),
+    );
+    Outgoing {
+        to,
+        subject: "Enroll your device".to_owned(),
+        text,
+        html,
+        audit_action: kind,
+        actor: account.username.clone(),
+        device_id: Some(issued.device_id),
+        tracks_registration: Some(issued.device_id),
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Issues a new link and PIN for the user's Pending device; the old ones
+/// stop working at once.
+pub async fn reissue(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    user: &CurrentUser,
+    device_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Issued, RegisterError> {
+    let model = device::Entity::find_by_id(device_id)
+        .filter(device::Column::OwnerId.eq(user.id()))
+        .one(db)
+        .await?
+        .ok_or(RegisterError::NotFound)?;
+    let settings = settings::registration(db).await?;
+    let (token, pin) = secrets(&settings).await?;
+    let expires_at = settings.pin_validity.expires_at(now);
+    let txn = db.begin().await?;
+    let changed = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::TokenHash,
+            Expr::value(hash_token(&token)),
+        )
+        .col_expr(
+            registration::Column::PinHash,
+            Expr::value(pin.as_ref().map(|(_, hash)| hash.clone())),
+        )
+        .col_expr(registration::Column::ExpiresAt, Expr::value(expires_at))
+        .col_expr(registration::Column::PinFailed, Expr::value(0))
+        .col_expr(
+            registration::Column::PinLockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(registration::Column::DeviceId.eq(device_id))
+        .filter(registration::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let pending = device::Entity::find_by_id(device_id)
+        .filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()))
+        .one(&txn)
+        .await?
+        .is_some();
+    if changed.rows_affected != 1 || !pending {
+        return Err(RegisterError::NotPending);
+    }
+    audit::record(
+        &txn,
+        origin,
+        now,
+        Event {
+            actor: Some(user.username().as_str()),
+            action: "device.registration.reissue",
+            target: Some(&model.display_name),
+            device_id: Some(device_id),
+            outcome: Outcome::Success,
+            details: json!({ "pin": pin.is_some(), "expires_at": expires_at.to_rfc3339() }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Issued {
+        device_id,
+        token,
+        pin: pin.map(|(pin, _)| pin),
+        expires_at,
+    })
+}
+
+/// The enrollment page of the user's device (without the secrets).
+pub async fn view(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    device_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<EnrollmentView>, DbErr> {
+    let Some(model) = device::Entity::find_by_id(device_id)
+        .filter(device::Column::OwnerId.eq(user.id()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(row) = registration::Entity::find_by_id(device_id).one(db).await? else {
+        return Ok(None);
+    };
+    let settings = settings::registration(db).await?;
+    Ok(Some(EnrollmentView {
+        device_id,
+        display_name: model.display_name,
+        platform: Platform::parse(&model.platform).unwrap_or(Platform::Android),
+        status: DeviceStatus::parse(&model.status).unwrap_or(DeviceStatus::Expired),
+        mode: settings.mode,
+        expires_at: row.expires_at,
+        email_delivery: Delivery::parse(&row.email_delivery),
+        sms_delivery: Delivery::parse(&row.sms_delivery),
+        revealed: None,
+        now,
+    }))
+}
+
+/// Pending registrations past their expiry become Expired and free their
+/// slot (for one owner, or everyone). Gives how many.
+pub async fn expire_overdue(
+    db: &impl ConnectionTrait,
+    owner: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut pending =
+        device::Entity::find().filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()));
+    if let Some(owner) = owner {
+        pending = pending.filter(device::Column::OwnerId.eq(owner));
+    }
+    let pending = pending.all(db).await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let overdue = registration::Entity::find()
+        .filter(registration::Column::DeviceId.is_in(pending.iter().map(|d| d.id)))
+        .filter(registration::Column::ExpiresAt.lte(now))
+        .all(db)
+        .await?;
+    let mut expired = 0;
+    for row in overdue {
+        let changed = device::Entity::update_many()
+            .col_expr(
+                device::Column::Status,
+                Expr::value(DeviceStatus::Expired.as_str()),
+            )
+            .filter(device::Column::Id.eq(row.device_id))
+            .filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()))
+            .exec(db)
+            .await?;
+        if changed.rows_affected == 1 {
+            registration::Entity::update_many()
+                .col_expr(
+                    registration::Column::PinHash,
+                    Expr::value(Option::<String>::None),
+                )
+                .filter(registration::Column::DeviceId.eq(row.device_id))
+                .exec(db)
+                .await?;
+            let name = pending
+                .iter()
+                .find(|d| d.id == row.device_id)
+                .map(|d| d.display_name.as_str());
+            audit::record(
+                db,
+                &RequestOrigin {
+                    client_addr: "server".to_owned(),
+                    user_agent: "registration expiry".to_owned(),
+                },
+                now,
+                Event {
+                    actor: None,
+                    action: "device.registration.expire",
+                    target: name,
+                    device_id: Some(row.device_id),
+                    outcome: Outcome::Failure,
+                    details: json!({ "expires_at": row.expires_at.to_rfc3339() }),
+                },
+            )
+            .await?;
+            expired += 1;
+        }
+    }
+    Ok(expired)
+}
+
+// ---- enrollment, through the device API --------------------------------
+
+/// What a device presents to enroll.
+#[derive(Clone, Debug, Default)]
+pub struct EnrollRequest {
+    pub token: String,
+    pub pin: Option<String>,
+    pub password: Option<String>,
+    pub facts: ReportedFacts,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnrollError {
+    #[error("{0}")]
+    Refused(Refusal),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Enrolls the device of a Pending registration: checks the link, PIN and
+/// password as the mode requires, then makes the device Active with a new
+/// API credential (returned once) and tells the owner by e-mail.
+pub async fn enroll(
+    db: &DatabaseConnection,
+    messenger: &Messenger,
+    public_url: &str,
+    origin: &RequestOrigin,
+    request: EnrollRequest,
+    now: DateTime<Utc>,
+) -> Result<(i64, String), EnrollError> {
+    let refused = |refusal| Err(EnrollError::Refused(refusal));
+    let Some(row) = registration::Entity::find()
+        .filter(registration::Column::TokenHash.eq(hash_token(&request.token)))
+        .one(db)
+        .await?
+    else {
+        return refused(Refusal::Unknown);
+    };
+    let Some(model) = device::Entity::find_by_id(row.device_id).one(db).await? else {
+        return refused(Refusal::Unknown);
+    };
+    let Some(owner) = user::Entity::find_by_id(model.owner_id).one(db).await? else {
+        return refused(Refusal::Unknown);
+    };
+    let audit_refusal = |refusal: Refusal| {
+        let (model, owner) = (&model, &owner);
+        async move {
+            audit::record(
+                db,
+                origin,
+                now,
+                Event {
+                    actor: Some(&owner.username),
+                    action: "device.enroll",
+                    target: Some(&model.display_name),
+                    device_id: Some(model.id),
+                    outcome: Outcome::Refused,
+                    details: json!({ "reason": refusal.code() }),
+                },
+            )
+            .await
+        }
+    };
+    let status = DeviceStatus::parse(&model.status);
+    let verdict = if row.used_at.is_some() || status == Some(DeviceStatus::Active) {
+        Err(Refusal::AlreadyUsed)
+    } else if status != Some(DeviceStatus::Pending) || row.expires_at <= now {
+        Err(Refusal::Expired)
+    } else {
+        Ok(())
+    };
+    if let Err(refusal) = verdict {
+        audit_refusal(refusal).await?;
+        return refused(refusal);
+    }
+    let settings = settings::registration(db).await?;
+    let attempts = PinAttempts {
+        failed: u32::try_from(row.pin_failed).unwrap_or_default(),
+        locked_until: row.pin_locked_until,
+    };
+    let pin = match request.pin.filter(|p| !p.is_empty()) {
+        None => Presented::Absent,
+        Some(_) if attempts.locked(now) => {
+            audit_refusal(Refusal::PinLocked).await?;
+            return refused(Refusal::PinLocked);
+        }
+        Some(pin) => {
+            let ok = match row.pin_hash.clone() {
+                Some(hash) => passwords::verify(pin, Some(hash)).await,
+                None => false,
+            };
+            if ok {
+                Presented::Correct
+            } else {
+                Presented::Wrong
+            }
+        }
+    };
+    let password = match request.password.filter(|p| !p.is_empty()) {
+        None => Presented::Absent,
+        Some(password) => {
+            let stored = owner.password_hash.clone().filter(|_| !owner.disabled);
+            if passwords::verify(password, stored).await {
+                Presented::Correct
+            } else {
+                Presented::Wrong
+            }
+        }
+    };
+    if pin == Presented::Wrong {
+        count_wrong_pin(db, row.device_id, now).await?;
+    }
+    if let Err(refusal) = settings.mode.judge(pin, password) {
+        audit_refusal(refusal).await?;
+        return refused(refusal);
+    }
+
+    let credential = passwords::random_token();
+    let txn = db.begin().await?;
+    // Single use: only one enrollment can mark the registration used.
+    let used = registration::Entity::update_many()
+        .col_expr(registration::Column::UsedAt, Expr::value(now))
+        .col_expr(
+            registration::Column::PinHash,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(registration::Column::DeviceId.eq(row.device_id))
+        .filter(registration::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if used.rows_affected != 1 {
+        drop(txn);
+        audit_refusal(Refusal::AlreadyUsed).await?;
+        return refused(Refusal::AlreadyUsed);
+    }
+    let facts = request.facts;
+    let mut active: device::ActiveModel = model.clone().into();
+    active.status = Set(DeviceStatus::Active.as_str().to_owned());
+    active.enrolled_at = Set(Some(now));
+    active.last_checkin_at = Set(Some(now));
+    active.credential_hash = Set(Some(hash_token(&credential)));
+    for (value, column) in [
+        (facts.manufacturer, &mut active.manufacturer),
+        (facts.model, &mut active.model),
+        (facts.os_version, &mut active.os_version),
+        (facts.serial, &mut active.serial),
+        (facts.imei, &mut active.imei),
+        (facts.phone, &mut active.phone),
+        (facts.carrier, &mut active.carrier),
+    ] {
+        if let Some(value) = value {
+            *column = Set(value);
+        }
+    }
+    active.update(&txn).await?;
+    audit::record(
+        &txn,
+        origin,
+        now,
+        Event {
+            actor: Some(&owner.username),
+            action: "device.enroll",
+            target: Some(&model.display_name),
+            device_id: Some(model.id),
+            outcome: Outcome::Success,
+            details: json!({
+                "platform": model.platform,
+                "with_pin": pin == Presented::Correct,
+                "with_password": password == Presented::Correct,
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+
+    if !owner.email.trim().is_empty() {
+        messenger.send(db.clone(), enrolled_notice(public_url, &owner, &model, now));
+    }
+    Ok((model.id, credential))
+}
+
+/// One more wrong PIN for a registration; the sixth locks PIN entry. A
+/// compare-and-set, so that concurrent wrong PINs are all counted.
+async fn count_wrong_pin(
+    db: &DatabaseConnection,
+    device_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for _ in 0..8 {
+        let Some(row) = registration::Entity::find_by_id(device_id).one(db).await? else {
+            return Ok(());
+        };
+        let before = PinAttempts {
+            failed: u32::try_from(row.pin_failed).unwrap_or_default(),
+            locked_until: row.pin_locked_until,
+        };
+        let after = before.after_failure(now);
+        let changed = registration::Entity::update_many()
+            .col_expr(
+                registration::Column::PinFailed,
+                Expr::value(i32::try_from(after.failed).unwrap_or(i32::MAX)),
+            )
+            .col_expr(
+                registration::Column::PinLockedUntil,
+                Expr::value(after.locked_until),
+            )
+            .filter(registration::Column::DeviceId.eq(device_id))
+            .filter(registration::Column::PinFailed.eq(row.pin_failed))
+            .exec(db)
+            .await?;
+        if changed.rows_affected == 1 {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+fn enrolled_notice(
+    public_url: &str,
+    owner: &user::Model,
+    model: &device::Model,
+    now: DateTime<Utc>,
+) -> Outgoing {
+    let when = now.format("%Y-%m-%d %H:%M UTC").to_string();
+    let link = format!("{}/devices/{}", public_url.trim_end_matches('/'), model.id);
+    let platform = Platform::parse(&model.platform)
+        .map(Platform::label)
+        .unwrap_or("new");
+    let text = format!(
+        "Hello {},\n\na {platform} device (\"{}\") was enrolled in your name on {when}.\n\nIf this was not you, open {link} and retire the device, then tell your IT department.\n",
+        owner.display_name, model.display_name
+    );
+    let html = format!(
+        "<p>Hello {},</p><p>a {platform} device (&quot;{}&quot;) was enrolled in your name on {when}.</p><p>If this was not you, <a href=\"{link}\">retire the device</a> and tell your IT department.</p>",
+        escape_html(&owner.display_name),
+        escape_html(&model.display_name),
+        link = escape_html(&link),
+    );
+    Outgoing {
+        to: Recipient::Email(owner.email.clone()),
+        subject: "A device was enrolled in your name".to_owned(),
+        text,
+        html,
+        audit_action: "notice.enrolled",
+        actor: owner.username.clone(),
+        device_id: Some(model.id),
+        tracks_registration: None,
+    }
+}
