@@ -99,7 +99,9 @@ pub async fn reissue_registration(csrf_token: String, id: i64) -> Result<(), Api
     match registration::reissue(&ctx.db, &ctx.origin, user, id, chrono::Utc::now()).await {
         Ok(issued) => {
             reveal(&ctx, &issued);
-            leptos_axum::redirect(&format!("/devices/{id}/enroll"));
+            // A new address, so that an open page fetches the new secrets.
+            let at = chrono::Utc::now().timestamp_millis();
+            leptos_axum::redirect(&format!("/devices/{id}/enroll?reissued={at}"));
             Ok(())
         }
         Err(RegisterError::NotFound) => Err(fail(ApiError::NotFound)),

@@ -17,7 +17,9 @@ use crate::domain::registration::{Invitation, check_form};
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_registration_overview());
+    let query = use_query_map();
+    // A form sent back with what was typed shows again, with the reasons.
+    let overview = Resource::new(move || query.get(), |_| get_registration_overview());
     view! {
         <Title text="Register a device" />
         <h1>"Register a device"</h1>
@@ -222,7 +224,11 @@ pub fn EnrollPage() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or_default()
     };
-    let view_data = Resource::new(id, get_enrollment);
+    let query = use_query_map();
+    let view_data = Resource::new(
+        move || (id(), query.with(|q| q.get("reissued"))),
+        |(id, _)| get_enrollment(id),
+    );
     view! {
         <Title text="Enroll your device" />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>

@@ -142,10 +142,11 @@ impl Messenger {
                 Some((builder.build(), from))
             }
         };
-        if let Some(sms) = &sms {
-            if !sms.auth_header.is_empty() && !sms.auth_header.contains(':') {
-                return Err("sms_gateway_auth_header: write it as `Name: value`".to_owned());
-            }
+        if let Some(sms) = &sms
+            && !sms.auth_header.is_empty()
+            && !sms.auth_header.contains(':')
+        {
+            return Err("sms_gateway_auth_header: write it as `Name: value`".to_owned());
         }
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(15))

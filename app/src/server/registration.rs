@@ -319,7 +319,7 @@ pub async fn register(
 /// lock on PostgreSQL, the database's write lock on SQLite).
 async fn lock_owner(txn: &impl ConnectionTrait, owner: i32) -> Result<(), DbErr> {
     user::Entity::update_many()
-        .col_expr(user::Column::Id, Expr::col(user::Column::Id).into())
+        .col_expr(user::Column::Id, Expr::col(user::Column::Id))
         .filter(user::Column::Id.eq(owner))
         .exec(txn)
         .await?;

@@ -18,7 +18,8 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
         |_| get_registration_settings(),
     );
     let save = ServerAction::<SaveRegistrationSettings>::new();
-    let typed = move |key: &str| query.with_untracked(|q| q.get(key));
+    // Read inside the view: an answer that comes back with values changes the page.
+    let typed = move |key: &str| query.with(|q| q.get(key));
 
     view! {
         <Title text="Registration settings" />
@@ -30,7 +31,7 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                     .map(|result| match result {
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                         Ok(current) => {
-                            let saved = query.with_untracked(|q| q.get("saved").is_some());
+                            let saved = query.with(|q| q.get("saved").is_some());
                             let mode = typed("mode").unwrap_or_else(|| current.mode.as_str().to_owned());
                             let pin_length = typed("pin_length")
                                 .unwrap_or_else(|| current.pin_length.digits().to_string());
