@@ -5,7 +5,6 @@
 
 pub mod admin;
 pub mod devices;
-pub mod phone;
 pub mod registration;
 pub mod session;
 pub mod types;

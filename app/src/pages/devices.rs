@@ -1,19 +1,15 @@
 //! "My devices": the signed-in user's devices with status and last
 //! check-in; with none yet, how to get one into the portal. Also what the
-//! user may do, and a check that a mobile number suits SMS invitations.
+//! user may do.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::devices::list_devices;
-use crate::api::phone::CheckPhoneNumber;
 use crate::api::types::DeviceSummary;
-use crate::components::csrf::CsrfField;
 use crate::components::layout::use_me;
 use crate::components::status::{ErrorPanel, StatusBadge};
 use crate::domain::device::ago;
-use crate::domain::phone::PhoneNumber;
 use crate::domain::role::Role;
 
 #[component]
@@ -49,7 +45,6 @@ pub fn MyDevicesPage() -> impl IntoView {
             }}
         </Suspense>
         <YourRoles />
-        <PhoneCheck />
     }
 }
 
@@ -168,74 +163,6 @@ fn YourRoles() -> impl IntoView {
                         })
                 }}
             </Suspense>
-        </section>
-    }
-}
-
-/// A form that checks a mobile number for SMS invitations. Without
-/// JavaScript the server answers after a submit; with it, a hint follows
-/// every keystroke, from the same rule the server applies.
-#[component]
-fn PhoneCheck() -> impl IntoView {
-    let action = ServerAction::<CheckPhoneNumber>::new();
-    let query = use_query_map();
-    let submitted = Memo::new(move |_| query.with(|q| q.get("phone")));
-    // What the person has typed since the page loaded; only the hydrated
-    // page sees keystrokes, so the live hint needs the WASM bundle.
-    let typed = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        action.version().track();
-        typed.set(None);
-    });
-
-    let verdict = move || match typed.get() {
-        Some(text) => Some((true, PhoneNumber::parse(&text))),
-        None => submitted
-            .get()
-            .map(|text| (false, PhoneNumber::parse(&text))),
-    };
-    let invalid = move || matches!(verdict(), Some((false, Err(_))));
-    let message = move || match verdict() {
-        None => ().into_any(),
-        Some((_, Ok(number))) => view! {
-            <span class="ok">{format!("{number} can receive SMS invitations.")}</span>
-        }
-        .into_any(),
-        Some((true, Err(error))) => {
-            view! { <span class="hint">{error.to_string()}</span> }.into_any()
-        }
-        Some((false, Err(error))) => {
-            view! { <span class="error">{error.to_string()}</span> }.into_any()
-        }
-    };
-
-    view! {
-        <section id="phone-check" class="card" aria-labelledby="phone-check-title">
-            <h2 id="phone-check-title">"Phone number for SMS invitations"</h2>
-            <ActionForm action>
-                <CsrfField />
-                <div class="field">
-                    <label for="phone">"Mobile phone number"</label>
-                    <p id="phone-help" class="help">
-                        "Include + and the country code, for example +44 20 7946 0958."
-                    </p>
-                    <input
-                        id="phone"
-                        name="phone"
-                        type="tel"
-                        autocomplete="tel"
-                        inputmode="tel"
-                        value=move || submitted.get().unwrap_or_default()
-                        aria-describedby="phone-help phone-message"
-                        aria-invalid=move || invalid().to_string()
-                        on:input=move |ev| typed.set(Some(event_target_value(&ev)))
-                    />
-                    <p id="phone-message" class="field-message" aria-live="polite">
-                        {message}
-                    </p>
-                </div>
-                <button type="submit">"Check number"</button>
-            </ActionForm>
         </section>
     }
 }

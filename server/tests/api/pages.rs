@@ -51,10 +51,6 @@ async fn home_page(db: TestDb) {
     );
     // The hydration bundle is referenced, so the page comes alive with JavaScript.
     assert!(html.contains("/pkg/ssp.js"), "{html}");
-    assert!(
-        html.contains(r#"action="/api/check_phone_number""#),
-        "{html}"
-    );
     app.stop().await;
 }
 
@@ -72,15 +68,27 @@ async fn unknown_page_is_404(db: TestDb) {
 
 async fn form_posts_and_redirects(db: TestDb) {
     let app = TestApp::spawn(&db).await;
-    app.add_user("alice", &[Role::PortalAccess], PASSWORD).await;
+    app.add_user("alice", &[Role::PortalAccess, Role::DeviceRegistration], PASSWORD)
+        .await;
     let mut alice = app.signed_in("alice", PASSWORD).await;
+    let form = alice.get("/devices/register").await.text().await.unwrap();
+    assert!(
+        form.contains(r#"action="/api/registration/register""#),
+        "{form}"
+    );
 
     let response = alice
-        .post_form("/api/check_phone_number", &[("phone", "020 7946 0958")])
+        .post_form(
+            "/api/registration/register",
+            &[("platform", "ios"), ("phone", "020 7946 0958"), ("invitation", "none")],
+        )
         .await;
     assert!(response.status().is_redirection(), "{}", response.status());
     let location = response.headers()["location"].to_str().unwrap().to_owned();
-    assert_eq!(location, "/?phone=020+7946+0958#phone-check");
+    assert_eq!(
+        location,
+        "/devices/register?platform=ios&phone=020+7946+0958&invitation=none"
+    );
     let html = alice.get(&location).await.text().await.unwrap();
     assert!(html.contains("Start with + and the country code"), "{html}");
     assert!(
@@ -88,15 +96,5 @@ async fn form_posts_and_redirects(db: TestDb) {
         "what was typed is kept: {html}"
     );
     assert!(html.contains(r#"aria-invalid="true""#), "{html}");
-
-    let response = alice
-        .post_form("/api/check_phone_number", &[("phone", "+44 20 7946 0958")])
-        .await;
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let html = alice.get(&location).await.text().await.unwrap();
-    assert!(
-        html.contains("+442079460958 can receive SMS invitations."),
-        "{html}"
-    );
     app.stop().await;
 }
