@@ -180,35 +180,30 @@ pub async fn register(
         return Err(RegisterError::NoPhone);
     }
     let settings = settings::registration(db).await?;
+    // A first look without the lock: at the limit, refuse before the
+    // costly hashing.
+    expire_overdue(db, Some(user.id()), now).await?;
+    let limit = limit_for(db, &settings, user.id()).await?;
+    let seen = counted(db, user.id()).await?;
+    if !limit.allows_another(seen) {
+        return at_limit(db, origin, user, limit, seen, now).await;
+    }
     // Hashing takes a while: done before the owner's row is locked.
     let (token, pin) = secrets(&settings).await?;
     let expires_at = settings.pin_validity.expires_at(now);
 
+    // The final word, with the owner's row locked.
     let txn = db.begin().await?;
     lock_owner(&txn, user.id()).await?;
     expire_overdue(&txn, Some(user.id()), now).await?;
     let limit = limit_for(&txn, &settings, user.id()).await?;
     let counted = counted(&txn, user.id()).await?;
-    let actor = Some(user.username().as_str());
     if !limit.allows_another(counted) {
-        let limit = limit.get().unwrap_or_default();
-        audit::record(
-            &txn,
-            origin,
-            now,
-            Event {
-                actor,
-                action: "device.register",
-                target: None,
-                device_id: None,
-                outcome: Outcome::Refused,
-                details: json!({ "reason": "device limit", "limit": limit, "counted": counted }),
-            },
-        )
-        .await?;
+        let refused = at_limit(&txn, origin, user, limit, counted, now).await;
         txn.commit().await?;
-        return Err(RegisterError::LimitReached { limit });
+        return refused;
     }
+    let actor = Some(user.username().as_str());
     let email = request
         .invitation
         .email()
@@ -313,6 +308,33 @@ pub async fn register(
         );
     }
     Ok(issued)
+}
+
+/// Audits a registration refused at the device limit; gives the error.
+async fn at_limit(
+    db: &impl ConnectionTrait,
+    origin: &RequestOrigin,
+    user: &CurrentUser,
+    limit: DeviceLimit,
+    counted: u64,
+    now: DateTime<Utc>,
+) -> Result<Issued, RegisterError> {
+    let limit = limit.get().unwrap_or_default();
+    audit::record(
+        db,
+        origin,
+        now,
+        Event {
+            actor: Some(user.username().as_str()),
+            action: "device.register",
+            target: None,
+            device_id: None,
+            outcome: Outcome::Refused,
+            details: json!({ "reason": "device limit", "limit": limit, "counted": counted }),
+        },
+    )
+    .await?;
+    Err(RegisterError::LimitReached { limit })
 }
 
 /// Locks the owner's row until the transaction ends (a no-op write: a row

@@ -68,8 +68,12 @@ async fn unknown_page_is_404(db: TestDb) {
 
 async fn form_posts_and_redirects(db: TestDb) {
     let app = TestApp::spawn(&db).await;
-    app.add_user("alice", &[Role::PortalAccess, Role::DeviceRegistration], PASSWORD)
-        .await;
+    app.add_user(
+        "alice",
+        &[Role::PortalAccess, Role::DeviceRegistration],
+        PASSWORD,
+    )
+    .await;
     let mut alice = app.signed_in("alice", PASSWORD).await;
     let form = alice.get("/devices/register").await.text().await.unwrap();
     assert!(
@@ -80,7 +84,11 @@ async fn form_posts_and_redirects(db: TestDb) {
     let response = alice
         .post_form(
             "/api/registration/register",
-            &[("platform", "ios"), ("phone", "020 7946 0958"), ("invitation", "none")],
+            &[
+                ("platform", "ios"),
+                ("phone", "020 7946 0958"),
+                ("invitation", "none"),
+            ],
         )
         .await;
     assert!(response.status().is_redirection(), "{}", response.status());
