@@ -274,6 +274,20 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
             RoleSet::new(roles.iter().copied()).to_stored()
         );
     }
+    // A device limit, so that the registration page has slots to show.
+    app::server::settings::set_registration(
+        db,
+        &origin,
+        "demo",
+        app::api::types::RegistrationSettings {
+            device_limit: app::domain::registration::DeviceLimit::new(Some(5))
+                .map_err(anyhow::Error::msg)?,
+            ..Default::default()
+        },
+        chrono::Utc::now(),
+    )
+    .await?;
+    println!("Device limit: 5 per person (Admin → Registration).");
     println!("Demo devices (credentials for ssp-device are shown once):");
     for (owner, platform, name, state) in [
         ("alice", "ios", "Alice's iPhone", None),
