@@ -18,6 +18,7 @@ enum Registrations {
     DeviceId,
     TokenHash,
     PinHash,
+    Mode,
     ExpiresAt,
     PinFailed,
     PinLockedUntil,
@@ -37,6 +38,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer(Registrations::DeviceId).primary_key())
                     .col(string_len(Registrations::TokenHash, 64).unique_key())
                     .col(text_null(Registrations::PinHash))
+                    .col(string_len(Registrations::Mode, 24))
                     .col(timestamp_with_time_zone(Registrations::ExpiresAt))
                     .col(integer(Registrations::PinFailed).default(0))
                     .col(timestamp_with_time_zone_null(Registrations::PinLockedUntil))

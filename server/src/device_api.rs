@@ -216,7 +216,8 @@ fn refusal_status(refusal: Refusal) -> StatusCode {
             StatusCode::BAD_REQUEST
         }
         Refusal::WrongPin | Refusal::WrongPassword => StatusCode::UNAUTHORIZED,
-        Refusal::PinLocked => StatusCode::TOO_MANY_REQUESTS,
+        Refusal::PinLocked | Refusal::PasswordLocked => StatusCode::TOO_MANY_REQUESTS,
+        Refusal::OwnerDisabled => StatusCode::FORBIDDEN,
         Refusal::Expired => StatusCode::GONE,
         Refusal::AlreadyUsed => StatusCode::CONFLICT,
         Refusal::Unknown => StatusCode::NOT_FOUND,

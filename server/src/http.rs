@@ -106,11 +106,20 @@ fn request_span<B>(request: &Request<B>) -> Span {
         "request",
         method = %request.method(),
         route,
-        path = request.uri().path(),
+        path = loggable_path(request.uri().path()),
         request_id,
         status = field::Empty,
         latency_ms = field::Empty,
     )
+}
+
+/// The path as logged: an enrollment link's token is a secret.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/enroll/") {
+        "/enroll/…"
+    } else {
+        path
+    }
 }
 
 fn record_response<B>(response: &Response<B>, latency: Duration, span: &Span) {

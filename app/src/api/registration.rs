@@ -110,6 +110,35 @@ pub async fn reissue_registration(csrf_token: String, id: i64) -> Result<(), Api
     }
 }
 
+/// Withdraws the registration of a Pending device; it frees its slot.
+#[server(endpoint = "registration/cancel")]
+pub async fn cancel_registration(csrf_token: String, id: i64) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{
+        RequestContext, fail, internal,
+        registration::{self, RegisterError},
+    };
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let user = ctx.allowed(Action::RegisterDevice)?;
+    match registration::cancel(&ctx.db, &ctx.origin, user, id, chrono::Utc::now()).await {
+        Ok(()) => {
+            leptos_axum::redirect("/?cancelled=1");
+            Ok(())
+        }
+        Err(RegisterError::NotFound) => Err(fail(ApiError::NotFound)),
+        Err(error @ RegisterError::NotPending) => Err(fail(ApiError::Conflict(error.to_string()))),
+        Err(error) => Err(internal(error)),
+    }
+}
+
+/// The name of the cookie that carries fresh secrets to the enrollment page.
+#[cfg(feature = "ssr")]
+pub fn reveal_cookie() -> &'static str {
+    REVEAL_COOKIE
+}
+
 /// Hands the fresh secrets to the enrollment page: a cookie that lives ten
 /// minutes at most and is cleared when the page shows them.
 #[cfg(feature = "ssr")]

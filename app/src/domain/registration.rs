@@ -117,6 +117,10 @@ pub enum Refusal {
     WrongPassword,
     #[error("Too many wrong PINs: PIN entry is locked for a while.")]
     PinLocked,
+    #[error("Too many wrong passwords: try again later.")]
+    PasswordLocked,
+    #[error("The owner's account is disabled.")]
+    OwnerDisabled,
     #[error("The registration has expired: register the device again.")]
     Expired,
     #[error("This registration has already been used.")]
@@ -134,6 +138,8 @@ impl Refusal {
             Refusal::WrongPin => "wrong_pin",
             Refusal::WrongPassword => "wrong_password",
             Refusal::PinLocked => "pin_locked",
+            Refusal::PasswordLocked => "password_locked",
+            Refusal::OwnerDisabled => "owner_disabled",
             Refusal::Expired => "registration_expired",
             Refusal::AlreadyUsed => "registration_used",
             Refusal::Unknown => "unknown_registration",
@@ -248,20 +254,32 @@ impl PinAttempts {
         self.locked_until.is_some_and(|until| now < until)
     }
 
-    /// After one more wrong PIN: the sixth locks entry for `PIN_LOCKOUT`
-    /// and starts the count again.
-    pub fn after_failure(self, now: DateTime<Utc>) -> PinAttempts {
-        let failed = self.failed + 1;
-        if failed >= PIN_MAX_ATTEMPTS {
+    /// Whether one more PIN may be checked: entry is not locked and this
+    /// round has attempts left.
+    pub fn may_try(self, now: DateTime<Utc>) -> bool {
+        !self.locked(now) && self.failed < PIN_MAX_ATTEMPTS
+    }
+
+    /// Counts a PIN check before it is made, so that guesses sent in
+    /// parallel cannot get more checks than the limit.
+    pub fn claim(self) -> PinAttempts {
+        PinAttempts {
+            failed: self.failed + 1,
+            ..self
+        }
+    }
+
+    /// After a wrong PIN (or when a round was used up without a verdict):
+    /// once the round's attempts are used up, entry locks for
+    /// `PIN_LOCKOUT` and a new round begins.
+    pub fn after_wrong(self, now: DateTime<Utc>) -> PinAttempts {
+        if self.failed >= PIN_MAX_ATTEMPTS {
             PinAttempts {
                 failed: 0,
                 locked_until: Some(now + PIN_LOCKOUT),
             }
         } else {
-            PinAttempts {
-                failed,
-                locked_until: self.locked_until,
-            }
+            self
         }
     }
 }
@@ -621,18 +639,33 @@ mod tests {
     fn six_wrong_pins_lock_entry_for_a_while() {
         let mut attempts = PinAttempts::default();
         for n in 1..PIN_MAX_ATTEMPTS {
-            attempts = attempts.after_failure(at(0));
+            assert!(attempts.may_try(at(0)));
+            attempts = attempts.claim().after_wrong(at(0));
             assert_eq!(attempts.failed, n);
             assert!(!attempts.locked(at(0)));
         }
-        attempts = attempts.after_failure(at(1));
+        assert!(attempts.may_try(at(1)));
+        attempts = attempts.claim().after_wrong(at(1));
         assert!(attempts.locked(at(1)));
-        assert!(attempts.locked(at(15)));
-        assert!(!attempts.locked(at(16)));
+        assert!(!attempts.may_try(at(15)));
+        assert!(attempts.may_try(at(16)));
         assert_eq!(attempts.failed, 0);
-        // After the lock the count starts again: one more wrong PIN does not lock.
-        let next = attempts.after_failure(at(20));
-        assert!(!next.locked(at(20)));
+        // After the lock a new round: one more wrong PIN does not lock.
+        let next = attempts.claim().after_wrong(at(20));
+        assert!(next.may_try(at(20)));
+    }
+
+    #[test]
+    fn checks_claimed_in_parallel_cannot_exceed_the_round() {
+        // Six checks claimed before any verdict: the seventh may not start.
+        let mut attempts = PinAttempts::default();
+        for _ in 0..PIN_MAX_ATTEMPTS {
+            assert!(attempts.may_try(at(0)));
+            attempts = attempts.claim();
+        }
+        assert!(!attempts.may_try(at(0)));
+        // A round used up without verdicts (a crash) still ends in a lock.
+        assert!(attempts.after_wrong(at(0)).locked(at(1)));
     }
 
     #[test]

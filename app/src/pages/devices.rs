@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::api::devices::list_devices;
 use crate::api::types::DeviceSummary;
@@ -15,12 +16,14 @@ use crate::domain::role::Role;
 #[component]
 pub fn MyDevicesPage() -> impl IntoView {
     let devices = Resource::new(|| (), |_| list_devices());
+    let cancelled = use_query_map().with_untracked(|q| q.get("cancelled").is_some());
     view! {
         <Title text="My devices" />
         <div class="page-head">
             <h1>"My devices"</h1>
             <RegisterLink />
         </div>
+        {cancelled.then(|| view! { <p class="notice ok" role="status">"Registration cancelled."</p> })}
         <Suspense fallback=|| view! { <p>"Loading your devices…"</p> }>
             {move || {
                 devices

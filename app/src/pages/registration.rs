@@ -6,7 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::registration::{
-    RegisterDevice, ReissueRegistration, get_enrollment, get_registration_overview,
+    CancelRegistration, RegisterDevice, ReissueRegistration, get_enrollment,
+    get_registration_overview,
 };
 use crate::api::types::{EnrollmentView, RegistrationOverview};
 use crate::components::csrf::CsrfField;
@@ -52,7 +53,7 @@ fn AtLimit(overview: RegistrationOverview) -> impl IntoView {
                 )}
             </p>
             <p>
-                "To register a new device, first retire one you no longer use from "
+                "To register a new device, first retire one you no longer use, or cancel a registration that was never enrolled, from "
                 <a href="/">"My devices"</a>
                 ". If you need more devices, ask your IT helpdesk."
             </p>
@@ -272,6 +273,7 @@ fn instructions(platform: Platform) -> [&'static str; 3] {
 #[component]
 fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
     let reissue = ServerAction::<ReissueRegistration>::new();
+    let cancel = ServerAction::<CancelRegistration>::new();
     let device_link = format!("/devices/{}", enrollment.device_id);
     let heading = format!("Enroll {}", enrollment.display_name);
     let expires = enrollment
@@ -365,6 +367,16 @@ fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
                     {instructions(enrollment.platform).into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
                 </ol>
                 <p class="help">{format!("The device will ask for {asks_for}.")}</p>
+            </section>
+            <section class="card" aria-labelledby="cancel-title">
+                <h2 id="cancel-title">"Registered by mistake?"</h2>
+                <p>"Cancel the registration: the link and PIN stop working and the device no longer counts against your limit."</p>
+                <ActionForm action=cancel>
+                    <CsrfField />
+                    <input type="hidden" name="id" value=enrollment.device_id />
+                    <button type="submit" class="secondary-button">"Cancel registration"</button>
+                </ActionForm>
+                {move || cancel.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
             </section>
         })}
         <p><a href="/">"Back to My devices"</a></p>

@@ -94,16 +94,18 @@ fn attempt_lock(target: &str) -> &'static tokio::sync::Mutex<()> {
 /// How often a session's "last seen" time is written (not on every request).
 const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
 
-/// Checks the password and opens a session. Unknown users and wrong
-/// passwords get the same answer after the same work; repeated failures
-/// lock the user name (and a busy client address) for a while.
-pub async fn sign_in(
+/// Checks a user's password under the sign-in lockout rules, wherever it
+/// is typed (the sign-in page, a device's enrollment): a locked name or
+/// address is refused before any check, and a wrong password counts as a
+/// failed sign-in. `via` says where, in the audit log.
+pub async fn check_password(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
     username_text: &str,
     password: String,
+    via: &str,
     now: DateTime<Utc>,
-) -> Result<(CurrentUser, String), SignInError> {
+) -> Result<user::Model, SignInError> {
     let policy = LockoutPolicy::default();
     let target: String = username_text
         .trim()
@@ -127,7 +129,7 @@ pub async fn sign_in(
                 target: Some(&target),
                 device_id: None,
                 outcome,
-                details: json!({ "reason": reason }),
+                details: json!({ "reason": reason, "via": via }),
             },
         )
         .await
@@ -181,9 +183,41 @@ pub async fn sign_in(
     };
     let stored_hash = found.as_ref().and_then(|u| u.password_hash.clone());
     let password_ok = !password.is_empty() && passwords::verify(password, stored_hash).await;
-    let Some(user) = found.filter(|_| password_ok) else {
-        fail(Outcome::Failure, "invalid credentials").await?;
-        return Err(SignInError::Invalid);
+    match found.filter(|_| password_ok) {
+        Some(user) => Ok(user),
+        None => {
+            fail(Outcome::Failure, "invalid credentials").await?;
+            Err(SignInError::Invalid)
+        }
+    }
+}
+
+/// Checks the password and opens a session. Unknown users and wrong
+/// passwords get the same answer after the same work; repeated failures
+/// lock the user name (and a busy client address) for a while.
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    username_text: &str,
+    password: String,
+    now: DateTime<Utc>,
+) -> Result<(CurrentUser, String), SignInError> {
+    let user = check_password(db, origin, username_text, password, "sign-in page", now).await?;
+    let fail = async |outcome: Outcome, reason: &str| -> Result<(), DbErr> {
+        audit::record(
+            db,
+            origin,
+            now,
+            Event {
+                actor: None,
+                action: "sign_in",
+                target: Some(&user.username),
+                device_id: None,
+                outcome,
+                details: json!({ "reason": reason }),
+            },
+        )
+        .await
     };
 
     let roles = RoleSet::from_stored(&user.roles);

@@ -178,6 +178,8 @@ pub mod registration {
         pub token_hash: String,
         /// argon2id hash of the registration PIN; `None` without one or once used.
         pub pin_hash: Option<String>,
+        /// The `RegistrationMode` when the link was issued: what enrollment asks for.
+        pub mode: String,
         pub expires_at: ChronoDateTimeUtc,
         pub pin_failed: i32,
         pub pin_locked_until: Option<ChronoDateTimeUtc>,

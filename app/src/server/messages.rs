@@ -66,8 +66,10 @@ pub struct Outgoing {
     /// The person it concerns (for the audit log).
     pub actor: String,
     pub device_id: Option<i64>,
-    /// The registration whose delivery status follows this message.
-    pub tracks_registration: Option<i64>,
+    /// The registration (device id, hash of its link token) whose delivery
+    /// status follows this message. Retries stop once that link is used or
+    /// replaced.
+    pub tracks_registration: Option<(i64, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -212,6 +214,9 @@ impl Messenger {
             let mut attempt = 0usize;
             loop {
                 attempt += 1;
+                if attempt > 1 && !still_wanted(&db, &message).await {
+                    return;
+                }
                 let result = messenger.attempt(&message).await;
                 let last = attempt > RETRY_DELAYS.len();
                 let status = match &result {
@@ -264,7 +269,11 @@ impl Messenger {
                 if let Some((name, value)) = sms.auth_header.split_once(':') {
                     request = request.header(name.trim(), value.trim());
                 }
-                let response = request.send().await.map_err(|e| e.to_string())?;
+                // Without the URL: a gateway's key may be in it.
+                let response = request
+                    .send()
+                    .await
+                    .map_err(|e| e.without_url().to_string())?;
                 if response.status().is_success() {
                     Ok(())
                 } else {
@@ -273,6 +282,21 @@ impl Messenger {
             }
         }
     }
+}
+
+/// Whether a message about a registration still matters: its link has
+/// neither been used nor replaced by a new one.
+async fn still_wanted(db: &DatabaseConnection, message: &Outgoing) -> bool {
+    let Some((device_id, token_hash)) = &message.tracks_registration else {
+        return true;
+    };
+    registration::Entity::find_by_id(*device_id)
+        .filter(registration::Column::TokenHash.eq(token_hash.as_str()))
+        .filter(registration::Column::UsedAt.is_null())
+        .one(db)
+        .await
+        .map(|row| row.is_some())
+        .unwrap_or(true)
 }
 
 /// The gateway's body with `{to}` and `{text}` filled in, each escaped as
@@ -301,10 +325,11 @@ async fn record(
     if let Err(error) = result {
         tracing::warn!(%error, attempt, action = message.audit_action, "message not delivered");
     }
-    if let Some(device_id) = message.tracks_registration {
+    if let Some((device_id, token_hash)) = &message.tracks_registration {
         let updated = registration::Entity::update_many()
             .col_expr(column, Expr::value(status.as_str()))
-            .filter(registration::Column::DeviceId.eq(device_id))
+            .filter(registration::Column::DeviceId.eq(*device_id))
+            .filter(registration::Column::TokenHash.eq(token_hash.as_str()))
             .exec(db)
             .await;
         if let Err(error) = updated {

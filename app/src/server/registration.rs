@@ -3,7 +3,7 @@
 //! and PIN, invitations, and the enrollment a device does with them.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
@@ -11,7 +11,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::audit::{self, Event, RequestOrigin};
-use super::auth::{CurrentUser, hash_token};
+use super::auth::{self, CurrentUser, SignInError, hash_token};
 use super::devices::ReportedFacts;
 use super::entities::{device, registration, user};
 use super::messages::{Messenger, Outgoing, Recipient};
@@ -20,7 +20,8 @@ use crate::api::types::{EnrollmentView, Outcome, RegistrationOverview, Registrat
 use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::registration::{
-    Delivery, DeviceLimit, Invitation, PinAttempts, Presented, Refusal, device_limit,
+    Delivery, DeviceLimit, Invitation, PinAttempts, Presented, Refusal, RegistrationMode,
+    device_limit,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -252,6 +253,7 @@ pub async fn register(
         device_id: Set(created.id),
         token_hash: Set(hash_token(&token)),
         pin_hash: Set(pin.as_ref().map(|(_, hash)| hash.clone())),
+        mode: Set(settings.mode.as_str().to_owned()),
         expires_at: Set(expires_at),
         pin_failed: Set(0),
         pin_locked_until: Set(None),
@@ -400,7 +402,7 @@ fn invitation(
         audit_action: kind,
         actor: account.username.clone(),
         device_id: Some(issued.device_id),
-        tracks_registration: Some(issued.device_id),
+        tracks_registration: Some((issued.device_id, hash_token(&issued.token))),
     }
 }
 
@@ -438,8 +440,15 @@ pub async fn reissue(
             registration::Column::PinHash,
             Expr::value(pin.as_ref().map(|(_, hash)| hash.clone())),
         )
+        .col_expr(
+            registration::Column::Mode,
+            Expr::value(settings.mode.as_str()),
+        )
         .col_expr(registration::Column::ExpiresAt, Expr::value(expires_at))
         .col_expr(registration::Column::PinFailed, Expr::value(0))
+        // The invitations carried the old link: nothing to report for the new one.
+        .col_expr(registration::Column::EmailDelivery, Expr::value(""))
+        .col_expr(registration::Column::SmsDelivery, Expr::value(""))
         .col_expr(
             registration::Column::PinLockedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
@@ -479,6 +488,59 @@ pub async fn reissue(
     })
 }
 
+/// Withdraws the registration of the user's Pending device (registered by
+/// mistake, or never to be enrolled): it becomes Retired and frees its slot.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    user: &CurrentUser,
+    device_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), RegisterError> {
+    let model = device::Entity::find_by_id(device_id)
+        .filter(device::Column::OwnerId.eq(user.id()))
+        .one(db)
+        .await?
+        .ok_or(RegisterError::NotFound)?;
+    let txn = db.begin().await?;
+    let changed = device::Entity::update_many()
+        .col_expr(
+            device::Column::Status,
+            Expr::value(DeviceStatus::Retired.as_str()),
+        )
+        .filter(device::Column::Id.eq(device_id))
+        .filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected != 1 {
+        return Err(RegisterError::NotPending);
+    }
+    registration::Entity::update_many()
+        .col_expr(
+            registration::Column::PinHash,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(registration::Column::DeviceId.eq(device_id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        origin,
+        now,
+        Event {
+            actor: Some(user.username().as_str()),
+            action: "device.registration.cancel",
+            target: Some(&model.display_name),
+            device_id: Some(device_id),
+            outcome: Outcome::Success,
+            details: json!({}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// The enrollment page of the user's device (without the secrets).
 pub async fn view(
     db: &DatabaseConnection,
@@ -486,6 +548,7 @@ pub async fn view(
     device_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<EnrollmentView>, DbErr> {
+    expire_overdue(db, Some(user.id()), now).await?;
     let Some(model) = device::Entity::find_by_id(device_id)
         .filter(device::Column::OwnerId.eq(user.id()))
         .one(db)
@@ -496,13 +559,12 @@ pub async fn view(
     let Some(row) = registration::Entity::find_by_id(device_id).one(db).await? else {
         return Ok(None);
     };
-    let settings = settings::registration(db).await?;
     Ok(Some(EnrollmentView {
         device_id,
         display_name: model.display_name,
         platform: Platform::parse(&model.platform).unwrap_or(Platform::Android),
         status: DeviceStatus::parse(&model.status).unwrap_or(DeviceStatus::Expired),
-        mode: settings.mode,
+        mode: RegistrationMode::parse(&row.mode).unwrap_or_default(),
         expires_at: row.expires_at,
         email_delivery: Delivery::parse(&row.email_delivery),
         sms_delivery: Delivery::parse(&row.sms_delivery),
@@ -518,63 +580,59 @@ pub async fn expire_overdue(
     owner: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let mut pending =
-        device::Entity::find().filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()));
+    let overdue_ids = Query::select()
+        .column(registration::Column::DeviceId)
+        .from(registration::Entity)
+        .and_where(registration::Column::ExpiresAt.lte(now))
+        .and_where(registration::Column::UsedAt.is_null())
+        .to_owned();
+    let mut overdue = device::Entity::find()
+        .filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()))
+        .filter(device::Column::Id.in_subquery(overdue_ids));
     if let Some(owner) = owner {
-        pending = pending.filter(device::Column::OwnerId.eq(owner));
+        overdue = overdue.filter(device::Column::OwnerId.eq(owner));
     }
-    let pending = pending.all(db).await?;
-    if pending.is_empty() {
-        return Ok(0);
-    }
-    let overdue = registration::Entity::find()
-        .filter(registration::Column::DeviceId.is_in(pending.iter().map(|d| d.id)))
-        .filter(registration::Column::ExpiresAt.lte(now))
-        .all(db)
-        .await?;
+    let overdue = overdue.all(db).await?;
     let mut expired = 0;
-    for row in overdue {
+    for model in overdue {
         let changed = device::Entity::update_many()
             .col_expr(
                 device::Column::Status,
                 Expr::value(DeviceStatus::Expired.as_str()),
             )
-            .filter(device::Column::Id.eq(row.device_id))
+            .filter(device::Column::Id.eq(model.id))
             .filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()))
             .exec(db)
             .await?;
-        if changed.rows_affected == 1 {
-            registration::Entity::update_many()
-                .col_expr(
-                    registration::Column::PinHash,
-                    Expr::value(Option::<String>::None),
-                )
-                .filter(registration::Column::DeviceId.eq(row.device_id))
-                .exec(db)
-                .await?;
-            let name = pending
-                .iter()
-                .find(|d| d.id == row.device_id)
-                .map(|d| d.display_name.as_str());
-            audit::record(
-                db,
-                &RequestOrigin {
-                    client_addr: "server".to_owned(),
-                    user_agent: "registration expiry".to_owned(),
-                },
-                now,
-                Event {
-                    actor: None,
-                    action: "device.registration.expire",
-                    target: name,
-                    device_id: Some(row.device_id),
-                    outcome: Outcome::Failure,
-                    details: json!({ "expires_at": row.expires_at.to_rfc3339() }),
-                },
-            )
-            .await?;
-            expired += 1;
+        if changed.rows_affected != 1 {
+            continue;
         }
+        registration::Entity::update_many()
+            .col_expr(
+                registration::Column::PinHash,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(registration::Column::DeviceId.eq(model.id))
+            .exec(db)
+            .await?;
+        audit::record(
+            db,
+            &RequestOrigin {
+                client_addr: "server".to_owned(),
+                user_agent: "registration expiry".to_owned(),
+            },
+            now,
+            Event {
+                actor: None,
+                action: "device.registration.expire",
+                target: Some(&model.display_name),
+                device_id: Some(model.id),
+                outcome: Outcome::Failure,
+                details: json!({ "registered_at": model.registered_at.to_rfc3339() }),
+            },
+        )
+        .await?;
+        expired += 1;
     }
     Ok(expired)
 }
@@ -610,8 +668,9 @@ pub async fn enroll(
     now: DateTime<Utc>,
 ) -> Result<(i64, String), EnrollError> {
     let refused = |refusal| Err(EnrollError::Refused(refusal));
+    let token_hash = hash_token(&request.token);
     let Some(row) = registration::Entity::find()
-        .filter(registration::Column::TokenHash.eq(hash_token(&request.token)))
+        .filter(registration::Column::TokenHash.eq(token_hash.clone()))
         .one(db)
         .await?
     else {
@@ -647,6 +706,8 @@ pub async fn enroll(
         Err(Refusal::AlreadyUsed)
     } else if status != Some(DeviceStatus::Pending) || row.expires_at <= now {
         Err(Refusal::Expired)
+    } else if owner.disabled {
+        Err(Refusal::OwnerDisabled)
     } else {
         Ok(())
     };
@@ -654,18 +715,15 @@ pub async fn enroll(
         audit_refusal(refusal).await?;
         return refused(refusal);
     }
-    let settings = settings::registration(db).await?;
-    let attempts = PinAttempts {
-        failed: u32::try_from(row.pin_failed).unwrap_or_default(),
-        locked_until: row.pin_locked_until,
-    };
+    // What was asked for when the link was issued.
+    let mode = RegistrationMode::parse(&row.mode).unwrap_or_default();
     let pin = match request.pin.filter(|p| !p.is_empty()) {
         None => Presented::Absent,
-        Some(_) if attempts.locked(now) => {
-            audit_refusal(Refusal::PinLocked).await?;
-            return refused(Refusal::PinLocked);
-        }
         Some(pin) => {
+            if !claim_pin_check(db, row.device_id, now).await? {
+                audit_refusal(Refusal::PinLocked).await?;
+                return refused(Refusal::PinLocked);
+            }
             let ok = match row.pin_hash.clone() {
                 Some(hash) => passwords::verify(pin, Some(hash)).await,
                 None => false,
@@ -673,32 +731,37 @@ pub async fn enroll(
             if ok {
                 Presented::Correct
             } else {
+                after_wrong_pin(db, row.device_id, now).await?;
                 Presented::Wrong
             }
         }
     };
     let password = match request.password.filter(|p| !p.is_empty()) {
         None => Presented::Absent,
+        // The sign-in lockout applies: enrollment is no way around it.
         Some(password) => {
-            let stored = owner.password_hash.clone().filter(|_| !owner.disabled);
-            if passwords::verify(password, stored).await {
-                Presented::Correct
-            } else {
-                Presented::Wrong
+            match auth::check_password(db, origin, &owner.username, password, "enrollment", now)
+                .await
+            {
+                Ok(_) => Presented::Correct,
+                Err(SignInError::Locked { .. }) => {
+                    audit_refusal(Refusal::PasswordLocked).await?;
+                    return refused(Refusal::PasswordLocked);
+                }
+                Err(SignInError::Db(error)) => return Err(error.into()),
+                Err(_) => Presented::Wrong,
             }
         }
     };
-    if pin == Presented::Wrong {
-        count_wrong_pin(db, row.device_id, now).await?;
-    }
-    if let Err(refusal) = settings.mode.judge(pin, password) {
+    if let Err(refusal) = mode.judge(pin, password) {
         audit_refusal(refusal).await?;
         return refused(refusal);
     }
 
     let credential = passwords::random_token();
     let txn = db.begin().await?;
-    // Single use: only one enrollment can mark the registration used.
+    // Single use, and only with the link as it is now: not one replaced by
+    // a reset meanwhile, not once expired.
     let used = registration::Entity::update_many()
         .col_expr(registration::Column::UsedAt, Expr::value(now))
         .col_expr(
@@ -706,34 +769,46 @@ pub async fn enroll(
             Expr::value(Option::<String>::None),
         )
         .filter(registration::Column::DeviceId.eq(row.device_id))
+        .filter(registration::Column::TokenHash.eq(token_hash))
         .filter(registration::Column::UsedAt.is_null())
+        .filter(registration::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
-    if used.rows_affected != 1 {
+    let facts = request.facts;
+    let mut activate = device::Entity::update_many()
+        .col_expr(
+            device::Column::Status,
+            Expr::value(DeviceStatus::Active.as_str()),
+        )
+        .col_expr(device::Column::EnrolledAt, Expr::value(now))
+        .col_expr(device::Column::LastCheckinAt, Expr::value(now))
+        .col_expr(
+            device::Column::CredentialHash,
+            Expr::value(hash_token(&credential)),
+        );
+    for (value, column) in [
+        (facts.manufacturer, device::Column::Manufacturer),
+        (facts.model, device::Column::Model),
+        (facts.os_version, device::Column::OsVersion),
+        (facts.serial, device::Column::Serial),
+        (facts.imei, device::Column::Imei),
+        (facts.phone, device::Column::Phone),
+        (facts.carrier, device::Column::Carrier),
+    ] {
+        if let Some(value) = value {
+            activate = activate.col_expr(column, Expr::value(value));
+        }
+    }
+    let activated = activate
+        .filter(device::Column::Id.eq(model.id))
+        .filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()))
+        .exec(&txn)
+        .await?;
+    if used.rows_affected != 1 || activated.rows_affected != 1 {
         drop(txn);
         audit_refusal(Refusal::AlreadyUsed).await?;
         return refused(Refusal::AlreadyUsed);
     }
-    let facts = request.facts;
-    let mut active: device::ActiveModel = model.clone().into();
-    active.status = Set(DeviceStatus::Active.as_str().to_owned());
-    active.enrolled_at = Set(Some(now));
-    active.last_checkin_at = Set(Some(now));
-    active.credential_hash = Set(Some(hash_token(&credential)));
-    for (value, column) in [
-        (facts.manufacturer, &mut active.manufacturer),
-        (facts.model, &mut active.model),
-        (facts.os_version, &mut active.os_version),
-        (facts.serial, &mut active.serial),
-        (facts.imei, &mut active.imei),
-        (facts.phone, &mut active.phone),
-        (facts.carrier, &mut active.carrier),
-    ] {
-        if let Some(value) = value {
-            *column = Set(value);
-        }
-    }
-    active.update(&txn).await?;
     audit::record(
         &txn,
         origin,
@@ -760,36 +835,86 @@ pub async fn enroll(
     Ok((model.id, credential))
 }
 
-/// One more wrong PIN for a registration; the sixth locks PIN entry. A
-/// compare-and-set, so that concurrent wrong PINs are all counted.
-async fn count_wrong_pin(
+async fn pin_attempts(
+    db: &DatabaseConnection,
+    device_id: i64,
+) -> Result<Option<(i32, PinAttempts)>, DbErr> {
+    Ok(registration::Entity::find_by_id(device_id)
+        .one(db)
+        .await?
+        .map(|row| {
+            (
+                row.pin_failed,
+                PinAttempts {
+                    failed: u32::try_from(row.pin_failed).unwrap_or(u32::MAX),
+                    locked_until: row.pin_locked_until,
+                },
+            )
+        }))
+}
+
+/// Writes `next` over the attempts last read as `read_failed`; `false` if
+/// another request changed them meanwhile.
+async fn store_pin_attempts(
+    db: &DatabaseConnection,
+    device_id: i64,
+    read_failed: i32,
+    next: PinAttempts,
+) -> Result<bool, DbErr> {
+    let changed = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::PinFailed,
+            Expr::value(i32::try_from(next.failed).unwrap_or(i32::MAX)),
+        )
+        .col_expr(
+            registration::Column::PinLockedUntil,
+            Expr::value(next.locked_until),
+        )
+        .filter(registration::Column::DeviceId.eq(device_id))
+        .filter(registration::Column::PinFailed.eq(read_failed))
+        .exec(db)
+        .await?;
+    Ok(changed.rows_affected == 1)
+}
+
+/// Counts one PIN check before it is made (compare-and-set), so that
+/// guesses sent in parallel get no more checks than the limit. `false`:
+/// PIN entry is locked (or too contended to count, which is treated alike).
+async fn claim_pin_check(
+    db: &DatabaseConnection,
+    device_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    for _ in 0..8 {
+        let Some((read, attempts)) = pin_attempts(db, device_id).await? else {
+            return Ok(false);
+        };
+        if !attempts.may_try(now) {
+            if !attempts.locked(now) {
+                // A round used up without a verdict: lock it now.
+                store_pin_attempts(db, device_id, read, attempts.after_wrong(now)).await?;
+            }
+            return Ok(false);
+        }
+        if store_pin_attempts(db, device_id, read, attempts.claim()).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// After a wrong PIN: the round's last attempt locks PIN entry.
+async fn after_wrong_pin(
     db: &DatabaseConnection,
     device_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     for _ in 0..8 {
-        let Some(row) = registration::Entity::find_by_id(device_id).one(db).await? else {
+        let Some((read, attempts)) = pin_attempts(db, device_id).await? else {
             return Ok(());
         };
-        let before = PinAttempts {
-            failed: u32::try_from(row.pin_failed).unwrap_or_default(),
-            locked_until: row.pin_locked_until,
-        };
-        let after = before.after_failure(now);
-        let changed = registration::Entity::update_many()
-            .col_expr(
-                registration::Column::PinFailed,
-                Expr::value(i32::try_from(after.failed).unwrap_or(i32::MAX)),
-            )
-            .col_expr(
-                registration::Column::PinLockedUntil,
-                Expr::value(after.locked_until),
-            )
-            .filter(registration::Column::DeviceId.eq(device_id))
-            .filter(registration::Column::PinFailed.eq(row.pin_failed))
-            .exec(db)
-            .await?;
-        if changed.rows_affected == 1 {
+        let next = attempts.after_wrong(now);
+        if next == attempts || store_pin_attempts(db, device_id, read, next).await? {
             return Ok(());
         }
     }

@@ -25,6 +25,8 @@ on_every_backend!(
     password_mode_enrolls_with_the_owners_password,
     registration_needs_the_role_and_stays_with_its_owner,
     an_expired_registration_frees_its_slot,
+    parallel_guesses_get_no_more_than_six_checks,
+    enrollment_keeps_to_the_registration_and_the_owner,
 );
 
 async fn configure(app: &TestApp, mode: RegistrationMode, limit: Option<u32>) {
@@ -588,5 +590,165 @@ async fn an_expired_registration_frees_its_slot(db: TestDb) {
     assert_eq!(status_of(&app, first.device_id).await, "expired");
     let (status, location) = register(&mut alice, "none", "").await;
     assert_eq!(status, 302, "{location}");
+    app.stop().await;
+}
+
+async fn parallel_guesses_get_no_more_than_six_checks(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    app.add_user(
+        "alice",
+        &[Role::PortalAccess, Role::DeviceRegistration],
+        PASSWORD,
+    )
+    .await;
+    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let enrollment = register_and_read(&mut alice, "none", "").await;
+    let pin = enrollment.pin.clone().unwrap();
+    let wrong = if pin.starts_with('0') {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    let url = app.url("/api/device/v1/enroll");
+    let guesses: Vec<_> = (0..20)
+        .map(|_| {
+            let (client, url) = (app.client.clone(), url.clone());
+            let body = json!({ "token": enrollment.token, "pin": wrong });
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    for guess in guesses {
+        match guess.await.unwrap() {
+            401 => checked += 1,
+            429 => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(checked <= 6, "{checked} PINs were checked");
+    let (status, body) = enroll(&app, json!({ "token": enrollment.token, "pin": pin })).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("pin_locked"))
+    );
+    app.stop().await;
+}
+
+async fn enrollment_keeps_to_the_registration_and_the_owner(db: TestDb) {
+    let app = TestApp::spawn(&db).await;
+    configure(&app, RegistrationMode::PasswordOrPin, None).await;
+    app.add_user(
+        "alice",
+        &[Role::PortalAccess, Role::DeviceRegistration],
+        PASSWORD,
+    )
+    .await;
+    app.add_user(
+        "dave",
+        &[Role::PortalAccess, Role::DeviceRegistration],
+        PASSWORD,
+    )
+    .await;
+    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let mut dave = app.signed_in("dave", PASSWORD).await;
+
+    // The mode is the one the link was issued under.
+    let issued_with_pin = register_and_read(&mut alice, "none", "").await;
+    configure(&app, RegistrationMode::Pin, None).await;
+    let (status, body) = enroll(
+        &app,
+        json!({ "token": issued_with_pin.token, "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(status, 201, "password-or-PIN still applies: {body}");
+
+    // Wrong passwords at enrollment count as failed sign-ins.
+    configure(&app, RegistrationMode::Password, None).await;
+    let guarded = register_and_read(&mut alice, "none", "").await;
+    for _ in 0..6 {
+        let (status, _) = enroll(
+            &app,
+            json!({ "token": guarded.token, "password": "a wrong password" }),
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    let (status, body) = enroll(
+        &app,
+        json!({ "token": guarded.token, "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("password_locked"))
+    );
+    let mut again = app.browser();
+    let signed_in = again.sign_in("alice", PASSWORD).await;
+    assert_ne!(
+        signed_in.headers()["location"],
+        "/",
+        "the name is locked for sign-in too"
+    );
+
+    // A disabled owner's device does not enroll.
+    configure(&app, RegistrationMode::Pin, None).await;
+    let disabled = register_and_read(&mut dave, "none", "").await;
+    app.disable("dave").await;
+    let (status, body) = enroll(
+        &app,
+        json!({ "token": disabled.token, "pin": disabled.pin.unwrap() }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("owner_disabled"))
+    );
+
+    // A cancelled registration frees its slot and its link stops working.
+    configure(&app, RegistrationMode::Pin, Some(1)).await;
+    let mut carol_like = app.browser();
+    app.add_user(
+        "erin",
+        &[Role::PortalAccess, Role::DeviceRegistration],
+        PASSWORD,
+    )
+    .await;
+    carol_like.sign_in("erin", PASSWORD).await;
+    let mistaken = register_and_read(&mut carol_like, "none", "").await;
+    let (status, _) = register(&mut carol_like, "none", "").await;
+    assert_eq!(status, 409);
+    let token = carol_like.csrf();
+    let cancelled = carol_like
+        .post_raw(
+            "/api/registration/cancel",
+            &[
+                ("csrf_token", token),
+                ("id", mistaken.device_id.to_string()),
+            ],
+            &[("accept", "text/html")],
+        )
+        .await;
+    assert_eq!(cancelled.headers()["location"], "/?cancelled=1");
+    assert_eq!(status_of(&app, mistaken.device_id).await, "retired");
+    let (status, body) = enroll(
+        &app,
+        json!({ "token": mistaken.token, "pin": mistaken.pin.unwrap() }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (410, Some("registration_expired"))
+    );
+    let (status, _) = register(&mut carol_like, "none", "").await;
+    assert_eq!(status, 302, "the slot is free again");
     app.stop().await;
 }
