@@ -124,6 +124,10 @@ pub struct Overrides {
     #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<SocketAddr>,
+    /// The address people use to reach the portal (links in invitations) [default: http://127.0.0.1:3000]
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
     /// Database URL: sqlite://PATH or postgres://… [default: sqlite://data/ssp.db]
     #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]

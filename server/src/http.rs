@@ -16,9 +16,10 @@ use axum::{
     routing::get,
 };
 use leptos::prelude::LeptosOptions;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use crate::security;
 use serde_json::json;
@@ -49,7 +50,12 @@ impl FromRef<AppState> for LeptosOptions {
 
 /// The whole portal as one axum router.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // Once per process: generating the list renders the app with resource
+    // loading suppressed process-wide, which would stall a page being
+    // rendered at that moment by another server in the same process (as in
+    // the integration tests, which start many).
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let context_state = state.clone();
     Router::new()
         .route("/healthz", get(healthz))

@@ -129,8 +129,11 @@ impl TestApp {
                 .await
                 .unwrap();
         });
+        // A request that is never answered fails the test (naming the URL)
+        // instead of hanging it.
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .unwrap();
         TestApp {
