@@ -26,6 +26,7 @@ enum Registrations {
     EmailDelivery,
     SmsDelivery,
     UsedAt,
+    RemindedAt,
 }
 
 #[async_trait::async_trait]
@@ -46,6 +47,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(Registrations::EmailDelivery, 16))
                     .col(string_len(Registrations::SmsDelivery, 16))
                     .col(timestamp_with_time_zone_null(Registrations::UsedAt))
+                    .col(timestamp_with_time_zone_null(Registrations::RemindedAt))
                     .foreign_key(
                         ForeignKey::create()
                             .from(Registrations::Table, Registrations::DeviceId)

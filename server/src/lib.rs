@@ -92,7 +92,10 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         let app = http::router(self.state.clone());
-        let cleaner = tokio::spawn(housekeeping(self.state.db.clone()));
+        let cleaner = tokio::spawn(housekeeping(
+            self.state.db.clone(),
+            self.state.portal.clone(),
+        ));
         axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -108,8 +111,9 @@ impl Server {
 
 /// Every ten minutes: removes sessions that can no longer be used,
 /// expires commands that never reached their device and registrations
-/// that were never used.
-async fn housekeeping(db: sea_orm::DatabaseConnection) {
+/// that were never used, and reminds owners of devices not enrolled 48
+/// hours after registering.
+async fn housekeeping(db: sea_orm::DatabaseConnection, portal: app::server::PortalConfig) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
@@ -131,6 +135,17 @@ async fn housekeeping(db: sea_orm::DatabaseConnection) {
             Ok(0) => {}
             Ok(n) => tracing::info!(devices = n, "expired registrations that were never used"),
             Err(error) => tracing::warn!(%error, "cannot expire old registrations"),
+        }
+        let reminders = app::server::registration::send_reminders(
+            &db,
+            &portal.messenger,
+            &portal.public_url,
+            now,
+        );
+        match reminders.await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(owners = n, "reminded owners of devices not enrolled yet"),
+            Err(error) => tracing::warn!(%error, "cannot send registration reminders"),
         }
     }
 }

@@ -223,6 +223,21 @@ impl PinValidity {
     }
 }
 
+/// How long after registering the owner is reminded of a device that has
+/// not enrolled yet.
+pub const REMINDER_AFTER: TimeDelta = TimeDelta::hours(48);
+
+/// Whether a Pending registration's owner is due a reminder now: once,
+/// `REMINDER_AFTER` after registering, and only while it can still be used.
+pub fn reminder_due(
+    registered_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    reminded: bool,
+    now: DateTime<Utc>,
+) -> bool {
+    !reminded && now >= registered_at + REMINDER_AFTER && now < expires_at
+}
+
 /// A new PIN of `length` digits from `random_byte`, which must give
 /// uniformly random bytes (a CSPRNG on the server). Bytes from 250 up are
 /// skipped so that every digit is equally likely.
@@ -633,6 +648,21 @@ mod tests {
         assert_eq!(validity.expires_at(at(0)), at(48 * 60));
         assert!(PinValidity::parse("0").is_err());
         assert!(PinValidity::parse("721").is_err());
+    }
+
+    #[test]
+    fn the_reminder_comes_once_after_48_hours_while_still_valid() {
+        let registered = at(0);
+        let expires = PinValidity::default().expires_at(registered);
+        let hours = |h: i64| at(h * 60);
+        assert!(!reminder_due(registered, expires, false, hours(47)));
+        assert!(reminder_due(registered, expires, false, hours(48)));
+        assert!(reminder_due(registered, expires, false, hours(100)));
+        assert!(!reminder_due(registered, expires, true, hours(100)));
+        assert!(!reminder_due(registered, expires, false, hours(120)));
+        // A registration valid for less than 48 hours gets no reminder.
+        let short = PinValidity::parse("24").unwrap().expires_at(registered);
+        assert!(!reminder_due(registered, short, false, hours(48)));
     }
 
     #[test]

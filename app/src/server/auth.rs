@@ -82,13 +82,32 @@ pub fn hash_token(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// One of a fixed set of locks, chosen by the user name: bounded memory
-/// whatever names are tried.
-fn attempt_lock(target: &str) -> &'static tokio::sync::Mutex<()> {
+/// What requests take turns for (each has its own locks).
+#[derive(Clone, Copy, Debug)]
+pub enum Turns {
+    /// Checking a user name's password.
+    SignIn,
+    /// Registering a device for a user.
+    Registration,
+}
+
+/// The lock that requests of one kind about one user name take turns
+/// with, in this process: one of a fixed set, chosen by the name, so memory
+/// stays bounded whatever names are tried.
+pub fn turn(kind: Turns, name: &str) -> &'static tokio::sync::Mutex<()> {
+    const PER_KIND: usize = 64;
     static LOCKS: std::sync::OnceLock<Vec<tokio::sync::Mutex<()>>> = std::sync::OnceLock::new();
-    let locks = LOCKS.get_or_init(|| (0..64).map(|_| tokio::sync::Mutex::new(())).collect());
-    let digest = Sha256::digest(target.as_bytes());
-    &locks[usize::from(digest[0]) % locks.len()]
+    let locks = LOCKS.get_or_init(|| {
+        (0..2 * PER_KIND)
+            .map(|_| tokio::sync::Mutex::new(()))
+            .collect()
+    });
+    let digest = Sha256::digest(name.as_bytes());
+    let offset = match kind {
+        Turns::SignIn => 0,
+        Turns::Registration => PER_KIND,
+    };
+    &locks[offset + usize::from(digest[0]) % PER_KIND]
 }
 
 /// How often a session's "last seen" time is written (not on every request).
@@ -117,7 +136,7 @@ pub async fn check_password(
     // counting earlier failures, checking the password and recording the
     // outcome cannot interleave: a burst of parallel guesses gets no more
     // tries than the limit. (Across instances, at most one each at a time.)
-    let _turn = attempt_lock(&target).lock().await;
+    let _turn = turn(Turns::SignIn, &target).lock().await;
     let fail = async |outcome: Outcome, reason: &str| -> Result<(), DbErr> {
         audit::record(
             db,

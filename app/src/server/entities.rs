@@ -189,6 +189,8 @@ pub mod registration {
         pub email_delivery: String,
         pub sms_delivery: String,
         pub used_at: Option<ChronoDateTimeUtc>,
+        /// When the owner was reminded that the device has not enrolled yet.
+        pub reminded_at: Option<ChronoDateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,7 +11,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::audit::{self, Event, RequestOrigin};
-use super::auth::{self, CurrentUser, SignInError, hash_token};
+use super::auth::{self, CurrentUser, SignInError, Turns, hash_token};
 use super::devices::ReportedFacts;
 use super::entities::{device, registration, user};
 use super::messages::{Messenger, Outgoing, Recipient};
@@ -20,8 +20,8 @@ use crate::api::types::{EnrollmentView, Outcome, RegistrationOverview, Registrat
 use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::registration::{
-    Delivery, DeviceLimit, Invitation, PinAttempts, Presented, Refusal, RegistrationMode,
-    device_limit,
+    Delivery, DeviceLimit, Invitation, PinAttempts, Presented, REMINDER_AFTER, Refusal,
+    RegistrationMode, device_limit, reminder_due,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -170,6 +170,12 @@ pub async fn register(
     request: RegisterRequest,
     now: DateTime<Utc>,
 ) -> Result<Issued, RegisterError> {
+    // One person's registrations take turns in this process, holding no
+    // database connection while they wait; the row lock below makes the
+    // limit hold across processes too.
+    let _turn = auth::turn(Turns::Registration, user.username().as_str())
+        .lock()
+        .await;
     let account = user::Entity::find_by_id(user.id())
         .one(db)
         .await?
@@ -261,6 +267,7 @@ pub async fn register(
         email_delivery: Set(status_of(&email)),
         sms_delivery: Set(status_of(&sms)),
         used_at: Set(None),
+        reminded_at: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -635,6 +642,99 @@ pub async fn expire_overdue(
         expired += 1;
     }
     Ok(expired)
+}
+
+/// Reminds owners of Pending devices registered `REMINDER_AFTER` ago that
+/// have not enrolled (once each, by e-mail). Gives how many.
+pub async fn send_reminders(
+    db: &DatabaseConnection,
+    messenger: &Messenger,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let waiting = Query::select()
+        .column(registration::Column::DeviceId)
+        .from(registration::Entity)
+        .and_where(registration::Column::UsedAt.is_null())
+        .and_where(registration::Column::RemindedAt.is_null())
+        .and_where(registration::Column::ExpiresAt.gt(now))
+        .to_owned();
+    let candidates = device::Entity::find()
+        .filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()))
+        .filter(device::Column::RegisteredAt.lte(now - REMINDER_AFTER))
+        .filter(device::Column::Id.in_subquery(waiting))
+        .all(db)
+        .await?;
+    let mut reminded = 0;
+    for model in candidates {
+        let Some(row) = registration::Entity::find_by_id(model.id).one(db).await? else {
+            continue;
+        };
+        if !reminder_due(
+            model.registered_at,
+            row.expires_at,
+            row.reminded_at.is_some(),
+            now,
+        ) {
+            continue;
+        }
+        // Once, even with several servers doing this at the same time.
+        let claimed = registration::Entity::update_many()
+            .col_expr(registration::Column::RemindedAt, Expr::value(now))
+            .filter(registration::Column::DeviceId.eq(model.id))
+            .filter(registration::Column::RemindedAt.is_null())
+            .exec(db)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        let Some(owner) = user::Entity::find_by_id(model.owner_id).one(db).await? else {
+            continue;
+        };
+        if owner.email.trim().is_empty() {
+            continue;
+        }
+        messenger.send(
+            db.clone(),
+            reminder(public_url, &owner, &model, row.expires_at),
+        );
+        reminded += 1;
+    }
+    Ok(reminded)
+}
+
+fn reminder(
+    public_url: &str,
+    owner: &user::Model,
+    model: &device::Model,
+    expires_at: DateTime<Utc>,
+) -> Outgoing {
+    let link = format!(
+        "{}/devices/{}/enroll",
+        public_url.trim_end_matches('/'),
+        model.id
+    );
+    let expires = expires_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let text = format!(
+        "Hello {},\n\n\"{}\" is registered but has not been enrolled yet. Its registration can be used until {expires}.\n\nTo enroll it, or to get a new PIN if you no longer have it, open {link}.\n",
+        owner.display_name, model.display_name
+    );
+    let html = format!(
+        "<p>Hello {},</p><p>&quot;{}&quot; is registered but has not been enrolled yet. Its registration can be used until {expires}.</p><p><a href=\"{link}\">Enroll it, or get a new PIN</a>.</p>",
+        escape_html(&owner.display_name),
+        escape_html(&model.display_name),
+        link = escape_html(&link),
+    );
+    Outgoing {
+        to: Recipient::Email(owner.email.clone()),
+        subject: "Your device is waiting to be enrolled".to_owned(),
+        text,
+        html,
+        audit_action: "notice.reminder",
+        actor: owner.username.clone(),
+        device_id: Some(model.id),
+        tracks_registration: None,
+    }
 }
 
 // ---- enrollment, through the device API --------------------------------

@@ -27,6 +27,7 @@ on_every_backend!(
     an_expired_registration_frees_its_slot,
     parallel_guesses_get_no_more_than_six_checks,
     enrollment_keeps_to_the_registration_and_the_owner,
+    owners_are_reminded_once_of_devices_not_enrolled,
 );
 
 async fn configure(app: &TestApp, mode: RegistrationMode, limit: Option<u32>) {
@@ -750,5 +751,77 @@ async fn enrollment_keeps_to_the_registration_and_the_owner(db: TestDb) {
     );
     let (status, _) = register(&mut carol_like, "none", "").await;
     assert_eq!(status, 302, "the slot is free again");
+    app.stop().await;
+}
+
+async fn owners_are_reminded_once_of_devices_not_enrolled(db: TestDb) {
+    let mail = MailSink::start().await;
+    let app = TestApp::spawn_with(&db, |config| {
+        config.smtp_host = "127.0.0.1".to_owned();
+        config.smtp_port = mail.port;
+        config.smtp_tls = SmtpTlsMode::None;
+    })
+    .await;
+    app.add_user(
+        "alice",
+        &[Role::PortalAccess, Role::DeviceRegistration],
+        PASSWORD,
+    )
+    .await;
+    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let waiting = register_and_read(&mut alice, "none", "").await;
+    // Registered just now: not due, so the count below stays at one.
+    register_and_read(&mut alice, "none", "").await;
+    let messenger = app::server::messages::Messenger::new(
+        Some(app::server::messages::MailSettings {
+            host: "127.0.0.1".to_owned(),
+            port: mail.port,
+            tls: app::server::messages::SmtpTls::None,
+            username: String::new(),
+            password: String::new(),
+            from: "SSP <ssp@example.com>".to_owned(),
+        }),
+        None,
+        String::new(),
+    )
+    .unwrap();
+    let remind = || {
+        app::server::registration::send_reminders(
+            &app.db,
+            &messenger,
+            "https://portal.example.com",
+            Utc::now(),
+        )
+    };
+    assert_eq!(remind().await.unwrap(), 0, "nothing is due yet");
+
+    let mut old: device::ActiveModel = device::Entity::find_by_id(waiting.device_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    old.registered_at = Set(Utc::now() - TimeDelta::hours(49));
+    old.update(&app.db).await.unwrap();
+    assert_eq!(remind().await.unwrap(), 1);
+    let mails = mail.wait_for(1).await;
+    assert!(
+        mails[0].contains("has not been enrolled yet"),
+        "{}",
+        mails[0]
+    );
+    assert!(
+        mails[0].contains(&format!(
+            "https://portal.example.com/devices/{}/enroll",
+            waiting.device_id
+        )),
+        "{}",
+        mails[0]
+    );
+    assert!(
+        !mails[0].contains(&waiting.pin.unwrap()),
+        "the PIN is not kept, so not in the reminder"
+    );
+    assert_eq!(remind().await.unwrap(), 0, "once only");
     app.stop().await;
 }

@@ -147,11 +147,19 @@ async fn storm(args: &[String]) -> Result<bool, Failure> {
         }
     }
     let (mut accepted, mut refused, mut failed) = (0u64, 0u64, 0u64);
+    let mut failures: BTreeMap<String, u64> = BTreeMap::new();
     for task in tasks {
         match task.await? {
             Ok(302) => accepted += 1,
             Ok(409) => refused += 1,
-            _ => failed += 1,
+            other => {
+                failed += 1;
+                let what = match other {
+                    Ok(status) => format!("HTTP {status}"),
+                    Err(error) => error.to_string(),
+                };
+                *failures.entry(what).or_default() += 1;
+            }
         }
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -182,6 +190,9 @@ async fn storm(args: &[String]) -> Result<bool, Failure> {
         total as f64 / seconds,
         accepted as f64 / seconds
     );
+    for (what, count) in &failures {
+        println!("    failed: {count} × {what}");
+    }
     Ok(over == 0 && failed == 0 && accepted == limit * users as u64)
 }
 
@@ -191,7 +202,7 @@ async fn main() -> ExitCode {
     match storm(&args).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => {
-            eprintln!("registration-storm: the limit did not hold");
+            eprintln!("registration-storm: devices over the limit, or registrations that failed");
             ExitCode::FAILURE
         }
         Err(error) => {
