@@ -12,7 +12,7 @@ use app::server::settings;
 use chrono::{TimeDelta, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use server::config::SmtpTlsMode;
+use server::config::{Config, SmtpTlsMode};
 
 const PASSWORD: &str = "a long enough password";
 
@@ -29,6 +29,26 @@ on_every_backend!(
     enrollment_keeps_to_the_registration_and_the_owner,
     owners_are_reminded_once_of_devices_not_enrolled,
 );
+
+/// Mail goes to a plain relay on `port`.
+fn mail_to(port: u16) -> impl FnOnce(&mut Config) {
+    move |config| {
+        config.smtp_host = "127.0.0.1".to_owned();
+        config.smtp_port = port;
+        config.smtp_tls = SmtpTlsMode::None;
+    }
+}
+
+/// Adds `name` with the right to register devices, signed in.
+async fn registrar(app: &TestApp, name: &str) -> Browser {
+    app.add_user(
+        name,
+        &[Role::PortalAccess, Role::DeviceRegistration],
+        PASSWORD,
+    )
+    .await;
+    app.signed_in(name, PASSWORD).await
+}
 
 async fn configure(app: &TestApp, mode: RegistrationMode, limit: Option<u32>) {
     settings::set_registration(
@@ -127,13 +147,7 @@ async fn status_of(app: &TestApp, id: i64) -> String {
 
 async fn registering_shows_the_link_qr_code_and_pin_once(db: TestDb) {
     let app = TestApp::spawn(&db).await;
-    app.add_user(
-        "alice",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
-    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let mut alice = registrar(&app, "alice").await;
 
     let form = alice.get("/devices/register").await.text().await.unwrap();
     assert!(form.contains("No device limit applies to you"), "{form}");
@@ -204,13 +218,7 @@ async fn registering_shows_the_link_qr_code_and_pin_once(db: TestDb) {
 async fn the_limit_holds_under_fifty_concurrent_registrations(db: TestDb) {
     let app = TestApp::spawn(&db).await;
     configure(&app, RegistrationMode::Pin, Some(3)).await;
-    app.add_user(
-        "alice",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
-    let alice = app.signed_in("alice", PASSWORD).await;
+    let alice = registrar(&app, "alice").await;
     let cookies = alice.cookies.clone();
     let tasks: Vec<_> = (0..50)
         .map(|_| {
@@ -260,13 +268,7 @@ async fn invitations_reach_the_mail_server_and_the_sms_gateway(db: TestDb) {
         config.sms_gateway_body = r#"{"recipient": "{to}", "message": "{text}"}"#.to_owned();
     })
     .await;
-    app.add_user(
-        "alice",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
-    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let mut alice = registrar(&app, "alice").await;
     let enrollment = register_and_read(&mut alice, "both", "+44 7700 900123").await;
     let pin = enrollment.pin.clone().unwrap();
 
@@ -335,19 +337,8 @@ async fn a_mail_server_that_is_down_does_not_stop_a_registration(db: TestDb) {
         .local_addr()
         .unwrap()
         .port();
-    let app = TestApp::spawn_with(&db, |config| {
-        config.smtp_host = "127.0.0.1".to_owned();
-        config.smtp_port = closed;
-        config.smtp_tls = SmtpTlsMode::None;
-    })
-    .await;
-    app.add_user(
-        "alice",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
-    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let app = TestApp::spawn_with(&db, mail_to(closed)).await;
+    let mut alice = registrar(&app, "alice").await;
     let enrollment = register_and_read(&mut alice, "email", "").await;
     assert!(enrollment.pin.is_some(), "the PIN is still shown");
     let mut failed = None;
@@ -381,13 +372,7 @@ async fn a_mail_server_that_is_down_does_not_stop_a_registration(db: TestDb) {
 
 async fn enrollment_refuses_wrong_missing_reused_and_expired_pins(db: TestDb) {
     let app = TestApp::spawn(&db).await;
-    app.add_user(
-        "alice",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
-    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let mut alice = registrar(&app, "alice").await;
     let first = register_and_read(&mut alice, "none", "").await;
     let pin = first.pin.clone().unwrap();
     let wrong = if pin.starts_with('0') {
@@ -487,13 +472,7 @@ async fn enrollment_refuses_wrong_missing_reused_and_expired_pins(db: TestDb) {
 async fn password_mode_enrolls_with_the_owners_password(db: TestDb) {
     let app = TestApp::spawn(&db).await;
     configure(&app, RegistrationMode::Password, None).await;
-    app.add_user(
-        "alice",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
-    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let mut alice = registrar(&app, "alice").await;
     let enrollment = register_and_read(&mut alice, "none", "").await;
     assert_eq!(enrollment.pin, None, "no PIN in password mode");
     let (status, body) = enroll(
@@ -516,23 +495,11 @@ async fn password_mode_enrolls_with_the_owners_password(db: TestDb) {
 
 async fn registration_needs_the_role_and_stays_with_its_owner(db: TestDb) {
     let app = TestApp::spawn(&db).await;
-    app.add_user(
-        "alice",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
+    let mut alice = registrar(&app, "alice").await;
+    let mut carol = registrar(&app, "carol").await;
     app.add_user("bob", &[Role::PortalAccess, Role::Lock], PASSWORD)
         .await;
-    app.add_user(
-        "carol",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
-    let mut alice = app.signed_in("alice", PASSWORD).await;
     let mut bob = app.signed_in("bob", PASSWORD).await;
-    let mut carol = app.signed_in("carol", PASSWORD).await;
 
     assert_eq!(bob.get("/devices/register").await.status(), 403);
     let (status, _) = register(&mut bob, "none", "").await;
@@ -566,13 +533,7 @@ async fn registration_needs_the_role_and_stays_with_its_owner(db: TestDb) {
 async fn an_expired_registration_frees_its_slot(db: TestDb) {
     let app = TestApp::spawn(&db).await;
     configure(&app, RegistrationMode::Pin, Some(1)).await;
-    app.add_user(
-        "alice",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
-    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let mut alice = registrar(&app, "alice").await;
     let first = register_and_read(&mut alice, "none", "").await;
     let (status, _) = register(&mut alice, "none", "").await;
     assert_eq!(status, 409, "at the limit");
@@ -596,13 +557,7 @@ async fn an_expired_registration_frees_its_slot(db: TestDb) {
 
 async fn parallel_guesses_get_no_more_than_six_checks(db: TestDb) {
     let app = TestApp::spawn(&db).await;
-    app.add_user(
-        "alice",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
-    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let mut alice = registrar(&app, "alice").await;
     let enrollment = register_and_read(&mut alice, "none", "").await;
     let pin = enrollment.pin.clone().unwrap();
     let wrong = if pin.starts_with('0') {
@@ -647,20 +602,8 @@ async fn parallel_guesses_get_no_more_than_six_checks(db: TestDb) {
 async fn enrollment_keeps_to_the_registration_and_the_owner(db: TestDb) {
     let app = TestApp::spawn(&db).await;
     configure(&app, RegistrationMode::PasswordOrPin, None).await;
-    app.add_user(
-        "alice",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
-    app.add_user(
-        "dave",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
-    let mut alice = app.signed_in("alice", PASSWORD).await;
-    let mut dave = app.signed_in("dave", PASSWORD).await;
+    let mut alice = registrar(&app, "alice").await;
+    let mut dave = registrar(&app, "dave").await;
 
     // The mode is the one the link was issued under.
     let issued_with_pin = register_and_read(&mut alice, "none", "").await;
@@ -716,14 +659,7 @@ async fn enrollment_keeps_to_the_registration_and_the_owner(db: TestDb) {
 
     // A cancelled registration frees its slot and its link stops working.
     configure(&app, RegistrationMode::Pin, Some(1)).await;
-    let mut carol_like = app.browser();
-    app.add_user(
-        "erin",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
-    carol_like.sign_in("erin", PASSWORD).await;
+    let mut carol_like = registrar(&app, "erin").await;
     let mistaken = register_and_read(&mut carol_like, "none", "").await;
     let (status, _) = register(&mut carol_like, "none", "").await;
     assert_eq!(status, 409);
@@ -756,35 +692,14 @@ async fn enrollment_keeps_to_the_registration_and_the_owner(db: TestDb) {
 
 async fn owners_are_reminded_once_of_devices_not_enrolled(db: TestDb) {
     let mail = MailSink::start().await;
-    let app = TestApp::spawn_with(&db, |config| {
-        config.smtp_host = "127.0.0.1".to_owned();
-        config.smtp_port = mail.port;
-        config.smtp_tls = SmtpTlsMode::None;
-    })
-    .await;
-    app.add_user(
-        "alice",
-        &[Role::PortalAccess, Role::DeviceRegistration],
-        PASSWORD,
-    )
-    .await;
-    let mut alice = app.signed_in("alice", PASSWORD).await;
+    let app = TestApp::spawn_with(&db, mail_to(mail.port)).await;
+    let mut alice = registrar(&app, "alice").await;
     let waiting = register_and_read(&mut alice, "none", "").await;
     // Registered just now: not due, so the count below stays at one.
     register_and_read(&mut alice, "none", "").await;
-    let messenger = app::server::messages::Messenger::new(
-        Some(app::server::messages::MailSettings {
-            host: "127.0.0.1".to_owned(),
-            port: mail.port,
-            tls: app::server::messages::SmtpTls::None,
-            username: String::new(),
-            password: String::new(),
-            from: "SSP <ssp@example.com>".to_owned(),
-        }),
-        None,
-        String::new(),
-    )
-    .unwrap();
+    let mut config = Config::default();
+    mail_to(mail.port)(&mut config);
+    let messenger = config.messenger().unwrap();
     let remind = || {
         app::server::registration::send_reminders(
             &app.db,
