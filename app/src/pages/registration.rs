@@ -275,7 +275,7 @@ fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
     let reissue = ServerAction::<ReissueRegistration>::new();
     let cancel = ServerAction::<CancelRegistration>::new();
     let device_link = format!("/devices/{}", enrollment.device_id);
-    let heading = format!("Enroll {}", enrollment.display_name);
+    let heading = format!("Enroll “{}”", enrollment.display_name);
     let expires = enrollment
         .expires_at
         .format("%Y-%m-%d %H:%M UTC")
