@@ -8,8 +8,9 @@ use leptos::server_fn::codec::GetUrl;
 
 use super::types::{ApiError, EnrollmentView, RegistrationOverview, RegistrationSettings};
 
+/// The cookie that carries fresh secrets to the enrollment page.
 #[cfg(feature = "ssr")]
-const REVEAL_COOKIE: &str = "ssp_enroll";
+pub const REVEAL_COOKIE: &str = "ssp_enroll";
 
 #[server(endpoint = "registration/overview", input = GetUrl)]
 pub async fn get_registration_overview() -> Result<RegistrationOverview, ApiError> {
@@ -131,12 +132,6 @@ pub async fn cancel_registration(csrf_token: String, id: i64) -> Result<(), ApiE
         Err(error @ RegisterError::NotPending) => Err(fail(ApiError::Conflict(error.to_string()))),
         Err(error) => Err(internal(error)),
     }
-}
-
-/// The name of the cookie that carries fresh secrets to the enrollment page.
-#[cfg(feature = "ssr")]
-pub fn reveal_cookie() -> &'static str {
-    REVEAL_COOKIE
 }
 
 /// Hands the fresh secrets to the enrollment page: a cookie that lives ten

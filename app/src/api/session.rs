@@ -93,7 +93,7 @@ pub async fn sign_out() -> Result<(), ApiError> {
     let secure = ctx.config.secure_cookies;
     set_cookie(cookie(auth::SESSION_COOKIE, None, secure));
     // A registration's link and PIN not yet shown go too.
-    set_cookie(cookie(super::registration::reveal_cookie(), None, secure));
+    set_cookie(cookie(super::registration::REVEAL_COOKIE, None, secure));
     set_cookie(cookie(
         auth::CSRF_COOKIE,
         Some(&passwords::random_token()),

@@ -275,7 +275,6 @@ pub struct EnrollmentView {
     pub sms_delivery: Option<Delivery>,
     /// Shown once, right after registering or reissuing.
     pub revealed: Option<Revealed>,
-    pub now: DateTime<Utc>,
 }
 
 /// The secrets of a fresh registration, shown once.

@@ -561,6 +561,11 @@ pub enum LockMessageError {
     TooLong,
 }
 
+/// A moment as the portal writes it everywhere: `2026-11-24 09:30 UTC`.
+pub fn at_minute(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 /// "just now", "5 minutes ago", "3 hours ago", "2 days ago": computed from
 /// the server's `now`, so server and browser write the same words.
 pub fn ago(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {

@@ -2,7 +2,6 @@
 //! on their way and the device's history. Wipe and Retire go through a
 //! confirmation page that names the device and says what will happen.
 
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -12,27 +11,23 @@ use crate::api::types::{ActionOption, CommandView, DeviceDetail};
 use crate::components::csrf::CsrfField;
 use crate::components::status::{ErrorPanel, StatusBadge};
 use crate::domain::device::{
-    CommandState, DeviceAction, ago, parse_device_name, parse_lock_message,
+    CommandState, DeviceAction, ago, at_minute, parse_device_name, parse_lock_message,
 };
 use crate::domain::phone::PhoneNumber;
-
-fn time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
 
 /// What really happened to a command, in words.
 fn command_text(command: &CommandView) -> String {
     let what = command.action.label();
-    let asked = format!("{what} requested {}", time(command.requested_at));
+    let asked = format!("{what} requested {}", at_minute(command.requested_at));
     match command.state {
         CommandState::Queued => format!("{asked}, waiting for the device to check in."),
         CommandState::Sent => format!(
             "{asked}; the device picked it up {}, waiting for its answer.",
-            command.sent_at.map(time).unwrap_or_default()
+            command.sent_at.map(at_minute).unwrap_or_default()
         ),
         CommandState::Acknowledged => format!(
             "{asked}; done {}.",
-            command.completed_at.map(time).unwrap_or_default()
+            command.completed_at.map(at_minute).unwrap_or_default()
         ),
         CommandState::Failed => format!(
             "{asked}; the device could not do it: {}.",
@@ -126,7 +121,7 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
         .collect();
     let checkin = s
         .last_checkin_at
-        .map(|at| format!("{} ({})", ago(at, now), time(at)))
+        .map(|at| format!("{} ({})", ago(at, now), at_minute(at)))
         .unwrap_or_else(|| "Not yet".to_owned());
     let location = d.location.clone();
 
@@ -173,9 +168,9 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                     <dt>"Last check-in"</dt>
                     <dd>{checkin}</dd>
                     <dt>"Registered"</dt>
-                    <dd>{time(d.registered_at)}</dd>
+                    <dd>{at_minute(d.registered_at)}</dd>
                     <dt>"Enrolled"</dt>
-                    <dd>{d.enrolled_at.map(time).unwrap_or_else(|| "Not yet".to_owned())}</dd>
+                    <dd>{d.enrolled_at.map(at_minute).unwrap_or_else(|| "Not yet".to_owned())}</dd>
                     <dt>"Serial number"</dt>
                     <dd>{or_dash(&d.serial)}</dd>
                     <dt>"IMEI"</dt>
@@ -472,7 +467,7 @@ fn History(d: crate::api::types::AuditPage, id: i64) -> impl IntoView {
                             .map(|row| {
                                 view! {
                                     <li>
-                                        <time datetime=row.at.to_rfc3339()>{time(row.at)}</time>
+                                        <time datetime=row.at.to_rfc3339()>{at_minute(row.at)}</time>
                                         " · "
                                         {row.action.clone()}
                                         " · "

@@ -12,7 +12,7 @@ use crate::api::registration::{
 use crate::api::types::{EnrollmentView, RegistrationOverview};
 use crate::components::csrf::CsrfField;
 use crate::components::status::ErrorPanel;
-use crate::domain::device::{DeviceStatus, Platform};
+use crate::domain::device::{DeviceStatus, Platform, at_minute};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::registration::{Invitation, check_form};
 
@@ -276,10 +276,7 @@ fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
     let cancel = ServerAction::<CancelRegistration>::new();
     let device_link = format!("/devices/{}", enrollment.device_id);
     let heading = format!("Enroll “{}”", enrollment.display_name);
-    let expires = enrollment
-        .expires_at
-        .format("%Y-%m-%d %H:%M UTC")
-        .to_string();
+    let expires = at_minute(enrollment.expires_at);
     let status = match enrollment.status {
         DeviceStatus::Pending => None,
         DeviceStatus::Active => Some(

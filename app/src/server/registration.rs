@@ -17,7 +17,7 @@ use super::entities::{device, registration, user};
 use super::messages::{Messenger, Outgoing, Recipient};
 use super::{passwords, settings};
 use crate::api::types::{EnrollmentView, Outcome, RegistrationOverview, RegistrationSettings};
-use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform};
+use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform, at_minute};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::registration::{
     Delivery, DeviceLimit, Invitation, PinAttempts, Presented, REMINDER_AFTER, Refusal,
@@ -367,7 +367,7 @@ fn invitation(
     kind: &'static str,
 ) -> Outgoing {
     let url = enrollment_url(public_url, &issued.token);
-    let expires = issued.expires_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let expires = at_minute(issued.expires_at);
     let support = match messenger.support_contact() {
         "" => String::new(),
         contact => format!("Questions? Contact {contact}."),
@@ -576,7 +576,6 @@ pub async fn view(
         email_delivery: Delivery::parse(&row.email_delivery),
         sms_delivery: Delivery::parse(&row.sms_delivery),
         revealed: None,
-        now,
     }))
 }
 
@@ -714,23 +713,42 @@ fn reminder(
         public_url.trim_end_matches('/'),
         model.id
     );
-    let expires = expires_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let expires = at_minute(expires_at);
     let text = format!(
-        "Hello {},\n\n\"{}\" is registered but has not been enrolled yet. Its registration can be used until {expires}.\n\nTo enroll it, or to get a new PIN if you no longer have it, open {link}.\n",
-        owner.display_name, model.display_name
+        "\"{}\" is registered but has not been enrolled yet. Its registration can be used until {expires}.\n\nTo enroll it, or to get a new PIN if you no longer have it, open {link}.\n",
+        model.display_name
     );
     let html = format!(
-        "<p>Hello {},</p><p>&quot;{}&quot; is registered but has not been enrolled yet. Its registration can be used until {expires}.</p><p><a href=\"{link}\">Enroll it, or get a new PIN</a>.</p>",
-        escape_html(&owner.display_name),
+        "<p>&quot;{}&quot; is registered but has not been enrolled yet. Its registration can be used until {expires}.</p><p><a href=\"{link}\">Enroll it, or get a new PIN</a>.</p>",
         escape_html(&model.display_name),
         link = escape_html(&link),
     );
+    notice(
+        owner,
+        model,
+        "Your device is waiting to be enrolled",
+        "notice.reminder",
+        &text,
+        &html,
+    )
+}
+
+/// An e-mail to a device's owner about it: a greeting, then `text` (or
+/// `html`, which must be escaped already).
+fn notice(
+    owner: &user::Model,
+    model: &device::Model,
+    subject: &str,
+    audit_action: &'static str,
+    text: &str,
+    html: &str,
+) -> Outgoing {
     Outgoing {
         to: Recipient::Email(owner.email.clone()),
-        subject: "Your device is waiting to be enrolled".to_owned(),
-        text,
-        html,
-        audit_action: "notice.reminder",
+        subject: subject.to_owned(),
+        text: format!("Hello {},\n\n{text}", owner.display_name),
+        html: format!("<p>Hello {},</p>{html}", escape_html(&owner.display_name)),
+        audit_action,
         actor: owner.username.clone(),
         device_id: Some(model.id),
         tracks_registration: None,
@@ -1027,29 +1045,26 @@ fn enrolled_notice(
     model: &device::Model,
     now: DateTime<Utc>,
 ) -> Outgoing {
-    let when = now.format("%Y-%m-%d %H:%M UTC").to_string();
+    let when = at_minute(now);
     let link = format!("{}/devices/{}", public_url.trim_end_matches('/'), model.id);
     let platform = Platform::parse(&model.platform)
         .map(Platform::label)
         .unwrap_or("new");
     let text = format!(
-        "Hello {},\n\na {platform} device (\"{}\") was enrolled in your name on {when}.\n\nIf this was not you, open {link} and retire the device, then tell your IT department.\n",
-        owner.display_name, model.display_name
+        "a {platform} device (\"{}\") was enrolled in your name on {when}.\n\nIf this was not you, open {link} and retire the device, then tell your IT department.\n",
+        model.display_name
     );
     let html = format!(
-        "<p>Hello {},</p><p>a {platform} device (&quot;{}&quot;) was enrolled in your name on {when}.</p><p>If this was not you, <a href=\"{link}\">retire the device</a> and tell your IT department.</p>",
-        escape_html(&owner.display_name),
+        "<p>a {platform} device (&quot;{}&quot;) was enrolled in your name on {when}.</p><p>If this was not you, <a href=\"{link}\">retire the device</a> and tell your IT department.</p>",
         escape_html(&model.display_name),
         link = escape_html(&link),
     );
-    Outgoing {
-        to: Recipient::Email(owner.email.clone()),
-        subject: "A device was enrolled in your name".to_owned(),
-        text,
-        html,
-        audit_action: "notice.enrolled",
-        actor: owner.username.clone(),
-        device_id: Some(model.id),
-        tracks_registration: None,
-    }
+    notice(
+        owner,
+        model,
+        "A device was enrolled in your name",
+        "notice.enrolled",
+        &text,
+        &html,
+    )
 }

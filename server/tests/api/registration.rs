@@ -186,15 +186,10 @@ async fn registering_shows_the_link_qr_code_and_pin_once(db: TestDb) {
     assert_ne!(row.token_hash, enrollment.token);
 
     // Reset: a new PIN, and the old one stops working.
-    let token = alice.csrf();
     let reset = alice
-        .post_raw(
+        .post_form(
             "/api/registration/reissue",
-            &[
-                ("csrf_token", token),
-                ("id", enrollment.device_id.to_string()),
-            ],
-            &[("accept", "text/html")],
+            &[("id", &enrollment.device_id.to_string())],
         )
         .await;
     assert_eq!(reset.status(), 302);
@@ -510,15 +505,10 @@ async fn registration_needs_the_role_and_stays_with_its_owner(db: TestDb) {
     let enrollment = register_and_read(&mut alice, "none", "").await;
     let page = format!("/devices/{}/enroll", enrollment.device_id);
     assert_eq!(carol.get(&page).await.status(), 404);
-    let token = carol.csrf();
     let reissue = carol
-        .post_raw(
+        .post_form(
             "/api/registration/reissue",
-            &[
-                ("csrf_token", token),
-                ("id", enrollment.device_id.to_string()),
-            ],
-            &[("accept", "application/json")],
+            &[("id", &enrollment.device_id.to_string())],
         )
         .await;
     assert_eq!(reissue.status(), 404);
@@ -663,15 +653,10 @@ async fn enrollment_keeps_to_the_registration_and_the_owner(db: TestDb) {
     let mistaken = register_and_read(&mut carol_like, "none", "").await;
     let (status, _) = register(&mut carol_like, "none", "").await;
     assert_eq!(status, 409);
-    let token = carol_like.csrf();
     let cancelled = carol_like
-        .post_raw(
+        .post_form(
             "/api/registration/cancel",
-            &[
-                ("csrf_token", token),
-                ("id", mistaken.device_id.to_string()),
-            ],
-            &[("accept", "text/html")],
+            &[("id", &mistaken.device_id.to_string())],
         )
         .await;
     assert_eq!(cancelled.headers()["location"], "/?cancelled=1");
