@@ -23,8 +23,13 @@ use leptos_router::{
 
 use components::layout::Layout;
 use pages::admin::{
-    AdminLayout, audit::AuditPage, registration::RegistrationSettingsPage, settings::SettingsPage,
-    user::UserPage, users::UsersPage,
+    AdminLayout,
+    audit::AuditPage,
+    ldap::{LdapServerPage, LdapServersPage},
+    registration::RegistrationSettingsPage,
+    settings::SettingsPage,
+    user::UserPage,
+    users::UsersPage,
 };
 use pages::{
     device::{ConfirmActionPage, DevicePage},
@@ -98,6 +103,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("audit") view=AuditPage />
                         <Route path=path!("settings") view=SettingsPage />
                         <Route path=path!("registration") view=RegistrationSettingsPage />
+                        <Route path=path!("ldap") view=LdapServersPage />
+                        <Route path=path!("ldap/:id") view=LdapServerPage />
                     </ParentRoute>
                 </Routes>
             </Layout>

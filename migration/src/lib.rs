@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_accounts;
 mod m20261124_000002_devices;
 mod m20261124_000003_registrations;
+mod m20261124_000004_directory;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_accounts::Migration),
             Box::new(m20261124_000002_devices::Migration),
             Box::new(m20261124_000003_registrations::Migration),
+            Box::new(m20261124_000004_directory::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! `SSP_*` environment variables → command-line flags.
 
 use app::server::messages::{MailSettings, Messenger, SmsSettings, SmtpTls};
+use app::server::secrets::Sealer;
 use figment::{
     Figment, Metadata, Profile, Provider,
     providers::{Format, Serialized, Toml},
@@ -49,6 +50,12 @@ pub struct Config {
     pub sms_gateway_auth_header: String,
     /// The JSON body sent to the gateway; `{to}` and `{text}` are filled in.
     pub sms_gateway_body: String,
+    /// The key that seals stored secrets (directory passwords): 32 bytes in
+    /// base64. Empty reads `secret_key_file`.
+    pub secret_key: String,
+    /// The file holding that key; made with a new random key (and a
+    /// warning in the log) when it does not exist.
+    pub secret_key_file: PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,13 +97,15 @@ impl Default for Config {
             sms_gateway_url: String::new(),
             sms_gateway_auth_header: String::new(),
             sms_gateway_body: r#"{"to": "{to}", "text": "{text}"}"#.to_owned(),
+            secret_key: String::new(),
+            secret_key_file: PathBuf::from("data/secret.key"),
         }
     }
 }
 
 /// The keys the environment may set, each as `SSP_<KEY>`. Other `SSP_*`
 /// variables are left alone, so unrelated ones cannot break start-up.
-const ENV_KEYS: [&str; 18] = [
+const ENV_KEYS: [&str; 20] = [
     "listen",
     "public_url",
     "database_url",
@@ -115,6 +124,8 @@ const ENV_KEYS: [&str; 18] = [
     "sms_gateway_url",
     "sms_gateway_auth_header",
     "sms_gateway_body",
+    "secret_key",
+    "secret_key_file",
 ];
 
 /// Values given on the command line; `None` leaves the earlier layers' value.
@@ -217,6 +228,50 @@ impl Config {
         });
         Messenger::new(mail, sms, self.support_contact.clone()).map_err(ConfigError)
     }
+
+    /// The sealer for stored secrets, with the configured key; a missing
+    /// key file is made with a new key (readable by its owner only).
+    pub fn sealer(&self) -> Result<Sealer, ConfigError> {
+        let bad = |e: &dyn std::fmt::Display| ConfigError(format!("secret_key: {e}"));
+        if !self.secret_key.trim().is_empty() {
+            return Sealer::from_base64(&self.secret_key).map_err(|e| bad(&e));
+        }
+        let path = &self.secret_key_file;
+        let shown = path.display();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Sealer::from_base64(&text)
+                .map_err(|e| ConfigError(format!("secret_key_file {shown}: {e}"))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = Sealer::generate_key().map_err(|e| bad(&e))?;
+                write_private(path, &key).map_err(|e| {
+                    ConfigError(format!("secret_key_file {shown}: cannot create it: {e}"))
+                })?;
+                tracing::warn!(
+                    file = %shown,
+                    "made a new secret key for stored secrets: back it up with the database; without it they cannot be read"
+                );
+                Sealer::from_base64(&key).map_err(|e| bad(&e))
+            }
+            Err(e) => Err(ConfigError(format!(
+                "secret_key_file {shown}: cannot read it: {e}"
+            ))),
+        }
+    }
+}
+
+/// Writes a new file only its owner can read.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")
 }
 
 /// The `SSP_*` variables, named as such in error messages.
@@ -319,6 +374,42 @@ mod tests {
         assert_eq!(with_flags.log_level, "trace");
         assert_eq!(with_flags.listen.to_string(), "127.0.0.1:0");
         assert_eq!(with_flags.database_pool_size, 12);
+    }
+
+    #[test]
+    fn a_missing_secret_key_file_is_made_once_for_its_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            secret_key_file: dir.path().join("keys/secret.key"),
+            ..Config::default()
+        };
+        let first = config.sealer().unwrap();
+        let sealed = first.seal("test", "secret").unwrap();
+        // The next start reads the same key.
+        assert_eq!(
+            config.sealer().unwrap().open("test", &sealed).unwrap(),
+            "secret"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&config.secret_key_file)
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let inline = Config {
+            secret_key: "too short".to_owned(),
+            ..Config::default()
+        };
+        assert!(
+            inline
+                .sealer()
+                .unwrap_err()
+                .to_string()
+                .contains("secret_key")
+        );
     }
 
     #[test]

@@ -218,6 +218,7 @@ fn refusal_status(refusal: Refusal) -> StatusCode {
         Refusal::WrongPin | Refusal::WrongPassword => StatusCode::UNAUTHORIZED,
         Refusal::PinLocked | Refusal::PasswordLocked => StatusCode::TOO_MANY_REQUESTS,
         Refusal::OwnerDisabled => StatusCode::FORBIDDEN,
+        Refusal::DirectoryUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         Refusal::Expired => StatusCode::GONE,
         Refusal::AlreadyUsed => StatusCode::CONFLICT,
         Refusal::Unknown => StatusCode::NOT_FOUND,
@@ -253,8 +254,7 @@ async fn enroll(
     };
     match registration::enroll(
         &state.db,
-        &state.portal.messenger,
-        &state.portal.public_url,
+        &state.portal,
         &origin,
         request,
         chrono::Utc::now(),

@@ -53,6 +53,8 @@ impl Server {
     /// (port 0 picks a free port; see [`Server::local_addr`]).
     pub async fn bind(config: &Config) -> Result<Server, StartError> {
         let messenger = config.messenger().map_err(StartError::Config)?;
+        let directory =
+            app::server::directory::Directory::new(config.sealer().map_err(StartError::Config)?);
         let db = db::connect(&config.database_url, config.database_pool_size).await?;
         db::migrate(&db).await?;
         let listener =
@@ -72,6 +74,7 @@ impl Server {
                     secure_cookies: config.public_url.starts_with("https://"),
                     public_url: config.public_url.trim_end_matches('/').to_owned(),
                     messenger,
+                    directory,
                 },
             },
         })

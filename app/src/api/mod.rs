@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod devices;
+pub mod directory;
 pub mod registration;
 pub mod session;
 pub mod types;

@@ -19,7 +19,7 @@ pub async fn get_registration_overview() -> Result<RegistrationOverview, ApiErro
 
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::RegisterDevice)?;
-    registration::overview(&ctx.db, &ctx.config.messenger, user, chrono::Utc::now())
+    registration::overview(&ctx.db, &ctx.config, user, chrono::Utc::now())
         .await
         .map_err(internal)
 }
@@ -63,8 +63,7 @@ pub async fn register_device(
     };
     match registration::register(
         &ctx.db,
-        &ctx.config.messenger,
-        &ctx.config.public_url,
+        &ctx.config,
         &ctx.origin,
         user,
         request,
@@ -206,6 +205,8 @@ pub async fn save_registration_settings(
     pin_length: String,
     pin_validity_hours: String,
     device_limit: String,
+    /// `groups` or `global`: which limit wins for members of a limited group.
+    precedence: String,
 ) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
@@ -226,6 +227,7 @@ pub async fn save_registration_settings(
             .append_pair("pin_length", &pin_length)
             .append_pair("pin_validity_hours", &pin_validity_hours)
             .append_pair("device_limit", &device_limit)
+            .append_pair("precedence", &precedence)
             .finish();
         leptos_axum::redirect(&format!("/admin/registration?{query}"));
         return Ok(());
@@ -239,6 +241,7 @@ pub async fn save_registration_settings(
             pin_length,
             pin_validity,
             device_limit,
+            group_limits_first: precedence != "global",
         },
         chrono::Utc::now(),
     )

@@ -35,6 +35,7 @@ pub async fn sign_in(
     let next = safe_return_path(next.as_deref());
     match auth::sign_in(
         &ctx.db,
+        &ctx.config.directory,
         &ctx.origin,
         &username,
         password,
@@ -65,6 +66,7 @@ pub async fn sign_in(
                     ("disabled", 0)
                 }
                 auth::SignInError::Denied(_) => ("no-access", 0),
+                auth::SignInError::DirectoryUnavailable => ("directory-unavailable", 0),
                 _ => ("invalid", 0),
             };
             let query = form_urlencoded::Serializer::new(String::new())

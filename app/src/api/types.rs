@@ -116,7 +116,10 @@ pub struct UserSummary {
     pub email: String,
     pub source: String,
     pub disabled: bool,
+    /// The roles an administrator gave this user.
     pub roles: RoleSet,
+    /// The roles their directory groups grant (directory users only).
+    pub group_roles: RoleSet,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -237,12 +240,27 @@ pub struct DeviceDetail {
 }
 
 /// Admin → Registration.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RegistrationSettings {
     pub mode: RegistrationMode,
     pub pin_length: PinLength,
     pub pin_validity: PinValidity,
     pub device_limit: DeviceLimit,
+    /// Whether a directory group's limit wins over `device_limit` for its
+    /// members (otherwise the global limit applies to everyone).
+    pub group_limits_first: bool,
+}
+
+impl Default for RegistrationSettings {
+    fn default() -> Self {
+        RegistrationSettings {
+            mode: RegistrationMode::default(),
+            pin_length: PinLength::default(),
+            pin_validity: PinValidity::default(),
+            device_limit: DeviceLimit::default(),
+            group_limits_first: true,
+        }
+    }
 }
 
 /// What the registration page knows before the person starts.
@@ -284,4 +302,75 @@ pub struct Revealed {
     /// The QR code of `enrollment_url`, as an SVG document.
     pub qr_svg: String,
     pub pin: Option<String>,
+}
+
+/// Admin → LDAP: one server in the list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LdapServerSummary {
+    pub id: i32,
+    pub name: String,
+    pub url: String,
+    pub enabled: bool,
+    pub membership: String,
+}
+
+/// Admin → LDAP → one server: its settings as a form (never the password)
+/// and the roles its groups grant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LdapServerView {
+    /// `None` for a server not saved yet.
+    pub id: Option<i32>,
+    pub form: crate::domain::directory::ServerFormInput,
+    /// Whether a service password is stored.
+    pub has_password: bool,
+    pub grants: Vec<GroupGrant>,
+}
+
+/// Roles every member of a directory group gets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupGrant {
+    pub id: i32,
+    pub group_dn: String,
+    pub group_name: String,
+    pub roles: RoleSet,
+}
+
+/// A device limit for a directory group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupLimit {
+    pub id: i32,
+    pub server_id: i32,
+    pub server_name: String,
+    pub group_dn: String,
+    pub group_name: String,
+    pub limit: u32,
+}
+
+/// A group an administrator can pick: `value` is what the form posts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupChoice {
+    pub value: String,
+    pub label: String,
+}
+
+/// The groups of the enabled directories, and the directories that could
+/// not be asked (with why).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupChoices {
+    pub choices: Vec<GroupChoice>,
+    pub unreadable: Vec<String>,
+}
+
+/// Admin → Registration's table of group limits.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupLimits {
+    pub rows: Vec<GroupLimit>,
+    pub groups: GroupChoices,
+}
+
+/// One line of an LDAP connection test: what was tried and how it went.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestStep {
+    pub ok: bool,
+    pub text: String,
 }

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod device;
+pub mod directory;
 pub mod phone;
 pub mod registration;
 pub mod role;

@@ -121,6 +121,8 @@ pub enum Refusal {
     PasswordLocked,
     #[error("The owner's account is disabled.")]
     OwnerDisabled,
+    #[error("The directory that checks the password cannot be reached: try again later.")]
+    DirectoryUnavailable,
     #[error("The registration has expired: register the device again.")]
     Expired,
     #[error("This registration has already been used.")]
@@ -140,6 +142,7 @@ impl Refusal {
             Refusal::PinLocked => "pin_locked",
             Refusal::PasswordLocked => "password_locked",
             Refusal::OwnerDisabled => "owner_disabled",
+            Refusal::DirectoryUnavailable => "directory_unavailable",
             Refusal::Expired => "registration_expired",
             Refusal::AlreadyUsed => "registration_used",
             Refusal::Unknown => "unknown_registration",

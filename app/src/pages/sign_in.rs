@@ -20,6 +20,10 @@ fn message(code: &str, minutes: &str) -> Option<String> {
         "no-access" => {
             Some("You do not have access to the portal. Contact your IT helpdesk.".to_owned())
         }
+        "directory-unavailable" => Some(
+            "The directory that checks your password cannot be reached right now. Try again in a few minutes, or contact your IT helpdesk."
+                .to_owned(),
+        ),
         _ => None,
     }
 }

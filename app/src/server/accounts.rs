@@ -12,11 +12,166 @@ use sea_orm::{
 use serde_json::json;
 
 use super::audit::{self, Event, RequestOrigin};
-use super::entities::{session, user};
+use super::directory::DirectoryUser;
+use super::entities::{ldap_group_role, session, user};
 use super::passwords::{self, PasswordError};
 use crate::api::types::{Outcome, UserPage, UserSummary};
+use crate::domain::directory::Group;
+use crate::domain::phone::PhoneNumber;
 use crate::domain::role::{Role, RoleSet};
 use crate::domain::username::Username;
+
+/// `users.source` of people with a password in the portal.
+pub const LOCAL: &str = "local";
+/// `users.source` of people whose password a directory checks.
+pub const DIRECTORY: &str = "ldap";
+
+/// Everything a user may do: the roles an administrator gave them and
+/// those their directory groups grant.
+pub fn roles_of(model: &user::Model) -> RoleSet {
+    let own = RoleSet::from_stored(&model.roles);
+    let granted = RoleSet::from_stored(&model.group_roles);
+    RoleSet::new(own.iter().chain(granted.iter()))
+}
+
+/// The groups of a directory user as seen at their last sign-in.
+pub fn stored_groups(model: &user::Model) -> Vec<Group> {
+    match model.directory_server {
+        Some(server) => model
+            .directory_groups
+            .lines()
+            .filter(|dn| !dn.trim().is_empty())
+            .map(|dn| Group::new(server, dn))
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// The roles that grants on `server_id` give members of `groups`.
+pub async fn granted_roles(
+    db: &impl ConnectionTrait,
+    server_id: i32,
+    groups: &[Group],
+) -> Result<RoleSet, DbErr> {
+    if groups.is_empty() {
+        return Ok(RoleSet::default());
+    }
+    let grants = ldap_group_role::Entity::find()
+        .filter(ldap_group_role::Column::ServerId.eq(server_id))
+        .filter(ldap_group_role::Column::GroupDn.is_in(groups.iter().map(|g| g.dn.clone())))
+        .all(db)
+        .await?;
+    Ok(RoleSet::new(grants.iter().flat_map(|g| {
+        RoleSet::from_stored(&g.roles).iter().collect::<Vec<_>>()
+    })))
+}
+
+/// Brings the group roles of `server_id`'s users in line with the grants
+/// (after an administrator changed them): their sessions see the change at
+/// their next request.
+pub async fn refresh_group_roles(db: &impl ConnectionTrait, server_id: i32) -> Result<(), DbErr> {
+    let members = user::Entity::find()
+        .filter(user::Column::DirectoryServer.eq(server_id))
+        .all(db)
+        .await?;
+    for member in members {
+        let roles = granted_roles(db, server_id, &stored_groups(&member))
+            .await?
+            .to_stored();
+        if roles != member.group_roles {
+            let mut active: user::ActiveModel = member.into();
+            active.group_roles = Set(roles);
+            active.update(db).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes or refreshes the record of a directory user who just proved their
+/// password: name, e-mail, mobile, groups and the roles those grant. `None`
+/// when the directory's login name cannot be a portal user name, or a local
+/// user has it.
+pub async fn from_directory(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    entry: &DirectoryUser,
+    now: DateTime<Utc>,
+) -> Result<Option<user::Model>, DbErr> {
+    let Ok(username) = Username::parse(&entry.login) else {
+        tracing::warn!(login = %entry.login, "a directory login name is not a valid portal user name");
+        return Ok(None);
+    };
+    let groups: Vec<String> = entry.groups.iter().map(|g| g.dn.clone()).collect();
+    let group_roles = granted_roles(db, entry.server_id, &entry.groups).await?;
+    let phone = entry
+        .mobile
+        .as_deref()
+        .and_then(|m| PhoneNumber::parse(m).ok())
+        .map(|p| p.to_string());
+    let txn = db.begin().await?;
+    let existing = find(&txn, &username).await?;
+    if existing.as_ref().is_some_and(|u| u.source == LOCAL) {
+        return Ok(None);
+    }
+    let before = existing.as_ref().map(roles_of);
+    let mut active = match existing {
+        Some(model) => model.into(),
+        None => user::ActiveModel {
+            username: Set(username.to_string()),
+            source: Set(DIRECTORY.to_owned()),
+            disabled: Set(false),
+            password_hash: Set(None),
+            roles: Set(String::new()),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    active.display_name = Set(entry.display_name.clone());
+    active.email = Set(entry.email.clone());
+    active.phone = Set(phone);
+    active.directory_server = Set(Some(entry.server_id));
+    active.directory_dn = Set(Some(entry.dn.clone()));
+    active.directory_groups = Set(groups.join("\n"));
+    active.group_roles = Set(group_roles.to_stored());
+    active.updated_at = Set(now);
+    let model = match before {
+        Some(_) => active.update(&txn).await?,
+        None => active.insert(&txn).await?,
+    };
+    let after = roles_of(&model);
+    let (action, details) = match &before {
+        None => (
+            "user.create",
+            json!({ "source": DIRECTORY, "dn": entry.dn, "group_roles": group_roles.to_stored() }),
+        ),
+        Some(before) if *before != after => (
+            "user.group_roles",
+            json!({
+                "added": after.minus(before).into_iter().map(Role::as_str).collect::<Vec<_>>(),
+                "removed": before.minus(&after).into_iter().map(Role::as_str).collect::<Vec<_>>(),
+            }),
+        ),
+        Some(_) => ("", json!({})),
+    };
+    if !action.is_empty() {
+        audit::record(
+            &txn,
+            origin,
+            now,
+            Event {
+                actor: None,
+                action,
+                target: Some(&model.username),
+                device_id: None,
+                outcome: Outcome::Success,
+                details,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Some(model))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -69,6 +224,7 @@ pub fn summary(model: &user::Model) -> UserSummary {
         source: model.source.clone(),
         disabled: model.disabled,
         roles: RoleSet::from_stored(&model.roles),
+        group_roles: RoleSet::from_stored(&model.group_roles),
     }
 }
 
@@ -96,7 +252,7 @@ pub async fn create_local(
         display_name: Set(display_name),
         email: Set(new.email.trim().to_owned()),
         phone: Set(None),
-        source: Set("local".to_owned()),
+        source: Set(LOCAL.to_owned()),
         disabled: Set(false),
         password_hash: Set(Some(hash)),
         roles: Set(new.roles.to_stored()),
@@ -116,7 +272,7 @@ pub async fn create_local(
             target: Some(&model.username),
             device_id: None,
             outcome: Outcome::Success,
-            details: json!({ "roles": new.roles.to_stored(), "source": "local" }),
+            details: json!({ "roles": new.roles.to_stored(), "source": LOCAL }),
         },
     )
     .await?;

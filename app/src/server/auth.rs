@@ -12,6 +12,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Event, RequestOrigin, TimesBy};
+use super::directory::{Checked, Directory};
 use super::entities::{session, user};
 use super::{accounts, passwords, settings};
 use crate::api::types::Outcome;
@@ -72,6 +73,10 @@ pub enum SignInError {
     Locked { minutes: i64 },
     #[error(transparent)]
     Denied(Denied),
+    #[error(
+        "The directory that checks your password cannot be reached right now. Try again in a few minutes, or contact your IT helpdesk."
+    )]
+    DirectoryUnavailable,
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }
@@ -117,8 +122,13 @@ const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
 /// is typed (the sign-in page, a device's enrollment): a locked name or
 /// address is refused before any check, and a wrong password counts as a
 /// failed sign-in. `via` says where, in the audit log.
+///
+/// Local users are checked against their stored hash; anyone else against
+/// the directories (a directory user's record is made or refreshed from
+/// their entry). An empty password is refused before anything is asked.
 pub async fn check_password(
     db: &DatabaseConnection,
+    directory: &Directory,
     origin: &RequestOrigin,
     username_text: &str,
     password: String,
@@ -200,13 +210,37 @@ pub async fn check_password(
         Ok(name) => accounts::find(db, &name).await?,
         Err(_) => None,
     };
-    let stored_hash = found.as_ref().and_then(|u| u.password_hash.clone());
-    let password_ok = !password.is_empty() && passwords::verify(password, stored_hash).await;
-    match found.filter(|_| password_ok) {
-        Some(user) => Ok(user),
-        None => {
-            fail(Outcome::Failure, "invalid credentials").await?;
-            Err(SignInError::Invalid)
+    let invalid = async || -> Result<user::Model, SignInError> {
+        fail(Outcome::Failure, "invalid credentials").await?;
+        Err(SignInError::Invalid)
+    };
+    if let Some(local) = found.as_ref().filter(|u| u.source == accounts::LOCAL) {
+        let stored_hash = local.password_hash.clone();
+        return match !password.is_empty() && passwords::verify(password, stored_hash).await {
+            true => Ok(local.clone()),
+            false => invalid().await,
+        };
+    }
+    if password.is_empty() {
+        return invalid().await;
+    }
+    match directory.check(db, username_text.trim(), &password).await {
+        Ok(Checked::User(entry)) => {
+            match accounts::from_directory(db, origin, &entry, now).await? {
+                Some(user) => Ok(user),
+                None => invalid().await,
+            }
+        }
+        Ok(Checked::WrongPassword) => invalid().await,
+        Ok(Checked::Unknown) => {
+            // The same work as for a wrong password: no hint that the name is unknown.
+            passwords::verify(password, None).await;
+            invalid().await
+        }
+        Err(error) => {
+            tracing::warn!(%error, "sign-in refused: directory unavailable");
+            fail(Outcome::Refused, "directory unavailable").await?;
+            Err(SignInError::DirectoryUnavailable)
         }
     }
 }
@@ -216,12 +250,22 @@ pub async fn check_password(
 /// lock the user name (and a busy client address) for a while.
 pub async fn sign_in(
     db: &DatabaseConnection,
+    directory: &Directory,
     origin: &RequestOrigin,
     username_text: &str,
     password: String,
     now: DateTime<Utc>,
 ) -> Result<(CurrentUser, String), SignInError> {
-    let user = check_password(db, origin, username_text, password, "sign-in page", now).await?;
+    let user = check_password(
+        db,
+        directory,
+        origin,
+        username_text,
+        password,
+        "sign-in page",
+        now,
+    )
+    .await?;
     let fail = async |outcome: Outcome, reason: &str| -> Result<(), DbErr> {
         audit::record(
             db,
@@ -239,7 +283,7 @@ pub async fn sign_in(
         .await
     };
 
-    let roles = RoleSet::from_stored(&user.roles);
+    let roles = accounts::roles_of(&user);
     if let Err(denied) = access::check(
         Subject {
             roles: &roles,
@@ -273,7 +317,7 @@ pub async fn sign_in(
             target: Some(&user.username),
             device_id: None,
             outcome: Outcome::Success,
-            details: json!({ "method": "password" }),
+            details: json!({ "method": "password", "source": user.source }),
         },
     )
     .await?;
@@ -311,7 +355,7 @@ pub async fn resolve(
         alive
             && access::check(
                 Subject {
-                    roles: &RoleSet::from_stored(&u.roles),
+                    roles: &accounts::roles_of(u),
                     disabled: u.disabled,
                 },
                 Action::UsePortal,
@@ -339,8 +383,8 @@ pub async fn resolve(
     Ok(Some(CurrentUser {
         id: user.id,
         username,
+        roles: accounts::roles_of(&user),
         display_name: user.display_name,
-        roles: RoleSet::from_stored(&user.roles),
         session_hash,
     }))
 }

@@ -19,10 +19,20 @@ pub mod user {
         pub disabled: bool,
         /// argon2id PHC string; `None` for users who sign in elsewhere.
         pub password_hash: Option<String>,
-        /// Kebab-case role names separated by commas (`RoleSet::to_stored`).
+        /// Kebab-case role names separated by commas (`RoleSet::to_stored`):
+        /// the roles an administrator gave this user.
         pub roles: String,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
+        /// The LDAP server a directory user was found on at their last sign-in.
+        pub directory_server: Option<i32>,
+        /// Their entry's DN there.
+        pub directory_dn: Option<String>,
+        /// The DNs of their groups there (lower case, one per line).
+        pub directory_groups: String,
+        /// The roles their groups grant (`RoleSet::to_stored`), kept in step
+        /// with `directory_groups` and the group grants.
+        pub group_roles: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -191,6 +201,90 @@ pub mod registration {
         pub used_at: Option<ChronoDateTimeUtc>,
         /// When the owner was reminded that the device has not enrolled yet.
         pub reminded_at: Option<ChronoDateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod ldap_server {
+    use sea_orm::entity::prelude::*;
+
+    /// An LDAP server users sign in against. The service account's password
+    /// is sealed (`Sealer`), never stored in clear.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ldap_servers")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub name: String,
+        /// Servers are asked in this order.
+        pub position: i32,
+        pub enabled: bool,
+        pub url: String,
+        pub starttls: bool,
+        /// PEM; empty trusts the system's certificate authorities.
+        pub ca_certificate: String,
+        pub bind_dn: String,
+        pub bind_password: String,
+        pub user_base: String,
+        pub user_filter: String,
+        pub login_attribute: String,
+        pub name_attribute: String,
+        pub email_attribute: String,
+        pub mobile_attribute: String,
+        pub group_base: String,
+        /// A `Membership` name.
+        pub membership: String,
+        pub timeout_seconds: i32,
+        pub updated_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod ldap_group_role {
+    use sea_orm::entity::prelude::*;
+
+    /// Roles every member of a directory group gets at sign-in.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ldap_group_roles")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub server_id: i32,
+        /// Lower case.
+        pub group_dn: String,
+        pub group_name: String,
+        /// `RoleSet::to_stored`.
+        pub roles: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod ldap_group_limit {
+    use sea_orm::entity::prelude::*;
+
+    /// The device limit of a directory group's members.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ldap_group_limits")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub server_id: i32,
+        /// Lower case.
+        pub group_dn: String,
+        pub group_name: String,
+        pub device_limit: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,10 +6,13 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod devices;
+pub mod directory;
+pub mod directory_settings;
 pub mod entities;
 pub mod messages;
 pub mod passwords;
 pub mod registration;
+pub mod secrets;
 pub mod settings;
 
 use leptos::prelude::*;
@@ -37,6 +40,8 @@ pub struct PortalConfig {
     /// The address people use to reach the portal, without a trailing `/`.
     pub public_url: String,
     pub messenger: messages::Messenger,
+    /// The LDAP directories, with their connections.
+    pub directory: directory::Directory,
 }
 
 /// What a server function knows about its request.

@@ -13,11 +13,13 @@ use serde_json::json;
 use super::audit::{self, Event, RequestOrigin};
 use super::auth::{self, CurrentUser, SignInError, Turns, hash_token};
 use super::devices::ReportedFacts;
-use super::entities::{device, registration, user};
+use super::directory::{Directory, DirectoryError};
+use super::entities::{device, ldap_group_limit, registration, user};
 use super::messages::{Messenger, Outgoing, Recipient};
-use super::{passwords, settings};
+use super::{PortalConfig, accounts, passwords, settings};
 use crate::api::types::{EnrollmentView, Outcome, RegistrationOverview, RegistrationSettings};
 use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform, at_minute};
+use crate::domain::directory::Group;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::registration::{
     Delivery, DeviceLimit, Invitation, PinAttempts, Presented, REMINDER_AFTER, Refusal,
@@ -94,14 +96,51 @@ pub fn qr_svg(url: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The device limit that applies to `user_id`. Group limits from the
-/// directory plug in here; without them it is the global limit.
+/// The device limit that applies to `account`: the global limit, or the
+/// highest limit among their directory groups (read from the directory
+/// now, or in the last minute; if it cannot be asked, the groups seen at
+/// their last sign-in), as the precedence setting says.
 pub async fn limit_for(
-    _db: &impl ConnectionTrait,
+    db: &impl ConnectionTrait,
+    directory: &Directory,
     settings: &RegistrationSettings,
-    _user_id: i32,
+    account: &user::Model,
 ) -> Result<DeviceLimit, DbErr> {
-    Ok(device_limit(settings.device_limit, &[], false))
+    let groups = match (account.directory_server, &account.directory_dn) {
+        (Some(server), Some(dn)) if account.source == accounts::DIRECTORY => {
+            match directory.groups_of(db, server, dn, &account.username).await {
+                Ok(groups) => groups,
+                Err(DirectoryError::Db(error)) => return Err(error),
+                Err(error) => {
+                    tracing::warn!(%error, user = %account.username, "using the groups seen at sign-in for the device limit");
+                    accounts::stored_groups(account)
+                }
+            }
+        }
+        _ => Vec::new(),
+    };
+    let limits = group_limits(db, &groups).await?;
+    Ok(device_limit(
+        settings.device_limit,
+        &limits,
+        settings.group_limits_first,
+    ))
+}
+
+/// The limits set for any of `groups`.
+async fn group_limits(db: &impl ConnectionTrait, groups: &[Group]) -> Result<Vec<u32>, DbErr> {
+    let Some(server) = groups.first().map(|g| g.server_id) else {
+        return Ok(Vec::new());
+    };
+    let rows = ldap_group_limit::Entity::find()
+        .filter(ldap_group_limit::Column::ServerId.eq(server))
+        .filter(ldap_group_limit::Column::GroupDn.is_in(groups.iter().map(|g| g.dn.clone())))
+        .all(db)
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| u32::try_from(r.device_limit).ok())
+        .collect())
 }
 
 /// The owner's devices that count against the limit: Pending and Active.
@@ -118,15 +157,19 @@ async fn counted(db: &impl ConnectionTrait, owner: i32) -> Result<u64, DbErr> {
 
 pub async fn overview(
     db: &DatabaseConnection,
-    messenger: &Messenger,
+    portal: &PortalConfig,
     user: &CurrentUser,
     now: DateTime<Utc>,
 ) -> Result<RegistrationOverview, DbErr> {
     expire_overdue(db, Some(user.id()), now).await?;
     let settings = settings::registration(db).await?;
-    let limit = limit_for(db, &settings, user.id()).await?;
-    let counted = counted(db, user.id()).await?;
     let account = user::Entity::find_by_id(user.id()).one(db).await?;
+    let limit = match &account {
+        Some(account) => limit_for(db, &portal.directory, &settings, account).await?,
+        None => settings.device_limit,
+    };
+    let counted = counted(db, user.id()).await?;
+    let messenger = &portal.messenger;
     Ok(RegistrationOverview {
         mode: settings.mode,
         limit: limit.get(),
@@ -163,8 +206,7 @@ async fn secrets(
 #[allow(clippy::too_many_arguments)]
 pub async fn register(
     db: &DatabaseConnection,
-    messenger: &Messenger,
-    public_url: &str,
+    portal: &PortalConfig,
     origin: &RequestOrigin,
     user: &CurrentUser,
     request: RegisterRequest,
@@ -190,7 +232,9 @@ pub async fn register(
     // A first look without the lock: at the limit, refuse before the
     // costly hashing.
     expire_overdue(db, Some(user.id()), now).await?;
-    let limit = limit_for(db, &settings, user.id()).await?;
+    // Asked once, before the owner's row is locked: no directory round
+    // trip while holding it.
+    let limit = limit_for(db, &portal.directory, &settings, &account).await?;
     let seen = counted(db, user.id()).await?;
     if !limit.allows_another(seen) {
         return at_limit(db, origin, user, limit, seen, now).await;
@@ -203,13 +247,13 @@ pub async fn register(
     let txn = db.begin().await?;
     lock_owner(&txn, user.id()).await?;
     expire_overdue(&txn, Some(user.id()), now).await?;
-    let limit = limit_for(&txn, &settings, user.id()).await?;
     let counted = counted(&txn, user.id()).await?;
     if !limit.allows_another(counted) {
         let refused = at_limit(&txn, origin, user, limit, counted, now).await;
         txn.commit().await?;
         return refused;
     }
+    let (messenger, public_url) = (&portal.messenger, portal.public_url.as_str());
     let actor = Some(user.username().as_str());
     let email = request
         .invitation
@@ -779,8 +823,7 @@ pub enum EnrollError {
 /// API credential (returned once) and tells the owner by e-mail.
 pub async fn enroll(
     db: &DatabaseConnection,
-    messenger: &Messenger,
-    public_url: &str,
+    portal: &PortalConfig,
     origin: &RequestOrigin,
     request: EnrollRequest,
     now: DateTime<Utc>,
@@ -858,13 +901,25 @@ pub async fn enroll(
         None => Presented::Absent,
         // The sign-in lockout applies: enrollment is no way around it.
         Some(password) => {
-            match auth::check_password(db, origin, &owner.username, password, "enrollment", now)
-                .await
-            {
+            let checked = auth::check_password(
+                db,
+                &portal.directory,
+                origin,
+                &owner.username,
+                password,
+                "enrollment",
+                now,
+            )
+            .await;
+            match checked {
                 Ok(_) => Presented::Correct,
                 Err(SignInError::Locked { .. }) => {
                     audit_refusal(Refusal::PasswordLocked).await?;
                     return refused(Refusal::PasswordLocked);
+                }
+                Err(SignInError::DirectoryUnavailable) => {
+                    audit_refusal(Refusal::DirectoryUnavailable).await?;
+                    return refused(Refusal::DirectoryUnavailable);
                 }
                 Err(SignInError::Db(error)) => return Err(error.into()),
                 Err(_) => Presented::Wrong,
@@ -948,7 +1003,10 @@ pub async fn enroll(
     txn.commit().await?;
 
     if !owner.email.trim().is_empty() {
-        messenger.send(db.clone(), enrolled_notice(public_url, &owner, &model, now));
+        portal.messenger.send(
+            db.clone(),
+            enrolled_notice(&portal.public_url, &owner, &model, now),
+        );
     }
     Ok((model.id, credential))
 }

@@ -61,6 +61,10 @@ pub async fn registration(db: &impl ConnectionTrait) -> Result<RegistrationSetti
         device_limit: number("device_limit")
             .and_then(|n| DeviceLimit::parse(&n.to_string()).ok())
             .unwrap_or_default(),
+        group_limits_first: stored
+            .get("group_limits_first")
+            .and_then(Value::as_bool)
+            .unwrap_or(RegistrationSettings::default().group_limits_first),
     })
 }
 
@@ -70,6 +74,7 @@ fn registration_json(settings: &RegistrationSettings) -> Value {
         "pin_length": settings.pin_length.digits(),
         "pin_validity_hours": settings.pin_validity.hours(),
         "device_limit": settings.device_limit.get(),
+        "group_limits_first": settings.group_limits_first,
     })
 }
 

@@ -57,6 +57,21 @@ pub fn postgres_admin_url() -> Option<String> {
     }
 }
 
+/// The test directory (`scripts/ldap start` serves `scripts/ldap-fixture.ldif`), if running.
+pub fn ldap_url() -> Option<String> {
+    match std::env::var("SSP_TEST_LDAP_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "SSP_TEST_LDAP_URL must be set in CI: directory tests may not be skipped"
+            );
+            eprintln!("SKIPPED: directory test (SSP_TEST_LDAP_URL is not set)");
+            None
+        }
+    }
+}
+
 /// A database that exists only for one test.
 pub struct TestDb {
     pub url: String,
@@ -114,6 +129,7 @@ impl TestApp {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: db.url.clone(),
             database_pool_size: 4,
+            secret_key: app::server::secrets::Sealer::generate_key().unwrap(),
             ..Config::default()
         };
         adjust(&mut config);

@@ -3,6 +3,8 @@
 //!
 //! PostgreSQL tests need `SSP_TEST_POSTGRES_URL`, a URL of a server where the
 //! tests may create and drop databases (the README's test command sets it).
+//! Directory tests need `SSP_TEST_LDAP_URL`, the test directory that
+//! `scripts/ldap start` runs (the test command starts and stops it).
 
 // A test that cannot go on says so loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -10,6 +12,7 @@
 mod auth;
 mod cli;
 mod devices;
+mod directory;
 mod helpers;
 mod ops;
 mod pages;

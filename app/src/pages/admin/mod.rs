@@ -2,6 +2,7 @@
 //! page asks server functions that refuse non-administrators (403).
 
 pub mod audit;
+pub mod ldap;
 pub mod registration;
 pub mod settings;
 pub mod user;
@@ -9,6 +10,8 @@ pub mod users;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
+
+use crate::domain::role::{Role, RoleSet};
 
 #[component]
 pub fn AdminLayout() -> impl IntoView {
@@ -25,11 +28,86 @@ pub fn AdminLayout() -> impl IntoView {
                     <A href="/admin/registration">"Registration"</A>
                 </li>
                 <li>
+                    <A href="/admin/ldap">"LDAP"</A>
+                </li>
+                <li>
                     <A href="/admin/settings">"Settings"</A>
                 </li>
             </ul>
         </nav>
         <Outlet />
+    }
+}
+
+/// A checkbox per role (posted as `roles[name]`), with what each allows.
+#[component]
+pub fn RoleChecks(
+    legend: &'static str,
+    /// Makes the boxes' ids unique when a page has several sets.
+    prefix: String,
+    checked: RoleSet,
+) -> impl IntoView {
+    view! {
+        <fieldset class="roles">
+            <legend>{legend}</legend>
+            {Role::ALL
+                .into_iter()
+                .map(|role| {
+                    let id = format!("{prefix}role-{}", role.as_str());
+                    view! {
+                        <div class="check">
+                            <input
+                                type="checkbox"
+                                id=id.clone()
+                                name=format!("roles[{}]", role.as_str())
+                                checked=checked.contains(role)
+                                aria-describedby=format!("{id}-help")
+                            />
+                            <label for=id.clone()>{role.label()}</label>
+                            <span id=format!("{id}-help") class="help">
+                                {role.description()}
+                            </span>
+                        </div>
+                    }
+                })
+                .collect_view()}
+        </fieldset>
+    }
+}
+
+/// A labelled input with its help and, when refused, why.
+#[component]
+pub fn Field(
+    id: &'static str,
+    label: &'static str,
+    #[prop(optional)] help: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    value: String,
+    #[prop(optional_no_strip)] error: Option<String>,
+    #[prop(optional)] placeholder: &'static str,
+) -> impl IntoView {
+    let help_id = format!("{id}-help");
+    let message_id = format!("{id}-message");
+    let numeric = (kind == "number").then_some("numeric");
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            {(!help.is_empty()).then(|| view! { <p id=help_id.clone() class="help">{help}</p> })}
+            <input
+                id=id
+                name=id
+                type=kind
+                inputmode=numeric
+                value=value
+                placeholder=(!placeholder.is_empty()).then_some(placeholder)
+                autocomplete=(kind == "password").then_some("new-password")
+                aria-invalid=error.is_some().to_string()
+                aria-describedby=format!("{help_id} {message_id}")
+            />
+            <p id=message_id class="field-message">
+                {error.map(|e| view! { <span class="error">{e}</span> })}
+            </p>
+        </div>
     }
 }
 

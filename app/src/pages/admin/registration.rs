@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::Field;
+use crate::api::directory::{DeleteGroupLimit, SaveGroupLimit, get_group_limits};
 use crate::api::registration::{SaveRegistrationSettings, get_registration_settings};
+use crate::api::types::GroupLimits;
 use crate::components::csrf::CsrfField;
 use crate::components::status::{ErrorPanel, Saved};
 use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
@@ -47,6 +50,9 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                             let length_error = error(PinLength::parse(&pin_length).map(|_| ()));
                             let validity_error = error(PinValidity::parse(&validity).map(|_| ()));
                             let limit_error = error(DeviceLimit::parse(&limit).map(|_| ()));
+                            let groups_first = typed("precedence")
+                                .map(|p| p != "global")
+                                .unwrap_or(current.group_limits_first);
                             view! {
                                 {saved.then(|| view! { <Saved text="Registration settings saved." /> })}
                                 <ActionForm action=save>
@@ -70,27 +76,38 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                                             "With a PIN, people see it once after registering and can reset it in the portal. A PIN is issued even if the device's platform does not ask for it."
                                         </p>
                                     </fieldset>
-                                    <NumberField
+                                    <Field kind="number"
                                         id="pin_length"
                                         label="PIN length (digits)"
                                         help="From 6 to 12 digits."
                                         value=pin_length
                                         error=length_error
                                     />
-                                    <NumberField
+                                    <Field kind="number"
                                         id="pin_validity_hours"
                                         label="Registration valid for (hours)"
                                         help="From 1 to 720 hours; a registration not used in time expires and frees its slot."
                                         value=validity
                                         error=validity_error
                                     />
-                                    <NumberField
+                                    <Field kind="number"
                                         id="device_limit"
                                         label="Devices per person"
                                         help="From 1 to 50; leave empty for no limit. Pending and active devices count."
                                         value=limit
                                         error=limit_error
                                     />
+                                    <fieldset>
+                                        <legend>"When a person is in a directory group with a limit"</legend>
+                                        <label class="choice" for="precedence-groups">
+                                            <input type="radio" id="precedence-groups" name="precedence" value="groups" checked=groups_first />
+                                            "The group's limit applies (the highest, if several)"
+                                        </label>
+                                        <label class="choice" for="precedence-global">
+                                            <input type="radio" id="precedence-global" name="precedence" value="global" checked=!groups_first />
+                                            "The global limit above applies to everyone"
+                                        </label>
+                                    </fieldset>
                                     <button type="submit">"Save registration settings"</button>
                                 </ActionForm>
                             }
@@ -99,36 +116,196 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                     })
             }}
         </Suspense>
+        <GroupLimitsSection />
     }
 }
 
-/// A number input with its help and, when refused, why.
+/// The table of directory group limits, with Add, Copy, Edit and Delete
+/// (links and plain forms: it all works without JavaScript).
 #[component]
-fn NumberField(
-    id: &'static str,
-    label: &'static str,
-    help: &'static str,
-    value: String,
-    error: Option<String>,
-) -> impl IntoView {
-    let help_id = format!("{id}-help");
-    let message_id = format!("{id}-message");
+fn GroupLimitsSection() -> impl IntoView {
+    let query = use_query_map();
+    let limits = Resource::new(
+        move || query.with(|q| (q.get("limit_saved"), q.get("limit_deleted"))),
+        |_| get_group_limits(),
+    );
     view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <p id=help_id.clone() class="help">{help}</p>
-            <input
-                id=id
-                name=id
-                type="number"
-                inputmode="numeric"
-                value=value
-                aria-invalid=error.is_some().to_string()
-                aria-describedby=format!("{help_id} {message_id}")
-            />
-            <p id=message_id class="field-message">
-                {error.map(|e| view! { <span class="error">{e}</span> })}
+        <section id="group-limits">
+            <h2>"Directory group limits"</h2>
+            <p class="help">
+                "Members of these LDAP groups may have this many pending and active devices. Groups are read from the directory when a person registers a device."
             </p>
-        </div>
+            <Suspense fallback=|| view! { <p>"Loading groups…"</p> }>
+                {move || {
+                    limits
+                        .get()
+                        .map(|result| match result {
+                            Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                            Ok(limits) => view! { <GroupLimitsTable limits /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
+    let query = use_query_map();
+    let get = move |key: &str| query.with_untracked(|q| q.get(key));
+    let save = ServerAction::<SaveGroupLimit>::new();
+    let delete = ServerAction::<DeleteGroupLimit>::new();
+    let editing = get("edit_limit")
+        .or_else(|| get("limit_id").filter(|i| !i.is_empty()))
+        .and_then(|id| id.parse::<i32>().ok())
+        .and_then(|id| limits.rows.iter().find(|r| r.id == id).cloned());
+    let copied = get("copy_limit")
+        .and_then(|id| id.parse::<i32>().ok())
+        .and_then(|id| limits.rows.iter().find(|r| r.id == id).cloned());
+    let basis = editing.clone().or(copied.clone());
+    let chosen = get("limit_group").unwrap_or_else(|| {
+        basis
+            .as_ref()
+            .map(|r| format!("{}|{}", r.server_id, r.group_dn))
+            .unwrap_or_default()
+    });
+    let value = get("limit_value").unwrap_or_else(|| {
+        basis
+            .as_ref()
+            .map(|r| r.limit.to_string())
+            .unwrap_or_default()
+    });
+    let field = get("limit_field").unwrap_or_default();
+    let message = get("limit_error");
+    let group_error = message.clone().filter(|_| field == "group");
+    let limit_error = message.filter(|_| field == "limit");
+    let mut choices = limits.groups.choices.clone();
+    // The group being edited stays pickable when its directory cannot be read.
+    if let Some(row) = &editing {
+        let value = format!("{}|{}", row.server_id, row.group_dn);
+        if !choices.iter().any(|c| c.value == value) {
+            choices.insert(
+                0,
+                crate::api::types::GroupChoice {
+                    value,
+                    label: format!("{}: {}", row.server_name, row.group_name),
+                },
+            );
+        }
+    }
+    let no_groups = choices.is_empty();
+    let saved = get("limit_saved").is_some() || get("limit_deleted").is_some();
+    view! {
+        {saved.then(|| view! { <Saved text="Group limits saved." /> })}
+        {limits
+            .groups
+            .unreadable
+            .clone()
+            .into_iter()
+            .map(|why| {
+                view! {
+                    <p class="notice error" role="alert">
+                        {format!("Groups could not be read from {why}")}
+                    </p>
+                }
+            })
+            .collect_view()}
+        {if limits.rows.is_empty() {
+            view! { <p>"No group has a limit: the global limit applies to everyone."</p> }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap">
+                    <table class="group-limits">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Group"</th>
+                                <th scope="col">"Directory"</th>
+                                <th scope="col">"Devices"</th>
+                                <th scope="col">"Actions"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {limits
+                                .rows
+                                .clone()
+                                .into_iter()
+                                .map(|row| {
+                                    let id = row.id;
+                                    view! {
+                                        <tr>
+                                            <td title=row.group_dn.clone()>{row.group_name.clone()}</td>
+                                            <td>{row.server_name.clone()}</td>
+                                            <td>{row.limit}</td>
+                                            <td class="row-actions">
+                                                <a href=format!("/admin/registration?edit_limit={id}#group-limits")>
+                                                    "Edit"
+                                                    <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
+                                                </a>
+                                                <a href=format!("/admin/registration?copy_limit={id}#group-limits")>
+                                                    "Copy"
+                                                    <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
+                                                </a>
+                                                <ActionForm action=delete>
+                                                    <CsrfField />
+                                                    <input type="hidden" name="id" value=id />
+                                                    <button type="submit" class="link-button danger-text">
+                                                        "Delete"
+                                                        <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
+                                                    </button>
+                                                </ActionForm>
+                                            </td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }
+                .into_any()
+        }}
+        <ActionForm action=save attr:class="group-limit-form">
+            <CsrfField />
+            <h3>
+                {match (&editing, &copied) {
+                    (Some(row), _) => format!("Edit the limit of {}", row.group_name),
+                    (None, Some(row)) => format!("Copy the limit of {} to another group", row.group_name),
+                    (None, None) => "Add a group limit".to_owned(),
+                }}
+            </h3>
+            {editing.as_ref().map(|row| view! { <input type="hidden" name="id" value=row.id /> })}
+            <div class="field">
+                <label for="limit-group">"Group"</label>
+                <select
+                    id="limit-group"
+                    name="group"
+                    aria-invalid=group_error.is_some().to_string()
+                    aria-describedby="limit-group-message"
+                    disabled=no_groups
+                >
+                    <option value="">"Choose a group…"</option>
+                    {choices
+                        .into_iter()
+                        .map(|c| {
+                            let selected = c.value == chosen;
+                            view! { <option value=c.value selected=selected>{c.label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+                <p id="limit-group-message" class="field-message">
+                    {if no_groups {
+                        Some(view! { <span class="hint">"No groups to choose from: add an LDAP server under Admin → LDAP first."</span> }.into_any())
+                    } else {
+                        group_error.map(|e| view! { <span class="error">{e}</span> }.into_any())
+                    }}
+                </p>
+            </div>
+            <Field id="limit" label="Devices per member" help="From 1 to 50." kind="number" value=value error=limit_error />
+            <button type="submit" disabled=no_groups>
+                {if editing.is_some() { "Save group limit" } else { "Add group limit" }}
+            </button>
+            {(editing.is_some() || copied.is_some())
+                .then(|| view! { <a class="cancel" href="/admin/registration#group-limits">"Cancel"</a> })}
+        </ActionForm>
     }
 }

@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::RoleChecks;
 use crate::api::admin::{SaveUserRoles, get_user};
 use crate::components::csrf::CsrfField;
 use crate::components::status::{ErrorPanel, Saved};
-use crate::domain::role::Role;
 
 #[component]
 pub fn UserPage() -> impl IntoView {
@@ -45,6 +45,18 @@ pub fn UserPage() -> impl IntoView {
                                     <dd>{user.source.clone()}</dd>
                                     <dt>"Status"</dt>
                                     <dd>{if user.disabled { "Disabled" } else { "Enabled" }}</dd>
+                                    {(!user.group_roles.is_empty())
+                                        .then(|| {
+                                            let names: Vec<&str> = user
+                                                .group_roles
+                                                .iter()
+                                                .map(|r| r.label())
+                                                .collect();
+                                            view! {
+                                                <dt>"From directory groups"</dt>
+                                                <dd>{names.join(", ")}</dd>
+                                            }
+                                        })}
                                 </dl>
                                 {move || saved().then(|| view! { <Saved text="Roles saved." /> })}
                                 {move || {
@@ -60,30 +72,7 @@ pub fn UserPage() -> impl IntoView {
                                 <ActionForm action=save>
                                     <CsrfField />
                                     <input type="hidden" name="username" value=user.username.clone() />
-                                    <fieldset class="roles">
-                                        <legend>"Roles"</legend>
-                                        {Role::ALL
-                                            .into_iter()
-                                            .map(|role| {
-                                                let id = format!("role-{}", role.as_str());
-                                                view! {
-                                                    <div class="check">
-                                                        <input
-                                                            type="checkbox"
-                                                            id=id.clone()
-                                                            name=format!("roles[{}]", role.as_str())
-                                                            checked=roles.contains(role)
-                                                            aria-describedby=format!("{id}-help")
-                                                        />
-                                                        <label for=id.clone()>{role.label()}</label>
-                                                        <span id=format!("{id}-help") class="help">
-                                                            {role.description()}
-                                                        </span>
-                                                    </div>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </fieldset>
+                                    <RoleChecks legend="Roles" prefix=String::new() checked=roles />
                                     <button type="submit">"Save roles"</button>
                                 </ActionForm>
                             }

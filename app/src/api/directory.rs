@@ -1,0 +1,323 @@
+//! Admin → LDAP and the directory parts of Admin → Registration: servers,
+//! the roles directory groups grant, and group device limits. Every
+//! function here is for administrators only.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use std::collections::BTreeMap;
+
+use super::types::{
+    ApiError, GroupChoices, GroupLimits, LdapServerSummary, LdapServerView, TestStep,
+};
+
+#[cfg(feature = "ssr")]
+use crate::server::directory_settings::DirectorySettingsError;
+
+#[cfg(feature = "ssr")]
+fn refused(error: DirectorySettingsError) -> ApiError {
+    use crate::server::{fail, internal};
+    match error {
+        DirectorySettingsError::NotFound => fail(ApiError::NotFound),
+        DirectorySettingsError::Invalid(message) => fail(ApiError::Invalid(message)),
+        other => internal(other),
+    }
+}
+
+/// `text` as a query-string value.
+#[cfg(feature = "ssr")]
+fn query(pairs: &[(&str, &str)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+#[server(endpoint = "admin/ldap_servers", input = GetUrl)]
+pub async fn get_ldap_servers() -> Result<Vec<LdapServerSummary>, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, directory_settings};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    directory_settings::servers(&ctx.db).await.map_err(refused)
+}
+
+/// A saved server (`id`), or the form of a new one (`id` empty).
+#[server(endpoint = "admin/ldap_server", input = GetUrl)]
+pub async fn get_ldap_server(id: Option<i32>) -> Result<LdapServerView, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, directory_settings};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    directory_settings::view(&ctx.db, id).await.map_err(refused)
+}
+
+/// Saves a server. With a mistake, goes back to the form with what was
+/// typed (never the password) and the reasons next to the fields.
+#[allow(clippy::too_many_arguments)]
+#[server(endpoint = "admin/save_ldap_server")]
+pub async fn save_ldap_server(
+    csrf_token: String,
+    id: Option<i32>,
+    name: String,
+    enabled: Option<String>,
+    url: String,
+    starttls: Option<String>,
+    ca_certificate: String,
+    bind_dn: String,
+    bind_password: String,
+    user_base: String,
+    user_filter: String,
+    login_attribute: String,
+    name_attribute: String,
+    email_attribute: String,
+    mobile_attribute: String,
+    group_base: String,
+    membership: String,
+    timeout_seconds: String,
+) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::domain::directory::ServerFormInput;
+    use crate::server::{RequestContext, directory_settings};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    let input = ServerFormInput {
+        name,
+        enabled: enabled.is_some(),
+        url,
+        starttls: starttls.is_some(),
+        ca_certificate,
+        bind_dn,
+        user_base,
+        user_filter,
+        login_attribute,
+        name_attribute,
+        email_attribute,
+        mobile_attribute,
+        group_base,
+        membership,
+        timeout_seconds,
+    };
+    let page = match id {
+        Some(id) => format!("/admin/ldap/{id}"),
+        None => "/admin/ldap/new".to_owned(),
+    };
+    let has_password = !bind_password.is_empty() || id.is_some();
+    let form = match input.check(has_password) {
+        Ok(form) => form,
+        Err(_) => {
+            let typed = serde_json::to_string(&input).unwrap_or_default();
+            leptos_axum::redirect(&format!("{page}?{}", query(&[("typed", &typed)])));
+            return Ok(());
+        }
+    };
+    let saved = directory_settings::save_server(
+        &ctx.db,
+        &ctx.config.directory,
+        &ctx.origin,
+        admin.username().as_str(),
+        id,
+        form,
+        &bind_password,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(refused)?;
+    leptos_axum::redirect(&format!("/admin/ldap/{saved}?saved=1"));
+    Ok(())
+}
+
+#[server(endpoint = "admin/delete_ldap_server")]
+pub async fn delete_ldap_server(csrf_token: String, id: i32) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, directory_settings};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    directory_settings::delete_server(
+        &ctx.db,
+        &ctx.origin,
+        admin.username().as_str(),
+        id,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(refused)?;
+    leptos_axum::redirect("/admin/ldap?deleted=1");
+    Ok(())
+}
+
+/// "Test connection": binds with the saved settings and, with a `login`,
+/// looks that user up. Changes nothing.
+#[server(endpoint = "admin/test_ldap_server", input = GetUrl)]
+pub async fn test_ldap_server(id: i32, login: String) -> Result<Vec<TestStep>, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, directory_settings};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    directory_settings::test(&ctx.db, &ctx.config.directory, id, &login)
+        .await
+        .map_err(refused)
+}
+
+/// The groups an administrator can pick: of one server, or of all.
+#[server(endpoint = "admin/ldap_groups", input = GetUrl)]
+pub async fn get_group_choices(server_id: Option<i32>) -> Result<GroupChoices, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, directory_settings};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    directory_settings::group_choices(&ctx.db, &ctx.config.directory, server_id)
+        .await
+        .map_err(refused)
+}
+
+/// Sets the roles members of a group get (`group` is a picked group, or
+/// `grant` an existing grant); no role removes the grant.
+#[server(endpoint = "admin/save_group_roles")]
+pub async fn save_group_roles(
+    csrf_token: String,
+    #[server(default)] group: String,
+    #[server(default)] grant: Option<i32>,
+    #[server(default)] roles: BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    use crate::domain::{access::Action, role::RoleSet};
+    use crate::server::{RequestContext, directory_settings, fail};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    let roles = RoleSet::parse_names(roles.keys().map(String::as_str))
+        .map_err(|e| fail(ApiError::Invalid(e.to_string())))?;
+    let picked = match grant {
+        Some(id) => directory_settings::grant_group(&ctx.db, id).await,
+        None => directory_settings::picked_group(&ctx.db, &group).await,
+    };
+    let group = match picked {
+        Ok(group) => group,
+        Err(DirectorySettingsError::Invalid(_)) => {
+            let server = group.split('|').next().unwrap_or_default();
+            leptos_axum::redirect(&format!("/admin/ldap/{server}?grant_error=group"));
+            return Ok(());
+        }
+        Err(other) => return Err(refused(other)),
+    };
+    directory_settings::save_grant(
+        &ctx.db,
+        &ctx.origin,
+        admin.username().as_str(),
+        &group,
+        roles,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(refused)?;
+    leptos_axum::redirect(&format!(
+        "/admin/ldap/{}?grants_saved=1#group-roles",
+        group.server_id
+    ));
+    Ok(())
+}
+
+#[server(endpoint = "admin/group_limits", input = GetUrl)]
+pub async fn get_group_limits() -> Result<GroupLimits, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, directory_settings};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    let rows = directory_settings::group_limits(&ctx.db)
+        .await
+        .map_err(refused)?;
+    let groups = directory_settings::group_choices(&ctx.db, &ctx.config.directory, None)
+        .await
+        .map_err(refused)?;
+    Ok(GroupLimits { rows, groups })
+}
+
+/// Adds (`id` empty) or changes a group's device limit; with a mistake,
+/// goes back to Admin → Registration with what was typed and why.
+#[server(endpoint = "admin/save_group_limit")]
+pub async fn save_group_limit(
+    csrf_token: String,
+    #[server(default)] id: Option<i32>,
+    #[server(default)] group: String,
+    limit: String,
+) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::domain::registration::DeviceLimit;
+    use crate::server::{RequestContext, directory_settings};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    let id_text = id.map(|i| i.to_string()).unwrap_or_default();
+    let back = |field: &str, message: &str| {
+        let q = query(&[
+            ("limit_id", &id_text),
+            ("limit_group", &group),
+            ("limit_value", &limit),
+            ("limit_field", field),
+            ("limit_error", message),
+        ]);
+        leptos_axum::redirect(&format!("/admin/registration?{q}#group-limits"));
+        Ok(())
+    };
+    let limit = match DeviceLimit::parse(&limit).map(|l| l.get()) {
+        Ok(Some(limit)) => limit,
+        Ok(None) => return back("limit", "Enter a limit from 1 to 50."),
+        Err(message) => return back("limit", &message),
+    };
+    let picked = directory_settings::picked_group(&ctx.db, &group).await;
+    let group_model = match picked {
+        Ok(group) => group,
+        Err(DirectorySettingsError::Invalid(message)) => return back("group", &message),
+        Err(other) => return Err(refused(other)),
+    };
+    match directory_settings::save_group_limit(
+        &ctx.db,
+        &ctx.origin,
+        admin.username().as_str(),
+        id,
+        &group_model,
+        limit,
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(()) => {
+            leptos_axum::redirect("/admin/registration?limit_saved=1#group-limits");
+            Ok(())
+        }
+        Err(DirectorySettingsError::Invalid(message)) => back("group", &message),
+        Err(other) => Err(refused(other)),
+    }
+}
+
+#[server(endpoint = "admin/delete_group_limit")]
+pub async fn delete_group_limit(csrf_token: String, id: i32) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, directory_settings};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    directory_settings::delete_group_limit(
+        &ctx.db,
+        &ctx.origin,
+        admin.username().as_str(),
+        id,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(refused)?;
+    leptos_axum::redirect("/admin/registration?limit_deleted=1#group-limits");
+    Ok(())
+}

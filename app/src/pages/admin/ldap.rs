@@ -1,0 +1,401 @@
+//! Admin → LDAP: the directories people sign in with. A list of servers;
+//! each server's settings, its connection test, and the roles its groups
+//! grant.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::{Field, RoleChecks};
+use crate::api::directory::{
+    DeleteLdapServer, SaveGroupRoles, SaveLdapServer, get_group_choices, get_ldap_server,
+    get_ldap_servers, test_ldap_server,
+};
+use crate::api::types::{GroupGrant, LdapServerView};
+use crate::components::csrf::CsrfField;
+use crate::components::status::{ErrorPanel, Saved};
+use crate::domain::directory::{Membership, ServerFormErrors, ServerFormInput};
+use crate::domain::role::RoleSet;
+
+#[component]
+pub fn LdapServersPage() -> impl IntoView {
+    let query = use_query_map();
+    let servers = Resource::new(|| (), |_| get_ldap_servers());
+    let deleted = move || query.with(|q| q.get("deleted").is_some());
+    view! {
+        <Title text="LDAP servers" />
+        <h1>"LDAP"</h1>
+        <p class="help">
+            "People whose user name is not a local account sign in with their directory password. Servers are asked in this order; the first that knows the name decides."
+        </p>
+        {move || deleted().then(|| view! { <Saved text="The server was deleted." /> })}
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                servers
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(list) if list.is_empty() => {
+                            view! { <p>"No LDAP server yet: only local accounts can sign in."</p> }
+                                .into_any()
+                        }
+                        Ok(list) => {
+                            view! {
+                                <div class="table-wrap">
+                                    <table>
+                                        <thead>
+                                            <tr>
+                                                <th scope="col">"Name"</th>
+                                                <th scope="col">"Address"</th>
+                                                <th scope="col">"Groups from"</th>
+                                                <th scope="col">"Status"</th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {list
+                                                .into_iter()
+                                                .map(|s| {
+                                                    view! {
+                                                        <tr>
+                                                            <td>
+                                                                <a href=format!("/admin/ldap/{}", s.id)>{s.name}</a>
+                                                            </td>
+                                                            <td>
+                                                                <code>{s.url}</code>
+                                                            </td>
+                                                            <td>{s.membership}</td>
+                                                            <td>{if s.enabled { "Enabled" } else { "Disabled" }}</td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+        <p>
+            <a class="button" href="/admin/ldap/new">
+                "Add an LDAP server"
+            </a>
+        </p>
+    }
+}
+
+#[component]
+pub fn LdapServerPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
+    let server = Resource::new(
+        move || {
+            (
+                id(),
+                query.with(|q| (q.get("saved"), q.get("grants_saved"))),
+            )
+        },
+        |(id, _)| get_ldap_server(id),
+    );
+    view! {
+        <Title text="LDAP server" />
+        <p>
+            <a href="/admin/ldap">"← All LDAP servers"</a>
+        </p>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                server
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(view) => {
+                            let saved_id = view.id;
+                            view! {
+                                <ServerForm view=view.clone() />
+                                {saved_id
+                                    .map(|id| {
+                                        view! {
+                                            <ConnectionTest id />
+                                            <GroupRoles id grants=view.grants.clone() />
+                                            <DeleteServer id />
+                                        }
+                                    })}
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ServerForm(view: LdapServerView) -> impl IntoView {
+    let query = use_query_map();
+    let save = ServerAction::<SaveLdapServer>::new();
+    // A refused form comes back with what was typed (never the password).
+    let typed: Option<ServerFormInput> = query
+        .with_untracked(|q| q.get("typed"))
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let saved = query.with_untracked(|q| q.get("saved").is_some());
+    let errors = typed
+        .as_ref()
+        .and_then(|t| t.check(view.has_password).err())
+        .map(|errors| *errors)
+        .unwrap_or_default();
+    let form = typed.unwrap_or(view.form);
+    let ServerFormErrors {
+        name: name_error,
+        url: url_error,
+        ca_certificate: ca_error,
+        bind_dn: bind_dn_error,
+        bind_password: password_error,
+        user_base: user_base_error,
+        attributes: attributes_error,
+        membership: membership_error,
+        timeout_seconds: timeout_error,
+    } = errors;
+    let title = if view.id.is_some() {
+        form.name.clone()
+    } else {
+        "Add an LDAP server".to_owned()
+    };
+    view! {
+        <h1>{title}</h1>
+        {saved.then(|| view! { <Saved text="LDAP server saved." /> })}
+        <ActionForm action=save attr:class="ldap-server">
+            <CsrfField />
+            {view.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
+            <Field id="name" label="Name" help="What administrators call this server, e.g. Head office." value=form.name.clone() error=name_error />
+            <div class="check">
+                <input type="checkbox" id="enabled" name="enabled" checked=form.enabled />
+                <label for="enabled">"Enabled: people can sign in with it"</label>
+            </div>
+            <fieldset>
+                <legend>"Connection"</legend>
+                <Field id="url" label="Address" help="ldap://host:389, or ldaps://host:636 for TLS from the start." value=form.url.clone() error=url_error />
+                <div class="check">
+                    <input type="checkbox" id="starttls" name="starttls" checked=form.starttls />
+                    <label for="starttls">"Use StartTLS (encrypt an ldap:// connection)"</label>
+                </div>
+                <div class="field">
+                    <label for="ca_certificate">"CA certificate (PEM, optional)"</label>
+                    <p id="ca_certificate-help" class="help">
+                        "The authority that signed the server's certificate, if not one the system trusts."
+                    </p>
+                    <textarea
+                        id="ca_certificate"
+                        name="ca_certificate"
+                        rows="4"
+                        aria-invalid=ca_error.is_some().to_string()
+                        aria-describedby="ca_certificate-help ca_certificate-message"
+                    >
+                        {form.ca_certificate.clone()}
+                    </textarea>
+                    <p id="ca_certificate-message" class="field-message">
+                        {ca_error.map(|e| view! { <span class="error">{e}</span> })}
+                    </p>
+                </div>
+                <Field id="timeout_seconds" label="Timeout (seconds)" help="How long one operation may take: 1 to 60." kind="number" value=form.timeout_seconds.clone() error=timeout_error />
+            </fieldset>
+            <fieldset>
+                <legend>"Service account"</legend>
+                <Field id="bind_dn" label="Bind DN" help="The account the portal searches the directory with." value=form.bind_dn.clone() error=bind_dn_error />
+                <Field
+                    id="bind_password"
+                    label="Password"
+                    help=if view.has_password { "Stored encrypted and never shown. Leave empty to keep it." } else { "Stored encrypted and never shown again." }
+                    kind="password"
+                    value=String::new()
+                    error=password_error
+                />
+            </fieldset>
+            <fieldset>
+                <legend>"Users"</legend>
+                <Field id="user_base" label="User search base" help="Where users are searched, with everything below it." value=form.user_base.clone() error=user_base_error />
+                <Field id="user_filter" label="User filter" help="Only entries matching it can sign in, e.g. (objectClass=inetOrgPerson)." value=form.user_filter.clone() />
+                <Field id="login_attribute" label="Login name attribute" help="uid, or sAMAccountName for Active Directory." value=form.login_attribute.clone() />
+                <Field id="name_attribute" label="Display name attribute" value=form.name_attribute.clone() />
+                <Field id="email_attribute" label="E-mail attribute" value=form.email_attribute.clone() />
+                <Field id="mobile_attribute" label="Mobile number attribute" help="Optional." value=form.mobile_attribute.clone() error=attributes_error />
+            </fieldset>
+            <fieldset>
+                <legend>"Groups"</legend>
+                <Field id="group_base" label="Group search base" help="Where groups are found; empty uses the directory's root." value=form.group_base.clone() />
+                <div class="field">
+                    <label for="membership">"Group membership is found in"</label>
+                    <select
+                        id="membership"
+                        name="membership"
+                        aria-invalid=membership_error.is_some().to_string()
+                        aria-describedby="membership-message"
+                    >
+                        {Membership::ALL
+                            .into_iter()
+                            .map(|m| {
+                                view! {
+                                    <option value=m.as_str() selected=form.membership == m.as_str()>
+                                        {m.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                    <p id="membership-message" class="field-message">
+                        {membership_error.map(|e| view! { <span class="error">{e}</span> })}
+                    </p>
+                </div>
+            </fieldset>
+            <button type="submit">"Save LDAP server"</button>
+        </ActionForm>
+    }
+}
+
+/// "Test connection": a GET form, so its result is a page like any other.
+#[component]
+fn ConnectionTest(id: i32) -> impl IntoView {
+    let query = use_query_map();
+    let asked = move || query.with(|q| q.get("test").map(|_| q.get("login").unwrap_or_default()));
+    let result = Resource::new(asked, move |asked| async move {
+        match asked {
+            Some(login) => Some(test_ldap_server(id, login).await),
+            None => None,
+        }
+    });
+    let login = query.with_untracked(|q| q.get("login").unwrap_or_default());
+    view! {
+        <section id="test" class="card">
+            <h2>"Test connection"</h2>
+            <form method="get" action=format!("/admin/ldap/{id}#test")>
+                <input type="hidden" name="test" value="1" />
+                <Field id="login" label="User name to look up (optional)" help="Checks the search and shows what the portal would read: DN, attributes, groups." value=login />
+                <button type="submit">"Test connection"</button>
+            </form>
+            <Suspense fallback=|| view! { <p>"Testing…"</p> }>
+                {move || {
+                    result
+                        .get()
+                        .flatten()
+                        .map(|outcome| match outcome {
+                            Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                            Ok(steps) => {
+                                view! {
+                                    <ul class="test-steps" role="status">
+                                        {steps
+                                            .into_iter()
+                                            .map(|step| {
+                                                view! {
+                                                    <li class=if step.ok { "ok" } else { "failed" }>{step.text}</li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The roles members of this server's groups get at sign-in.
+#[component]
+fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
+    let query = use_query_map();
+    let save = ServerAction::<SaveGroupRoles>::new();
+    let choices = Resource::new(|| (), move |_| get_group_choices(Some(id)));
+    let saved = query.with_untracked(|q| q.get("grants_saved").is_some());
+    let group_error = query.with_untracked(|q| q.get("grant_error").is_some());
+    view! {
+        <section id="group-roles">
+            <h2>"Roles for directory groups"</h2>
+            <p class="help">
+                "Directory users have no roles until they are given some: here for everyone in a group (at their next sign-in), or one by one under Users."
+            </p>
+            {saved.then(|| view! { <Saved text="Group roles saved." /> })}
+            {grants
+                .into_iter()
+                .map(|grant| {
+                    let prefix = format!("grant{}-", grant.id);
+                    view! {
+                        <ActionForm action=save attr:class="card grant">
+                            <CsrfField />
+                            <input type="hidden" name="grant" value=grant.id />
+                            <h3 title=grant.group_dn.clone()>{grant.group_name.clone()}</h3>
+                            <RoleChecks legend="Roles of its members" prefix checked=grant.roles.clone() />
+                            <button type="submit">{format!("Save roles of {}", grant.group_name)}</button>
+                            <p class="help">"Clear every box and save to remove the grant."</p>
+                        </ActionForm>
+                    }
+                })
+                .collect_view()}
+            <ActionForm action=save attr:class="card grant">
+                <CsrfField />
+                <h3>"Give roles to a group"</h3>
+                <Suspense fallback=|| view! { <p>"Reading groups…"</p> }>
+                    {move || {
+                        choices
+                            .get()
+                            .map(|result| {
+                                let (options, trouble) = match result {
+                                    Ok(c) => (c.choices, c.unreadable.first().cloned()),
+                                    Err(error) => (Vec::new(), Some(error.to_string())),
+                                };
+                                view! {
+                                    <div class="field">
+                                        <label for="grant-group">"Group"</label>
+                                        <select
+                                            id="grant-group"
+                                            name="group"
+                                            aria-invalid=group_error.to_string()
+                                            aria-describedby="grant-group-message"
+                                        >
+                                            <option value="">"Choose a group…"</option>
+                                            {options
+                                                .into_iter()
+                                                .map(|c| view! { <option value=c.value>{c.label}</option> })
+                                                .collect_view()}
+                                        </select>
+                                        <p id="grant-group-message" class="field-message">
+                                            {trouble
+                                                .map(|t| {
+                                                    view! { <span class="error">{format!("Groups could not be read: {t}")}</span> }
+                                                })}
+                                            {group_error.then(|| view! { <span class="error">"Choose a group."</span> })}
+                                        </p>
+                                    </div>
+                                }
+                            })
+                    }}
+                </Suspense>
+                <RoleChecks legend="Roles of its members" prefix="new-".to_owned() checked=RoleSet::default() />
+                <button type="submit">"Give these roles"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn DeleteServer(id: i32) -> impl IntoView {
+    let delete = ServerAction::<DeleteLdapServer>::new();
+    view! {
+        <section class="card">
+            <h2>"Delete this server"</h2>
+            <p class="help">
+                "Its group roles and group device limits go with it. Its users keep their devices; they can no longer sign in unless another server knows them."
+            </p>
+            <ActionForm action=delete>
+                <CsrfField />
+                <input type="hidden" name="id" value=id />
+                <button type="submit" class="danger">
+                    "Delete LDAP server"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
