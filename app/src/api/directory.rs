@@ -2,6 +2,9 @@
 //! the roles directory groups grant, and group device limits. Every
 //! function here is for administrators only.
 
+// A form's fields arrive as a server function's arguments, however many.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use std::collections::BTreeMap;
@@ -56,7 +59,6 @@ pub async fn get_ldap_server(id: Option<i32>) -> Result<LdapServerView, ApiError
 
 /// Saves a server. With a mistake, goes back to the form with what was
 /// typed (never the password) and the reasons next to the fields.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "admin/save_ldap_server")]
 pub async fn save_ldap_server(
     csrf_token: String,

@@ -21,6 +21,7 @@ on_every_backend!(
     local_users_sign_in_while_the_directory_is_down,
     group_limits_decide_how_many_devices_a_member_may_register,
     the_connection_test_says_what_it_found_or_what_failed,
+    tls_connections_trust_the_configured_authority,
     only_administrators_manage_directories,
 );
 
@@ -44,28 +45,35 @@ fn location(response: &reqwest::Response) -> String {
 
 /// Adds the test directory as a server through Admin → LDAP; its id.
 async fn add_server(admin: &mut Browser, url: &str, membership: &str, password: &str) -> i32 {
-    let response = admin
-        .post_form(
-            "/api/admin/save_ldap_server",
-            &[
-                ("name", "Test directory"),
-                ("enabled", "on"),
-                ("url", url),
-                ("ca_certificate", ""),
-                ("bind_dn", SERVICE_DN),
-                ("bind_password", password),
-                ("user_base", "ou=people,dc=example,dc=org"),
-                ("user_filter", "(objectClass=inetOrgPerson)"),
-                ("login_attribute", "uid"),
-                ("name_attribute", "displayName"),
-                ("email_attribute", "mail"),
-                ("mobile_attribute", "mobile"),
-                ("group_base", "ou=groups,dc=example,dc=org"),
-                ("membership", membership),
-                ("timeout_seconds", "5"),
-            ],
-        )
-        .await;
+    add_server_with(admin, url, membership, password, &[("ca_certificate", "")]).await
+}
+
+/// The same, with more fields (TLS).
+async fn add_server_with(
+    admin: &mut Browser,
+    url: &str,
+    membership: &str,
+    password: &str,
+    more: &[(&str, &str)],
+) -> i32 {
+    let mut form = vec![
+        ("name", "Test directory"),
+        ("enabled", "on"),
+        ("url", url),
+        ("bind_dn", SERVICE_DN),
+        ("bind_password", password),
+        ("user_base", "ou=people,dc=example,dc=org"),
+        ("user_filter", "(objectClass=inetOrgPerson)"),
+        ("login_attribute", "uid"),
+        ("name_attribute", "displayName"),
+        ("email_attribute", "mail"),
+        ("mobile_attribute", "mobile"),
+        ("group_base", "ou=groups,dc=example,dc=org"),
+        ("membership", membership),
+        ("timeout_seconds", "5"),
+    ];
+    form.extend_from_slice(more);
+    let response = admin.post_form("/api/admin/save_ldap_server", &form).await;
     let to = location(&response);
     assert_eq!(response.status(), 302, "{to}");
     to.trim_start_matches("/admin/ldap/")
@@ -591,5 +599,51 @@ async fn only_administrators_manage_directories(db: TestDb) {
         "the timeout's message"
     );
     assert!(page.contains("http://nope"), "what was typed stays");
+    app.stop().await;
+}
+
+async fn tls_connections_trust_the_configured_authority(db: TestDb) {
+    let Some(url) = ldap_url() else { return };
+    let ldaps = std::env::var("SSP_TEST_LDAPS_URL").expect("scripts/ldap serves ldaps too");
+    let ca = std::fs::read_to_string(std::env::var("SSP_TEST_LDAP_CA").unwrap()).unwrap();
+    let app = TestApp::spawn(&db).await;
+    let mut admin = admin(&app).await;
+    let with_ca = [("ca_certificate", ca.as_str())];
+    let over_ldaps =
+        add_server_with(&mut admin, &ldaps, "member-of", SERVICE_PASSWORD, &with_ca).await;
+    let steps = test_connection(&mut admin, over_ldaps, "dora")
+        .await
+        .join("\n");
+    assert!(steps.contains("ok Found uid=dora"), "{steps}");
+
+    let mut starttls = with_ca.to_vec();
+    starttls.push(("starttls", "on"));
+    let over_starttls =
+        add_server_with(&mut admin, &url, "member-of", SERVICE_PASSWORD, &starttls).await;
+    let steps = test_connection(&mut admin, over_starttls, "dora")
+        .await
+        .join("\n");
+    assert!(
+        steps.contains("with StartTLS") && steps.contains("ok Found uid=dora"),
+        "{steps}"
+    );
+
+    // Without the authority, the server's certificate is not trusted.
+    let untrusted = add_server_with(
+        &mut admin,
+        &ldaps,
+        "member-of",
+        SERVICE_PASSWORD,
+        &[("ca_certificate", "")],
+    )
+    .await;
+    let steps = test_connection(&mut admin, untrusted, "dora")
+        .await
+        .join("\n");
+    assert!(steps.starts_with("FAILED Could not connect"), "{steps}");
+
+    // Directory users sign in over TLS like over plain LDAP.
+    grant(&mut admin, over_ldaps, MOBILE_STAFF, &[Role::PortalAccess]).await;
+    assert_eq!(sign_in(&app, "dora", "Pässwörd-1").await, "/");
     app.stop().await;
 }
