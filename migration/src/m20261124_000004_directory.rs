@@ -143,6 +143,30 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
+            .await?;
+
+        // One grant and one limit per group.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_ldap_group_roles_group")
+                    .table(LdapGroupRoles::Table)
+                    .col(LdapGroupRoles::ServerId)
+                    .col(LdapGroupRoles::GroupDn)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_ldap_group_limits_group")
+                    .table(LdapGroupLimits::Table)
+                    .col(LdapGroupLimits::ServerId)
+                    .col(LdapGroupLimits::GroupDn)
+                    .unique()
+                    .to_owned(),
+            )
             .await
     }
 

@@ -21,6 +21,8 @@ fn refused(error: DirectorySettingsError) -> ApiError {
     use crate::server::{fail, internal};
     match error {
         DirectorySettingsError::NotFound => fail(ApiError::NotFound),
+        DirectorySettingsError::LastAdministrator => fail(ApiError::Conflict(error.to_string())),
+        DirectorySettingsError::NoRoles => fail(ApiError::Invalid(error.to_string())),
         DirectorySettingsError::Invalid(message) => fail(ApiError::Invalid(message)),
         other => internal(other),
     }
@@ -108,11 +110,27 @@ pub async fn save_ldap_server(
         Some(id) => format!("/admin/ldap/{id}"),
         None => "/admin/ldap/new".to_owned(),
     };
-    let has_password = !bind_password.is_empty() || id.is_some();
-    let form = match input.check(has_password) {
+    let saved = match id {
+        Some(id) => Some(
+            directory_settings::view(&ctx.db, Some(id))
+                .await
+                .map_err(refused)?,
+        ),
+        None => None,
+    };
+    let keeps = saved
+        .as_ref()
+        .is_some_and(|s| s.has_password && input.keeps_password(&s.form));
+    let form = match input.check(!bind_password.is_empty() || keeps) {
         Ok(form) => form,
         Err(_) => {
-            let typed = serde_json::to_string(&input).unwrap_or_default();
+            // What was typed goes back in the address: a long CA bundle
+            // would make it too long for some proxies, so it is left out.
+            let mut typed = input.clone();
+            if typed.ca_certificate.len() > 2048 {
+                typed.ca_certificate.clear();
+            }
+            let typed = serde_json::to_string(&typed).unwrap_or_default();
             leptos_axum::redirect(&format!("{page}?{}", query(&[("typed", &typed)])));
             return Ok(());
         }
@@ -181,11 +199,13 @@ pub async fn get_group_choices(server_id: Option<i32>) -> Result<GroupChoices, A
         .map_err(refused)
 }
 
-/// Sets the roles members of a group get (`group` is a picked group, or
-/// `grant` an existing grant); no role removes the grant.
+/// Sets the roles members of a group get (`group`, picked on the page of
+/// `server`, or `grant`, an existing grant); no role removes a grant. A
+/// mistake goes back to the server's page with a code saying which.
 #[server(endpoint = "admin/save_group_roles")]
 pub async fn save_group_roles(
     csrf_token: String,
+    server: i32,
     #[server(default)] group: String,
     #[server(default)] grant: Option<i32>,
     #[server(default)] roles: BTreeMap<String, String>,
@@ -198,20 +218,22 @@ pub async fn save_group_roles(
     let admin = ctx.allowed(Action::Administer)?;
     let roles = RoleSet::parse_names(roles.keys().map(String::as_str))
         .map_err(|e| fail(ApiError::Invalid(e.to_string())))?;
+    let back = |code: &str| {
+        leptos_axum::redirect(&format!(
+            "/admin/ldap/{server}?grant_error={code}#group-roles"
+        ));
+        Ok(())
+    };
     let picked = match grant {
         Some(id) => directory_settings::grant_group(&ctx.db, id).await,
         None => directory_settings::picked_group(&ctx.db, &group).await,
     };
     let group = match picked {
-        Ok(group) => group,
-        Err(DirectorySettingsError::Invalid(_)) => {
-            let server = group.split('|').next().unwrap_or_default();
-            leptos_axum::redirect(&format!("/admin/ldap/{server}?grant_error=group"));
-            return Ok(());
-        }
+        Ok(group) if group.server_id == server => group,
+        Ok(_) | Err(DirectorySettingsError::Invalid(_)) => return back("group"),
         Err(other) => return Err(refused(other)),
     };
-    directory_settings::save_grant(
+    match directory_settings::save_grant(
         &ctx.db,
         &ctx.origin,
         admin.username().as_str(),
@@ -220,12 +242,16 @@ pub async fn save_group_roles(
         chrono::Utc::now(),
     )
     .await
-    .map_err(refused)?;
-    leptos_axum::redirect(&format!(
-        "/admin/ldap/{}?grants_saved=1#group-roles",
-        group.server_id
-    ));
-    Ok(())
+    {
+        Ok(()) => {
+            leptos_axum::redirect(&format!("/admin/ldap/{server}?grants_saved=1#group-roles"));
+            Ok(())
+        }
+        Err(DirectorySettingsError::LastAdministrator) => back("last-admin"),
+        Err(DirectorySettingsError::NoRoles) => back("roles"),
+        Err(DirectorySettingsError::Invalid(_)) => back("group"),
+        Err(other) => Err(refused(other)),
+    }
 }
 
 #[server(endpoint = "admin/group_limits", input = GetUrl)]

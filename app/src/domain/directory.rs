@@ -102,6 +102,15 @@ pub fn escape(value: &str) -> String {
     out
 }
 
+/// Whether `host` (with an optional `:port`) is this machine.
+fn is_loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name == "localhost" || name == "::1" || name.starts_with("127.")
+}
+
 /// The filter that finds the user who typed `login`: the administrator's
 /// filter (if any) and the login attribute equal to the escaped name.
 pub fn user_filter(base_filter: &str, login_attribute: &str, login: &str) -> String {
@@ -240,8 +249,16 @@ impl ServerFormInput {
         }
     }
 
+    /// Whether a stored service password may stay when this form is saved
+    /// over `saved`: only while it goes to the same server and account, so
+    /// that nobody can send it elsewhere without knowing it.
+    pub fn keeps_password(&self, saved: &ServerFormInput) -> bool {
+        self.url.trim().eq_ignore_ascii_case(saved.url.trim())
+            && self.bind_dn.trim() == saved.bind_dn.trim()
+    }
+
     /// Checks every field. `has_password`: whether a service password was
-    /// typed now or is stored already.
+    /// typed now or the stored one may stay.
     pub fn check(&self, has_password: bool) -> Result<ServerForm, Box<ServerFormErrors>> {
         let mut errors = ServerFormErrors::default();
         let name = self.name.trim();
@@ -262,6 +279,11 @@ impl ServerFormInput {
         } else if self.starttls && lower.starts_with("ldaps://") {
             errors.url = Some(
                 "StartTLS is for ldap:// addresses; ldaps:// is encrypted already.".to_owned(),
+            );
+        } else if lower.starts_with("ldap://") && !self.starttls && !is_loopback(host) {
+            errors.url = Some(
+                "People's passwords would cross the network in clear: use ldaps:// or StartTLS (plain ldap:// only to this machine)."
+                    .to_owned(),
             );
         }
         let ca = self.ca_certificate.trim();
@@ -419,7 +441,7 @@ mod tests {
         let errors = bad.check(true).unwrap_err();
         assert!(errors.url.is_some() && errors.timeout_seconds.is_some());
         assert!(errors.attributes.is_some() && errors.membership.is_some());
-        let mut tls_twice = input;
+        let mut tls_twice = input.clone();
         tls_twice.url = "ldaps://dc1:636".to_owned();
         tls_twice.starttls = true;
         assert!(
@@ -430,5 +452,37 @@ mod tests {
                 .unwrap()
                 .contains("StartTLS")
         );
+
+        // Passwords cross the network only encrypted.
+        let mut plain = input.clone();
+        plain.url = "ldap://dc1.example.com:389".to_owned();
+        assert!(
+            plain
+                .check(true)
+                .unwrap_err()
+                .url
+                .unwrap()
+                .contains("in clear")
+        );
+        plain.starttls = true;
+        assert!(plain.check(true).is_ok());
+        for local in [
+            "ldap://localhost",
+            "ldap://127.0.0.1:3389",
+            "ldap://[::1]:389",
+        ] {
+            plain.url = local.to_owned();
+            plain.starttls = false;
+            assert!(plain.check(true).is_ok(), "{local}");
+        }
+
+        // A stored password stays only with the same server and account.
+        let mut moved = input.clone();
+        assert!(moved.keeps_password(&input));
+        moved.url = "ldaps://elsewhere.example.net".to_owned();
+        assert!(!moved.keeps_password(&input));
+        let mut other_account = input.clone();
+        other_account.bind_dn = "cn=admin,dc=example,dc=org".to_owned();
+        assert!(!other_account.keeps_password(&input));
     }
 }

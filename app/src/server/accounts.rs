@@ -321,17 +321,34 @@ pub async fn list(
     })
 }
 
-/// Whether some enabled user other than `except` is an administrator.
-async fn another_admin_exists(db: &impl ConnectionTrait, except: i32) -> Result<bool, DbErr> {
-    let candidates = user::Entity::find()
+/// Whether some enabled user other than `except` is an administrator (by
+/// their own roles or their directory groups').
+async fn another_admin_exists(
+    db: &impl ConnectionTrait,
+    except: Option<i32>,
+) -> Result<bool, DbErr> {
+    let admin = Role::Administrator.as_str();
+    let mut candidates = user::Entity::find()
         .filter(user::Column::Disabled.eq(false))
-        .filter(user::Column::Id.ne(except))
-        .filter(user::Column::Roles.contains(Role::Administrator.as_str()))
-        .all(db)
-        .await?;
+        .filter(
+            Condition::any()
+                .add(user::Column::Roles.contains(admin))
+                .add(user::Column::GroupRoles.contains(admin)),
+        );
+    if let Some(except) = except {
+        candidates = candidates.filter(user::Column::Id.ne(except));
+    }
     Ok(candidates
+        .all(db)
+        .await?
         .iter()
-        .any(|u| RoleSet::from_stored(&u.roles).contains(Role::Administrator)))
+        .any(|u| roles_of(u).contains(Role::Administrator)))
+}
+
+/// Whether any enabled user is still an administrator (checked before a
+/// change to group grants is committed).
+pub async fn an_administrator_remains(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    another_admin_exists(db, None).await
 }
 
 /// Replaces a user's roles. Refuses to take Administrator from the last
@@ -350,7 +367,7 @@ pub async fn set_roles(
     if before.contains(Role::Administrator)
         && !roles.contains(Role::Administrator)
         && !current.disabled
-        && !another_admin_exists(&txn, current.id).await?
+        && !another_admin_exists(&txn, Some(current.id)).await?
     {
         return Err(AccountError::LastAdministrator(username.to_string()));
     }
@@ -431,8 +448,8 @@ pub async fn set_disabled(
     let current = find_existing(&txn, username).await?;
     let id = current.id;
     if disabled
-        && RoleSet::from_stored(&current.roles).contains(Role::Administrator)
-        && !another_admin_exists(&txn, id).await?
+        && roles_of(&current).contains(Role::Administrator)
+        && !another_admin_exists(&txn, Some(id)).await?
     {
         return Err(AccountError::LastAdministrator(username.to_string()));
     }

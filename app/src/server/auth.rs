@@ -221,10 +221,16 @@ pub async fn check_password(
             false => invalid().await,
         };
     }
-    if password.is_empty() {
-        return invalid().await;
-    }
-    match directory.check(db, username_text.trim(), &password).await {
+    // Only a name that can be a portal user name is looked up, as parsed:
+    // the lockout above counts exactly the name the directory is asked for.
+    let name = match Username::parse(username_text) {
+        Ok(name) if !password.is_empty() => name,
+        _ => return invalid().await,
+    };
+    // A directory user is checked by the server their record came from,
+    // while it is configured: another directory's "alice" is not them.
+    let tied_to = found.as_ref().and_then(|u| u.directory_server);
+    match directory.check(db, name.as_str(), &password, tied_to).await {
         Ok(Checked::User(entry)) => {
             match accounts::from_directory(db, origin, &entry, now).await? {
                 Some(user) => Ok(user),

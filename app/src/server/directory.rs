@@ -7,6 +7,7 @@
 //! server's timeout, and nothing here logs a password.
 
 use chrono::{DateTime, Utc};
+use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, Scope, SearchEntry};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
@@ -22,6 +23,13 @@ use crate::domain::directory::{Group, Membership, user_filter};
 pub const BIND_PASSWORD: &str = "ldap-bind-password";
 /// Connections kept idle per server.
 const POOL_SIZE: usize = 4;
+/// The most groups a picker offers.
+const MAX_GROUPS: usize = 5000;
+/// After a directory could not be asked for someone's groups, how long the
+/// groups seen at sign-in are used without trying again.
+const RETRY_AFTER: Duration = Duration::from_secs(30);
+/// How long an idle connection is kept.
+const MAX_IDLE: Duration = Duration::from_secs(120);
 /// How long a user's groups, once read, are used without asking again.
 const GROUPS_TTL: Duration = Duration::from_secs(60);
 /// LDAP result code: invalid credentials.
@@ -46,6 +54,8 @@ struct Inner {
     idle: Mutex<Pools>,
     /// Groups read recently, by (server, user DN).
     groups: Mutex<GroupCache>,
+    /// When reading groups from each server last failed.
+    failed: Mutex<HashMap<i32, Instant>>,
 }
 
 type Pools = HashMap<i32, (DateTime<Utc>, Vec<Conn>)>;
@@ -56,6 +66,7 @@ struct Conn {
     /// Whether the connection is bound as the service account (not as a
     /// user who just signed in).
     as_service: bool,
+    idle_since: Instant,
 }
 
 /// A user as the directory describes them.
@@ -195,6 +206,7 @@ impl Directory {
                 sealer,
                 idle: Mutex::new(HashMap::new()),
                 groups: Mutex::new(HashMap::new()),
+                failed: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -285,28 +297,34 @@ impl Directory {
         } else {
             let mut idle = self.inner.idle.lock().unwrap_or_else(|p| p.into_inner());
             match idle.get_mut(&server.id) {
-                Some((version, conns)) if *version == server.updated_at => conns.pop(),
+                Some((version, conns)) if *version == server.updated_at => {
+                    // Servers, firewalls and load balancers drop idle
+                    // connections: old ones are not tried.
+                    conns.retain(|c| c.idle_since.elapsed() < MAX_IDLE);
+                    conns.pop()
+                }
                 _ => None,
             }
         };
-        let (mut conn, reused) = match pooled {
-            Some(mut conn) if !conn.ldap.clone().is_closed() => {
-                conn.ldap.with_timeout(Directory::timeout(server));
-                (conn, true)
+        if let Some(mut conn) = pooled.filter(|c| !c.ldap.clone().is_closed()) {
+            conn.ldap.with_timeout(Directory::timeout(server));
+            // A connection that cannot be bound again is dropped, and a
+            // new one made below.
+            if conn.as_service || self.bind_service(server, &mut conn.ldap).await.is_ok() {
+                conn.as_service = true;
+                return Ok((conn, true));
             }
-            _ => (
-                Conn {
-                    ldap: Directory::connect(server).await?,
-                    as_service: false,
-                },
-                false,
-            ),
-        };
-        if !conn.as_service {
-            self.bind_service(server, &mut conn.ldap).await?;
-            conn.as_service = true;
         }
-        Ok((conn, reused))
+        let mut ldap = Directory::connect(server).await?;
+        self.bind_service(server, &mut ldap).await?;
+        Ok((
+            Conn {
+                ldap,
+                as_service: true,
+                idle_since: Instant::now(),
+            },
+            false,
+        ))
     }
 
     fn checkin(&self, server: &ldap_server::Model, conn: Conn) {
@@ -318,7 +336,10 @@ impl Directory {
             *entry = (server.updated_at, Vec::new());
         }
         if entry.1.len() < POOL_SIZE {
-            entry.1.push(conn);
+            entry.1.push(Conn {
+                idle_since: Instant::now(),
+                ..conn
+            });
         }
     }
 
@@ -357,19 +378,26 @@ impl Directory {
     /// Checks `login` and `password` against the enabled directories, in
     /// order: the first that knows the name decides. A directory that
     /// cannot be asked is skipped; if none knew the name and one could not
-    /// be asked, the answer is that error. `password` must not be empty
-    /// (an empty password is an anonymous bind that some servers accept).
+    /// be asked, the answer is that error. With `tied_to` (the server a
+    /// user's record came from) only that server is asked, while it is
+    /// enabled. `password` must not be empty (an empty password is an
+    /// anonymous bind that some servers accept).
     pub async fn check(
         &self,
         db: &impl ConnectionTrait,
         login: &str,
         password: &str,
+        tied_to: Option<i32>,
     ) -> Result<Checked, DirectoryError> {
         if password.is_empty() {
             return Ok(Checked::WrongPassword);
         }
+        let mut servers = enabled_servers(db).await?;
+        if let Some(id) = tied_to.filter(|id| servers.iter().any(|s| s.id == *id)) {
+            servers.retain(|s| s.id == id);
+        }
         let mut trouble = None;
-        for server in enabled_servers(db).await? {
+        for server in servers {
             match self.check_on(&server, login, password).await {
                 Ok(Checked::Unknown) => {}
                 Ok(checked) => return Ok(checked),
@@ -446,15 +474,36 @@ impl Directory {
                 server: format!("server {server_id}"),
                 detail: "no longer configured or disabled".to_owned(),
             })?;
-        let groups = match self
-            .with_conn(&server, Work::GroupsOf { dn, login })
-            .await?
-        {
+        if self.failed_recently(server_id) {
+            return Err(DirectoryError::Unreachable {
+                server: server.name.clone(),
+                detail: "it failed moments ago; not asked again yet".to_owned(),
+            });
+        }
+        let outcome = self.with_conn(&server, Work::GroupsOf { dn, login }).await;
+        self.note_outcome(server_id, outcome.is_ok());
+        let groups = match outcome? {
             Done::Groups(groups) => groups,
             Done::Checked(_) => Vec::new(),
         };
         self.remember_groups(server_id, dn, groups.clone());
         Ok(groups)
+    }
+
+    fn failed_recently(&self, server_id: i32) -> bool {
+        let failed = self.inner.failed.lock().unwrap_or_else(|p| p.into_inner());
+        failed
+            .get(&server_id)
+            .is_some_and(|at| at.elapsed() < RETRY_AFTER)
+    }
+
+    fn note_outcome(&self, server_id: i32, ok: bool) {
+        let mut failed = self.inner.failed.lock().unwrap_or_else(|p| p.into_inner());
+        if ok {
+            failed.remove(&server_id);
+        } else {
+            failed.insert(server_id, Instant::now());
+        }
     }
 
     /// Every group an administrator can pick on `server`, by name.
@@ -614,7 +663,12 @@ impl Work<'_> {
             Work::GroupsOf { dn, login } => {
                 let (found, _) = conn
                     .ldap
-                    .search(dn, Scope::Base, "(objectClass=*)", vec!["memberOf"])
+                    .search(
+                        dn,
+                        Scope::Base,
+                        "(objectClass=*)",
+                        vec!["memberOf", server.login_attribute.as_str()],
+                    )
                     .await?
                     .success()?;
                 Ok(Done::Groups(match entries(found).into_iter().next() {
@@ -625,16 +679,28 @@ impl Work<'_> {
             Work::AllGroups => {
                 let membership =
                     Membership::parse(&server.membership).unwrap_or(Membership::AnyGroup);
-                let (found, _) = conn
+                // In pages: Active Directory answers at most 1000 entries at once.
+                let adapters: Vec<Box<dyn Adapter<_, _>>> = vec![
+                    Box::new(EntriesOnly::new()),
+                    Box::new(PagedResults::new(500)),
+                ];
+                let mut stream = conn
                     .ldap
-                    .search(
+                    .streaming_search_with(
+                        adapters,
                         &group_root(server),
                         Scope::Subtree,
                         membership.groups_filter(),
                         vec!["cn"],
                     )
-                    .await?
-                    .success()?;
+                    .await?;
+                let mut found = Vec::new();
+                while let Some(entry) = stream.next().await? {
+                    if found.len() < MAX_GROUPS {
+                        found.push(entry);
+                    }
+                }
+                stream.finish().await.success()?;
                 Ok(Done::Groups(
                     entries(found)
                         .iter()
@@ -672,7 +738,15 @@ async fn find_user(
         tracing::warn!(server = %server.name, count = found.len(), "a user name matches several directory entries; refusing it");
         return Ok(None);
     }
-    Ok(found.pop())
+    // The server's matching rules may be looser than equality (ignored
+    // characters, another value of a multi-valued attribute): only an
+    // entry whose login name is the one typed counts.
+    let wanted = login.trim().to_lowercase();
+    Ok(found.pop().filter(|entry| {
+        values(entry, &server.login_attribute)
+            .iter()
+            .any(|v| v.trim().to_lowercase() == wanted)
+    }))
 }
 
 /// The groups of the user in `entry`, the way the server is set up to
@@ -716,7 +790,7 @@ fn describe(
     login: &str,
     groups: Vec<Group>,
 ) -> DirectoryUser {
-    let login = first(entry, &server.login_attribute).unwrap_or_else(|| login.to_owned());
+    let login = login.trim().to_lowercase();
     DirectoryUser {
         server_id: server.id,
         dn: entry.dn.clone(),

@@ -26,10 +26,27 @@ pub enum DirectorySettingsError {
     NotFound,
     #[error("{0}")]
     Invalid(String),
+    #[error("No enabled administrator would be left: give someone the Administrator role first.")]
+    LastAdministrator,
+    #[error("Tick at least one role.")]
+    NoRoles,
     #[error("the service password cannot be sealed: {0}")]
     Seal(#[from] super::secrets::SealError),
     #[error("database error: {0}")]
-    Db(#[from] DbErr),
+    Db(DbErr),
+}
+
+impl From<DbErr> for DirectorySettingsError {
+    fn from(error: DbErr) -> Self {
+        // Two administrators adding the same group at once: one wins.
+        match error.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => DirectorySettingsError::Invalid(
+                "That group was just given a setting by someone else: reload and edit it."
+                    .to_owned(),
+            ),
+            _ => DirectorySettingsError::Db(error),
+        }
+    }
 }
 
 type Result<T> = std::result::Result<T, DirectorySettingsError>;
@@ -191,9 +208,17 @@ pub async fn save_server(
             )
         }
     };
+    let same_account = ServerFormInput::from_form(&form).keeps_password(
+        &ServerFormInput::from_form(&ServerForm {
+            url: active.url.clone().take().unwrap_or_default(),
+            bind_dn: active.bind_dn.clone().take().unwrap_or_default(),
+            ..form.clone()
+        }),
+    );
     if let Some(sealed) = sealed {
         active.bind_password = Set(sealed);
-    } else if before.is_none() {
+    } else if before.is_none() || !same_account {
+        // A stored password never follows the server to another address.
         return Err(DirectorySettingsError::Invalid(
             "Enter the password of the service account.".to_owned(),
         ));
@@ -263,6 +288,7 @@ pub async fn delete_server(
         .rows_affected;
     ldap_server::Entity::delete_by_id(id).exec(&txn).await?;
     accounts::refresh_group_roles(&txn, id).await?;
+    keep_an_administrator(&txn).await?;
     record(
         &txn,
         origin,
@@ -275,6 +301,16 @@ pub async fn delete_server(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Refuses a change that would leave nobody an administrator (the
+/// transaction is then not committed).
+async fn keep_an_administrator(txn: &impl ConnectionTrait) -> Result<()> {
+    if accounts::an_administrator_remains(txn).await? {
+        Ok(())
+    } else {
+        Err(DirectorySettingsError::LastAdministrator)
+    }
 }
 
 /// Runs the connection test on a saved server.
@@ -296,10 +332,13 @@ pub async fn group_choices(
     only: Option<i32>,
 ) -> Result<GroupChoices> {
     let mut out = GroupChoices::default();
-    for model in super::directory::enabled_servers(db).await? {
-        if only.is_some_and(|id| id != model.id) {
-            continue;
-        }
+    // One server's groups are offered even while it is disabled, so that
+    // its grants can be set up before people use it.
+    let servers = match only {
+        Some(id) => vec![server(db, id).await?],
+        None => super::directory::enabled_servers(db).await?,
+    };
+    for model in servers {
         match directory.list_groups(&model).await {
             Ok(groups) => out.choices.extend(groups.into_iter().map(|g| GroupChoice {
                 value: format!("{}|{}", g.server_id, g.dn),
@@ -359,7 +398,7 @@ pub async fn save_grant(
             active.roles = Set(roles.to_stored());
             active.update(&txn).await?;
         }
-        None if roles.is_empty() => {}
+        None if roles.is_empty() => return Err(DirectorySettingsError::NoRoles),
         None => {
             ldap_group_role::ActiveModel {
                 server_id: Set(group.server_id),
@@ -373,6 +412,7 @@ pub async fn save_grant(
         }
     }
     accounts::refresh_group_roles(&txn, group.server_id).await?;
+    keep_an_administrator(&txn).await?;
     record(
         &txn,
         origin,

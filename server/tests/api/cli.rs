@@ -14,6 +14,11 @@ use std::time::Duration;
 fn ssp() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ssp"));
     command.env_remove("SSP_CONFIG");
+    // A key of its own: no key file is made in the working directory.
+    command.env(
+        "SSP_SECRET_KEY",
+        app::server::secrets::Sealer::generate_key().unwrap(),
+    );
     command
 }
 

@@ -22,6 +22,8 @@ on_every_backend!(
     group_limits_decide_how_many_devices_a_member_may_register,
     the_connection_test_says_what_it_found_or_what_failed,
     tls_connections_trust_the_configured_authority,
+    a_directory_user_is_only_checked_by_their_own_directory,
+    group_roles_never_leave_the_portal_without_an_administrator,
     only_administrators_manage_directories,
 );
 
@@ -45,7 +47,7 @@ fn location(response: &reqwest::Response) -> String {
 
 /// Adds the test directory as a server through Admin → LDAP; its id.
 async fn add_server(admin: &mut Browser, url: &str, membership: &str, password: &str) -> i32 {
-    add_server_with(admin, url, membership, password, &[("ca_certificate", "")]).await
+    add_server_with(admin, url, membership, password, &[]).await
 }
 
 /// The same, with more fields (TLS).
@@ -56,23 +58,13 @@ async fn add_server_with(
     password: &str,
     more: &[(&str, &str)],
 ) -> i32 {
-    let mut form = vec![
-        ("name", "Test directory"),
-        ("enabled", "on"),
-        ("url", url),
-        ("bind_dn", SERVICE_DN),
-        ("bind_password", password),
-        ("user_base", "ou=people,dc=example,dc=org"),
-        ("user_filter", "(objectClass=inetOrgPerson)"),
-        ("login_attribute", "uid"),
-        ("name_attribute", "displayName"),
-        ("email_attribute", "mail"),
-        ("mobile_attribute", "mobile"),
-        ("group_base", "ou=groups,dc=example,dc=org"),
-        ("membership", membership),
-        ("timeout_seconds", "5"),
-    ];
-    form.extend_from_slice(more);
+    let mut form = server_form(url, membership, password);
+    for &(key, value) in more {
+        match form.iter_mut().find(|(k, _)| *k == key) {
+            Some(field) => field.1 = value,
+            None => form.push((key, value)),
+        }
+    }
     let response = admin.post_form("/api/admin/save_ldap_server", &form).await;
     let to = location(&response);
     assert_eq!(response.status(), 302, "{to}");
@@ -84,13 +76,39 @@ async fn add_server_with(
         .unwrap_or_else(|_| panic!("not saved: {to}"))
 }
 
+/// The server form for the test directory.
+fn server_form<'a>(
+    url: &'a str,
+    membership: &'a str,
+    password: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", "Test directory"),
+        ("enabled", "on"),
+        ("url", url),
+        ("ca_certificate", ""),
+        ("bind_dn", SERVICE_DN),
+        ("bind_password", password),
+        ("user_base", "ou=people,dc=example,dc=org"),
+        ("user_filter", "(objectClass=inetOrgPerson)"),
+        ("login_attribute", "uid"),
+        ("name_attribute", "displayName"),
+        ("email_attribute", "mail"),
+        ("mobile_attribute", "mobile"),
+        ("group_base", "ou=groups,dc=example,dc=org"),
+        ("membership", membership),
+        ("timeout_seconds", "5"),
+    ]
+}
+
 async fn grant(admin: &mut Browser, server: i32, group_dn: &str, roles: &[Role]) {
     let group = format!("{server}|{group_dn}");
+    let server = server.to_string();
     let keys: Vec<String> = roles
         .iter()
         .map(|r| format!("roles[{}]", r.as_str()))
         .collect();
-    let mut form: Vec<(&str, &str)> = vec![("group", &group)];
+    let mut form: Vec<(&str, &str)> = vec![("server", &server), ("group", &group)];
     form.extend(keys.iter().map(|k| (k.as_str(), "on")));
     let response = admin.post_form("/api/admin/save_group_roles", &form).await;
     assert!(
@@ -540,6 +558,7 @@ async fn only_administrators_manage_directories(db: TestDb) {
         .post_form(
             "/api/admin/save_group_roles",
             &[
+                ("server", &server.to_string()),
                 ("group", &format!("{server}|cn=x")),
                 ("roles[administrator]", "on"),
             ],
@@ -645,5 +664,123 @@ async fn tls_connections_trust_the_configured_authority(db: TestDb) {
     // Directory users sign in over TLS like over plain LDAP.
     grant(&mut admin, over_ldaps, MOBILE_STAFF, &[Role::PortalAccess]).await;
     assert_eq!(sign_in(&app, "dora", "Pässwörd-1").await, "/");
+    app.stop().await;
+}
+
+/// Saves server `id` with another address (and, if given, a password).
+async fn move_server(admin: &mut Browser, id: i32, url: &str, password: &str) -> String {
+    let id = id.to_string();
+    let mut form = server_form(url, "member-of", password);
+    form.push(("id", &id));
+    location(&admin.post_form("/api/admin/save_ldap_server", &form).await)
+}
+
+async fn a_directory_user_is_only_checked_by_their_own_directory(db: TestDb) {
+    let Some(url) = ldap_url() else { return };
+    let app = TestApp::spawn(&db).await;
+    let mut admin = admin(&app).await;
+    let first = add_server(&mut admin, &url, "member-of", SERVICE_PASSWORD).await;
+    grant(&mut admin, first, MOBILE_STAFF, &[Role::PortalAccess]).await;
+    assert_eq!(sign_in(&app, "dora", "Pässwörd-1").await, "/");
+    assert_eq!(
+        stored(&app, "dora").await.unwrap().directory_server,
+        Some(first)
+    );
+
+    // The stored service password never follows the server to another address.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let elsewhere = format!("ldap://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    let refused = move_server(&mut admin, first, &elsewhere, "").await;
+    assert!(refused.contains("typed="), "{refused}");
+    let kept = ldap_server::Entity::find_by_id(first)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.url, url);
+    assert!(
+        move_server(&mut admin, first, &elsewhere, SERVICE_PASSWORD)
+            .await
+            .contains("saved=1")
+    );
+
+    // Another directory that also has a "dora" does not stand in for hers.
+    let second = add_server(&mut admin, &url, "member-of", SERVICE_PASSWORD).await;
+    grant(&mut admin, second, MOBILE_STAFF, &[Role::PortalAccess]).await;
+    let to = sign_in(&app, "dora", "Pässwörd-1").await;
+    assert!(to.contains("error=directory-unavailable"), "{to}");
+    assert_eq!(
+        stored(&app, "dora").await.unwrap().directory_server,
+        Some(first)
+    );
+
+    // Once an administrator deletes her directory, another may take her in.
+    let response = admin
+        .post_form(
+            "/api/admin/delete_ldap_server",
+            &[("id", &first.to_string())],
+        )
+        .await;
+    assert!(location(&response).contains("deleted=1"));
+    assert_eq!(sign_in(&app, "dora", "Pässwörd-1").await, "/");
+    assert_eq!(
+        stored(&app, "dora").await.unwrap().directory_server,
+        Some(second)
+    );
+    app.stop().await;
+}
+
+async fn group_roles_never_leave_the_portal_without_an_administrator(db: TestDb) {
+    let Some(url) = ldap_url() else { return };
+    let app = TestApp::spawn(&db).await;
+    let mut admin = admin(&app).await;
+    let server = add_server(&mut admin, &url, "member-of", SERVICE_PASSWORD).await;
+    grant(
+        &mut admin,
+        server,
+        PORTAL_ADMINS,
+        &[Role::PortalAccess, Role::Administrator],
+    )
+    .await;
+    let mut grace = app.browser();
+    assert_eq!(location(&grace.sign_in("grace", "grace-pass-1").await), "/");
+    // grace is an administrator through her group: the local one may go.
+    app.disable("admin").await;
+    assert_eq!(
+        grace
+            .get_accepting("/api/admin/ldap_servers", JSON)
+            .await
+            .status(),
+        200
+    );
+
+    // Taking the group's Administrator role away would leave nobody.
+    let response = grace
+        .post_form(
+            "/api/admin/save_group_roles",
+            &[
+                ("server", &server.to_string()),
+                ("group", &format!("{server}|{PORTAL_ADMINS}")),
+                ("roles[portal-access]", "on"),
+            ],
+        )
+        .await;
+    assert!(
+        location(&response).contains("grant_error=last-admin"),
+        "{}",
+        location(&response)
+    );
+    let response = grace
+        .post_form(
+            "/api/admin/delete_ldap_server",
+            &[("id", &server.to_string())],
+        )
+        .await;
+    assert_eq!(response.status(), 409);
+    assert_eq!(
+        stored(&app, "grace").await.unwrap().group_roles,
+        "portal-access,administrator"
+    );
     app.stop().await;
 }

@@ -91,13 +91,10 @@ pub fn LdapServerPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
+    // Every answer of a form on this page comes back in the query: a new
+    // one renders the page afresh (also when only the query changed).
     let server = Resource::new(
-        move || {
-            (
-                id(),
-                query.with(|q| (q.get("saved"), q.get("grants_saved"))),
-            )
-        },
+        move || (id(), query.with(|q| q.to_query_string())),
         |(id, _)| get_ldap_server(id),
     );
     view! {
@@ -143,7 +140,10 @@ fn ServerForm(view: LdapServerView) -> impl IntoView {
     let saved = query.with_untracked(|q| q.get("saved").is_some());
     let errors = typed
         .as_ref()
-        .and_then(|t| t.check(view.has_password).err())
+        .and_then(|t| {
+            t.check(view.has_password && t.keeps_password(&view.form))
+                .err()
+        })
         .map(|errors| *errors)
         .unwrap_or_default();
     let form = typed.unwrap_or(view.form);
@@ -310,7 +310,16 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
     let save = ServerAction::<SaveGroupRoles>::new();
     let choices = Resource::new(|| (), move |_| get_group_choices(Some(id)));
     let saved = query.with_untracked(|q| q.get("grants_saved").is_some());
-    let group_error = query.with_untracked(|q| q.get("grant_error").is_some());
+    let error = query.with_untracked(|q| q.get("grant_error"));
+    // "Choose a group." shows next to the picker instead.
+    let message = match error.as_deref() {
+        Some("roles") => Some("Tick at least one role."),
+        Some("last-admin") => Some(
+            "No enabled administrator would be left: give someone the Administrator role first.",
+        ),
+        _ => None,
+    };
+    let group_error = error.as_deref() == Some("group");
     view! {
         <section id="group-roles">
             <h2>"Roles for directory groups"</h2>
@@ -318,6 +327,14 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                 "Directory users have no roles until they are given some: here for everyone in a group (at their next sign-in), or one by one under Users."
             </p>
             {saved.then(|| view! { <Saved text="Group roles saved." /> })}
+            {message
+                .map(|text| {
+                    view! {
+                        <p class="notice error" role="alert" id="grant-error">
+                            {text}
+                        </p>
+                    }
+                })}
             {grants
                 .into_iter()
                 .map(|grant| {
@@ -325,6 +342,7 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                     view! {
                         <ActionForm action=save attr:class="card grant">
                             <CsrfField />
+                            <input type="hidden" name="server" value=id />
                             <input type="hidden" name="grant" value=grant.id />
                             <h3 title=grant.group_dn.clone()>{grant.group_name.clone()}</h3>
                             <RoleChecks legend="Roles of its members" prefix checked=grant.roles.clone() />
@@ -336,6 +354,7 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                 .collect_view()}
             <ActionForm action=save attr:class="card grant">
                 <CsrfField />
+                <input type="hidden" name="server" value=id />
                 <h3>"Give roles to a group"</h3>
                 <Suspense fallback=|| view! { <p>"Reading groups…"</p> }>
                     {move || {

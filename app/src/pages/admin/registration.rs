@@ -125,8 +125,10 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
 #[component]
 fn GroupLimitsSection() -> impl IntoView {
     let query = use_query_map();
+    // Edit, Copy and a refused form change only the query: each renders
+    // the table afresh.
     let limits = Resource::new(
-        move || query.with(|q| (q.get("limit_saved"), q.get("limit_deleted"))),
+        move || query.with(|q| q.to_query_string()),
         |_| get_group_limits(),
     );
     view! {
