@@ -205,8 +205,10 @@ pub async fn save_registration_settings(
     pin_length: String,
     pin_validity_hours: String,
     device_limit: String,
-    /// `groups` or `global`: which limit wins for members of a limited group.
-    precedence: String,
+    /// `groups` or `global`: which limit wins for members of a limited
+    /// group; without it the current choice stays.
+    #[server(default)]
+    precedence: Option<String>,
 ) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
@@ -222,13 +224,16 @@ pub async fn save_registration_settings(
         DeviceLimit::parse(&device_limit),
     );
     let (Some(mode), Ok(pin_length), Ok(pin_validity), Ok(device_limit)) = parsed else {
-        let query = form_urlencoded::Serializer::new(String::new())
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
             .append_pair("mode", &mode)
             .append_pair("pin_length", &pin_length)
             .append_pair("pin_validity_hours", &pin_validity_hours)
-            .append_pair("device_limit", &device_limit)
-            .append_pair("precedence", &precedence)
-            .finish();
+            .append_pair("device_limit", &device_limit);
+        if let Some(precedence) = &precedence {
+            query.append_pair("precedence", precedence);
+        }
+        let query = query.finish();
         leptos_axum::redirect(&format!("/admin/registration?{query}"));
         return Ok(());
     };
@@ -241,7 +246,15 @@ pub async fn save_registration_settings(
             pin_length,
             pin_validity,
             device_limit,
-            group_limits_first: precedence != "global",
+            group_limits_first: match precedence.as_deref() {
+                Some(choice) => choice != "global",
+                None => {
+                    settings::registration(&ctx.db)
+                        .await
+                        .map_err(internal)?
+                        .group_limits_first
+                }
+            },
         },
         chrono::Utc::now(),
     )

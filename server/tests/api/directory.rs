@@ -388,6 +388,20 @@ async fn group_limits_decide_how_many_devices_a_member_may_register(db: TestDb) 
     // The global limit can be made to win.
     set_registration(&mut admin, "1", "global").await;
     assert_eq!(overview(&mut grace).await["limit"], 1);
+    // A form without the choice (an older client) keeps it.
+    let response = admin
+        .post_form(
+            "/api/admin/save_registration_settings",
+            &[
+                ("mode", "pin"),
+                ("pin_length", "8"),
+                ("pin_validity_hours", "72"),
+                ("device_limit", "1"),
+            ],
+        )
+        .await;
+    assert!(location(&response).contains("saved=1"));
+    assert_eq!(overview(&mut grace).await["limit"], 1);
     set_registration(&mut admin, "1", "groups").await;
 
     // Editing the table changes the outcome.

@@ -178,6 +178,9 @@ async fn storm(args: &[String]) -> Result<bool, Failure> {
         let counted = overview["counted"]
             .as_u64()
             .ok_or("no count in the overview")?;
+        if overview["limit"].as_u64() != Some(limit) {
+            return Err(format!("the device limit was not set: {}", overview["limit"]).into());
+        }
         over += counted.saturating_sub(limit);
     }
     let total = accepted + refused + failed;
