@@ -130,8 +130,10 @@ pub async fn save_ldap_server(
             if typed.ca_certificate.len() > 2048 {
                 typed.ca_certificate.clear();
             }
-            let typed = serde_json::to_string(&typed).unwrap_or_default();
-            leptos_axum::redirect(&format!("{page}?{}", query(&[("typed", &typed)])));
+            let mut fields = typed.fields();
+            fields.push(("refused", "1".to_owned()));
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            leptos_axum::redirect(&format!("{page}?{}", query(&pairs)));
             return Ok(());
         }
     };

@@ -617,7 +617,10 @@ async fn only_administrators_manage_directories(db: TestDb) {
         )
         .await;
     let to = location(&response);
-    assert!(to.starts_with("/admin/ldap/new?typed="), "{to}");
+    assert!(
+        to.starts_with("/admin/ldap/new?") && to.contains("refused=1"),
+        "{to}"
+    );
     assert!(
         !to.contains("typed+secret") && !to.contains("typed%20secret"),
         "{to}"
@@ -706,7 +709,7 @@ async fn a_directory_user_is_only_checked_by_their_own_directory(db: TestDb) {
     let elsewhere = format!("ldap://127.0.0.1:{}", closed.local_addr().unwrap().port());
     drop(closed);
     let refused = move_server(&mut admin, first, &elsewhere, "").await;
-    assert!(refused.contains("typed="), "{refused}");
+    assert!(refused.contains("refused=1"), "{refused}");
     let kept = ldap_server::Entity::find_by_id(first)
         .one(&app.db)
         .await

@@ -134,9 +134,10 @@ fn ServerForm(view: LdapServerView) -> impl IntoView {
     let query = use_query_map();
     let save = ServerAction::<SaveLdapServer>::new();
     // A refused form comes back with what was typed (never the password).
-    let typed: Option<ServerFormInput> = query
-        .with_untracked(|q| q.get("typed"))
-        .and_then(|t| serde_json::from_str(&t).ok());
+    let typed: Option<ServerFormInput> = query.with_untracked(|q| {
+        q.get("refused")
+            .map(|_| ServerFormInput::from_fields(|key| q.get(key)))
+    });
     let saved = query.with_untracked(|q| q.get("saved").is_some());
     let errors = typed
         .as_ref()
