@@ -153,6 +153,33 @@ pub async fn save_ldap_server(
     Ok(())
 }
 
+/// Moves a server `up` (asked earlier) or down in the order.
+#[server(endpoint = "admin/move_ldap_server")]
+pub async fn move_ldap_server(
+    csrf_token: String,
+    id: i32,
+    direction: String,
+) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, directory_settings};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    directory_settings::move_server(
+        &ctx.db,
+        &ctx.origin,
+        admin.username().as_str(),
+        id,
+        direction == "up",
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(refused)?;
+    leptos_axum::redirect("/admin/ldap?moved=1");
+    Ok(())
+}
+
 #[server(endpoint = "admin/delete_ldap_server")]
 pub async fn delete_ldap_server(csrf_token: String, id: i32) -> Result<(), ApiError> {
     use crate::domain::access::Action;

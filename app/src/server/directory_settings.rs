@@ -265,6 +265,57 @@ pub async fn save_server(
     Ok(model.id)
 }
 
+/// Moves a server one place earlier (`earlier`) or later in the order in
+/// which servers are asked.
+pub async fn move_server(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: &str,
+    id: i32,
+    earlier: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let txn = db.begin().await?;
+    let mut order = ldap_server::Entity::find()
+        .order_by_asc(ldap_server::Column::Position)
+        .order_by_asc(ldap_server::Column::Id)
+        .all(&txn)
+        .await?;
+    let at = order
+        .iter()
+        .position(|s| s.id == id)
+        .ok_or(DirectorySettingsError::NotFound)?;
+    let other = match earlier {
+        true => at.checked_sub(1),
+        false => Some(at + 1).filter(|&n| n < order.len()),
+    };
+    let Some(other) = other else {
+        return Ok(()); // first or last already
+    };
+    order.swap(at, other);
+    // Positions are rewritten 1, 2, 3…: ties from older data disappear too.
+    for (n, server) in order.iter().enumerate() {
+        let position = i32::try_from(n + 1).unwrap_or(i32::MAX);
+        if server.position != position {
+            let mut active: ldap_server::ActiveModel = server.clone().into();
+            active.position = Set(position);
+            active.update(&txn).await?;
+        }
+    }
+    record(
+        &txn,
+        origin,
+        actor,
+        "ldap.order",
+        &order[other].name,
+        json!({ "order": order.iter().map(|s| &s.name).collect::<Vec<_>>() }),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Removes a server with its group grants and limits. Its users keep their
 /// records; they sign in through another server that knows them, if any.
 pub async fn delete_server(

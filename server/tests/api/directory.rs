@@ -581,6 +581,13 @@ async fn only_administrators_manage_directories(db: TestDb) {
     assert_eq!(crafted.status(), 403);
     let crafted = bob
         .post_form(
+            "/api/admin/move_ldap_server",
+            &[("id", &server.to_string()), ("direction", "up")],
+        )
+        .await;
+    assert_eq!(crafted.status(), 403);
+    let crafted = bob
+        .post_form(
             "/api/admin/delete_ldap_server",
             &[("id", &server.to_string())],
         )
@@ -731,6 +738,36 @@ async fn a_directory_user_is_only_checked_by_their_own_directory(db: TestDb) {
         stored(&app, "dora").await.unwrap().directory_server,
         Some(first)
     );
+
+    // The order decides which directory is asked first.
+    let ids = |list: Value| -> Vec<i64> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_i64().unwrap())
+            .collect()
+    };
+    let list = admin
+        .get_accepting("/api/admin/ldap_servers", JSON)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(list), [i64::from(first), i64::from(second)]);
+    let response = admin
+        .post_form(
+            "/api/admin/move_ldap_server",
+            &[("id", &second.to_string()), ("direction", "up")],
+        )
+        .await;
+    assert!(location(&response).contains("moved=1"));
+    let list = admin
+        .get_accepting("/api/admin/ldap_servers", JSON)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(list), [i64::from(second), i64::from(first)]);
 
     // Once an administrator deletes her directory, another may take her in.
     let response = admin

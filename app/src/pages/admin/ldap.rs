@@ -8,8 +8,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{Field, RoleChecks};
 use crate::api::directory::{
-    DeleteLdapServer, SaveGroupRoles, SaveLdapServer, get_group_choices, get_ldap_server,
-    get_ldap_servers, test_ldap_server,
+    DeleteLdapServer, MoveLdapServer, SaveGroupRoles, SaveLdapServer, get_group_choices,
+    get_ldap_server, get_ldap_servers, test_ldap_server,
 };
 use crate::api::types::{GroupGrant, LdapServerView};
 use crate::components::csrf::CsrfField;
@@ -20,8 +20,12 @@ use crate::domain::role::RoleSet;
 #[component]
 pub fn LdapServersPage() -> impl IntoView {
     let query = use_query_map();
-    let servers = Resource::new(|| (), |_| get_ldap_servers());
+    let servers = Resource::new(
+        move || query.with(|q| q.to_query_string()),
+        |_| get_ldap_servers(),
+    );
     let deleted = move || query.with(|q| q.get("deleted").is_some());
+    let moved = ServerAction::<MoveLdapServer>::new();
     view! {
         <Title text="LDAP servers" />
         <h1>"LDAP"</h1>
@@ -49,12 +53,14 @@ pub fn LdapServersPage() -> impl IntoView {
                                                 <th scope="col">"Address"</th>
                                                 <th scope="col">"Groups from"</th>
                                                 <th scope="col">"Status"</th>
+                                                <th scope="col">"Order"</th>
                                             </tr>
                                         </thead>
                                         <tbody>
                                             {list
                                                 .into_iter()
                                                 .map(|s| {
+                                                    let name = s.name.clone();
                                                     view! {
                                                         <tr>
                                                             <td>
@@ -65,6 +71,25 @@ pub fn LdapServersPage() -> impl IntoView {
                                                             </td>
                                                             <td>{s.membership}</td>
                                                             <td>{if s.enabled { "Enabled" } else { "Disabled" }}</td>
+                                                            <td class="row-actions">
+                                                                {["up", "down"]
+                                                                    .into_iter()
+                                                                    .map(|direction| {
+                                                                        let label = format!(" {name}");
+                                                                        view! {
+                                                                            <ActionForm action=moved>
+                                                                                <CsrfField />
+                                                                                <input type="hidden" name="id" value=s.id />
+                                                                                <input type="hidden" name="direction" value=direction />
+                                                                                <button type="submit" class="link-button">
+                                                                                    {if direction == "up" { "Move up" } else { "Move down" }}
+                                                                                    <span class="visually-hidden">{label}</span>
+                                                                                </button>
+                                                                            </ActionForm>
+                                                                        }
+                                                                    })
+                                                                    .collect_view()}
+                                                            </td>
                                                         </tr>
                                                     }
                                                 })
