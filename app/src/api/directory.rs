@@ -28,6 +28,13 @@ fn refused(error: DirectorySettingsError) -> ApiError {
     }
 }
 
+/// A value that makes each answer's address new, so that a page shows the
+/// outcome of a repeated action too.
+#[cfg(feature = "ssr")]
+fn stamp() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 /// `text` as a query-string value.
 #[cfg(feature = "ssr")]
 fn query(pairs: &[(&str, &str)]) -> String {
@@ -147,9 +154,14 @@ pub async fn save_ldap_server(
         &bind_password,
         chrono::Utc::now(),
     )
-    .await
-    .map_err(refused)?;
-    leptos_axum::redirect(&format!("/admin/ldap/{saved}?saved=1"));
+    .await;
+    match saved {
+        Ok(saved) => leptos_axum::redirect(&format!("/admin/ldap/{saved}?saved={}", stamp())),
+        Err(DirectorySettingsError::LastAdministrator) => {
+            leptos_axum::redirect(&format!("{page}?error=last-admin"))
+        }
+        Err(other) => return Err(refused(other)),
+    }
     Ok(())
 }
 
@@ -176,7 +188,7 @@ pub async fn move_ldap_server(
     )
     .await
     .map_err(refused)?;
-    leptos_axum::redirect("/admin/ldap?moved=1");
+    leptos_axum::redirect(&format!("/admin/ldap?moved={}", stamp()));
     Ok(())
 }
 
@@ -188,16 +200,21 @@ pub async fn delete_ldap_server(csrf_token: String, id: i32) -> Result<(), ApiEr
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.allowed(Action::Administer)?;
-    directory_settings::delete_server(
+    let deleted = directory_settings::delete_server(
         &ctx.db,
         &ctx.origin,
         admin.username().as_str(),
         id,
         chrono::Utc::now(),
     )
-    .await
-    .map_err(refused)?;
-    leptos_axum::redirect("/admin/ldap?deleted=1");
+    .await;
+    match deleted {
+        Ok(()) => leptos_axum::redirect(&format!("/admin/ldap?deleted={}", stamp())),
+        Err(DirectorySettingsError::LastAdministrator) => {
+            leptos_axum::redirect(&format!("/admin/ldap/{id}?error=last-admin"))
+        }
+        Err(other) => return Err(refused(other)),
+    }
     Ok(())
 }
 
@@ -273,7 +290,10 @@ pub async fn save_group_roles(
     .await
     {
         Ok(()) => {
-            leptos_axum::redirect(&format!("/admin/ldap/{server}?grants_saved=1#group-roles"));
+            leptos_axum::redirect(&format!(
+                "/admin/ldap/{server}?grants_saved={}#group-roles",
+                stamp()
+            ));
             Ok(())
         }
         Err(DirectorySettingsError::LastAdministrator) => back("last-admin"),
@@ -316,26 +336,25 @@ pub async fn save_group_limit(
     let ctx = RequestContext::current()?;
     let admin = ctx.allowed(Action::Administer)?;
     let id_text = id.map(|i| i.to_string()).unwrap_or_default();
-    let back = |field: &str, message: &str| {
+    // Codes, not words: nobody can put text on the page through a link.
+    let back = |code: &str| {
         let q = query(&[
             ("limit_id", &id_text),
             ("limit_group", &group),
             ("limit_value", &limit),
-            ("limit_field", field),
-            ("limit_error", message),
+            ("limit_error", code),
         ]);
         leptos_axum::redirect(&format!("/admin/registration?{q}#group-limits"));
         Ok(())
     };
     let limit = match DeviceLimit::parse(&limit).map(|l| l.get()) {
         Ok(Some(limit)) => limit,
-        Ok(None) => return back("limit", "Enter a limit from 1 to 50."),
-        Err(message) => return back("limit", &message),
+        Ok(None) | Err(_) => return back("range"),
     };
     let picked = directory_settings::picked_group(&ctx.db, &group).await;
     let group_model = match picked {
         Ok(group) => group,
-        Err(DirectorySettingsError::Invalid(message)) => return back("group", &message),
+        Err(DirectorySettingsError::Invalid(_)) => return back("group"),
         Err(other) => return Err(refused(other)),
     };
     match directory_settings::save_group_limit(
@@ -350,10 +369,13 @@ pub async fn save_group_limit(
     .await
     {
         Ok(()) => {
-            leptos_axum::redirect("/admin/registration?limit_saved=1#group-limits");
+            leptos_axum::redirect(&format!(
+                "/admin/registration?limit_saved={}#group-limits",
+                stamp()
+            ));
             Ok(())
         }
-        Err(DirectorySettingsError::Invalid(message)) => back("group", &message),
+        Err(DirectorySettingsError::Invalid(_)) => back("taken"),
         Err(other) => Err(refused(other)),
     }
 }
@@ -375,6 +397,9 @@ pub async fn delete_group_limit(csrf_token: String, id: i32) -> Result<(), ApiEr
     )
     .await
     .map_err(refused)?;
-    leptos_axum::redirect("/admin/registration?limit_deleted=1#group-limits");
+    leptos_axum::redirect(&format!(
+        "/admin/registration?limit_deleted={}#group-limits",
+        stamp()
+    ));
     Ok(())
 }

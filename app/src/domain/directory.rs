@@ -103,12 +103,33 @@ pub fn escape(value: &str) -> String {
 }
 
 /// Whether `host` (with an optional `:port`) is this machine.
+/// Only an address or `localhost` counts, never a name that merely starts
+/// like one (`127.0.0.1.example.net`).
 fn is_loopback(host: &str) -> bool {
     let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        Some(rest) => match rest.split_once(']') {
+            Some((name, port)) if port.is_empty() || port.starts_with(':') => name,
+            _ => return false,
+        },
         None => host.rsplit_once(':').map_or(host, |(name, _)| name),
     };
-    name == "localhost" || name == "::1" || name.starts_with("127.")
+    name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A DN as the portal compares it: lower case, no spaces around the commas.
+pub fn normalize_dn(dn: &str) -> String {
+    dn.split(',')
+        .map(|part| part.trim().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Whether the entry `dn` lies at or under `base` (both normalized).
+pub fn is_under(dn: &str, base: &str) -> bool {
+    base.is_empty() || dn == base || dn.ends_with(&format!(",{base}"))
 }
 
 /// The filter that finds the user who typed `login`: the administrator's
@@ -145,7 +166,7 @@ impl Group {
     pub fn new(server_id: i32, dn: &str) -> Group {
         Group {
             server_id,
-            dn: dn.trim().to_lowercase(),
+            dn: normalize_dn(dn),
             name: group_name(dn),
         }
     }
@@ -303,6 +324,8 @@ impl ServerFormInput {
     pub fn keeps_password(&self, saved: &ServerFormInput) -> bool {
         self.url.trim().eq_ignore_ascii_case(saved.url.trim())
             && self.bind_dn.trim() == saved.bind_dn.trim()
+            && self.starttls == saved.starttls
+            && self.ca_certificate.trim() == saved.ca_certificate.trim()
     }
 
     /// Checks every field. `has_password`: whether a service password was
@@ -319,7 +342,7 @@ impl ServerFormInput {
             .strip_prefix("ldap://")
             .or_else(|| lower.strip_prefix("ldaps://"))
             .unwrap_or_default();
-        if host.is_empty() || host.contains(['/', ' ', '?']) {
+        if host.is_empty() || host.contains(['/', ' ', '?', '@', '#', '\\']) {
             errors.url = Some(
                 "Enter the server as ldap://host:port or ldaps://host:port (for example ldaps://dc1.example.com:636)."
                     .to_owned(),
@@ -362,7 +385,8 @@ impl ServerFormInput {
         ];
         let valid_attribute = |a: &str| {
             let a = a.trim();
-            a.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            a.len() <= 64
+                && a.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
                 && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         };
         let mobile = self.mobile_attribute.trim();
@@ -462,8 +486,14 @@ mod tests {
             "Mobile Staff"
         );
         assert_eq!(group_name("weird"), "weird");
-        let group = Group::new(3, "CN=Field,OU=Groups,DC=Example,DC=Org");
+        let group = Group::new(3, "CN=Field, OU=Groups,DC=Example, DC=Org");
         assert_eq!(group.dn, "cn=field,ou=groups,dc=example,dc=org");
+        assert!(is_under(
+            &group.dn,
+            &normalize_dn("ou=Groups, dc=example,dc=org")
+        ));
+        assert!(!is_under(&group.dn, "roups,dc=example,dc=org"));
+        assert!(is_under(&group.dn, ""));
         assert_eq!(group.name, "Field");
     }
 
@@ -543,5 +573,20 @@ mod tests {
         let mut other_account = input.clone();
         other_account.bind_dn = "cn=admin,dc=example,dc=org".to_owned();
         assert!(!other_account.keeps_password(&input));
+        let mut other_authority = input.clone();
+        other_authority.ca_certificate = "-----BEGIN CERTIFICATE-----…".to_owned();
+        assert!(!other_authority.keeps_password(&input));
+
+        // Only a real loopback address may be plain.
+        let mut plain = input.clone();
+        for remote in [
+            "ldap://127.0.0.1.nip.io",
+            "ldap://127.0.0.1@dc.example.com:389",
+            "ldap://localhost#@dc.example.com",
+            "ldap://[::1]x.example.com",
+        ] {
+            plain.url = remote.to_owned();
+            assert!(plain.check(true).is_err(), "{remote}");
+        }
     }
 }

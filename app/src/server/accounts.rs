@@ -13,9 +13,10 @@ use serde_json::json;
 
 use super::audit::{self, Event, RequestOrigin};
 use super::directory::DirectoryUser;
-use super::entities::{ldap_group_role, session, user};
+use super::entities::{ldap_group_role, ldap_server, session, user};
 use super::passwords::{self, PasswordError};
 use crate::api::types::{Outcome, UserPage, UserSummary};
+use crate::domain::access;
 use crate::domain::directory::Group;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::role::{Role, RoleSet};
@@ -56,6 +57,14 @@ pub async fn granted_roles(
     if groups.is_empty() {
         return Ok(RoleSet::default());
     }
+    // A disabled server's groups grant nothing.
+    let enabled = ldap_server::Entity::find_by_id(server_id)
+        .filter(ldap_server::Column::Enabled.eq(true))
+        .one(db)
+        .await?;
+    if enabled.is_none() {
+        return Ok(RoleSet::default());
+    }
     let grants = ldap_group_role::Entity::find()
         .filter(ldap_group_role::Column::ServerId.eq(server_id))
         .filter(ldap_group_role::Column::GroupDn.is_in(groups.iter().map(|g| g.dn.clone())))
@@ -87,6 +96,27 @@ pub async fn refresh_group_roles(db: &impl ConnectionTrait, server_id: i32) -> R
     Ok(())
 }
 
+/// Ends the sessions of the users who sign in with directory `server_id`.
+pub async fn end_sessions_of_directory(
+    db: &impl ConnectionTrait,
+    server_id: i32,
+) -> Result<(), DbErr> {
+    let members: Vec<i32> = user::Entity::find()
+        .filter(user::Column::DirectoryServer.eq(server_id))
+        .all(db)
+        .await?
+        .iter()
+        .map(|u| u.id)
+        .collect();
+    if !members.is_empty() {
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.is_in(members))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Makes or refreshes the record of a directory user who just proved their
 /// password: name, e-mail, mobile, groups and the roles those grant. `None`
 /// when the directory's login name cannot be a portal user name, or a local
@@ -114,6 +144,13 @@ pub async fn from_directory(
         return Ok(None);
     }
     let before = existing.as_ref().map(roles_of);
+    // Coming back through another directory (theirs was deleted): the same
+    // name, but not proven the same person, so the roles an administrator
+    // gave the old record do not carry over.
+    let relinked = existing
+        .as_ref()
+        .and_then(|u| u.directory_server)
+        .filter(|old| *old != entry.server_id);
     let mut active = match existing {
         Some(model) => model.into(),
         None => user::ActiveModel {
@@ -126,6 +163,9 @@ pub async fn from_directory(
             ..Default::default()
         },
     };
+    if relinked.is_some() {
+        active.roles = Set(String::new());
+    }
     active.display_name = Set(entry.display_name.clone());
     active.email = Set(entry.email.clone());
     active.phone = Set(phone);
@@ -140,6 +180,15 @@ pub async fn from_directory(
     };
     let after = roles_of(&model);
     let (action, details) = match &before {
+        Some(before) if relinked.is_some() => (
+            "user.relink",
+            json!({
+                "from_server": relinked,
+                "to_server": entry.server_id,
+                "dn": entry.dn,
+                "roles_removed": before.minus(&after).into_iter().map(Role::as_str).collect::<Vec<_>>(),
+            }),
+        ),
         None => (
             "user.create",
             json!({ "source": DIRECTORY, "dn": entry.dn, "group_roles": group_roles.to_stored() }),
@@ -321,8 +370,9 @@ pub async fn list(
     })
 }
 
-/// Whether some enabled user other than `except` is an administrator (by
-/// their own roles or their directory groups').
+/// Whether some user other than `except` can administer the portal: enabled,
+/// with the roles it takes (their own or their directory groups'), and able
+/// to sign in (local, or with an enabled directory).
 async fn another_admin_exists(
     db: &impl ConnectionTrait,
     except: Option<i32>,
@@ -338,11 +388,27 @@ async fn another_admin_exists(
     if let Some(except) = except {
         candidates = candidates.filter(user::Column::Id.ne(except));
     }
-    Ok(candidates
+    let enabled_servers: Vec<i32> = ldap_server::Entity::find()
+        .filter(ldap_server::Column::Enabled.eq(true))
         .all(db)
         .await?
         .iter()
-        .any(|u| roles_of(u).contains(Role::Administrator)))
+        .map(|s| s.id)
+        .collect();
+    Ok(candidates.all(db).await?.iter().any(|u| {
+        let can_sign_in = u.source == LOCAL
+            || u.directory_server
+                .is_some_and(|s| enabled_servers.contains(&s));
+        can_sign_in
+            && access::check(
+                access::Subject {
+                    roles: &roles_of(u),
+                    disabled: u.disabled,
+                },
+                access::Action::Administer,
+            )
+            .is_ok()
+    }))
 }
 
 /// Whether any enabled user is still an administrator (checked before a

@@ -237,9 +237,8 @@ pub async fn check_password(
                 None => invalid().await,
             }
         }
-        Ok(Checked::WrongPassword) => invalid().await,
-        Ok(Checked::Unknown) => {
-            // The same work as for a wrong password: no hint that the name is unknown.
+        // The same work whether the name is known or not: no hint either way.
+        Ok(Checked::WrongPassword | Checked::Unknown) => {
             passwords::verify(password, None).await;
             invalid().await
         }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use super::entities::ldap_server;
 use super::secrets::Sealer;
 use crate::api::types::TestStep;
-use crate::domain::directory::{Group, Membership, user_filter};
+use crate::domain::directory::{Group, Membership, is_under, normalize_dn, user_filter};
 
 /// What the sealed bind passwords are bound to.
 pub const BIND_PASSWORD: &str = "ldap-bind-password";
@@ -32,7 +32,8 @@ const RETRY_AFTER: Duration = Duration::from_secs(30);
 const MAX_IDLE: Duration = Duration::from_secs(120);
 /// How long a user's groups, once read, are used without asking again.
 const GROUPS_TTL: Duration = Duration::from_secs(60);
-/// LDAP result code: invalid credentials.
+/// LDAP result codes: no such object, invalid credentials.
+const NO_SUCH_OBJECT: u32 = 32;
 const INVALID_CREDENTIALS: u32 = 49;
 
 /// The directories the portal knows, with their connections.
@@ -393,24 +394,33 @@ impl Directory {
             return Ok(Checked::WrongPassword);
         }
         let mut servers = enabled_servers(db).await?;
-        if let Some(id) = tied_to.filter(|id| servers.iter().any(|s| s.id == *id)) {
-            servers.retain(|s| s.id == id);
+        if let Some(id) = tied_to {
+            match ldap_server::Entity::find_by_id(id).one(db).await? {
+                // Disabled for a while: its users wait, nobody else takes their place.
+                Some(tied) if !tied.enabled => {
+                    return Err(DirectoryError::Unreachable {
+                        server: tied.name,
+                        detail: "disabled by an administrator".to_owned(),
+                    });
+                }
+                Some(_) => servers.retain(|s| s.id == id),
+                // Deleted: another directory may know them now.
+                None => {}
+            }
         }
-        let mut trouble = None;
+        // In order; a server that cannot be asked stops the search, so that a
+        // later directory's user of the same name never stands in.
         for server in servers {
             match self.check_on(&server, login, password).await {
                 Ok(Checked::Unknown) => {}
                 Ok(checked) => return Ok(checked),
                 Err(error) => {
                     tracing::warn!(server = %server.name, %error, "directory unavailable for sign-in");
-                    trouble = Some(error);
+                    return Err(error);
                 }
             }
         }
-        match trouble {
-            Some(error) => Err(error),
-            None => Ok(Checked::Unknown),
-        }
+        Ok(Checked::Unknown)
     }
 
     async fn check_on(
@@ -511,7 +521,15 @@ impl Directory {
         &self,
         server: &ldap_server::Model,
     ) -> Result<Vec<Group>, DirectoryError> {
-        let mut groups = match self.with_conn(server, Work::AllGroups).await? {
+        if self.failed_recently(server.id) {
+            return Err(DirectoryError::Unreachable {
+                server: server.name.clone(),
+                detail: "it failed moments ago; not asked again yet".to_owned(),
+            });
+        }
+        let outcome = self.with_conn(server, Work::AllGroups).await;
+        self.note_outcome(server.id, outcome.is_ok());
+        let mut groups = match outcome? {
             Done::Groups(groups) => groups,
             Done::Checked(_) => Vec::new(),
         };
@@ -661,16 +679,28 @@ impl Work<'_> {
                 }
             }
             Work::GroupsOf { dn, login } => {
-                let (found, _) = conn
+                // Still there, and still one the portal's filter admits.
+                let filter = match server.user_filter.trim() {
+                    "" => "(objectClass=*)".to_owned(),
+                    f if f.starts_with('(') => f.to_owned(),
+                    f => format!("({f})"),
+                };
+                let searched = conn
                     .ldap
                     .search(
                         dn,
                         Scope::Base,
-                        "(objectClass=*)",
+                        &filter,
                         vec!["memberOf", server.login_attribute.as_str()],
                     )
                     .await?
-                    .success()?;
+                    .success();
+                let found = match searched {
+                    Ok((found, _)) => found,
+                    // The entry is gone: no groups (not a failing server).
+                    Err(error) if result_code(&error) == Some(NO_SUCH_OBJECT) => Vec::new(),
+                    Err(error) => return Err(error),
+                };
                 Ok(Done::Groups(match entries(found).into_iter().next() {
                     Some(entry) => read_groups(server, &mut conn.ldap, &entry, login).await?,
                     None => Vec::new(),
@@ -761,11 +791,11 @@ async fn read_groups(
     let login = first(entry, &server.login_attribute).unwrap_or_else(|| login.to_owned());
     let mut groups: Vec<Group> = match membership.member_filter(&entry.dn, &login) {
         None => {
-            let base = server.group_base.trim().to_lowercase();
+            let base = normalize_dn(server.group_base.trim());
             values(entry, "memberOf")
                 .iter()
                 .map(|dn| Group::new(server.id, dn))
-                .filter(|g| base.is_empty() || g.dn.ends_with(&base))
+                .filter(|g| is_under(&g.dn, &base))
                 .collect()
         }
         Some(filter) => {

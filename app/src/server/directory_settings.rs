@@ -186,9 +186,12 @@ pub async fn save_server(
         password => Some(directory.sealer().seal(BIND_PASSWORD, password)?),
     };
     let txn = db.begin().await?;
-    let (mut active, before) = match id {
-        Some(id) => {
-            let model = server(&txn, id).await?;
+    let saved = match id {
+        Some(id) => Some(server(&txn, id).await?),
+        None => None,
+    };
+    let (mut active, before) = match saved.clone() {
+        Some(model) => {
             let before = audited(&form_of(&model));
             (ldap_server::ActiveModel::from(model), Some(before))
         }
@@ -208,20 +211,21 @@ pub async fn save_server(
             )
         }
     };
-    let same_account = ServerFormInput::from_form(&form).keeps_password(
-        &ServerFormInput::from_form(&ServerForm {
-            url: active.url.clone().take().unwrap_or_default(),
-            bind_dn: active.bind_dn.clone().take().unwrap_or_default(),
-            ..form.clone()
-        }),
-    );
-    if let Some(sealed) = sealed {
-        active.bind_password = Set(sealed);
-    } else if before.is_none() || !same_account {
+    let kept = saved.as_ref().filter(|model| {
+        ServerFormInput::from_form(&form)
+            .keeps_password(&ServerFormInput::from_form(&form_of(model)))
+    });
+    match (sealed, kept) {
+        (Some(sealed), _) => active.bind_password = Set(sealed),
+        // Written again from the row read in this transaction, so that a
+        // concurrent save cannot pair it with another address.
+        (None, Some(model)) => active.bind_password = Set(model.bind_password.clone()),
         // A stored password never follows the server to another address.
-        return Err(DirectorySettingsError::Invalid(
-            "Enter the password of the service account.".to_owned(),
-        ));
+        (None, None) => {
+            return Err(DirectorySettingsError::Invalid(
+                "Enter the password of the service account.".to_owned(),
+            ));
+        }
     }
     active.name = Set(form.name.clone());
     active.enabled = Set(form.enabled);
@@ -243,6 +247,15 @@ pub async fn save_server(
         Some(_) => active.update(&txn).await?,
         None => active.insert(&txn).await?,
     };
+    if saved.as_ref().is_some_and(|s| s.enabled != model.enabled) {
+        // Its users' group roles come and go with it; while it is disabled
+        // they cannot sign in, so their sessions end too.
+        accounts::refresh_group_roles(&txn, model.id).await?;
+        keep_an_administrator(&txn).await?;
+        if !model.enabled {
+            accounts::end_sessions_of_directory(&txn, model.id).await?;
+        }
+    }
     record(
         &txn,
         origin,

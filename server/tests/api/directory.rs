@@ -363,17 +363,17 @@ async fn group_limits_decide_how_many_devices_a_member_may_register(db: TestDb) 
     assert!(
         set_group_limit(&mut admin, None, &staff, "4")
             .await
-            .contains("limit_error")
+            .contains("limit_error=taken")
     );
     assert!(
         set_group_limit(&mut admin, None, &admins, "51")
             .await
-            .contains("limit_field=limit")
+            .contains("limit_error=range")
     );
     assert!(
         set_group_limit(&mut admin, None, "999|cn=x", "2")
             .await
-            .contains("limit_field=group")
+            .contains("limit_error=group")
     );
 
     // grace is in both groups: the highest applies.
@@ -726,7 +726,7 @@ async fn a_directory_user_is_only_checked_by_their_own_directory(db: TestDb) {
     assert!(
         move_server(&mut admin, first, &elsewhere, SERVICE_PASSWORD)
             .await
-            .contains("saved=1")
+            .contains("?saved=")
     );
 
     // Another directory that also has a "dora" does not stand in for hers.
@@ -760,7 +760,7 @@ async fn a_directory_user_is_only_checked_by_their_own_directory(db: TestDb) {
             &[("id", &second.to_string()), ("direction", "up")],
         )
         .await;
-    assert!(location(&response).contains("moved=1"));
+    assert!(location(&response).contains("moved="));
     let list = admin
         .get_accepting("/api/admin/ldap_servers", JSON)
         .await
@@ -769,19 +769,46 @@ async fn a_directory_user_is_only_checked_by_their_own_directory(db: TestDb) {
         .unwrap();
     assert_eq!(ids(list), [i64::from(second), i64::from(first)]);
 
-    // Once an administrator deletes her directory, another may take her in.
+    // An administrator gave her record a role of its own.
     let response = admin
         .post_form(
-            "/api/admin/delete_ldap_server",
-            &[("id", &first.to_string())],
+            "/api/admin/save_user_roles",
+            &[("username", "dora"), ("roles[lock]", "on")],
         )
         .await;
-    assert!(location(&response).contains("deleted=1"));
-    assert_eq!(sign_in(&app, "dora", "Pässwörd-1").await, "/");
-    assert_eq!(
-        stored(&app, "dora").await.unwrap().directory_server,
-        Some(second)
+    assert_eq!(response.status(), 302);
+    // Her directory disabled: she waits; nobody else takes her place.
+    let mut form = server_form(&elsewhere, "member-of", "");
+    let first_id = first.to_string();
+    form.retain(|(k, _)| *k != "enabled");
+    form.push(("id", &first_id));
+    let response = admin.post_form("/api/admin/save_ldap_server", &form).await;
+    assert!(
+        location(&response).contains("?saved="),
+        "{}",
+        location(&response)
     );
+    let to = sign_in(&app, "dora", "Pässwörd-1").await;
+    assert!(to.contains("error=directory-unavailable"), "{to}");
+
+    // Once an administrator deletes her directory, another may take her in,
+    // without the roles given to the old record.
+    let response = admin
+        .post_form("/api/admin/delete_ldap_server", &[("id", &first_id)])
+        .await;
+    assert!(location(&response).contains("deleted="));
+    assert_eq!(sign_in(&app, "dora", "Pässwörd-1").await, "/");
+    let dora = stored(&app, "dora").await.unwrap();
+    assert_eq!(dora.directory_server, Some(second));
+    assert_eq!(dora.roles, "");
+    assert_eq!(dora.group_roles, "portal-access");
+    let relinked = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("user.relink"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the relink is audited");
+    assert!(relinked.details.contains("lock"), "{}", relinked.details);
     app.stop().await;
 }
 
@@ -831,7 +858,11 @@ async fn group_roles_never_leave_the_portal_without_an_administrator(db: TestDb)
             &[("id", &server.to_string())],
         )
         .await;
-    assert_eq!(response.status(), 409);
+    assert!(
+        location(&response).contains("error=last-admin"),
+        "{}",
+        location(&response)
+    );
     assert_eq!(
         stored(&app, "grace").await.unwrap().group_roles,
         "portal-access,administrator"

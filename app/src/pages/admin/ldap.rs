@@ -135,7 +135,17 @@ pub fn LdapServerPage() -> impl IntoView {
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                         Ok(view) => {
                             let saved_id = view.id;
+                            let last_admin = query
+                                .with_untracked(|q| q.get("error").as_deref() == Some("last-admin"));
                             view! {
+                                {last_admin
+                                    .then(|| {
+                                        view! {
+                                            <p class="notice error" role="alert" id="server-error">
+                                                "No enabled administrator would be left: give someone the Administrator role first."
+                                            </p>
+                                        }
+                                    })}
                                 <ServerForm view=view.clone() />
                                 {saved_id
                                     .map(|id| {

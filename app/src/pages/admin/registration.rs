@@ -177,10 +177,17 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
             .map(|r| r.limit.to_string())
             .unwrap_or_default()
     });
-    let field = get("limit_field").unwrap_or_default();
-    let message = get("limit_error");
-    let group_error = message.clone().filter(|_| field == "group");
-    let limit_error = message.filter(|_| field == "limit");
+    let code = get("limit_error").unwrap_or_default();
+    let group_error = match code.as_str() {
+        "group" => Some("Choose a group.".to_owned()),
+        "taken" => Some("That group has a limit already: edit it in the table.".to_owned()),
+        _ => None,
+    };
+    let limit_error = (code == "range").then(|| {
+        DeviceLimit::parse(&value)
+            .err()
+            .unwrap_or_else(|| "Enter a limit from 1 to 50.".to_owned())
+    });
     let mut choices = limits.groups.choices.clone();
     // The group being edited stays pickable when its directory cannot be read.
     if let Some(row) = &editing {
