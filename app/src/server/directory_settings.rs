@@ -330,7 +330,8 @@ pub async fn move_server(
 }
 
 /// Removes a server with its group grants and limits. Its users keep their
-/// records; they sign in through another server that knows them, if any.
+/// records and devices; another server that knows their name may take them
+/// in at their next sign-in (without the roles given to the old record).
 pub async fn delete_server(
     db: &DatabaseConnection,
     origin: &RequestOrigin,

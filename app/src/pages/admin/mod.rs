@@ -84,7 +84,6 @@ pub fn Field(
     #[prop(default = "text")] kind: &'static str,
     value: String,
     #[prop(optional_no_strip)] error: Option<String>,
-    #[prop(optional)] placeholder: &'static str,
 ) -> impl IntoView {
     let help_id = format!("{id}-help");
     let message_id = format!("{id}-message");
@@ -99,7 +98,6 @@ pub fn Field(
                 type=kind
                 inputmode=numeric
                 value=value
-                placeholder=(!placeholder.is_empty()).then_some(placeholder)
                 autocomplete=(kind == "password").then_some("new-password")
                 aria-invalid=error.is_some().to_string()
                 aria-describedby=format!("{help_id} {message_id}")
