@@ -34,13 +34,25 @@ export default defineConfig({
     trace: "retain-on-failure",
   },
   projects: [
-    { name: "js", use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
+    // What must be seen before anything is set up (e.g. no certificate setting).
+    {
+      name: "before-setup",
+      testMatch: /.*\.setup\.ts/,
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium },
+    },
+    {
+      name: "js",
+      dependencies: ["before-setup"],
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium },
+    },
     {
       name: "nojs",
+      dependencies: ["before-setup"],
       use: { ...devices["Desktop Chrome"], launchOptions: chromium, javaScriptEnabled: false },
     },
     {
       name: "js-phone",
+      dependencies: ["before-setup"],
       use: { ...devices["Pixel 7"], launchOptions: chromium },
     },
   ],

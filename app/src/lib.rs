@@ -25,6 +25,7 @@ use components::layout::Layout;
 use pages::admin::{
     AdminLayout,
     audit::AuditPage,
+    certificates::{CertificateSettingPage, CertificateSettingsPage},
     ldap::{LdapServerPage, LdapServersPage},
     registration::RegistrationSettingsPage,
     settings::SettingsPage,
@@ -32,6 +33,7 @@ use pages::admin::{
     users::UsersPage,
 };
 use pages::{
+    certificates::MyCertificatesPage,
     device::{ConfirmActionPage, DevicePage},
     devices::MyDevicesPage,
     not_found::NotFoundPage,
@@ -80,6 +82,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=MyDevicesPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route
+                        path=path!("/certificates")
+                        view=MyCertificatesPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/devices/register")
                         view=RegisterPage
                         ssr=SsrMode::Async
@@ -105,6 +112,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("registration") view=RegistrationSettingsPage />
                         <Route path=path!("ldap") view=LdapServersPage />
                         <Route path=path!("ldap/:id") view=LdapServerPage />
+                        <Route path=path!("certificates") view=CertificateSettingsPage />
+                        <Route path=path!("certificates/:id") view=CertificateSettingPage />
                     </ParentRoute>
                 </Routes>
             </Layout>

@@ -8,6 +8,7 @@ mod m20261124_000001_accounts;
 mod m20261124_000002_devices;
 mod m20261124_000003_registrations;
 mod m20261124_000004_directory;
+mod m20261124_000005_certificates;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_devices::Migration),
             Box::new(m20261124_000003_registrations::Migration),
             Box::new(m20261124_000004_directory::Migration),
+            Box::new(m20261124_000005_certificates::Migration),
         ]
     }
 }

@@ -232,6 +232,7 @@ async fn add_device(
 /// Fills an empty database with a small organisation and prints the
 /// generated passwords once.
 pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use app::domain::certificates::{Purpose, Setting};
     if accounts::any_user(db).await? {
         bail!("the database already has users: the demo only fills an empty database");
     }
@@ -288,6 +289,28 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
     )
     .await?;
     println!("Device limit: 5 per person (Admin → Registration).");
+    for (name, purpose) in [
+        ("S/MIME signing", Purpose::Signing),
+        ("S/MIME encryption", Purpose::Encryption),
+    ] {
+        let setting = Setting {
+            name: name.to_owned(),
+            purpose,
+            key_required: true,
+            password_required: true,
+            mobile_upload: false,
+        };
+        app::server::certificates::save_setting(
+            db,
+            &origin,
+            "demo",
+            None,
+            setting,
+            chrono::Utc::now(),
+        )
+        .await?;
+    }
+    println!("Certificate settings: S/MIME signing, S/MIME encryption (Admin → Certificates).");
     println!("Demo devices (credentials for ssp-device are shown once):");
     for (owner, platform, name, state) in [
         ("alice", "ios", "Alice's iPhone", None),

@@ -5,6 +5,7 @@
 
 use app::domain::registration::Refusal;
 use app::server::audit::RequestOrigin;
+use app::server::certificates::{self, Delivery};
 use app::server::devices::{self, CommandResult, DeviceCommand, ReportError, ReportedFacts};
 use app::server::entities::device;
 use app::server::registration::{self, EnrollError, EnrollRequest};
@@ -123,6 +124,9 @@ async fn authenticated(state: &AppState, headers: &HeaderMap) -> Result<device::
 pub struct CheckinRequest {
     #[serde(default)]
     pub facts: ReportedFacts,
+    /// The version of the certificates the device holds.
+    #[serde(default)]
+    pub certificates_version: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -130,6 +134,10 @@ pub struct CheckinResponse {
     pub device_id: i64,
     pub commands: Vec<DeviceCommand>,
     pub checkin_interval_seconds: u64,
+    /// The owner's certificates, when they differ from the version the
+    /// device reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<Delivery>,
 }
 
 async fn checkin(
@@ -143,14 +151,25 @@ async fn checkin(
         .facts
         .validate()
         .map_err(|m| ApiFailure::new(StatusCode::BAD_REQUEST, "invalid", m))?;
-    let device_id = device.id;
-    let commands = devices::check_in(&state.db, device, request.facts, chrono::Utc::now())
+    let (device_id, owner) = (device.id, device.owner_id);
+    let now = chrono::Utc::now();
+    let commands = devices::check_in(&state.db, device, request.facts, now)
         .await
         .map_err(ApiFailure::unavailable)?;
+    let certificates = certificates::deliver(
+        &state.db,
+        state.portal.directory.sealer(),
+        (device_id, owner),
+        request.certificates_version.as_deref(),
+        now,
+    )
+    .await
+    .map_err(ApiFailure::unavailable)?;
     Ok(Json(CheckinResponse {
         device_id,
         commands,
         checkin_interval_seconds: CHECKIN_INTERVAL_SECONDS,
+        certificates,
     }))
 }
 

@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/admin/audit.csv", get(audit_csv))
         .merge(crate::device_api::routes())
+        .merge(crate::certificate_upload::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -2,6 +2,7 @@
 //! started together. `main.rs` is the command line around it; the
 //! integration tests start the same server on a random port.
 
+pub mod certificate_upload;
 pub mod config;
 pub mod db;
 pub mod device_api;
@@ -114,8 +115,9 @@ impl Server {
 
 /// Every ten minutes: removes sessions that can no longer be used,
 /// expires commands that never reached their device and registrations
-/// that were never used, and reminds owners of devices not enrolled 48
-/// hours after registering.
+/// that were never used, reminds owners of devices not enrolled 48
+/// hours after registering, and tells owners of certificates that are
+/// about to expire.
 async fn housekeeping(db: sea_orm::DatabaseConnection, portal: app::server::PortalConfig) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -138,6 +140,24 @@ async fn housekeeping(db: sea_orm::DatabaseConnection, portal: app::server::Port
             Ok(0) => {}
             Ok(n) => tracing::info!(devices = n, "expired registrations that were never used"),
             Err(error) => tracing::warn!(%error, "cannot expire old registrations"),
+        }
+        let certificates = app::server::certificates::flag_expiring(
+            &db,
+            &portal.messenger,
+            &portal.public_url,
+            now,
+        );
+        match certificates.await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                certificates = n,
+                "told owners of certificates about to expire"
+            ),
+            Err(error) => tracing::warn!(%error, "cannot check certificate expiry"),
+        }
+        match app::server::certificates::delete_stale_pending(&db, now).await {
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "cannot remove unfinished certificate uploads"),
         }
         let reminders = app::server::registration::send_reminders(
             &db,

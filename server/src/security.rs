@@ -52,7 +52,7 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-fn accepts_html(headers: &HeaderMap) -> bool {
+pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -110,7 +110,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     ) {
-        let (checked, reason) = check_forgery(request, existing_csrf.as_deref()).await;
+        let (checked, reason) = check_forgery(request, existing_csrf.as_deref(), &path).await;
         match checked {
             Ok(restored) => request = restored,
             Err(()) => {
@@ -170,11 +170,13 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
 }
 
 /// Checks the Origin / Sec-Fetch-Site headers and the token (header
-/// `x-csrf-token` or form field `csrf_token`) against the cookie. Gives the
+/// `x-csrf-token` or form field `csrf_token`; an upload's form field is
+/// checked by its handler) against the cookie. Gives the
 /// request back (with its body) when it passes.
 async fn check_forgery(
     request: Request,
     cookie_token: Option<&str>,
+    path: &str,
 ) -> (Result<Request, ()>, &'static str) {
     let headers = request.headers();
     let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
@@ -201,10 +203,18 @@ async fn check_forgery(
             (Err(()), "wrong token")
         };
     }
-    let is_form = headers
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .unwrap_or_default();
+    // An upload is too large to hold here: its handler checks the token
+    // field once it has read the body.
+    if path == crate::certificate_upload::UPLOAD_PATH
+        && content_type.starts_with("multipart/form-data")
+    {
+        return (Ok(request), "");
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return (Err(()), "no token");
     }
@@ -224,7 +234,7 @@ async fn check_forgery(
     }
 }
 
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -293,7 +303,7 @@ fn with_security_headers(mut response: Response) -> Response {
 }
 
 /// A refusal: a small page for a browser, JSON for a program.
-fn refusal(html: bool, status: StatusCode, message: &str) -> Response {
+pub(crate) fn refusal(html: bool, status: StatusCode, message: &str) -> Response {
     if html {
         (status, Html(message_page(status, message))).into_response()
     } else {

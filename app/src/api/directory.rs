@@ -28,22 +28,8 @@ fn refused(error: DirectorySettingsError) -> ApiError {
     }
 }
 
-/// A value that makes each answer's address new, so that a page shows the
-/// outcome of a repeated action too.
 #[cfg(feature = "ssr")]
-fn stamp() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-/// `text` as a query-string value.
-#[cfg(feature = "ssr")]
-fn query(pairs: &[(&str, &str)]) -> String {
-    let mut out = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        out.append_pair(k, v);
-    }
-    out.finish()
-}
+use super::{query, stamp};
 
 #[server(endpoint = "admin/ldap_servers", input = GetUrl)]
 pub async fn get_ldap_servers() -> Result<Vec<LdapServerSummary>, ApiError> {

@@ -4,8 +4,26 @@
 //! the HTTP layer checks for the anti-forgery token.
 
 pub mod admin;
+pub mod certificates;
 pub mod devices;
 pub mod directory;
 pub mod registration;
 pub mod session;
 pub mod types;
+
+/// A value that makes each answer's address new, so that a page shows the
+/// outcome of a repeated action too.
+#[cfg(feature = "ssr")]
+pub(crate) fn stamp() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// `pairs` as a query string.
+#[cfg(feature = "ssr")]
+pub(crate) fn query(pairs: &[(&str, &str)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}

@@ -50,6 +50,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                                                 "My devices"
                                             </A>
                                         </li>
+                                        <li>
+                                            <A href="/certificates">"My certificates"</A>
+                                        </li>
                                         {admin
                                             .then(|| {
                                                 view! {

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod admin;
+pub mod certificates;
 pub mod device;
 pub mod devices;
 pub mod not_found;

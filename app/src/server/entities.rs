@@ -292,3 +292,90 @@ pub mod ldap_group_limit {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod certificate_setting {
+    use sea_orm::entity::prelude::*;
+
+    /// A kind of certificate people upload ("S/MIME signing", …).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "certificate_settings")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        #[sea_orm(unique)]
+        pub name: String,
+        /// A `Purpose` name.
+        pub purpose: String,
+        pub key_required: bool,
+        pub password_required: bool,
+        pub mobile_upload: bool,
+        pub updated_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod user_certificate {
+    use sea_orm::entity::prelude::*;
+
+    /// A certificate someone uploaded for a setting. The private key is
+    /// sealed (`Sealer`); the rest stays readable for listing.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "user_certificates")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub user_id: i32,
+        pub setting_id: i32,
+        /// Replaced, with its key kept (encryption settings).
+        pub retired: bool,
+        pub subject: String,
+        pub issuer: String,
+        pub serial: String,
+        pub not_before: ChronoDateTimeUtc,
+        pub not_after: ChronoDateTimeUtc,
+        pub key_type: String,
+        pub key_usage: String,
+        pub alias: String,
+        /// SHA-256 of the certificate's DER, hex.
+        pub fingerprint: String,
+        /// PEM.
+        pub certificate: String,
+        /// PEM, the other certificates of the file; may be empty.
+        pub chain: String,
+        /// Sealed PKCS#8 DER (base64 inside).
+        pub private_key: Option<String>,
+        pub uploaded_at: ChronoDateTimeUtc,
+        pub expiry_notified_at: Option<ChronoDateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod pending_certificate {
+    use sea_orm::entity::prelude::*;
+
+    /// An uploaded file with several keys, waiting for its owner to pick
+    /// one. The candidates are sealed as a whole.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "pending_certificates")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub user_id: i32,
+        pub setting_id: i32,
+        pub candidates: String,
+        pub created_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

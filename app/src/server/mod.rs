@@ -5,6 +5,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod certificate_files;
+pub mod certificates;
 pub mod devices;
 pub mod directory;
 pub mod directory_settings;

@@ -392,7 +392,7 @@ async fn at_limit(
 
 /// Locks the owner's row until the transaction ends (a no-op write: a row
 /// lock on PostgreSQL, the database's write lock on SQLite).
-async fn lock_owner(txn: &impl ConnectionTrait, owner: i32) -> Result<(), DbErr> {
+pub(crate) async fn lock_owner(txn: &impl ConnectionTrait, owner: i32) -> Result<(), DbErr> {
     user::Entity::update_many()
         .col_expr(user::Column::Id, Expr::col(user::Column::Id))
         .filter(user::Column::Id.eq(owner))
@@ -457,7 +457,7 @@ fn invitation(
     }
 }
 
-fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

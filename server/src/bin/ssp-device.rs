@@ -78,12 +78,34 @@ struct Session {
     portal: String,
     credential: String,
     run: Run,
+    /// The version of the certificates applied so far.
+    certificates_version: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct Checkin {
     commands: Vec<Command>,
     checkin_interval_seconds: u64,
+    #[serde(default)]
+    certificates: Option<Certificates>,
+}
+
+/// The owner's certificates, sent when they changed.
+#[derive(Deserialize)]
+struct Certificates {
+    version: String,
+    items: Vec<Certificate>,
+}
+
+#[derive(Deserialize)]
+struct Certificate {
+    setting: String,
+    purpose: String,
+    alias: String,
+    fingerprint: String,
+    retired: bool,
+    chain: String,
+    private_key: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -99,12 +121,15 @@ enum Next {
     Stop,
 }
 
-async fn check_in(client: &reqwest::Client, args: &Session) -> Result<Next, String> {
+async fn check_in(client: &reqwest::Client, args: &mut Session) -> Result<Next, String> {
     let url = format!("{}/api/device/v1/checkin", args.portal);
     let response = client
         .post(&url)
         .bearer_auth(&args.credential)
-        .json(&json!({ "facts": { "os_version": args.run.os_version } }))
+        .json(&json!({
+            "facts": { "os_version": args.run.os_version },
+            "certificates_version": args.certificates_version,
+        }))
         .send()
         .await
         .map_err(|e| format!("cannot reach {url}: {e}"))?;
@@ -118,6 +143,10 @@ async fn check_in(client: &reqwest::Client, args: &Session) -> Result<Next, Stri
         .await
         .map_err(|e| format!("unreadable answer: {e}"))?;
     println!("checked in: {} command(s)", checkin.commands.len());
+    if let Some(certificates) = checkin.certificates {
+        apply_certificates(&certificates);
+        args.certificates_version = Some(certificates.version);
+    }
     let mut stop = false;
     for command in checkin.commands {
         let (result, ends) = carry_out(&command, &args.run);
@@ -146,6 +175,43 @@ async fn check_in(client: &reqwest::Client, args: &Session) -> Result<Next, Stri
     } else {
         Next::Continue(checkin.checkin_interval_seconds)
     })
+}
+
+/// Says which certificates the device now holds (a simulator installs
+/// nothing; it never prints a private key).
+fn apply_certificates(certificates: &Certificates) {
+    println!(
+        "certificates (version {}): {} installed",
+        certificates.version,
+        certificates.items.len()
+    );
+    for item in &certificates.items {
+        let alias = if item.alias.is_empty() {
+            String::new()
+        } else {
+            format!(" alias \"{}\"", item.alias)
+        };
+        println!(
+            "  {} ({}){alias}: SHA-256 {}{}{}{}",
+            item.setting,
+            item.purpose,
+            item.fingerprint,
+            if item.private_key.is_some() {
+                ", with private key"
+            } else {
+                ""
+            },
+            match item.chain.matches("-----BEGIN").count() {
+                0 => String::new(),
+                n => format!(", {n} chain certificate(s)"),
+            },
+            if item.retired {
+                ", kept for old mail"
+            } else {
+                ""
+            },
+        );
+    }
 }
 
 /// Does what the command says (as far as a simulator can) and returns the
@@ -268,7 +334,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let session = match args.command {
+    let mut session = match args.command {
         Some(Commands::Enroll {
             url,
             pin,
@@ -287,6 +353,7 @@ async fn main() -> ExitCode {
                     portal,
                     credential,
                     run,
+                    certificates_version: None,
                 },
                 Err(message) => {
                     eprintln!("ssp-device: {message}");
@@ -299,6 +366,7 @@ async fn main() -> ExitCode {
                 portal: args.url.trim_end_matches('/').to_owned(),
                 credential,
                 run: args.run,
+                certificates_version: None,
             },
             None => {
                 eprintln!(
@@ -308,10 +376,10 @@ async fn main() -> ExitCode {
             }
         },
     };
-    run(&client, &session).await
+    run(&client, &mut session).await
 }
 
-async fn run(client: &reqwest::Client, args: &Session) -> ExitCode {
+async fn run(client: &reqwest::Client, args: &mut Session) -> ExitCode {
     loop {
         match check_in(client, args).await {
             Ok(Next::Stop) => return ExitCode::SUCCESS,

@@ -343,6 +343,41 @@ impl Browser {
         response
     }
 
+    /// Posts a multipart form (as the upload form does, token included
+    /// unless `fields` names one), with `file` as the `file` part.
+    pub async fn upload(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, Vec<u8>)>,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new();
+        if !fields.iter().any(|(k, _)| *k == "csrf_token") {
+            form = form.text("csrf_token", self.csrf());
+        }
+        for (name, value) in fields {
+            form = form.text((*name).to_owned(), (*value).to_owned());
+        }
+        if let Some((name, bytes)) = file {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+            );
+        }
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .multipart(form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        self.keep_cookies(&response);
+        response
+    }
+
     pub async fn sign_in(&mut self, name: &str, password: &str) -> reqwest::Response {
         self.get("/sign-in").await;
         self.post_form(

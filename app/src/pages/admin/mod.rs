@@ -2,6 +2,7 @@
 //! page asks server functions that refuse non-administrators (403).
 
 pub mod audit;
+pub mod certificates;
 pub mod ldap;
 pub mod registration;
 pub mod settings;
@@ -29,6 +30,9 @@ pub fn AdminLayout() -> impl IntoView {
                 </li>
                 <li>
                     <A href="/admin/ldap">"LDAP"</A>
+                </li>
+                <li>
+                    <A href="/admin/certificates">"Certificates"</A>
                 </li>
                 <li>
                     <A href="/admin/settings">"Settings"</A>

@@ -1,0 +1,268 @@
+//! Admin → Certificates: the kinds of certificate people may upload
+//! (user-provided certificate enrollment settings).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::Field;
+use crate::api::certificates::{
+    CertificateSettingView, DeleteCertificateSetting, SaveCertificateSetting,
+    get_certificate_setting, get_certificate_settings,
+};
+use crate::components::csrf::CsrfField;
+use crate::components::status::{ErrorPanel, Saved};
+use crate::domain::certificates::{Purpose, SettingErrors, SettingInput};
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "Yes" } else { "No" }
+}
+
+#[component]
+pub fn CertificateSettingsPage() -> impl IntoView {
+    let query = use_query_map();
+    let settings = Resource::new(
+        move || query.with(|q| q.to_query_string()),
+        |_| get_certificate_settings(),
+    );
+    let deleted = move || query.with(|q| q.get("deleted").is_some());
+    view! {
+        <Title text="Certificate settings" />
+        <h1>"Certificates"</h1>
+        <p class="help">
+            "Each setting is a kind of certificate people upload in My certificates (for example S/MIME signing) and their devices receive at check-in."
+        </p>
+        {move || deleted().then(|| view! { <Saved text="The setting was deleted." /> })}
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                settings
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(list) if list.is_empty() => {
+                            view! {
+                                <p class="empty-state">
+                                    "No certificate setting yet: people cannot upload certificates until you add one."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Ok(list) => {
+                            view! {
+                                <div class="table-wrap">
+                                    <table>
+                                        <thead>
+                                            <tr>
+                                                <th scope="col">"Name"</th>
+                                                <th scope="col">"Purpose"</th>
+                                                <th scope="col">"Private key required"</th>
+                                                <th scope="col">"Password required"</th>
+                                                <th scope="col">"Upload from phones"</th>
+                                                <th scope="col">"In use"</th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {list
+                                                .into_iter()
+                                                .map(|s| {
+                                                    view! {
+                                                        <tr>
+                                                            <td>
+                                                                <a href=format!("/admin/certificates/{}", s.id)>{s.name}</a>
+                                                            </td>
+                                                            <td>{s.purpose.label()}</td>
+                                                            <td>{yes_no(s.key_required)}</td>
+                                                            <td>{yes_no(s.password_required)}</td>
+                                                            <td>{yes_no(s.mobile_upload)}</td>
+                                                            <td>
+                                                                {format!("{} certificate(s) of {} person/people", s.certificates, s.people)}
+                                                            </td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+        <p>
+            <a class="button" href="/admin/certificates/new">
+                "Add a certificate setting"
+            </a>
+        </p>
+    }
+}
+
+#[component]
+pub fn CertificateSettingPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
+    let setting = Resource::new(
+        move || (id(), query.with(|q| q.to_query_string())),
+        |(id, _)| get_certificate_setting(id),
+    );
+    view! {
+        <Title text="Certificate setting" />
+        <p>
+            <a href="/admin/certificates">"← All certificate settings"</a>
+        </p>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                setting
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(view) => {
+                            let delete = view
+                                .id
+                                .map(|id| view! { <DeleteSetting id certificates=view.certificates people=view.people /> });
+                            view! {
+                                <SettingForm view=view.clone() />
+                                {delete}
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SettingForm(view: CertificateSettingView) -> impl IntoView {
+    let query = use_query_map();
+    let save = ServerAction::<SaveCertificateSetting>::new();
+    // A refused form comes back with what was typed.
+    let refused = query.with_untracked(|q| q.get("refused"));
+    let typed = refused.as_ref().map(|_| {
+        query.with_untracked(|q| SettingInput {
+            name: q.get("name").unwrap_or_default(),
+            purpose: q.get("purpose").unwrap_or_default(),
+            key_required: q.get("key_required").is_some_and(|v| !v.is_empty()),
+            password_required: q.get("password_required").is_some_and(|v| !v.is_empty()),
+            mobile_upload: q.get("mobile_upload").is_some_and(|v| !v.is_empty()),
+        })
+    });
+    let saved = query.with_untracked(|q| q.get("saved").is_some());
+    let SettingErrors {
+        name: name_error,
+        purpose: purpose_error,
+    } = typed
+        .as_ref()
+        .and_then(|t| t.check().err())
+        .unwrap_or_default();
+    let name_error = name_error.map(str::to_owned).or_else(|| {
+        (refused.as_deref() == Some("name-taken"))
+            .then(|| "Another setting already has this name: choose a different one.".to_owned())
+    });
+    let form = typed.unwrap_or(view.input);
+    let title = if view.id.is_some() {
+        form.name.clone()
+    } else {
+        "Add a certificate setting".to_owned()
+    };
+    view! {
+        <h1>{title}</h1>
+        {saved.then(|| view! { <Saved text="Certificate setting saved." /> })}
+        <ActionForm action=save attr:class="certificate-setting">
+            <CsrfField />
+            {view.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
+            <Field id="name" label="Display name" help="What people see when they upload, e.g. S/MIME signing." value=form.name.clone() error=name_error />
+            <div class="field">
+                <label for="purpose">"Purpose"</label>
+                <select
+                    id="purpose"
+                    name="purpose"
+                    aria-invalid=purpose_error.is_some().to_string()
+                    aria-describedby="purpose-message"
+                >
+                    {Purpose::ALL
+                        .into_iter()
+                        .map(|p| {
+                            view! {
+                                <option value=p.as_str() selected=form.purpose == p.as_str()>
+                                    {p.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+                <p id="purpose-message" class="field-message">
+                    {purpose_error.map(|e| view! { <span class="error">{e}</span> })}
+                </p>
+            </div>
+            <p class="help">
+                "For encryption, a replaced certificate's key is kept so that mail encrypted to it can still be read."
+            </p>
+            <div class="check">
+                <input type="checkbox" id="key_required" name="key_required" checked=form.key_required />
+                <label for="key_required">"A private key is required (PKCS#12, or PEM with the key)"</label>
+            </div>
+            <div class="check">
+                <input type="checkbox" id="password_required" name="password_required" checked=form.password_required />
+                <label for="password_required">"Files with a private key must be protected by a password, entered at upload"</label>
+            </div>
+            <div class="check">
+                <input type="checkbox" id="mobile_upload" name="mobile_upload" checked=form.mobile_upload />
+                <label for="mobile_upload">"Allow upload from phones and tablets (otherwise from computers only)"</label>
+            </div>
+            <button type="submit">"Save certificate setting"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn DeleteSetting(id: i32, certificates: u64, people: u64) -> impl IntoView {
+    let action = ServerAction::<DeleteCertificateSetting>::new();
+    let query = use_query_map();
+    let refused = query.with_untracked(|q| q.get("error").as_deref() == Some("in-use"));
+    view! {
+        <section class="card" id="delete">
+            <h2>"Delete this setting"</h2>
+            {if certificates == 0 {
+                view! { <p class="help">"No one has uploaded a certificate for it."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="help">
+                        {format!(
+                            "{certificates} certificate(s) of {people} person/people were uploaded for it. They are deleted with it, and devices lose them at their next check-in.",
+                        )}
+                    </p>
+                }
+                    .into_any()
+            }}
+            {refused
+                .then(|| {
+                    view! {
+                        <p class="notice error" role="alert">
+                            "This setting is in use: tick the box to delete its certificates with it."
+                        </p>
+                    }
+                })}
+            <ActionForm action>
+                <CsrfField />
+                <input type="hidden" name="id" value=id />
+                {(certificates > 0)
+                    .then(|| {
+                        view! {
+                            <div class="check">
+                                <input type="checkbox" id="with_certificates" name="with_certificates" />
+                                <label for="with_certificates">
+                                    {format!("Also delete the {certificates} certificate(s)")}
+                                </label>
+                            </div>
+                        }
+                    })}
+                <button type="submit" class="danger">
+                    "Delete certificate setting"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,398 @@
+//! "My certificates": the certificates the signed-in user uploaded, one
+//! card each, and the upload form (a plain multipart form to
+//! `/certificates/upload`, so it works without JavaScript). An upload
+//! holding several keys comes back here to pick one.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::certificates::{
+    CertificateRow, ChooseCertificateKey, DeleteCertificate, DiscardCertificateUpload,
+    MyCertificates, PendingChoice, get_my_certificates,
+};
+use crate::components::csrf::CsrfField;
+use crate::components::status::ErrorPanel;
+use crate::domain::certificates::{Expiry, UploadField, UploadProblem, upload_refusal};
+
+fn day(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+#[component]
+pub fn MyCertificatesPage() -> impl IntoView {
+    let query = use_query_map();
+    let page = Resource::new(
+        move || {
+            query.with(|q| {
+                (
+                    q.to_query_string(),
+                    q.get("pending").and_then(|p| p.parse().ok()),
+                )
+            })
+        },
+        |(_, pending)| get_my_certificates(pending),
+    );
+    let notice = move || {
+        query.with(|q| {
+            if q.get("uploaded").is_some() {
+                Some("Certificate uploaded. Your devices receive it at their next check-in.")
+            } else if q.get("replaced").is_some() {
+                Some("Certificate replaced. Your devices receive the new one at their next check-in.")
+            } else if q.get("deleted").is_some() {
+                Some("Certificate deleted. Your devices remove it at their next check-in.")
+            } else {
+                None
+            }
+        })
+    };
+    let warning = move || query.with(|q| q.get("warning").is_some());
+    view! {
+        <Title text="My certificates" />
+        <h1>"My certificates"</h1>
+        {move || notice().map(|text| view! { <p class="notice ok" role="status">{text}</p> })}
+        {move || {
+            warning()
+                .then(|| {
+                    view! {
+                        <p class="notice" role="status">
+                            "The certificate is not valid yet: devices can use it from its start date."
+                        </p>
+                    }
+                })
+        }}
+        <Suspense fallback=|| view! { <p>"Loading your certificates…"</p> }>
+            {move || {
+                page.get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(mine) => view! { <Certificates mine /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Certificates(mine: MyCertificates) -> impl IntoView {
+    let ending = mine
+        .certificates
+        .iter()
+        .filter(|c| !c.retired && matches!(c.expiry, Expiry::EndsSoon(_) | Expiry::Expired))
+        .count();
+    let pending = mine.pending.clone();
+    view! {
+        {(ending > 0)
+            .then(|| {
+                view! {
+                    <p class="notice error" role="alert">
+                        {format!(
+                            "{ending} of your certificates expire(s) within 30 days or has expired: ask for a new one and upload it here.",
+                        )}
+                    </p>
+                }
+            })}
+        {pending.map(|pending| view! { <ChooseKey pending /> })}
+        {if mine.certificates.is_empty() {
+            view! { <p class="empty-state">"You have not uploaded any certificate yet."</p> }
+                .into_any()
+        } else {
+            view! {
+                <ul class="device-list certificates">
+                    {mine
+                        .certificates
+                        .iter()
+                        .cloned()
+                        .map(|row| view! { <CertificateCard row /> })
+                        .collect_view()}
+                </ul>
+            }
+                .into_any()
+        }}
+        <UploadForm mine />
+    }
+}
+
+#[component]
+fn CertificateCard(row: CertificateRow) -> impl IntoView {
+    let delete = ServerAction::<DeleteCertificate>::new();
+    let badge = if row.retired {
+        Some("replaced, key kept for old mail".to_owned())
+    } else {
+        row.expiry.badge()
+    };
+    let badge_class = match row.expiry {
+        Expiry::Expired | Expiry::EndsSoon(_) => "badge warning",
+        _ => "badge",
+    };
+    let key = if row.has_key {
+        format!("{} with private key", row.key_type)
+    } else {
+        format!("{}, certificate only", row.key_type)
+    };
+    let title = format!("{} certificate", row.setting);
+    view! {
+        <li class="card certificate">
+            <div class="device-head">
+                <h2>{row.setting.clone()}</h2>
+                {badge.map(|b| view! { <span class=badge_class>{b}</span> })}
+            </div>
+            <dl class="facts">
+                <dt>"Subject"</dt>
+                <dd>{row.subject.clone()}</dd>
+                <dt>"Issuer"</dt>
+                <dd>{row.issuer.clone()}</dd>
+                <dt>"Valid"</dt>
+                <dd>{format!("{} to {}", day(row.not_before), day(row.not_after))}</dd>
+                <dt>"Key"</dt>
+                <dd>{key}</dd>
+                {(!row.key_usage.is_empty())
+                    .then(|| view! { <dt>"Key usage"</dt><dd>{row.key_usage.clone()}</dd> })}
+                {(!row.alias.is_empty())
+                    .then(|| view! { <dt>"Alias"</dt><dd>{row.alias.clone()}</dd> })}
+                <dt>"SHA-256 fingerprint"</dt>
+                <dd>
+                    <code class="fingerprint">{row.fingerprint.clone()}</code>
+                </dd>
+                {(row.chain > 0)
+                    .then(|| view! { <dt>"Chain"</dt><dd>{format!("{} issuer certificate(s)", row.chain)}</dd> })}
+                <dt>"Uploaded"</dt>
+                <dd>{row.uploaded_at.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>
+            </dl>
+            <div class="row-actions">
+                <a href=format!("/certificates/{}/download", row.id) download="">
+                    "Download certificate"
+                    <span class="visually-hidden">{format!(" ({title})")}</span>
+                </a>
+                {(!row.retired)
+                    .then(|| {
+                        view! {
+                            <a href=format!("/certificates?setting={}#upload", row.setting_id)>
+                                "Replace"
+                                <span class="visually-hidden">{format!(" {title}")}</span>
+                            </a>
+                        }
+                    })}
+            </div>
+            <details class="confirm">
+                <summary>{format!("Delete {title}…")}</summary>
+                <p>
+                    {if row.retired {
+                        "Delete this old key? Mail encrypted to it can no longer be read on your devices."
+                    } else {
+                        "Delete this certificate? Your devices remove it at their next check-in."
+                    }}
+                </p>
+                <ActionForm action=delete>
+                    <CsrfField />
+                    <input type="hidden" name="id" value=row.id />
+                    <button type="submit" class="danger">
+                        {format!("Delete {title}")}
+                    </button>
+                </ActionForm>
+            </details>
+        </li>
+    }
+}
+
+/// The keys of an upload that holds several: pick one.
+#[component]
+fn ChooseKey(pending: PendingChoice) -> impl IntoView {
+    let choose = ServerAction::<ChooseCertificateKey>::new();
+    let discard = ServerAction::<DiscardCertificateUpload>::new();
+    let error = use_query_map()
+        .with_untracked(|q| q.get("error").and_then(|c| UploadProblem::parse(&c)))
+        .filter(|p| p.field() == UploadField::Key);
+    view! {
+        <section class="card" id="choose" aria-labelledby="choose-title">
+            <h2 id="choose-title">"Which key should be used?"</h2>
+            <p>
+                {format!(
+                    "The file you uploaded for {} holds {} private keys. Pick the one to use; the others are not kept.",
+                    pending.setting,
+                    pending.keys.len(),
+                )}
+            </p>
+            <ActionForm action=choose>
+                <CsrfField />
+                <input type="hidden" name="pending" value=pending.id />
+                <fieldset aria-describedby="key-message">
+                    <legend>"Keys in the file"</legend>
+                    {pending
+                        .keys
+                        .into_iter()
+                        .map(|key| {
+                            let id = format!("key-{}", key.index);
+                            let alias = if key.alias.is_empty() {
+                                format!("Key {}", key.index + 1)
+                            } else {
+                                key.alias.clone()
+                            };
+                            view! {
+                                <div class="check">
+                                    <input type="radio" id=id.clone() name="key" value=key.index />
+                                    <label for=id>
+                                        <strong>{alias}</strong>
+                                        {format!(
+                                            " — {}, {}, until {}, SHA-256 {}…",
+                                            key.subject,
+                                            key.key_type,
+                                            day(key.not_after),
+                                            &key.fingerprint[..16.min(key.fingerprint.len())],
+                                        )}
+                                    </label>
+                                </div>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+                <p id="key-message" class="field-message">
+                    {error.map(|e| view! { <span class="error">{e.message()}</span> })}
+                </p>
+                <button type="submit">"Use this key"</button>
+            </ActionForm>
+            <ActionForm action=discard>
+                <CsrfField />
+                <input type="hidden" name="pending" value=pending.id />
+                <button type="submit" class="secondary-button">
+                    "Discard the upload"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn UploadForm(mine: MyCertificates) -> impl IntoView {
+    let query = use_query_map();
+    let (problem, chosen) = query.with_untracked(|q| {
+        (
+            q.get("error").and_then(|c| UploadProblem::parse(&c)),
+            q.get("setting").and_then(|s| s.parse::<i32>().ok()),
+        )
+    });
+    let problem = problem.filter(|p| p.field() != UploadField::Key);
+    let message = move |field: UploadField| {
+        problem
+            .filter(|p| p.field() == field)
+            .map(|p| view! { <span class="error">{p.message()}</span> })
+    };
+    let invalid = move |field: UploadField| problem.is_some_and(|p| p.field() == field).to_string();
+    let usable: Vec<_> = mine
+        .settings
+        .iter()
+        .filter(|s| upload_refusal(s.mobile_upload, mine.mobile).is_none())
+        .cloned()
+        .collect();
+    let reason = if mine.settings.is_empty() {
+        Some(
+            "Uploading is not available yet: your administrator has not set up any kind of certificate to upload.",
+        )
+    } else if usable.is_empty() {
+        upload_refusal(false, true)
+    } else {
+        None
+    };
+    let disabled = reason.is_some();
+    let hidden = mine.settings.len() - usable.len();
+    view! {
+        <section class="card" id="upload" aria-labelledby="upload-title">
+            <h2 id="upload-title">"Upload a certificate"</h2>
+            {reason.map(|r| view! { <p class="notice" role="status" id="upload-unavailable">{r}</p> })}
+            {(hidden > 0 && !disabled)
+                .then(|| {
+                    view! {
+                        <p class="help">
+                            {format!("{hidden} more kind(s) can only be uploaded from a computer's browser.")}
+                        </p>
+                    }
+                })}
+            <form method="post" action="/certificates/upload" enctype="multipart/form-data">
+                <CsrfField />
+                <fieldset disabled=disabled>
+                    <div class="field">
+                        <label for="setting">"For"</label>
+                        <select
+                            id="setting"
+                            name="setting"
+                            aria-invalid=invalid(UploadField::Setting)
+                            aria-describedby="setting-help setting-message"
+                        >
+                            {usable
+                                .iter()
+                                .map(|s| {
+                                    let note = match (s.current.is_some(), s.key_required) {
+                                        (true, _) => " (replaces your current one)",
+                                        (false, true) => " (with private key)",
+                                        (false, false) => "",
+                                    };
+                                    view! {
+                                        <option value=s.id selected=chosen == Some(s.id)>
+                                            {format!("{}{note}", s.name)}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                        <p id="setting-help" class="help">
+                            "Uploading for a kind you already have replaces that certificate."
+                        </p>
+                        <p id="setting-message" class="field-message">
+                            {message(UploadField::Setting)}
+                        </p>
+                    </div>
+                    <UploadInput
+                        field=UploadField::File
+                        label="Certificate file"
+                        help="PKCS#12 (.p12, .pfx) with its private key, or a certificate alone (.pem, .cer, .crt, .der) where no key is needed. At most 256 KiB."
+                        kind="file"
+                        accept=".p12,.pfx,.pem,.cer,.crt,.der,.key"
+                        problem
+                    />
+                    <UploadInput
+                        field=UploadField::Password
+                        label="File password"
+                        help="The password the file was exported with; empty if it has none. It is used once to open the file and never stored."
+                        kind="password"
+                        problem
+                    />
+                    <button type="submit">"Upload"</button>
+                </fieldset>
+            </form>
+        </section>
+    }
+}
+
+/// One input of the upload form, with its help and, when refused, why.
+#[component]
+fn UploadInput(
+    field: UploadField,
+    label: &'static str,
+    help: &'static str,
+    kind: &'static str,
+    #[prop(optional)] accept: &'static str,
+    problem: Option<UploadProblem>,
+) -> impl IntoView {
+    let id = field.as_str();
+    let error = problem.filter(|p| p.field() == field);
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <p id=format!("{id}-help") class="help">
+                {help}
+            </p>
+            <input
+                type=kind
+                id=id
+                name=id
+                accept=(!accept.is_empty()).then_some(accept)
+                autocomplete=(kind == "password").then_some("off")
+                aria-invalid=error.is_some().to_string()
+                aria-describedby=format!("{id}-help {id}-message")
+            />
+            <p id=format!("{id}-message") class="field-message">
+                {error.map(|e| view! { <span class="error">{e.message()}</span> })}
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,573 @@
+//! Reading uploaded certificate files: PKCS#12 (.p12/.pfx, as OpenSSL 3
+//! and JDK keytool write them, legacy and unencrypted ones too), PEM
+//! (certificates, bundles with a key, encrypted keys) and DER. The result
+//! is one candidate per private key (or one certificate alone), each with
+//! the key checked against its certificate. Every failure is an
+//! `UploadProblem` fit for the person; nothing here panics on bad input.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use p12_keystore::Pkcs12Archive;
+use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
+use ring::rand::SystemRandom;
+use ring::signature::{self, KeyPair};
+use sha2::{Digest, Sha256};
+use x509_cert::Certificate;
+use x509_cert::der::asn1::{AnyRef, OctetStringRef, UintRef};
+use x509_cert::der::oid::ObjectIdentifier;
+use x509_cert::der::{Decode, Encode, Reader, SliceReader};
+use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
+use x509_cert::spki::AlgorithmIdentifier;
+
+use crate::domain::certificates::UploadProblem;
+
+const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+
+/// What a listing shows of a certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificateInfo {
+    pub der: Vec<u8>,
+    pub subject: String,
+    pub issuer: String,
+    /// Hex, upper case, as certificate tools show it.
+    pub serial: String,
+    /// Seconds since the epoch.
+    pub not_before: i64,
+    pub not_after: i64,
+    /// E.g. `RSA 2048`, `ECDSA P-256`, `Ed25519`.
+    pub key_type: String,
+    /// E.g. `digital signature, key encipherment`; empty without the extension.
+    pub key_usage: String,
+    /// SHA-256 of the DER, lower-case hex.
+    pub fingerprint: String,
+}
+
+/// One usable key (or a certificate alone) from a file.
+#[derive(Clone)]
+pub struct Candidate {
+    /// The key's alias or friendly name; empty when the file names none.
+    pub alias: String,
+    pub certificate: CertificateInfo,
+    /// The other certificates of the file, in DER, that are not another
+    /// key's certificate (issuers, usually).
+    pub chain: Vec<Vec<u8>>,
+    /// PKCS#8 DER.
+    pub private_key: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Candidate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Candidate")
+            .field("alias", &self.alias)
+            .field("subject", &self.certificate.subject)
+            .field("chain", &self.chain.len())
+            .field("private_key", &self.private_key.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
+/// Reads `data` with `password` (empty for none). Certificates alone give
+/// one candidate without a key.
+pub fn read(data: &[u8], password: &str) -> Result<Vec<Candidate>, UploadProblem> {
+    if data.iter().all(u8::is_ascii_whitespace) {
+        return Err(UploadProblem::Empty);
+    }
+    let text_start = data
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(data)
+        .trim_ascii_start();
+    if text_start.starts_with(b"-----BEGIN") {
+        return read_pem(text_start, password);
+    }
+    if data.first() != Some(&0x30) {
+        return Err(UploadProblem::NotCertificate);
+    }
+    check_der_length(data)?;
+    if let Ok(certificate) = Certificate::from_der(data) {
+        return assemble(vec![], vec![(None, certificate.to_der().map_err(corrupt)?)]);
+    }
+    read_pkcs12(data, password)
+}
+
+fn corrupt(_: impl std::fmt::Debug) -> UploadProblem {
+    UploadProblem::Corrupt
+}
+
+/// The outer DER header must describe exactly the bytes there are: a
+/// cut-off download or a header claiming megabytes is caught here.
+fn check_der_length(data: &[u8]) -> Result<(), UploadProblem> {
+    let Some(&first) = data.get(1) else {
+        return Err(UploadProblem::Corrupt);
+    };
+    let (length, header) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > 4 || data.len() < 2 + count {
+            return Err(UploadProblem::Corrupt);
+        }
+        let length = data[2..2 + count]
+            .iter()
+            .fold(0usize, |n, b| (n << 8) | usize::from(*b));
+        (length, 2 + count)
+    };
+    if header + length == data.len() {
+        Ok(())
+    } else {
+        Err(UploadProblem::Corrupt)
+    }
+}
+
+fn read_pkcs12(data: &[u8], password: &str) -> Result<Vec<Candidate>, UploadProblem> {
+    use p12_keystore::error::Error;
+    let archive = Pkcs12Archive::from_pkcs12(data, password).map_err(|error| match error {
+        Error::MacError(_)
+        | Error::UnpadError
+        | Error::Pkcs5Error(_)
+        | Error::InvalidPrivateKey
+            if password.is_empty() =>
+        {
+            UploadProblem::PasswordRequired
+        }
+        Error::MacError(_)
+        | Error::UnpadError
+        | Error::Pkcs5Error(_)
+        | Error::InvalidPrivateKey => UploadProblem::WrongPassword,
+        Error::UnsupportedEncryptionScheme
+        | Error::UnsupportedMacAlgorithm
+        | Error::UnsupportedContentType
+        | Error::UnsupportedCertificateType => UploadProblem::UnsupportedAlgorithm,
+        Error::InvalidVersion => UploadProblem::NotCertificate,
+        _ => UploadProblem::Corrupt,
+    })?;
+    let keys = archive
+        .keys
+        .into_iter()
+        .map(|bag| {
+            (
+                bag.friendly_name,
+                bag.local_key_id.map(|id| id.0),
+                bag.key.as_der().to_vec(),
+            )
+        })
+        .collect::<Vec<_>>();
+    let mut certificates = Vec::new();
+    for bag in archive.certs {
+        let der = bag.cert.as_der().to_vec();
+        certificates.push((bag.friendly_name, bag.local_key_id, der));
+    }
+    // A key's certificate is the one with the same local key id, else
+    // the one whose public key it is (checked in `assemble`).
+    let keys = keys
+        .into_iter()
+        .map(|(name, id, key)| {
+            let paired = id.and_then(|id| {
+                certificates
+                    .iter()
+                    .position(|(_, cert_id, _)| cert_id.as_ref() == Some(&id))
+            });
+            let name = name.or_else(|| paired.and_then(|i| certificates[i].0.clone()));
+            (name, key)
+        })
+        .collect();
+    let certificates = certificates
+        .into_iter()
+        .map(|(name, _, der)| (name, der))
+        .collect();
+    assemble(keys, certificates)
+}
+
+fn read_pem(text: &[u8], password: &str) -> Result<Vec<Candidate>, UploadProblem> {
+    let text = std::str::from_utf8(text).map_err(|_| UploadProblem::Corrupt)?;
+    let mut keys = Vec::new();
+    let mut certificates = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let after = &rest[start + 11..];
+        let label_end = after.find("-----").ok_or(UploadProblem::Corrupt)?;
+        let label = &after[..label_end];
+        let body_start = &after[label_end + 5..];
+        let end_marker = format!("-----END {label}-----");
+        let end = body_start.find(&end_marker).ok_or(UploadProblem::Corrupt)?;
+        let body: String = body_start[..end]
+            .lines()
+            .filter(|line| !line.contains(':'))
+            .flat_map(|line| line.chars().filter(|c| !c.is_whitespace()))
+            .collect();
+        let der = STANDARD.decode(body).map_err(|_| UploadProblem::Corrupt)?;
+        match label {
+            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
+                certificates.push((None, der))
+            }
+            "PRIVATE KEY" => keys.push((None, der)),
+            "RSA PRIVATE KEY" => keys.push((None, rsa_to_pkcs8(&der)?)),
+            "ENCRYPTED PRIVATE KEY" => keys.push((None, decrypt_key(&der, password)?)),
+            "EC PRIVATE KEY" | "DSA PRIVATE KEY" => {
+                return Err(UploadProblem::UnsupportedAlgorithm);
+            }
+            _ => {}
+        }
+        rest = &body_start[end + end_marker.len()..];
+    }
+    if keys.is_empty() && certificates.is_empty() {
+        return Err(UploadProblem::NotCertificate);
+    }
+    assemble(keys, certificates)
+}
+
+/// A PKCS#1 RSA key as PKCS#8.
+fn rsa_to_pkcs8(pkcs1: &[u8]) -> Result<Vec<u8>, UploadProblem> {
+    let key = OctetStringRef::new(pkcs1).map_err(corrupt)?;
+    let info = PrivateKeyInfoRef::new(
+        AlgorithmIdentifier {
+            oid: RSA,
+            parameters: Some(AnyRef::NULL),
+        },
+        key,
+    );
+    info.to_der().map_err(corrupt)
+}
+
+fn decrypt_key(der: &[u8], password: &str) -> Result<Vec<u8>, UploadProblem> {
+    let info = EncryptedPrivateKeyInfoRef::try_from(der).map_err(corrupt)?;
+    if password.is_empty() {
+        return Err(UploadProblem::PasswordRequired);
+    }
+    info.decrypt(password)
+        .map(|document| document.as_bytes().to_vec())
+        .map_err(|_| UploadProblem::WrongPassword)
+}
+
+/// Pairs keys with certificates and describes each.
+fn assemble(
+    keys: Vec<(Option<String>, Vec<u8>)>,
+    certificates: Vec<(Option<String>, Vec<u8>)>,
+) -> Result<Vec<Candidate>, UploadProblem> {
+    let parsed = certificates
+        .into_iter()
+        .map(|(name, der)| Ok((name, describe(&der)?)))
+        .collect::<Result<Vec<_>, UploadProblem>>()?;
+    if keys.is_empty() {
+        // A certificate alone: the leaf is the one that issued no other.
+        let leaf = parsed
+            .iter()
+            .position(|(_, c)| {
+                !parsed
+                    .iter()
+                    .any(|(_, other)| other.issuer == c.subject && other.der != c.der)
+            })
+            .unwrap_or(0);
+        let Some((name, certificate)) = parsed.get(leaf).cloned() else {
+            return Err(UploadProblem::NotCertificate);
+        };
+        let chain = chain_without(&parsed, &[leaf]);
+        return Ok(vec![Candidate {
+            alias: name.unwrap_or_default(),
+            certificate,
+            chain,
+            private_key: None,
+        }]);
+    }
+    let mut paired = Vec::new();
+    for (name, key) in keys {
+        let check = inspect_key(&key)?;
+        let index = parsed
+            .iter()
+            .position(|(_, c)| spki_key(&c.der).is_some_and(|public| check.matches(&public)));
+        match index {
+            Some(index) => paired.push((name, key, index)),
+            None if parsed.is_empty() => return Err(UploadProblem::NoCertificateForKey),
+            None => return Err(UploadProblem::KeyMismatch),
+        }
+    }
+    let leaves: Vec<usize> = paired.iter().map(|(_, _, i)| *i).collect();
+    let chain = chain_without(&parsed, &leaves);
+    let count = paired.len();
+    Ok(paired
+        .into_iter()
+        .enumerate()
+        .map(|(n, (name, key, index))| {
+            let (cert_name, certificate) = parsed[index].clone();
+            let alias = name.or(cert_name).unwrap_or_else(|| {
+                if count > 1 {
+                    format!("key {}", n + 1)
+                } else {
+                    String::new()
+                }
+            });
+            Candidate {
+                alias,
+                certificate,
+                chain: chain.clone(),
+                private_key: Some(key),
+            }
+        })
+        .collect())
+}
+
+fn chain_without(parsed: &[(Option<String>, CertificateInfo)], leaves: &[usize]) -> Vec<Vec<u8>> {
+    parsed
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, c))| {
+            !leaves.contains(i) && !leaves.iter().any(|l| parsed[*l].1.der == c.der)
+        })
+        .map(|(_, (_, c))| c.der.clone())
+        .collect()
+}
+
+/// The subject public key bits of a certificate.
+fn spki_key(der: &[u8]) -> Option<Vec<u8>> {
+    let certificate = Certificate::from_der(der).ok()?;
+    certificate
+        .tbs_certificate()
+        .subject_public_key_info()
+        .subject_public_key
+        .as_bytes()
+        .map(<[u8]>::to_vec)
+}
+
+/// What a private key's certificate must hold.
+enum KeyCheck {
+    /// The public key, as a certificate's subject public key bits.
+    Public(Vec<u8>),
+    /// An EC key stored without its public half (as JDK keytool writes
+    /// them): the private scalar, checked against each certificate's key.
+    Scalar(&'static signature::EcdsaSigningAlgorithm, Vec<u8>),
+}
+
+impl KeyCheck {
+    fn matches(&self, certificate_key: &[u8]) -> bool {
+        match self {
+            KeyCheck::Public(public) => public == certificate_key,
+            KeyCheck::Scalar(algorithm, scalar) => {
+                signature::EcdsaKeyPair::from_private_key_and_public_key(
+                    algorithm,
+                    scalar,
+                    certificate_key,
+                    &SystemRandom::new(),
+                )
+                .is_ok()
+            }
+        }
+    }
+}
+
+/// Checks a PKCS#8 private key and says how to find its certificate.
+fn inspect_key(pkcs8: &[u8]) -> Result<KeyCheck, UploadProblem> {
+    let info = PrivateKeyInfoRef::try_from(pkcs8).map_err(corrupt)?;
+    let oid = info.algorithm.oid;
+    let curve = info
+        .algorithm
+        .parameters
+        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+    if oid == RSA {
+        let pair = signature::RsaKeyPair::from_pkcs8(pkcs8).map_err(|e| {
+            if e.to_string() == "TooSmall" {
+                UploadProblem::WeakKey
+            } else {
+                UploadProblem::UnsupportedAlgorithm
+            }
+        })?;
+        Ok(KeyCheck::Public(pair.public_key().as_ref().to_vec()))
+    } else if oid == EC && (curve == Some(P256) || curve == Some(P384)) {
+        let algorithm = if curve == Some(P256) {
+            &signature::ECDSA_P256_SHA256_ASN1_SIGNING
+        } else {
+            &signature::ECDSA_P384_SHA384_ASN1_SIGNING
+        };
+        match signature::EcdsaKeyPair::from_pkcs8(algorithm, pkcs8, &SystemRandom::new()) {
+            Ok(pair) => Ok(KeyCheck::Public(pair.public_key().as_ref().to_vec())),
+            Err(_) => ec_scalar(info.private_key.as_bytes())
+                .map(|scalar| KeyCheck::Scalar(algorithm, scalar))
+                .ok_or(UploadProblem::Corrupt),
+        }
+    } else if oid == ED25519 {
+        let pair = signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8)
+            .map_err(|_| UploadProblem::Corrupt)?;
+        Ok(KeyCheck::Public(pair.public_key().as_ref().to_vec()))
+    } else {
+        Err(UploadProblem::UnsupportedAlgorithm)
+    }
+}
+
+/// The private scalar of a SEC1 `ECPrivateKey`.
+fn ec_scalar(sec1: &[u8]) -> Option<Vec<u8>> {
+    let mut reader = SliceReader::new(sec1).ok()?;
+    reader
+        .sequence(|r| {
+            let _version = u8::decode(r)?;
+            let scalar = <&OctetStringRef>::decode(r)?.as_bytes().to_vec();
+            // The optional parameters and public key are not needed.
+            let rest = r.remaining_len();
+            r.read_slice(rest)?;
+            Ok::<_, x509_cert::der::Error>(scalar)
+        })
+        .ok()
+}
+
+/// What a listing shows of one certificate in DER.
+pub fn describe(der: &[u8]) -> Result<CertificateInfo, UploadProblem> {
+    let certificate = Certificate::from_der(der).map_err(corrupt)?;
+    let tbs = certificate.tbs_certificate();
+    let validity = tbs.validity();
+    let seconds = |t: x509_cert::time::Time| {
+        i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
+    };
+    let spki = tbs.subject_public_key_info();
+    let key_type = key_type(
+        spki.algorithm.oid,
+        spki.algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok()),
+        spki.subject_public_key.as_bytes().unwrap_or_default(),
+    )?;
+    let key_usage = match tbs.get_extension::<KeyUsage>() {
+        Ok(Some((_, usage))) => key_usage_words(usage),
+        _ => String::new(),
+    };
+    Ok(CertificateInfo {
+        der: der.to_vec(),
+        subject: tbs.subject().to_string(),
+        issuer: tbs.issuer().to_string(),
+        serial: tbs
+            .serial_number()
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect(),
+        not_before: seconds(validity.not_before),
+        not_after: seconds(validity.not_after),
+        key_type,
+        key_usage,
+        fingerprint: hex(&Sha256::digest(der)),
+    })
+}
+
+fn key_type(
+    oid: ObjectIdentifier,
+    curve: Option<ObjectIdentifier>,
+    key: &[u8],
+) -> Result<String, UploadProblem> {
+    if oid == RSA {
+        let bits = rsa_modulus_bits(key).ok_or(UploadProblem::Corrupt)?;
+        if bits < 2048 {
+            return Err(UploadProblem::WeakKey);
+        }
+        Ok(format!("RSA {bits}"))
+    } else if oid == EC && curve == Some(P256) {
+        Ok("ECDSA P-256".to_owned())
+    } else if oid == EC && curve == Some(P384) {
+        Ok("ECDSA P-384".to_owned())
+    } else if oid == ED25519 {
+        Ok("Ed25519".to_owned())
+    } else {
+        Err(UploadProblem::UnsupportedAlgorithm)
+    }
+}
+
+fn rsa_modulus_bits(key: &[u8]) -> Option<usize> {
+    let mut reader = SliceReader::new(key).ok()?;
+    let modulus = reader
+        .sequence(|r| {
+            let n = UintRef::decode(r)?;
+            let _exponent = UintRef::decode(r)?;
+            Ok::<_, x509_cert::der::Error>(n.as_bytes().to_vec())
+        })
+        .ok()?;
+    let first = *modulus.first()?;
+    Some(modulus.len() * 8 - first.leading_zeros() as usize)
+}
+
+fn key_usage_words(usage: KeyUsage) -> String {
+    let words = [
+        (KeyUsages::DigitalSignature, "digital signature"),
+        (KeyUsages::NonRepudiation, "non-repudiation"),
+        (KeyUsages::KeyEncipherment, "key encipherment"),
+        (KeyUsages::DataEncipherment, "data encipherment"),
+        (KeyUsages::KeyAgreement, "key agreement"),
+        (KeyUsages::KeyCertSign, "certificate signing"),
+        (KeyUsages::CRLSign, "CRL signing"),
+    ];
+    words
+        .iter()
+        .filter(|(flag, _)| usage.0.contains(*flag))
+        .map(|(_, word)| *word)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// DER as PEM with `label`.
+pub fn pem(label: &str, der: &[u8]) -> String {
+    let body = STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in body.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_foreign_files_are_named() {
+        assert_eq!(read(b"", "").unwrap_err(), UploadProblem::Empty);
+        assert_eq!(read(b"  \n", "").unwrap_err(), UploadProblem::Empty);
+        assert_eq!(
+            read(b"hello world", "").unwrap_err(),
+            UploadProblem::NotCertificate
+        );
+        assert_eq!(
+            read(
+                b"-----BEGIN NOTHING-----\naGk=\n-----END NOTHING-----\n",
+                ""
+            )
+            .unwrap_err(),
+            UploadProblem::NotCertificate
+        );
+    }
+
+    #[test]
+    fn der_headers_must_match_the_length() {
+        // A header that claims 5 MiB.
+        let mut claims = vec![0x30, 0x83, 0x50, 0x00, 0x00];
+        claims.extend([0u8; 100]);
+        assert_eq!(read(&claims, "").unwrap_err(), UploadProblem::Corrupt);
+        assert_eq!(read(&[0x30], "").unwrap_err(), UploadProblem::Corrupt);
+        assert_eq!(
+            read(&[0x30, 0x89, 1], "").unwrap_err(),
+            UploadProblem::Corrupt
+        );
+        assert!(check_der_length(&[0x30, 0x02, 0x05, 0x00]).is_ok());
+        assert!(check_der_length(&[0x30, 0x81, 0x02, 0x05, 0x00]).is_ok());
+        assert!(check_der_length(&[0x30, 0x03, 0x05, 0x00]).is_err());
+    }
+
+    #[test]
+    fn unterminated_pem_is_corrupt() {
+        assert_eq!(
+            read(b"-----BEGIN CERTIFICATE-----\nMIIB", "").unwrap_err(),
+            UploadProblem::Corrupt
+        );
+    }
+
+    #[test]
+    fn pem_wraps_at_64() {
+        let text = pem("CERTIFICATE", &[7u8; 100]);
+        assert!(text.starts_with("-----BEGIN CERTIFICATE-----\n"));
+        assert!(text.lines().all(|l| l.len() <= 64));
+    }
+}

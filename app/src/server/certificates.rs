@@ -1,0 +1,1015 @@
+//! User-provided certificates: the settings administrators offer, uploads
+//! (checked, keys sealed), picking one of several keys, replacing and
+//! deleting, what devices receive at check-in, and the expiry warning.
+//! Every change is audited in the same transaction.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::audit::{self, Event, RequestOrigin};
+use super::certificate_files::{self, Candidate, CertificateInfo};
+use super::entities::{certificate_setting, pending_certificate, user, user_certificate};
+use super::messages::{Messenger, Outgoing, Recipient};
+use super::secrets::{SealError, Sealer};
+use crate::api::certificates::{
+    CertificateRow, CertificateSettingSummary, CertificateSettingView, KeyChoice, MyCertificates,
+    PendingChoice, SettingChoice,
+};
+use crate::api::types::Outcome;
+use crate::domain::certificates::{
+    EXPIRY_WARNING_DAYS, Expiry, PENDING_SECONDS, Purpose, Setting, SettingInput, UploadProblem,
+};
+
+const KEY_PURPOSE: &str = "certificate-key";
+const PENDING_PURPOSE: &str = "pending-certificate";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CertificateError {
+    #[error("Not found.")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    /// Deleting a setting in use needs a confirmation.
+    #[error(
+        "{certificates} certificate(s) of {people} person/people use this setting: confirm that they are deleted with it."
+    )]
+    InUse { certificates: u64, people: u64 },
+    #[error("{0}")]
+    Upload(UploadProblem),
+    #[error("a key cannot be sealed or opened: {0}")]
+    Seal(#[from] SealError),
+    #[error("database error: {0}")]
+    Db(DbErr),
+}
+
+impl From<DbErr> for CertificateError {
+    fn from(error: DbErr) -> Self {
+        match error.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CertificateError::Invalid(
+                "Another setting already has this name: choose a different one.".to_owned(),
+            ),
+            _ => CertificateError::Db(error),
+        }
+    }
+}
+
+impl From<UploadProblem> for CertificateError {
+    fn from(problem: UploadProblem) -> Self {
+        CertificateError::Upload(problem)
+    }
+}
+
+type Result<T> = std::result::Result<T, CertificateError>;
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(seconds, 0).single().unwrap_or_default()
+}
+
+/// An audit event about a setting or a person's certificate.
+fn event<'a>(
+    actor: &'a str,
+    action: &'a str,
+    target: &'a str,
+    outcome: Outcome,
+    details: Value,
+) -> Event<'a> {
+    Event {
+        actor: Some(actor),
+        action,
+        target: Some(target),
+        device_id: None,
+        outcome,
+        details,
+    }
+}
+
+fn setting_of(model: &certificate_setting::Model) -> Setting {
+    Setting {
+        name: model.name.clone(),
+        purpose: Purpose::parse(&model.purpose).unwrap_or(Purpose::Other),
+        key_required: model.key_required,
+        password_required: model.password_required,
+        mobile_upload: model.mobile_upload,
+    }
+}
+
+fn setting_json(setting: &Setting) -> Value {
+    json!({
+        "name": setting.name,
+        "purpose": setting.purpose.as_str(),
+        "key_required": setting.key_required,
+        "password_required": setting.password_required,
+        "mobile_upload": setting.mobile_upload,
+    })
+}
+
+// ---- Settings (administrators) ----
+
+/// How many certificates, and of how many people, use a setting.
+async fn usage(db: &impl ConnectionTrait, setting_id: i32) -> Result<(u64, u64)> {
+    let rows = user_certificate::Entity::find()
+        .filter(user_certificate::Column::SettingId.eq(setting_id))
+        .all(db)
+        .await?;
+    let mut people: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
+    people.sort_unstable();
+    people.dedup();
+    Ok((rows.len() as u64, people.len() as u64))
+}
+
+pub async fn settings(db: &DatabaseConnection) -> Result<Vec<CertificateSettingSummary>> {
+    let models = certificate_setting::Entity::find()
+        .order_by_asc(certificate_setting::Column::Name)
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for model in models {
+        let (certificates, people) = usage(db, model.id).await?;
+        let setting = setting_of(&model);
+        out.push(CertificateSettingSummary {
+            id: model.id,
+            name: setting.name,
+            purpose: setting.purpose,
+            key_required: setting.key_required,
+            password_required: setting.password_required,
+            mobile_upload: setting.mobile_upload,
+            certificates,
+            people,
+        });
+    }
+    Ok(out)
+}
+
+/// A saved setting, or the form of a new one.
+pub async fn setting_view(
+    db: &DatabaseConnection,
+    id: Option<i32>,
+) -> Result<CertificateSettingView> {
+    let Some(id) = id else {
+        return Ok(CertificateSettingView {
+            id: None,
+            input: SettingInput::new_setting(),
+            certificates: 0,
+            people: 0,
+        });
+    };
+    let model = certificate_setting::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(CertificateError::NotFound)?;
+    let (certificates, people) = usage(db, id).await?;
+    Ok(CertificateSettingView {
+        id: Some(id),
+        input: SettingInput {
+            name: model.name,
+            purpose: model.purpose,
+            key_required: model.key_required,
+            password_required: model.password_required,
+            mobile_upload: model.mobile_upload,
+        },
+        certificates,
+        people,
+    })
+}
+
+pub async fn save_setting(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: &str,
+    id: Option<i32>,
+    setting: Setting,
+    now: DateTime<Utc>,
+) -> Result<i32> {
+    let txn = db.begin().await?;
+    let (saved, before) = match id {
+        Some(id) => {
+            let model = certificate_setting::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(CertificateError::NotFound)?;
+            let before = setting_json(&setting_of(&model));
+            let mut row: certificate_setting::ActiveModel = model.into();
+            row.name = Set(setting.name.clone());
+            row.purpose = Set(setting.purpose.as_str().to_owned());
+            row.key_required = Set(setting.key_required);
+            row.password_required = Set(setting.password_required);
+            row.mobile_upload = Set(setting.mobile_upload);
+            row.updated_at = Set(now);
+            (row.update(&txn).await?.id, Some(before))
+        }
+        None => {
+            let row = certificate_setting::ActiveModel {
+                name: Set(setting.name.clone()),
+                purpose: Set(setting.purpose.as_str().to_owned()),
+                key_required: Set(setting.key_required),
+                password_required: Set(setting.password_required),
+                mobile_upload: Set(setting.mobile_upload),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            (row.insert(&txn).await?.id, None)
+        }
+    };
+    let action = if before.is_some() {
+        "certificate_setting.update"
+    } else {
+        "certificate_setting.create"
+    };
+    audit::record(
+        &txn,
+        origin,
+        now,
+        event(
+            actor,
+            action,
+            &setting.name,
+            Outcome::Success,
+            json!({ "before": before, "after": setting_json(&setting) }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Deletes a setting; one in use only with `with_certificates`, and then
+/// the certificates uploaded for it go too.
+pub async fn delete_setting(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: &str,
+    id: i32,
+    with_certificates: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let txn = db.begin().await?;
+    let model = certificate_setting::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(CertificateError::NotFound)?;
+    let (certificates, people) = usage(&txn, id).await?;
+    if certificates > 0 && !with_certificates {
+        return Err(CertificateError::InUse {
+            certificates,
+            people,
+        });
+    }
+    user_certificate::Entity::delete_many()
+        .filter(user_certificate::Column::SettingId.eq(id))
+        .exec(&txn)
+        .await?;
+    pending_certificate::Entity::delete_many()
+        .filter(pending_certificate::Column::SettingId.eq(id))
+        .exec(&txn)
+        .await?;
+    certificate_setting::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        origin,
+        now,
+        event(
+            actor,
+            "certificate_setting.delete",
+            &model.name,
+            Outcome::Success,
+            json!({
+                "before": setting_json(&setting_of(&model)),
+                "certificates_deleted": certificates,
+                "people": people,
+            }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+// ---- A person's certificates ----
+
+fn row_of(model: &user_certificate::Model, setting: &str, now: DateTime<Utc>) -> CertificateRow {
+    CertificateRow {
+        id: model.id,
+        setting_id: model.setting_id,
+        setting: setting.to_owned(),
+        retired: model.retired,
+        subject: model.subject.clone(),
+        issuer: model.issuer.clone(),
+        serial: model.serial.clone(),
+        not_before: model.not_before,
+        not_after: model.not_after,
+        key_type: model.key_type.clone(),
+        key_usage: model.key_usage.clone(),
+        alias: model.alias.clone(),
+        fingerprint: model.fingerprint.clone(),
+        uploaded_at: model.uploaded_at,
+        has_key: model.private_key.is_some(),
+        chain: model.chain.matches("-----BEGIN").count(),
+        expiry: Expiry::at(
+            model.not_before.timestamp(),
+            model.not_after.timestamp(),
+            now.timestamp(),
+        ),
+    }
+}
+
+/// What the My certificates page shows `user_id`; `pending` is an upload
+/// of theirs waiting for a key to be picked.
+pub async fn mine(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    user_id: i32,
+    pending: Option<i32>,
+    mobile: bool,
+    now: DateTime<Utc>,
+) -> Result<MyCertificates> {
+    let settings = certificate_setting::Entity::find()
+        .order_by_asc(certificate_setting::Column::Name)
+        .all(db)
+        .await?;
+    let rows = user_certificate::Entity::find()
+        .filter(user_certificate::Column::UserId.eq(user_id))
+        .order_by_asc(user_certificate::Column::Retired)
+        .order_by_desc(user_certificate::Column::UploadedAt)
+        .all(db)
+        .await?;
+    let name_of = |id: i32| {
+        settings
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
+    let certificates = rows
+        .iter()
+        .map(|r| row_of(r, &name_of(r.setting_id), now))
+        .collect();
+    let choices = settings
+        .iter()
+        .map(|s| SettingChoice {
+            id: s.id,
+            name: s.name.clone(),
+            purpose: Purpose::parse(&s.purpose).unwrap_or(Purpose::Other),
+            key_required: s.key_required,
+            password_required: s.password_required,
+            mobile_upload: s.mobile_upload,
+            current: rows
+                .iter()
+                .find(|r| r.setting_id == s.id && !r.retired)
+                .map(|r| r.id),
+        })
+        .collect();
+    let pending = match pending {
+        Some(id) => match load_pending(db, sealer, user_id, id, now).await {
+            Ok((model, candidates)) => Some(PendingChoice {
+                id: model.id,
+                setting: name_of(model.setting_id),
+                keys: candidates
+                    .iter()
+                    .enumerate()
+                    .map(|(index, c)| KeyChoice {
+                        index,
+                        alias: c.alias.clone(),
+                        subject: c.subject.clone(),
+                        key_type: c.key_type.clone(),
+                        not_after: at(c.not_after),
+                        fingerprint: c.fingerprint.clone(),
+                    })
+                    .collect(),
+            }),
+            Err(CertificateError::Upload(_)) => None,
+            Err(other) => return Err(other),
+        },
+        None => None,
+    };
+    Ok(MyCertificates {
+        settings: choices,
+        certificates,
+        mobile,
+        pending,
+    })
+}
+
+/// A candidate as kept while its owner picks one: sealed as a whole.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    alias: String,
+    subject: String,
+    issuer: String,
+    serial: String,
+    not_before: i64,
+    not_after: i64,
+    key_type: String,
+    key_usage: String,
+    fingerprint: String,
+    certificate: String,
+    chain: String,
+    /// Base64 of the PKCS#8 DER.
+    private_key: Option<String>,
+}
+
+impl Stored {
+    fn of(candidate: Candidate) -> Stored {
+        let CertificateInfo {
+            der,
+            subject,
+            issuer,
+            serial,
+            not_before,
+            not_after,
+            key_type,
+            key_usage,
+            fingerprint,
+        } = candidate.certificate;
+        Stored {
+            alias: candidate.alias,
+            subject,
+            issuer,
+            serial,
+            not_before,
+            not_after,
+            key_type,
+            key_usage,
+            fingerprint,
+            certificate: certificate_files::pem("CERTIFICATE", &der),
+            chain: candidate
+                .chain
+                .iter()
+                .map(|c| certificate_files::pem("CERTIFICATE", c))
+                .collect(),
+            private_key: candidate.private_key.map(|k| STANDARD.encode(k)),
+        }
+    }
+}
+
+/// What became of an upload.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Uploaded {
+    /// Saved; the warning is for a certificate not valid yet.
+    Saved {
+        id: i32,
+        replaced: bool,
+        warning: Option<&'static str>,
+    },
+    /// The file holds several keys: the owner picks one.
+    Choose { pending: i32 },
+}
+
+/// What the uploader sent.
+pub struct Upload {
+    pub setting_id: Option<i32>,
+    /// The file's bytes; `None` when no file was chosen.
+    pub file: Option<Vec<u8>>,
+    pub password: String,
+    pub mobile: bool,
+}
+
+/// Reads, checks and saves an upload by `user_id` (`username`).
+pub async fn upload(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    origin: &RequestOrigin,
+    (user_id, username): (i32, &str),
+    upload: Upload,
+    now: DateTime<Utc>,
+) -> Result<Uploaded> {
+    let outcome = try_upload(db, sealer, origin, (user_id, username), upload, now).await;
+    if let Err(CertificateError::Upload(problem)) = &outcome {
+        let audited = audit::record(
+            db,
+            origin,
+            now,
+            event(
+                username,
+                "certificate.upload",
+                username,
+                Outcome::Refused,
+                json!({ "problem": problem.code() }),
+            ),
+        )
+        .await;
+        if let Err(error) = audited {
+            tracing::warn!(%error, "cannot audit a refused upload");
+        }
+    }
+    outcome
+}
+
+async fn try_upload(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    origin: &RequestOrigin,
+    (user_id, username): (i32, &str),
+    upload: Upload,
+    now: DateTime<Utc>,
+) -> Result<Uploaded> {
+    let setting = match upload.setting_id {
+        Some(id) => certificate_setting::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let Some(setting) = setting else {
+        return Err(UploadProblem::NoSetting.into());
+    };
+    if upload.mobile && !setting.mobile_upload {
+        return Err(UploadProblem::MobileNotAllowed.into());
+    }
+    let Some(data) = upload.file else {
+        return Err(UploadProblem::NoFile.into());
+    };
+    if data.len() > crate::domain::certificates::MAX_FILE_BYTES {
+        return Err(UploadProblem::TooLarge.into());
+    }
+    // Key derivation and RSA checks take a while: off the async workers,
+    // and a parser failure of any kind is a damaged file.
+    let password = upload.password;
+    let read = tokio::task::spawn_blocking(move || {
+        std::panic::catch_unwind(|| certificate_files::read(&data, &password))
+            .map(|result| (result, password))
+    })
+    .await;
+    let (candidates, password) = match read {
+        Ok(Ok((result, password))) => (result?, password),
+        _ => return Err(UploadProblem::Corrupt.into()),
+    };
+    let has_key = candidates.iter().any(|c| c.private_key.is_some());
+    if setting.key_required && !has_key {
+        return Err(UploadProblem::KeyRequired.into());
+    }
+    if setting.password_required && has_key && password.is_empty() {
+        return Err(UploadProblem::PasswordRequired.into());
+    }
+    let stamp = now.timestamp();
+    let usable: Vec<Candidate> = candidates
+        .into_iter()
+        .filter(|c| {
+            Expiry::at(c.certificate.not_before, c.certificate.not_after, stamp) != Expiry::Expired
+        })
+        .collect();
+    if usable.is_empty() {
+        return Err(UploadProblem::Expired.into());
+    }
+    let stored: Vec<Stored> = usable.into_iter().map(Stored::of).collect();
+    if stored.len() > 1 {
+        let text =
+            serde_json::to_string(&stored).map_err(|e| CertificateError::Invalid(e.to_string()))?;
+        let txn = db.begin().await?;
+        // One waiting upload per person and setting.
+        pending_certificate::Entity::delete_many()
+            .filter(pending_certificate::Column::UserId.eq(user_id))
+            .filter(pending_certificate::Column::SettingId.eq(setting.id))
+            .exec(&txn)
+            .await?;
+        let row = pending_certificate::ActiveModel {
+            user_id: Set(user_id),
+            setting_id: Set(setting.id),
+            candidates: Set(sealer.seal(PENDING_PURPOSE, &text)?),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        return Ok(Uploaded::Choose { pending: row.id });
+    }
+    let Some(only) = stored.into_iter().next() else {
+        return Err(UploadProblem::NotCertificate.into());
+    };
+    save(db, sealer, origin, (user_id, username), &setting, only, now).await
+}
+
+async fn load_pending(
+    db: &impl ConnectionTrait,
+    sealer: &Sealer,
+    user_id: i32,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<(pending_certificate::Model, Vec<Stored>)> {
+    let model = pending_certificate::Entity::find_by_id(id)
+        .filter(pending_certificate::Column::UserId.eq(user_id))
+        .filter(pending_certificate::Column::CreatedAt.gt(now - Duration::seconds(PENDING_SECONDS)))
+        .one(db)
+        .await?
+        .ok_or(CertificateError::Upload(UploadProblem::PendingGone))?;
+    let text = sealer.open(PENDING_PURPOSE, &model.candidates)?;
+    let candidates: Vec<Stored> = serde_json::from_str(&text)
+        .map_err(|_| CertificateError::Upload(UploadProblem::PendingGone))?;
+    Ok((model, candidates))
+}
+
+/// Finishes an upload with several keys with the one picked.
+pub async fn choose(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    origin: &RequestOrigin,
+    (user_id, username): (i32, &str),
+    pending: i32,
+    key: Option<usize>,
+    now: DateTime<Utc>,
+) -> Result<Uploaded> {
+    let (model, candidates) = load_pending(db, sealer, user_id, pending, now).await?;
+    let Some(chosen) = key.and_then(|k| candidates.into_iter().nth(k)) else {
+        return Err(UploadProblem::NoKeyChosen.into());
+    };
+    let setting = certificate_setting::Entity::find_by_id(model.setting_id)
+        .one(db)
+        .await?
+        .ok_or(CertificateError::Upload(UploadProblem::NoSetting))?;
+    save(
+        db,
+        sealer,
+        origin,
+        (user_id, username),
+        &setting,
+        chosen,
+        now,
+    )
+    .await
+}
+
+/// Drops an upload waiting for a key to be picked.
+pub async fn discard(db: &DatabaseConnection, user_id: i32, pending: i32) -> Result<()> {
+    pending_certificate::Entity::delete_many()
+        .filter(pending_certificate::Column::Id.eq(pending))
+        .filter(pending_certificate::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Saves `chosen` as the owner's certificate for `setting`, replacing the
+/// one there (an encryption key is kept, retired).
+async fn save(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    origin: &RequestOrigin,
+    (user_id, username): (i32, &str),
+    setting: &certificate_setting::Model,
+    chosen: Stored,
+    now: DateTime<Utc>,
+) -> Result<Uploaded> {
+    let private_key = match &chosen.private_key {
+        Some(key) => Some(sealer.seal(KEY_PURPOSE, key)?),
+        None => None,
+    };
+    let purpose = Purpose::parse(&setting.purpose).unwrap_or(Purpose::Other);
+    let txn = db.begin().await?;
+    super::registration::lock_owner(&txn, user_id).await?;
+    let current = user_certificate::Entity::find()
+        .filter(user_certificate::Column::UserId.eq(user_id))
+        .filter(user_certificate::Column::SettingId.eq(setting.id))
+        .filter(user_certificate::Column::Retired.eq(false))
+        .all(&txn)
+        .await?;
+    for old in &current {
+        if purpose.keeps_replaced_keys() && old.private_key.is_some() {
+            let mut row: user_certificate::ActiveModel = old.clone().into();
+            row.retired = Set(true);
+            row.update(&txn).await?;
+        } else {
+            user_certificate::Entity::delete_by_id(old.id)
+                .exec(&txn)
+                .await?;
+        }
+    }
+    let row = user_certificate::ActiveModel {
+        user_id: Set(user_id),
+        setting_id: Set(setting.id),
+        retired: Set(false),
+        subject: Set(chosen.subject.clone()),
+        issuer: Set(chosen.issuer.clone()),
+        serial: Set(chosen.serial.chars().take(80).collect()),
+        not_before: Set(at(chosen.not_before)),
+        not_after: Set(at(chosen.not_after)),
+        key_type: Set(chosen.key_type.clone()),
+        key_usage: Set(chosen.key_usage.clone()),
+        alias: Set(chosen.alias.clone()),
+        fingerprint: Set(chosen.fingerprint.clone()),
+        certificate: Set(chosen.certificate.clone()),
+        chain: Set(chosen.chain.clone()),
+        private_key: Set(private_key),
+        uploaded_at: Set(now),
+        expiry_notified_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    pending_certificate::Entity::delete_many()
+        .filter(pending_certificate::Column::UserId.eq(user_id))
+        .filter(pending_certificate::Column::SettingId.eq(setting.id))
+        .exec(&txn)
+        .await?;
+    let replaced = !current.is_empty();
+    audit::record(
+        &txn,
+        origin,
+        now,
+        event(
+            username,
+            if replaced {
+                "certificate.replace"
+            } else {
+                "certificate.upload"
+            },
+            username,
+            Outcome::Success,
+            json!({
+                "setting": setting.name,
+                "subject": chosen.subject,
+                "alias": chosen.alias,
+                "fingerprint": chosen.fingerprint,
+                "with_key": chosen.private_key.is_some(),
+                "replaced": current.iter().map(|c| &c.fingerprint).collect::<Vec<_>>(),
+                "kept_retired": purpose.keeps_replaced_keys(),
+            }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    let warning = (Expiry::at(chosen.not_before, chosen.not_after, now.timestamp())
+        == Expiry::NotYetValid)
+        .then_some("The certificate is not valid yet: devices can use it from its start date.");
+    Ok(Uploaded::Saved {
+        id: row.id,
+        replaced,
+        warning,
+    })
+}
+
+/// One of `user_id`'s certificates, or `NotFound` (also for anyone
+/// else's).
+pub async fn own(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    id: i32,
+) -> Result<user_certificate::Model> {
+    user_certificate::Entity::find_by_id(id)
+        .filter(user_certificate::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .ok_or(CertificateError::NotFound)
+}
+
+pub async fn delete(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    (user_id, username): (i32, &str),
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let txn = db.begin().await?;
+    let model = own(&txn, user_id, id).await?;
+    user_certificate::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?;
+    let setting = certificate_setting::Entity::find_by_id(model.setting_id)
+        .one(&txn)
+        .await?
+        .map(|s| s.name)
+        .unwrap_or_default();
+    audit::record(
+        &txn,
+        origin,
+        now,
+        event(
+            username,
+            "certificate.delete",
+            username,
+            Outcome::Success,
+            json!({
+                "setting": setting,
+                "subject": model.subject,
+                "fingerprint": model.fingerprint,
+                "retired": model.retired,
+            }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The certificate and its chain as PEM (never the key).
+pub async fn download(db: &DatabaseConnection, user_id: i32, id: i32) -> Result<(String, String)> {
+    let model = own(db, user_id, id).await?;
+    let name = if model.alias.is_empty() {
+        format!("certificate-{}.pem", model.id)
+    } else {
+        let safe: String = model
+            .alias
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("{safe}.pem")
+    };
+    Ok((name, format!("{}{}", model.certificate, model.chain)))
+}
+
+// ---- Devices ----
+
+/// One certificate as a device receives it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivered {
+    pub setting: String,
+    pub purpose: Purpose,
+    pub alias: String,
+    pub fingerprint: String,
+    /// Replaced, kept so that old encrypted mail stays readable.
+    pub retired: bool,
+    /// PEM.
+    pub certificate: String,
+    /// PEM; may be empty.
+    pub chain: String,
+    /// PKCS#8 PEM, when the upload had a key.
+    pub private_key: Option<String>,
+}
+
+/// The certificates a device of `owner` should hold, and their version
+/// (changes whenever the set does).
+pub async fn for_device(
+    db: &impl ConnectionTrait,
+    sealer: &Sealer,
+    owner: i32,
+) -> Result<(String, Vec<Delivered>)> {
+    let settings = certificate_setting::Entity::find().all(db).await?;
+    let rows = user_certificate::Entity::find()
+        .filter(user_certificate::Column::UserId.eq(owner))
+        .order_by_asc(user_certificate::Column::Id)
+        .all(db)
+        .await?;
+    let mut version = Sha256::new();
+    let mut out = Vec::new();
+    for row in rows {
+        let Some(setting) = settings.iter().find(|s| s.id == row.setting_id) else {
+            continue;
+        };
+        let private_key = match &row.private_key {
+            Some(sealed) => {
+                let der = STANDARD
+                    .decode(sealer.open(KEY_PURPOSE, sealed)?)
+                    .map_err(|_| SealError::Unreadable)?;
+                Some(certificate_files::pem("PRIVATE KEY", &der))
+            }
+            None => None,
+        };
+        version.update(format!(
+            "{}:{}:{}:{};",
+            row.id, row.fingerprint, row.retired, setting.name
+        ));
+        out.push(Delivered {
+            setting: setting.name.clone(),
+            purpose: Purpose::parse(&setting.purpose).unwrap_or(Purpose::Other),
+            alias: row.alias,
+            fingerprint: row.fingerprint,
+            retired: row.retired,
+            certificate: row.certificate,
+            chain: row.chain,
+            private_key,
+        });
+    }
+    let digest = version.finalize();
+    let version = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    Ok((version, out))
+}
+
+/// What a device receives at check-in when its certificates changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub version: String,
+    pub items: Vec<Delivered>,
+}
+
+/// The certificates for device `device_id` of `owner`, unless it reported
+/// (`applied`) that it holds this version already. A delivery is audited.
+pub async fn deliver(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    (device_id, owner): (i64, i32),
+    applied: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<Delivery>> {
+    let (version, items) = for_device(db, sealer, owner).await?;
+    if applied == Some(version.as_str()) {
+        return Ok(None);
+    }
+    audit::record(
+        db,
+        &RequestOrigin {
+            client_addr: "device".to_owned(),
+            user_agent: "check-in".to_owned(),
+        },
+        now,
+        Event {
+            actor: None,
+            action: "certificate.deliver",
+            target: None,
+            device_id: Some(device_id),
+            outcome: Outcome::Success,
+            details: json!({
+                "version": version,
+                "certificates": items
+                    .iter()
+                    .map(|i| json!({ "setting": i.setting, "fingerprint": i.fingerprint, "retired": i.retired }))
+                    .collect::<Vec<_>>(),
+            }),
+        },
+    )
+    .await?;
+    Ok(Some(Delivery { version, items }))
+}
+
+// ---- Expiry ----
+
+/// Tells each owner once about a certificate of theirs that ends within
+/// `EXPIRY_WARNING_DAYS` (or has ended unnoticed). Gives how many were
+/// flagged.
+pub async fn flag_expiring(
+    db: &DatabaseConnection,
+    messenger: &Messenger,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let soon = now + Duration::days(EXPIRY_WARNING_DAYS);
+    let rows = user_certificate::Entity::find()
+        .filter(user_certificate::Column::Retired.eq(false))
+        .filter(user_certificate::Column::ExpiryNotifiedAt.is_null())
+        .filter(user_certificate::Column::NotAfter.lt(soon))
+        .all(db)
+        .await?;
+    let mut flagged = 0;
+    for row in rows {
+        // Claimed first: two portal processes never both send.
+        let claimed = user_certificate::Entity::update_many()
+            .col_expr(user_certificate::Column::ExpiryNotifiedAt, Expr::value(now))
+            .filter(user_certificate::Column::Id.eq(row.id))
+            .filter(user_certificate::Column::ExpiryNotifiedAt.is_null())
+            .exec(db)
+            .await?;
+        if claimed.rows_affected == 0 {
+            continue;
+        }
+        flagged += 1;
+        let Some(owner) = user::Entity::find_by_id(row.user_id).one(db).await? else {
+            continue;
+        };
+        let setting = certificate_setting::Entity::find_by_id(row.setting_id)
+            .one(db)
+            .await?
+            .map(|s| s.name)
+            .unwrap_or_default();
+        let ends = row.not_after.format("%Y-%m-%d %H:%M UTC").to_string();
+        let verb = if row.not_after <= now {
+            "expired"
+        } else {
+            "expires"
+        };
+        let text = format!(
+            "Hello {},\n\nyour certificate for \"{setting}\" ({}) {verb} on {ends}.\n\
+             Ask for a new one and upload it at {public_url}/certificates so that your devices keep working.\n",
+            owner.display_name, row.subject
+        );
+        if !messenger.mail_enabled() || owner.email.is_empty() {
+            continue;
+        }
+        messenger.send(
+            db.clone(),
+            Outgoing {
+                to: Recipient::Email(owner.email.clone()),
+                subject: format!("Your certificate for \"{setting}\" {verb} on {ends}"),
+                html: format!(
+                    "<p>{}</p>",
+                    super::registration::escape_html(&text).replace('\n', "<br>")
+                ),
+                text,
+                audit_action: "certificate.expiry_email",
+                actor: owner.username.clone(),
+                device_id: None,
+                tracks_registration: None,
+            },
+        );
+    }
+    Ok(flagged)
+}
+
+/// Drops uploads nobody finished picking a key for.
+pub async fn delete_stale_pending(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64> {
+    let deleted = pending_certificate::Entity::delete_many()
+        .filter(pending_certificate::Column::CreatedAt.lt(now - Duration::seconds(PENDING_SECONDS)))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
