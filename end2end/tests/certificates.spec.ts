@@ -27,7 +27,7 @@ async function upload(page: Page, setting: string, name: string, password: strin
   await page.getByLabel("For").selectOption({ label: setting });
   await page.getByLabel("Certificate file").setInputFiles(file(name));
   await page.getByLabel("File password").fill(password);
-  await page.getByRole("button", { name: "Upload" }).click();
+  await page.getByRole("button", { name: "Upload", exact: true }).click();
 }
 
 test("a person uploads a file with two keys, picks one, replaces and deletes it", async ({ page }, info) => {
@@ -65,11 +65,10 @@ test("a person uploads a file with two keys, picks one, replaces and deletes it"
 
   // Replace it with another file.
   await card.getByRole("link", { name: `Replace ${setting} certificate` }).click();
-  await expect(page.getByLabel("For")).toHaveValue(/\d+/);
   await expect(page.locator("#setting option:checked")).toContainText("replaces your current one");
   await page.getByLabel("Certificate file").setInputFiles(file("openssl3-default.p12"));
   await page.getByLabel("File password").fill("Pässwörd-1");
-  await page.getByRole("button", { name: "Upload" }).click();
+  await page.getByRole("button", { name: "Upload", exact: true }).click();
   await expect(page.getByText("Certificate replaced.")).toBeVisible();
   await expect(card).toHaveCount(1);
   await expect(card).toContainText("CN=Alice Example");
@@ -90,5 +89,5 @@ test("on a phone, a desktop-only setting says to use a computer", async ({ page 
   await signIn(page, `registrar-${info.project.name}`);
   await page.goto("/certificates");
   await expect(page.locator("#upload-unavailable")).toContainText("can only be uploaded from a computer's browser");
-  await expect(page.getByRole("button", { name: "Upload" })).toBeDisabled();
+  await expect(page.getByRole("button", { name: "Upload", exact: true })).toBeDisabled();
 });

@@ -14,7 +14,7 @@ for (const javaScriptEnabled of [true, false]) {
     await expect(page.locator("#upload-unavailable")).toContainText(
       "your administrator has not set up any kind of certificate to upload",
     );
-    await expect(page.getByRole("button", { name: "Upload" })).toBeDisabled();
+    await expect(page.getByRole("button", { name: "Upload", exact: true })).toBeDisabled();
     await expect(page.getByText("You have not uploaded any certificate yet.")).toBeVisible();
     await context.close();
   });

@@ -49,9 +49,13 @@ struct Form {
 
 /// A field's bytes, at most `limit` of them kept; `true` when there were
 /// more (the rest is read and dropped).
-async fn read_field(field: &mut Field<'_>, limit: usize, into: &mut Vec<u8>) -> Result<bool, ()> {
+async fn read_field(
+    field: &mut Field<'_>,
+    limit: usize,
+    into: &mut Vec<u8>,
+) -> Result<bool, StatusCode> {
     let mut over = false;
-    while let Some(chunk) = field.chunk().await.map_err(|_| ())? {
+    while let Some(chunk) = field.chunk().await.map_err(|e| e.status())? {
         if into.len() + chunk.len() > limit {
             over = true;
         } else if !over {
@@ -64,9 +68,11 @@ async fn read_field(field: &mut Field<'_>, limit: usize, into: &mut Vec<u8>) -> 
     Ok(over)
 }
 
-async fn read_form(mut multipart: Multipart) -> Result<Form, ()> {
+/// The form's fields; a failure is the HTTP status it deserves (413 for a
+/// body over the limit).
+async fn read_form(mut multipart: Multipart) -> Result<Form, StatusCode> {
     let mut form = Form::default();
-    while let Some(mut field) = multipart.next_field().await.map_err(|_| ())? {
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| e.status())? {
         let name = field.name().unwrap_or_default().to_owned();
         let mut bytes = Vec::new();
         match name.as_str() {
@@ -146,8 +152,16 @@ async fn upload(
     };
     let form = match read_form(multipart).await {
         Ok(form) => form,
-        // The body went over the limit (or broke off).
-        Err(()) => return problem_response(html, UploadProblem::TooLarge, None),
+        Err(StatusCode::PAYLOAD_TOO_LARGE) => {
+            return problem_response(html, UploadProblem::TooLarge, None);
+        }
+        Err(_) => {
+            return refusal(
+                html,
+                StatusCode::BAD_REQUEST,
+                "The upload could not be read.",
+            );
+        }
     };
     let header_token = headers
         .get("x-csrf-token")

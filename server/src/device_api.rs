@@ -164,7 +164,12 @@ async fn checkin(
         now,
     )
     .await
-    .map_err(ApiFailure::unavailable)?;
+    // The commands are on their way already: a certificate problem must
+    // not hold them up (the set is sent again at the next check-in).
+    .unwrap_or_else(|error| {
+        tracing::error!(%error, device = device_id, "certificates not delivered");
+        None
+    });
     Ok(Json(CheckinResponse {
         device_id,
         commands,

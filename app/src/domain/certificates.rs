@@ -216,13 +216,16 @@ pub enum UploadProblem {
     NoCertificateForKey,
     Expired,
     UnsupportedAlgorithm,
+    UnsupportedEncryption,
     WeakKey,
+    TooManyEntries,
+    UnprotectedKey,
     NoKeyChosen,
     PendingGone,
 }
 
 impl UploadProblem {
-    pub const ALL: [UploadProblem; 17] = [
+    pub const ALL: [UploadProblem; 20] = [
         UploadProblem::NoSetting,
         UploadProblem::MobileNotAllowed,
         UploadProblem::NoFile,
@@ -237,7 +240,10 @@ impl UploadProblem {
         UploadProblem::NoCertificateForKey,
         UploadProblem::Expired,
         UploadProblem::UnsupportedAlgorithm,
+        UploadProblem::UnsupportedEncryption,
         UploadProblem::WeakKey,
+        UploadProblem::TooManyEntries,
+        UploadProblem::UnprotectedKey,
         UploadProblem::NoKeyChosen,
         UploadProblem::PendingGone,
     ];
@@ -259,7 +265,10 @@ impl UploadProblem {
             UploadProblem::NoCertificateForKey => "no_certificate",
             UploadProblem::Expired => "expired",
             UploadProblem::UnsupportedAlgorithm => "unsupported_algorithm",
+            UploadProblem::UnsupportedEncryption => "unsupported_encryption",
             UploadProblem::WeakKey => "weak_key",
+            UploadProblem::TooManyEntries => "too_many_entries",
+            UploadProblem::UnprotectedKey => "unprotected_key",
             UploadProblem::NoKeyChosen => "no_key_chosen",
             UploadProblem::PendingGone => "pending_gone",
         }
@@ -272,7 +281,9 @@ impl UploadProblem {
     pub fn field(self) -> UploadField {
         match self {
             UploadProblem::NoSetting | UploadProblem::MobileNotAllowed => UploadField::Setting,
-            UploadProblem::PasswordRequired | UploadProblem::WrongPassword => UploadField::Password,
+            UploadProblem::PasswordRequired
+            | UploadProblem::WrongPassword
+            | UploadProblem::UnprotectedKey => UploadField::Password,
             UploadProblem::NoKeyChosen | UploadProblem::PendingGone => UploadField::Key,
             _ => UploadField::File,
         }
@@ -322,7 +333,16 @@ impl UploadProblem {
             UploadProblem::UnsupportedAlgorithm => {
                 "The key's algorithm is not supported. Use an RSA (2048 bits or more), ECDSA P-256 or P-384, or Ed25519 key."
             }
+            UploadProblem::UnsupportedEncryption => {
+                "The file is protected in a way the portal cannot open. Export it again with current settings (for example with OpenSSL 3: openssl pkcs12 -export)."
+            }
             UploadProblem::WeakKey => "The key is too short: RSA keys need at least 2048 bits.",
+            UploadProblem::TooManyEntries => {
+                "The file holds too many keys or certificates (at most 16 keys and 32 certificates)."
+            }
+            UploadProblem::UnprotectedKey => {
+                "For this kind of certificate the private key must be protected by a password: export the file again with a password and enter it here."
+            }
             UploadProblem::NoKeyChosen => "Choose which key to use.",
             UploadProblem::PendingGone => {
                 "This upload is no longer waiting (it was finished, discarded or is older than 15 minutes). Upload the file again."

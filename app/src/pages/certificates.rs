@@ -271,6 +271,10 @@ fn UploadForm(mine: MyCertificates) -> impl IntoView {
             q.get("setting").and_then(|s| s.parse::<i32>().ok()),
         )
     });
+    // A key choice that is no longer waiting: said above the form.
+    let lost_choice = problem
+        .filter(|p| p.field() == UploadField::Key && mine.pending.is_none())
+        .map(|p| view! { <p class="notice error" role="alert" id="choice-gone">{p.message()}</p> });
     let problem = problem.filter(|p| p.field() != UploadField::Key);
     let message = move |field: UploadField| {
         problem
@@ -298,6 +302,7 @@ fn UploadForm(mine: MyCertificates) -> impl IntoView {
     view! {
         <section class="card" id="upload" aria-labelledby="upload-title">
             <h2 id="upload-title">"Upload a certificate"</h2>
+            {lost_choice}
             {reason.map(|r| view! { <p class="notice" role="status" id="upload-unavailable">{r}</p> })}
             {(hidden > 0 && !disabled)
                 .then(|| {

@@ -44,6 +44,9 @@ pub struct CertificateInfo {
     pub key_usage: String,
     /// SHA-256 of the DER, lower-case hex.
     pub fingerprint: String,
+    /// Why this certificate's key would not do for the person's own
+    /// certificate (issuers in a chain may have any key).
+    pub key_problem: Option<UploadProblem>,
 }
 
 /// One usable key (or a certificate alone) from a file.
@@ -70,25 +73,40 @@ impl std::fmt::Debug for Candidate {
     }
 }
 
+/// What a file holds.
+#[derive(Debug)]
+pub struct Read {
+    pub candidates: Vec<Candidate>,
+    /// Every private key in it was protected by the password.
+    pub key_protected: bool,
+}
+
+/// The most keys and certificates one file may hold.
+const MAX_KEYS: usize = 16;
+const MAX_CERTIFICATES: usize = 32;
+
 /// Reads `data` with `password` (empty for none). Certificates alone give
 /// one candidate without a key.
-pub fn read(data: &[u8], password: &str) -> Result<Vec<Candidate>, UploadProblem> {
+pub fn read(data: &[u8], password: &str) -> Result<Read, UploadProblem> {
     if data.iter().all(u8::is_ascii_whitespace) {
         return Err(UploadProblem::Empty);
     }
-    let text_start = data
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(data)
-        .trim_ascii_start();
-    if text_start.starts_with(b"-----BEGIN") {
-        return read_pem(text_start, password);
+    // PEM, possibly after text (`openssl pkcs12 -nodes` writes bag
+    // attributes before each block).
+    if let Ok(text) = std::str::from_utf8(data)
+        && text.contains("-----BEGIN ")
+    {
+        return read_pem(text, password);
     }
     if data.first() != Some(&0x30) {
         return Err(UploadProblem::NotCertificate);
     }
     check_der_length(data)?;
-    if let Ok(certificate) = Certificate::from_der(data) {
-        return assemble(vec![], vec![(None, certificate.to_der().map_err(corrupt)?)]);
+    if Certificate::from_der(data).is_ok() {
+        return Ok(Read {
+            candidates: assemble(vec![], vec![(None, None, data.to_vec())])?,
+            key_protected: false,
+        });
     }
     read_pkcs12(data, password)
 }
@@ -122,28 +140,28 @@ fn check_der_length(data: &[u8]) -> Result<(), UploadProblem> {
     }
 }
 
-fn read_pkcs12(data: &[u8], password: &str) -> Result<Vec<Candidate>, UploadProblem> {
+fn read_pkcs12(data: &[u8], password: &str) -> Result<Read, UploadProblem> {
     use p12_keystore::error::Error;
+    let wrong = if password.is_empty() {
+        UploadProblem::PasswordRequired
+    } else {
+        UploadProblem::WrongPassword
+    };
     let archive = Pkcs12Archive::from_pkcs12(data, password).map_err(|error| match error {
-        Error::MacError(_)
-        | Error::UnpadError
-        | Error::Pkcs5Error(_)
-        | Error::InvalidPrivateKey
-            if password.is_empty() =>
-        {
-            UploadProblem::PasswordRequired
-        }
-        Error::MacError(_)
-        | Error::UnpadError
-        | Error::Pkcs5Error(_)
-        | Error::InvalidPrivateKey => UploadProblem::WrongPassword,
-        Error::UnsupportedEncryptionScheme
+        Error::MacError(_) | Error::UnpadError | Error::InvalidPrivateKey => wrong,
+        Error::Pkcs5Error(message) if message.contains("decryption failed") => wrong,
+        Error::Pkcs5Error(_)
+        | Error::UnsupportedEncryptionScheme
         | Error::UnsupportedMacAlgorithm
         | Error::UnsupportedContentType
-        | Error::UnsupportedCertificateType => UploadProblem::UnsupportedAlgorithm,
+        | Error::InvalidParameters => UploadProblem::UnsupportedEncryption,
         Error::InvalidVersion => UploadProblem::NotCertificate,
         _ => UploadProblem::Corrupt,
     })?;
+    if archive.keys.len() > MAX_KEYS || archive.certs.len() > MAX_CERTIFICATES {
+        return Err(UploadProblem::TooManyEntries);
+    }
+    let has_keys = !archive.keys.is_empty();
     let keys = archive
         .keys
         .into_iter()
@@ -154,37 +172,30 @@ fn read_pkcs12(data: &[u8], password: &str) -> Result<Vec<Candidate>, UploadProb
                 bag.key.as_der().to_vec(),
             )
         })
-        .collect::<Vec<_>>();
-    let mut certificates = Vec::new();
-    for bag in archive.certs {
-        let der = bag.cert.as_der().to_vec();
-        certificates.push((bag.friendly_name, bag.local_key_id, der));
-    }
-    // A key's certificate is the one with the same local key id, else
-    // the one whose public key it is (checked in `assemble`).
-    let keys = keys
+        .collect();
+    let certificates = archive
+        .certs
         .into_iter()
-        .map(|(name, id, key)| {
-            let paired = id.and_then(|id| {
-                certificates
-                    .iter()
-                    .position(|(_, cert_id, _)| cert_id.as_ref() == Some(&id))
-            });
-            let name = name.or_else(|| paired.and_then(|i| certificates[i].0.clone()));
-            (name, key)
+        .map(|bag| {
+            (
+                bag.friendly_name,
+                bag.local_key_id,
+                bag.cert.as_der().to_vec(),
+            )
         })
         .collect();
-    let certificates = certificates
-        .into_iter()
-        .map(|(name, _, der)| (name, der))
-        .collect();
-    assemble(keys, certificates)
+    let candidates = assemble(keys, certificates)?;
+    // Protected: the keys cannot be had without the password.
+    let key_protected =
+        has_keys && !password.is_empty() && Pkcs12Archive::from_pkcs12(data, "").is_err();
+    Ok(Read {
+        candidates,
+        key_protected,
+    })
 }
 
-fn read_pem(text: &[u8], password: &str) -> Result<Vec<Candidate>, UploadProblem> {
-    let text = std::str::from_utf8(text).map_err(|_| UploadProblem::Corrupt)?;
-    let mut keys = Vec::new();
-    let mut certificates = Vec::new();
+fn read_pem(text: &str, password: &str) -> Result<Read, UploadProblem> {
+    let mut blocks = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let after = &rest[start + 11..];
@@ -193,30 +204,58 @@ fn read_pem(text: &[u8], password: &str) -> Result<Vec<Candidate>, UploadProblem
         let body_start = &after[label_end + 5..];
         let end_marker = format!("-----END {label}-----");
         let end = body_start.find(&end_marker).ok_or(UploadProblem::Corrupt)?;
-        let body: String = body_start[..end]
+        let body = &body_start[..end];
+        // An old OpenSSL key encrypted in PEM headers.
+        if body.contains("Proc-Type: 4,ENCRYPTED") {
+            return Err(UploadProblem::UnsupportedEncryption);
+        }
+        let base64: String = body
             .lines()
             .filter(|line| !line.contains(':'))
             .flat_map(|line| line.chars().filter(|c| !c.is_whitespace()))
             .collect();
-        let der = STANDARD.decode(body).map_err(|_| UploadProblem::Corrupt)?;
-        match label {
+        let der = STANDARD
+            .decode(base64)
+            .map_err(|_| UploadProblem::Corrupt)?;
+        blocks.push((label.to_owned(), der));
+        rest = &body_start[end + end_marker.len()..];
+    }
+    let is_key = |label: &str| label.ends_with("PRIVATE KEY");
+    let keys_count = blocks.iter().filter(|(l, _)| is_key(l)).count();
+    if keys_count > MAX_KEYS || blocks.len() - keys_count > MAX_CERTIFICATES {
+        return Err(UploadProblem::TooManyEntries);
+    }
+    let mut keys = Vec::new();
+    let mut certificates = Vec::new();
+    let mut key_protected = true;
+    for (label, der) in blocks {
+        match label.as_str() {
             "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
-                certificates.push((None, der))
+                certificates.push((None, None, der))
             }
-            "PRIVATE KEY" => keys.push((None, der)),
-            "RSA PRIVATE KEY" => keys.push((None, rsa_to_pkcs8(&der)?)),
-            "ENCRYPTED PRIVATE KEY" => keys.push((None, decrypt_key(&der, password)?)),
+            "PRIVATE KEY" => {
+                key_protected = false;
+                keys.push((None, None, der));
+            }
+            "RSA PRIVATE KEY" => {
+                key_protected = false;
+                keys.push((None, None, rsa_to_pkcs8(&der)?));
+            }
+            "ENCRYPTED PRIVATE KEY" => keys.push((None, None, decrypt_key(&der, password)?)),
             "EC PRIVATE KEY" | "DSA PRIVATE KEY" => {
                 return Err(UploadProblem::UnsupportedAlgorithm);
             }
             _ => {}
         }
-        rest = &body_start[end + end_marker.len()..];
     }
     if keys.is_empty() && certificates.is_empty() {
         return Err(UploadProblem::NotCertificate);
     }
-    assemble(keys, certificates)
+    key_protected &= !keys.is_empty();
+    Ok(Read {
+        candidates: assemble(keys, certificates)?,
+        key_protected,
+    })
 }
 
 /// A PKCS#1 RSA key as PKCS#8.
@@ -232,92 +271,139 @@ fn rsa_to_pkcs8(pkcs1: &[u8]) -> Result<Vec<u8>, UploadProblem> {
     info.to_der().map_err(corrupt)
 }
 
+/// Key derivation an upload may ask for: as much as PKCS#12 files get
+/// (p12-keystore's limits), far less memory for scrypt.
+fn affordable(scheme: &pkcs8::pkcs5::EncryptionScheme) -> bool {
+    use pkcs8::pkcs5::pbes2::Kdf;
+    match scheme.pbes2().map(|p| &p.kdf) {
+        Some(Kdf::Pbkdf2(params)) => params.iteration_count <= 1_000_000,
+        Some(Kdf::Scrypt(params)) => {
+            let memory = 128u64
+                .saturating_mul(u64::from(params.block_size))
+                .saturating_mul(params.cost_parameter);
+            memory <= 64 * 1024 * 1024 && params.parallelization <= 4
+        }
+        _ => false,
+    }
+}
+
 fn decrypt_key(der: &[u8], password: &str) -> Result<Vec<u8>, UploadProblem> {
     let info = EncryptedPrivateKeyInfoRef::try_from(der).map_err(corrupt)?;
+    if !affordable(&info.encryption_algorithm) {
+        return Err(UploadProblem::UnsupportedEncryption);
+    }
     if password.is_empty() {
         return Err(UploadProblem::PasswordRequired);
     }
-    info.decrypt(password)
-        .map(|document| document.as_bytes().to_vec())
-        .map_err(|_| UploadProblem::WrongPassword)
+    let key = match info.decrypt(password) {
+        Ok(document) => document.as_bytes().to_vec(),
+        Err(pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::DecryptFailed)) => {
+            return Err(UploadProblem::WrongPassword);
+        }
+        Err(_) => return Err(UploadProblem::UnsupportedEncryption),
+    };
+    // A wrong password can, rarely, unpad cleanly into garbage.
+    PrivateKeyInfoRef::try_from(key.as_slice()).map_err(|_| UploadProblem::WrongPassword)?;
+    Ok(key)
 }
 
+/// A private key (PKCS#8 DER) or a certificate (DER) from a file, with its
+/// name and PKCS#12 local key id.
+type Entry = (Option<String>, Option<Vec<u8>>, Vec<u8>);
+
 /// Pairs keys with certificates and describes each.
-fn assemble(
-    keys: Vec<(Option<String>, Vec<u8>)>,
-    certificates: Vec<(Option<String>, Vec<u8>)>,
-) -> Result<Vec<Candidate>, UploadProblem> {
-    let parsed = certificates
-        .into_iter()
-        .map(|(name, der)| Ok((name, describe(&der)?)))
-        .collect::<Result<Vec<_>, UploadProblem>>()?;
+fn assemble(keys: Vec<Entry>, certificates: Vec<Entry>) -> Result<Vec<Candidate>, UploadProblem> {
+    // keytool repeats issuers for every entry: one of each.
+    let mut parsed: Vec<(Option<String>, Option<Vec<u8>>, CertificateInfo)> = Vec::new();
+    for (name, key_id, der) in certificates {
+        if parsed.iter().any(|(_, _, c)| c.der == der) {
+            continue;
+        }
+        parsed.push((name, key_id, describe(&der)?));
+    }
+    let infos: Vec<&CertificateInfo> = parsed.iter().map(|(_, _, c)| c).collect();
     if keys.is_empty() {
         // A certificate alone: the leaf is the one that issued no other.
-        let leaf = parsed
-            .iter()
-            .position(|(_, c)| {
-                !parsed
+        let leaf = (0..infos.len())
+            .find(|&i| {
+                !infos
                     .iter()
-                    .any(|(_, other)| other.issuer == c.subject && other.der != c.der)
+                    .enumerate()
+                    .any(|(j, other)| j != i && other.issuer == infos[i].subject)
             })
             .unwrap_or(0);
-        let Some((name, certificate)) = parsed.get(leaf).cloned() else {
+        let Some((name, _, certificate)) = parsed.get(leaf) else {
             return Err(UploadProblem::NotCertificate);
         };
-        let chain = chain_without(&parsed, &[leaf]);
+        if let Some(problem) = certificate.key_problem {
+            return Err(problem);
+        }
         return Ok(vec![Candidate {
-            alias: name.unwrap_or_default(),
-            certificate,
-            chain,
+            alias: name.clone().unwrap_or_default(),
+            certificate: certificate.clone(),
+            chain: chain_of(&infos, leaf, &[leaf]),
             private_key: None,
         }]);
     }
     let mut paired = Vec::new();
-    for (name, key) in keys {
+    for (name, key_id, key) in keys {
         let check = inspect_key(&key)?;
-        let index = parsed
+        let matching: Vec<usize> = (0..infos.len())
+            .filter(|&i| spki_key(&infos[i].der).is_some_and(|public| check.matches(&public)))
+            .collect();
+        // The certificate the file ties to the key, else the newest.
+        let tied = matching
             .iter()
-            .position(|(_, c)| spki_key(&c.der).is_some_and(|public| check.matches(&public)));
-        match index {
+            .copied()
+            .find(|&i| key_id.is_some() && parsed[i].1 == key_id);
+        let newest = matching.iter().copied().max_by_key(|&i| infos[i].not_after);
+        match tied.or(newest) {
             Some(index) => paired.push((name, key, index)),
             None if parsed.is_empty() => return Err(UploadProblem::NoCertificateForKey),
             None => return Err(UploadProblem::KeyMismatch),
         }
     }
     let leaves: Vec<usize> = paired.iter().map(|(_, _, i)| *i).collect();
-    let chain = chain_without(&parsed, &leaves);
     let count = paired.len();
-    Ok(paired
-        .into_iter()
-        .enumerate()
-        .map(|(n, (name, key, index))| {
-            let (cert_name, certificate) = parsed[index].clone();
-            let alias = name.or(cert_name).unwrap_or_else(|| {
-                if count > 1 {
-                    format!("key {}", n + 1)
-                } else {
-                    String::new()
-                }
-            });
-            Candidate {
-                alias,
-                certificate,
-                chain: chain.clone(),
-                private_key: Some(key),
+    let mut candidates = Vec::new();
+    for (n, (name, key, index)) in paired.into_iter().enumerate() {
+        let (cert_name, _, certificate) = &parsed[index];
+        if let Some(problem) = certificate.key_problem {
+            return Err(problem);
+        }
+        let alias = name.or_else(|| cert_name.clone()).unwrap_or_else(|| {
+            if count > 1 {
+                format!("key {}", n + 1)
+            } else {
+                String::new()
             }
-        })
-        .collect())
+        });
+        candidates.push(Candidate {
+            alias,
+            certificate: certificate.clone(),
+            chain: chain_of(&infos, index, &leaves),
+            private_key: Some(key),
+        });
+    }
+    Ok(candidates)
 }
 
-fn chain_without(parsed: &[(Option<String>, CertificateInfo)], leaves: &[usize]) -> Vec<Vec<u8>> {
-    parsed
-        .iter()
-        .enumerate()
-        .filter(|(i, (_, c))| {
-            !leaves.contains(i) && !leaves.iter().any(|l| parsed[*l].1.der == c.der)
-        })
-        .map(|(_, (_, c))| c.der.clone())
-        .collect()
+/// The issuers of certificate `leaf`, nearest first, as far as the file
+/// has them (never another key's certificate).
+fn chain_of(infos: &[&CertificateInfo], leaf: usize, leaves: &[usize]) -> Vec<Vec<u8>> {
+    let mut chain = Vec::new();
+    let mut used = vec![leaf];
+    let mut current = leaf;
+    while infos[current].issuer != infos[current].subject {
+        let next = (0..infos.len()).find(|i| {
+            !used.contains(i) && !leaves.contains(i) && infos[*i].subject == infos[current].issuer
+        });
+        let Some(next) = next else { break };
+        chain.push(infos[next].der.clone());
+        used.push(next);
+        current = next;
+    }
+    chain
 }
 
 /// The subject public key bits of a certificate.
@@ -419,14 +505,17 @@ pub fn describe(der: &[u8]) -> Result<CertificateInfo, UploadProblem> {
         i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
     };
     let spki = tbs.subject_public_key_info();
-    let key_type = key_type(
+    let (key_type, key_problem) = match key_type(
         spki.algorithm.oid,
         spki.algorithm
             .parameters
             .as_ref()
             .and_then(|p| p.decode_as::<ObjectIdentifier>().ok()),
         spki.subject_public_key.as_bytes().unwrap_or_default(),
-    )?;
+    ) {
+        Ok(key_type) => (key_type, None),
+        Err(problem) => (spki.algorithm.oid.to_string(), Some(problem)),
+    };
     let key_usage = match tbs.get_extension::<KeyUsage>() {
         Ok(Some((_, usage))) => key_usage_words(usage),
         _ => String::new(),
@@ -446,6 +535,7 @@ pub fn describe(der: &[u8]) -> Result<CertificateInfo, UploadProblem> {
         key_type,
         key_usage,
         fingerprint: hex(&Sha256::digest(der)),
+        key_problem,
     })
 }
 

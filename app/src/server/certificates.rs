@@ -429,6 +429,7 @@ impl Stored {
             key_type,
             key_usage,
             fingerprint,
+            key_problem: _,
         } = candidate.certificate;
         Stored {
             alias: candidate.alias,
@@ -529,23 +530,36 @@ async fn try_upload(
         return Err(UploadProblem::TooLarge.into());
     }
     // Key derivation and RSA checks take a while: off the async workers,
-    // and a parser failure of any kind is a damaged file.
+    // one file at a time (a core stays free for everything else), and a
+    // parser failure of any kind is a damaged file.
+    static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+    let permit = READING
+        .acquire()
+        .await
+        .map_err(|_| CertificateError::Upload(UploadProblem::Corrupt))?;
     let password = upload.password;
     let read = tokio::task::spawn_blocking(move || {
         std::panic::catch_unwind(|| certificate_files::read(&data, &password))
             .map(|result| (result, password))
     })
     .await;
-    let (candidates, password) = match read {
+    let (read, password) = match read {
         Ok(Ok((result, password))) => (result?, password),
         _ => return Err(UploadProblem::Corrupt.into()),
     };
+    drop(permit);
+    let candidates = read.candidates;
     let has_key = candidates.iter().any(|c| c.private_key.is_some());
     if setting.key_required && !has_key {
         return Err(UploadProblem::KeyRequired.into());
     }
-    if setting.password_required && has_key && password.is_empty() {
-        return Err(UploadProblem::PasswordRequired.into());
+    if setting.password_required && has_key && !read.key_protected {
+        return Err(if password.is_empty() {
+            UploadProblem::PasswordRequired
+        } else {
+            UploadProblem::UnprotectedKey
+        }
+        .into());
     }
     let stamp = now.timestamp();
     let usable: Vec<Candidate> = candidates
@@ -583,7 +597,17 @@ async fn try_upload(
     let Some(only) = stored.into_iter().next() else {
         return Err(UploadProblem::NotCertificate.into());
     };
-    save(db, sealer, origin, (user_id, username), &setting, only, now).await
+    save(
+        db,
+        sealer,
+        origin,
+        (user_id, username),
+        &setting,
+        only,
+        None,
+        now,
+    )
+    .await
 }
 
 async fn load_pending(
@@ -630,6 +654,7 @@ pub async fn choose(
         (user_id, username),
         &setting,
         chosen,
+        Some(pending),
         now,
     )
     .await
@@ -646,7 +671,10 @@ pub async fn discard(db: &DatabaseConnection, user_id: i32, pending: i32) -> Res
 }
 
 /// Saves `chosen` as the owner's certificate for `setting`, replacing the
-/// one there (an encryption key is kept, retired).
+/// one there (an encryption key is kept, retired; the same certificate
+/// again is not). `pending` is the waiting upload it came from: used up
+/// here, so a second click cannot save it twice.
+#[allow(clippy::too_many_arguments)]
 async fn save(
     db: &DatabaseConnection,
     sealer: &Sealer,
@@ -654,6 +682,7 @@ async fn save(
     (user_id, username): (i32, &str),
     setting: &certificate_setting::Model,
     chosen: Stored,
+    pending: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<Uploaded> {
     let private_key = match &chosen.private_key {
@@ -663,6 +692,16 @@ async fn save(
     let purpose = Purpose::parse(&setting.purpose).unwrap_or(Purpose::Other);
     let txn = db.begin().await?;
     super::registration::lock_owner(&txn, user_id).await?;
+    if let Some(pending) = pending {
+        let used = pending_certificate::Entity::delete_many()
+            .filter(pending_certificate::Column::Id.eq(pending))
+            .filter(pending_certificate::Column::UserId.eq(user_id))
+            .exec(&txn)
+            .await?;
+        if used.rows_affected != 1 {
+            return Err(UploadProblem::PendingGone.into());
+        }
+    }
     let current = user_certificate::Entity::find()
         .filter(user_certificate::Column::UserId.eq(user_id))
         .filter(user_certificate::Column::SettingId.eq(setting.id))
@@ -670,7 +709,8 @@ async fn save(
         .all(&txn)
         .await?;
     for old in &current {
-        if purpose.keeps_replaced_keys() && old.private_key.is_some() {
+        let same = old.fingerprint == chosen.fingerprint;
+        if purpose.keeps_replaced_keys() && old.private_key.is_some() && !same {
             let mut row: user_certificate::ActiveModel = old.clone().into();
             row.retired = Set(true);
             row.update(&txn).await?;
@@ -835,42 +875,71 @@ pub struct Delivered {
     /// PEM; may be empty.
     pub chain: String,
     /// PKCS#8 PEM, when the upload had a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_key: Option<String>,
 }
 
-/// The certificates a device of `owner` should hold, and their version
-/// (changes whenever the set does).
-pub async fn for_device(
+/// The certificates a device of `owner` should hold, unless it holds
+/// this version already (`applied`). The version follows what is
+/// delivered, so keys are opened only when something is sent; a key that
+/// cannot be opened (the portal's key was changed) is left out and logged.
+async fn for_device(
     db: &impl ConnectionTrait,
     sealer: &Sealer,
     owner: i32,
-) -> Result<(String, Vec<Delivered>)> {
+    applied: Option<&str>,
+) -> Result<Option<Delivery>> {
     let settings = certificate_setting::Entity::find().all(db).await?;
-    let rows = user_certificate::Entity::find()
-        .filter(user_certificate::Column::UserId.eq(owner))
-        .order_by_asc(user_certificate::Column::Id)
-        .all(db)
-        .await?;
+    let rows: Vec<(user_certificate::Model, &certificate_setting::Model)> =
+        user_certificate::Entity::find()
+            .filter(user_certificate::Column::UserId.eq(owner))
+            .order_by_asc(user_certificate::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|row| {
+                let setting = settings.iter().find(|s| s.id == row.setting_id)?;
+                Some((row, setting))
+            })
+            .collect();
     let mut version = Sha256::new();
-    let mut out = Vec::new();
-    for row in rows {
-        let Some(setting) = settings.iter().find(|s| s.id == row.setting_id) else {
-            continue;
-        };
+    for (row, setting) in &rows {
+        version.update(format!(
+            "{}:{}:{}:{}:{};",
+            row.id, row.fingerprint, row.retired, setting.name, setting.purpose
+        ));
+    }
+    let version: String = version
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if applied == Some(version.as_str()) {
+        return Ok(None);
+    }
+    let mut items = Vec::new();
+    for (row, setting) in rows {
         let private_key = match &row.private_key {
             Some(sealed) => {
-                let der = STANDARD
-                    .decode(sealer.open(KEY_PURPOSE, sealed)?)
-                    .map_err(|_| SealError::Unreadable)?;
-                Some(certificate_files::pem("PRIVATE KEY", &der))
+                let opened = sealer
+                    .open(KEY_PURPOSE, sealed)
+                    .ok()
+                    .and_then(|text| STANDARD.decode(text).ok());
+                match opened {
+                    Some(der) => Some(certificate_files::pem("PRIVATE KEY", &der)),
+                    None => {
+                        tracing::error!(
+                            certificate = row.id,
+                            "a stored private key cannot be opened with this secret key: left out of the delivery"
+                        );
+                        continue;
+                    }
+                }
             }
             None => None,
         };
-        version.update(format!(
-            "{}:{}:{}:{};",
-            row.id, row.fingerprint, row.retired, setting.name
-        ));
-        out.push(Delivered {
+        items.push(Delivered {
             setting: setting.name.clone(),
             purpose: Purpose::parse(&setting.purpose).unwrap_or(Purpose::Other),
             alias: row.alias,
@@ -881,9 +950,7 @@ pub async fn for_device(
             private_key,
         });
     }
-    let digest = version.finalize();
-    let version = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    Ok((version, out))
+    Ok(Some(Delivery { version, items }))
 }
 
 /// What a device receives at check-in when its certificates changed.
@@ -902,10 +969,16 @@ pub async fn deliver(
     applied: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<Delivery>> {
-    let (version, items) = for_device(db, sealer, owner).await?;
-    if applied == Some(version.as_str()) {
+    let Some(delivery) = for_device(db, sealer, owner, applied).await? else {
         return Ok(None);
-    }
+    };
+    let fingerprints: Vec<Value> = delivery
+        .items
+        .iter()
+        .map(
+            |i| json!({ "setting": i.setting, "fingerprint": i.fingerprint, "retired": i.retired }),
+        )
+        .collect();
     audit::record(
         db,
         &RequestOrigin {
@@ -919,17 +992,11 @@ pub async fn deliver(
             target: None,
             device_id: Some(device_id),
             outcome: Outcome::Success,
-            details: json!({
-                "version": version,
-                "certificates": items
-                    .iter()
-                    .map(|i| json!({ "setting": i.setting, "fingerprint": i.fingerprint, "retired": i.retired }))
-                    .collect::<Vec<_>>(),
-            }),
+            details: json!({ "version": delivery.version, "certificates": fingerprints }),
         },
     )
     .await?;
-    Ok(Some(Delivery { version, items }))
+    Ok(Some(delivery))
 }
 
 // ---- Expiry ----
