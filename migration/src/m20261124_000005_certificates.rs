@@ -1,7 +1,8 @@
 //! User-provided certificates: the settings an administrator offers
 //! ("S/MIME signing", …), the certificates people upload for them (the
-//! private key sealed, the metadata readable for listing), and uploads
-//! waiting for their owner to pick one of several keys.
+//! private key sealed, the metadata readable for listing), uploads
+//! waiting for their owner to pick one of several keys, and on each device
+//! the version of the certificates it was last sent.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -59,9 +60,23 @@ enum Users {
     Id,
 }
 
+#[derive(DeriveIden)]
+enum Devices {
+    Table,
+    CertificatesVersion,
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Devices::Table)
+                    .add_column(text_null(Devices::CertificatesVersion))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -163,6 +178,13 @@ impl MigrationTrait for Migration {
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;
         }
-        Ok(())
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Devices::Table)
+                    .drop_column(Devices::CertificatesVersion)
+                    .to_owned(),
+            )
+            .await
     }
 }

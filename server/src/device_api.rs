@@ -151,15 +151,15 @@ async fn checkin(
         .facts
         .validate()
         .map_err(|m| ApiFailure::new(StatusCode::BAD_REQUEST, "invalid", m))?;
-    let (device_id, owner) = (device.id, device.owner_id);
+    let device_id = device.id;
     let now = chrono::Utc::now();
-    let commands = devices::check_in(&state.db, device, request.facts, now)
+    let commands = devices::check_in(&state.db, device.clone(), request.facts, now)
         .await
         .map_err(ApiFailure::unavailable)?;
     let certificates = certificates::deliver(
         &state.db,
         state.portal.directory.sealer(),
-        (device_id, owner),
+        &device,
         request.certificates_version.as_deref(),
         now,
     )

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::audit::{self, Event, RequestOrigin};
 use super::certificate_files::{self, Candidate, CertificateInfo};
-use super::entities::{certificate_setting, pending_certificate, user, user_certificate};
+use super::entities::{certificate_setting, device, pending_certificate, user, user_certificate};
 use super::messages::{Messenger, Outgoing, Recipient};
 use super::secrets::{SealError, Sealer};
 use crate::api::certificates::{
@@ -960,18 +960,31 @@ pub struct Delivery {
     pub items: Vec<Delivered>,
 }
 
-/// The certificates for device `device_id` of `owner`, unless it reported
-/// (`applied`) that it holds this version already. A delivery is audited.
+/// The certificates for `device`, unless it reported (`applied`) that it
+/// holds this version already. The first delivery of each version to a
+/// device is audited (a device that never reports back is sent the set
+/// each time, but not audited each time).
 pub async fn deliver(
     db: &DatabaseConnection,
     sealer: &Sealer,
-    (device_id, owner): (i64, i32),
+    device: &device::Model,
     applied: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<Delivery>> {
-    let Some(delivery) = for_device(db, sealer, owner, applied).await? else {
+    let Some(delivery) = for_device(db, sealer, device.owner_id, applied).await? else {
         return Ok(None);
     };
+    if device.certificates_version.as_deref() == Some(delivery.version.as_str()) {
+        return Ok(Some(delivery));
+    }
+    device::Entity::update_many()
+        .col_expr(
+            device::Column::CertificatesVersion,
+            Expr::value(delivery.version.clone()),
+        )
+        .filter(device::Column::Id.eq(device.id))
+        .exec(db)
+        .await?;
     let fingerprints: Vec<Value> = delivery
         .items
         .iter()
@@ -990,7 +1003,7 @@ pub async fn deliver(
             actor: None,
             action: "certificate.deliver",
             target: None,
-            device_id: Some(device_id),
+            device_id: Some(device.id),
             outcome: Outcome::Success,
             details: json!({ "version": delivery.version, "certificates": fingerprints }),
         },

@@ -137,6 +137,8 @@ pub mod device {
         pub located_at: Option<ChronoDateTimeUtc>,
         /// SHA-256 (hex) of the device's API credential; `None` once revoked.
         pub credential_hash: Option<String>,
+        /// The version of its owner's certificates it was last sent.
+        pub certificates_version: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

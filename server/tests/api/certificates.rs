@@ -740,6 +740,10 @@ async fn devices_receive_certificates_at_check_in(db: TestDb) {
     // Nothing new once the device holds this version.
     let again = check_in(credential.clone(), delivered["version"].clone()).await;
     assert!(again.get("certificates").is_none(), "{again}");
+    // A device that does not say what it holds is sent the set again, but
+    // the delivery of one version is audited once.
+    let resent = check_in(credential.clone(), Value::Null).await;
+    assert_eq!(resent["certificates"]["version"], delivered["version"]);
     // Bob's device gets none of Alice's.
     let bobs = check_in(bob_credential, Value::Null).await;
     assert_eq!(bobs["certificates"]["items"], json!([]));
