@@ -132,11 +132,32 @@ pub fn is_mobile_browser(user_agent: &str) -> bool {
         .any(|marker| user_agent.contains(marker))
 }
 
-/// Why an upload may not even be tried, or `None` when it may.
-pub fn upload_refusal(setting_allows_mobile: bool, mobile: bool) -> Option<&'static str> {
-    (mobile && !setting_allows_mobile).then_some(
-        "Certificates for this setting can only be uploaded from a computer's browser: open the portal on your computer.",
-    )
+/// Why an upload may not even be tried from this browser, or `None` when
+/// it may.
+pub fn upload_refusal(setting_allows_mobile: bool, mobile: bool) -> Option<UploadProblem> {
+    (mobile && !setting_allows_mobile).then_some(UploadProblem::MobileNotAllowed)
+}
+
+/// What a file that was read must bring for its setting: a key where one
+/// is required, and a password-protected key where that is required.
+pub fn file_refusal(
+    key_required: bool,
+    password_required: bool,
+    has_key: bool,
+    key_protected: bool,
+    password_given: bool,
+) -> Option<UploadProblem> {
+    if key_required && !has_key {
+        Some(UploadProblem::KeyRequired)
+    } else if password_required && has_key && !key_protected {
+        Some(if password_given {
+            UploadProblem::UnprotectedKey
+        } else {
+            UploadProblem::PasswordRequired
+        })
+    } else {
+        None
+    }
 }
 
 /// How close a certificate is to the end of its validity.
@@ -402,9 +423,35 @@ mod tests {
         let desktop = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36";
         assert!(is_mobile_browser(iphone) && is_mobile_browser(android));
         assert!(!is_mobile_browser(desktop));
-        assert!(upload_refusal(false, true).is_some());
+        assert_eq!(
+            upload_refusal(false, true),
+            Some(UploadProblem::MobileNotAllowed)
+        );
         assert!(upload_refusal(true, true).is_none());
         assert!(upload_refusal(false, false).is_none());
+    }
+
+    #[test]
+    fn files_must_bring_what_the_setting_requires() {
+        use UploadProblem::*;
+        // (key required, password required, has key, protected, password given)
+        assert_eq!(
+            file_refusal(true, false, false, false, false),
+            Some(KeyRequired)
+        );
+        assert_eq!(file_refusal(false, false, false, false, false), None);
+        assert_eq!(file_refusal(true, true, true, true, true), None);
+        assert_eq!(
+            file_refusal(true, true, true, false, false),
+            Some(PasswordRequired)
+        );
+        assert_eq!(
+            file_refusal(true, true, true, false, true),
+            Some(UnprotectedKey)
+        );
+        assert_eq!(file_refusal(true, false, true, false, false), None);
+        // A certificate alone needs no password.
+        assert_eq!(file_refusal(false, true, false, false, false), None);
     }
 
     #[test]

@@ -293,7 +293,7 @@ fn UploadForm(mine: MyCertificates) -> impl IntoView {
             "Uploading is not available yet: your administrator has not set up any kind of certificate to upload.",
         )
     } else if usable.is_empty() {
-        upload_refusal(false, true)
+        upload_refusal(false, true).map(UploadProblem::message)
     } else {
         None
     };

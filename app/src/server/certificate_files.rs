@@ -11,6 +11,7 @@ use p12_keystore::Pkcs12Archive;
 use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
 use ring::rand::SystemRandom;
 use ring::signature::{self, KeyPair};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 use x509_cert::der::asn1::{AnyRef, OctetStringRef, UintRef};
@@ -28,7 +29,7 @@ const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 
 /// What a listing shows of a certificate.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateInfo {
     pub der: Vec<u8>,
     pub subject: String,
@@ -49,8 +50,9 @@ pub struct CertificateInfo {
     pub key_problem: Option<UploadProblem>,
 }
 
-/// One usable key (or a certificate alone) from a file.
-#[derive(Clone)]
+/// One usable key (or a certificate alone) from a file. Kept sealed while
+/// its owner picks one of several.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Candidate {
     /// The key's alias or friendly name; empty when the file names none.
     pub alias: String,

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Event, RequestOrigin};
-use super::certificate_files::{self, Candidate, CertificateInfo};
+use super::certificate_files::{self, Candidate};
 use super::entities::{certificate_setting, device, pending_certificate, user, user_certificate};
 use super::messages::{Messenger, Outgoing, Recipient};
 use super::secrets::{SealError, Sealer};
@@ -26,6 +26,7 @@ use crate::api::certificates::{
 use crate::api::types::Outcome;
 use crate::domain::certificates::{
     EXPIRY_WARNING_DAYS, Expiry, PENDING_SECONDS, Purpose, Setting, SettingInput, UploadProblem,
+    file_refusal, upload_refusal,
 };
 
 const KEY_PURPOSE: &str = "certificate-key";
@@ -379,10 +380,10 @@ pub async fn mine(
                     .map(|(index, c)| KeyChoice {
                         index,
                         alias: c.alias.clone(),
-                        subject: c.subject.clone(),
-                        key_type: c.key_type.clone(),
-                        not_after: at(c.not_after),
-                        fingerprint: c.fingerprint.clone(),
+                        subject: c.certificate.subject.clone(),
+                        key_type: c.certificate.key_type.clone(),
+                        not_after: at(c.certificate.not_after),
+                        fingerprint: c.certificate.fingerprint.clone(),
                     })
                     .collect(),
             }),
@@ -397,59 +398,6 @@ pub async fn mine(
         mobile,
         pending,
     })
-}
-
-/// A candidate as kept while its owner picks one: sealed as a whole.
-#[derive(Serialize, Deserialize)]
-struct Stored {
-    alias: String,
-    subject: String,
-    issuer: String,
-    serial: String,
-    not_before: i64,
-    not_after: i64,
-    key_type: String,
-    key_usage: String,
-    fingerprint: String,
-    certificate: String,
-    chain: String,
-    /// Base64 of the PKCS#8 DER.
-    private_key: Option<String>,
-}
-
-impl Stored {
-    fn of(candidate: Candidate) -> Stored {
-        let CertificateInfo {
-            der,
-            subject,
-            issuer,
-            serial,
-            not_before,
-            not_after,
-            key_type,
-            key_usage,
-            fingerprint,
-            key_problem: _,
-        } = candidate.certificate;
-        Stored {
-            alias: candidate.alias,
-            subject,
-            issuer,
-            serial,
-            not_before,
-            not_after,
-            key_type,
-            key_usage,
-            fingerprint,
-            certificate: certificate_files::pem("CERTIFICATE", &der),
-            chain: candidate
-                .chain
-                .iter()
-                .map(|c| certificate_files::pem("CERTIFICATE", c))
-                .collect(),
-            private_key: candidate.private_key.map(|k| STANDARD.encode(k)),
-        }
-    }
 }
 
 /// What became of an upload.
@@ -520,8 +468,8 @@ async fn try_upload(
     let Some(setting) = setting else {
         return Err(UploadProblem::NoSetting.into());
     };
-    if upload.mobile && !setting.mobile_upload {
-        return Err(UploadProblem::MobileNotAllowed.into());
+    if let Some(problem) = upload_refusal(setting.mobile_upload, upload.mobile) {
+        return Err(problem.into());
     }
     let Some(data) = upload.file else {
         return Err(UploadProblem::NoFile.into());
@@ -549,17 +497,15 @@ async fn try_upload(
     };
     drop(permit);
     let candidates = read.candidates;
-    let has_key = candidates.iter().any(|c| c.private_key.is_some());
-    if setting.key_required && !has_key {
-        return Err(UploadProblem::KeyRequired.into());
-    }
-    if setting.password_required && has_key && !read.key_protected {
-        return Err(if password.is_empty() {
-            UploadProblem::PasswordRequired
-        } else {
-            UploadProblem::UnprotectedKey
-        }
-        .into());
+    let refused = file_refusal(
+        setting.key_required,
+        setting.password_required,
+        candidates.iter().any(|c| c.private_key.is_some()),
+        read.key_protected,
+        !password.is_empty(),
+    );
+    if let Some(problem) = refused {
+        return Err(problem.into());
     }
     let stamp = now.timestamp();
     let usable: Vec<Candidate> = candidates
@@ -571,10 +517,9 @@ async fn try_upload(
     if usable.is_empty() {
         return Err(UploadProblem::Expired.into());
     }
-    let stored: Vec<Stored> = usable.into_iter().map(Stored::of).collect();
-    if stored.len() > 1 {
-        let text =
-            serde_json::to_string(&stored).map_err(|e| CertificateError::Invalid(e.to_string()))?;
+    if usable.len() > 1 {
+        let text = serde_json::to_string(&usable)
+            .map_err(|e| CertificateError::Db(DbErr::Custom(e.to_string())))?;
         let txn = db.begin().await?;
         // One waiting upload per person and setting.
         pending_certificate::Entity::delete_many()
@@ -594,7 +539,7 @@ async fn try_upload(
         txn.commit().await?;
         return Ok(Uploaded::Choose { pending: row.id });
     }
-    let Some(only) = stored.into_iter().next() else {
+    let Some(only) = usable.into_iter().next() else {
         return Err(UploadProblem::NotCertificate.into());
     };
     save(
@@ -616,7 +561,7 @@ async fn load_pending(
     user_id: i32,
     id: i32,
     now: DateTime<Utc>,
-) -> Result<(pending_certificate::Model, Vec<Stored>)> {
+) -> Result<(pending_certificate::Model, Vec<Candidate>)> {
     let model = pending_certificate::Entity::find_by_id(id)
         .filter(pending_certificate::Column::UserId.eq(user_id))
         .filter(pending_certificate::Column::CreatedAt.gt(now - Duration::seconds(PENDING_SECONDS)))
@@ -624,7 +569,7 @@ async fn load_pending(
         .await?
         .ok_or(CertificateError::Upload(UploadProblem::PendingGone))?;
     let text = sealer.open(PENDING_PURPOSE, &model.candidates)?;
-    let candidates: Vec<Stored> = serde_json::from_str(&text)
+    let candidates: Vec<Candidate> = serde_json::from_str(&text)
         .map_err(|_| CertificateError::Upload(UploadProblem::PendingGone))?;
     Ok((model, candidates))
 }
@@ -681,14 +626,15 @@ async fn save(
     origin: &RequestOrigin,
     (user_id, username): (i32, &str),
     setting: &certificate_setting::Model,
-    chosen: Stored,
+    chosen: Candidate,
     pending: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<Uploaded> {
     let private_key = match &chosen.private_key {
-        Some(key) => Some(sealer.seal(KEY_PURPOSE, key)?),
+        Some(key) => Some(sealer.seal(KEY_PURPOSE, &STANDARD.encode(key))?),
         None => None,
     };
+    let info = &chosen.certificate;
     let purpose = Purpose::parse(&setting.purpose).unwrap_or(Purpose::Other);
     let txn = db.begin().await?;
     super::registration::lock_owner(&txn, user_id).await?;
@@ -709,7 +655,7 @@ async fn save(
         .all(&txn)
         .await?;
     for old in &current {
-        let same = old.fingerprint == chosen.fingerprint;
+        let same = old.fingerprint == info.fingerprint;
         if purpose.keeps_replaced_keys() && old.private_key.is_some() && !same {
             let mut row: user_certificate::ActiveModel = old.clone().into();
             row.retired = Set(true);
@@ -724,17 +670,21 @@ async fn save(
         user_id: Set(user_id),
         setting_id: Set(setting.id),
         retired: Set(false),
-        subject: Set(chosen.subject.clone()),
-        issuer: Set(chosen.issuer.clone()),
-        serial: Set(chosen.serial.chars().take(80).collect()),
-        not_before: Set(at(chosen.not_before)),
-        not_after: Set(at(chosen.not_after)),
-        key_type: Set(chosen.key_type.clone()),
-        key_usage: Set(chosen.key_usage.clone()),
+        subject: Set(info.subject.clone()),
+        issuer: Set(info.issuer.clone()),
+        serial: Set(info.serial.chars().take(80).collect()),
+        not_before: Set(at(info.not_before)),
+        not_after: Set(at(info.not_after)),
+        key_type: Set(info.key_type.clone()),
+        key_usage: Set(info.key_usage.clone()),
         alias: Set(chosen.alias.clone()),
-        fingerprint: Set(chosen.fingerprint.clone()),
-        certificate: Set(chosen.certificate.clone()),
-        chain: Set(chosen.chain.clone()),
+        fingerprint: Set(info.fingerprint.clone()),
+        certificate: Set(certificate_files::pem("CERTIFICATE", &info.der)),
+        chain: Set(chosen
+            .chain
+            .iter()
+            .map(|c| certificate_files::pem("CERTIFICATE", c))
+            .collect()),
         private_key: Set(private_key),
         uploaded_at: Set(now),
         expiry_notified_at: Set(None),
@@ -763,9 +713,9 @@ async fn save(
             Outcome::Success,
             json!({
                 "setting": setting.name,
-                "subject": chosen.subject,
+                "subject": info.subject,
                 "alias": chosen.alias,
-                "fingerprint": chosen.fingerprint,
+                "fingerprint": info.fingerprint,
                 "with_key": chosen.private_key.is_some(),
                 "replaced": current.iter().map(|c| &c.fingerprint).collect::<Vec<_>>(),
                 "kept_retired": purpose.keeps_replaced_keys(),
@@ -774,7 +724,7 @@ async fn save(
     )
     .await?;
     txn.commit().await?;
-    let warning = (Expiry::at(chosen.not_before, chosen.not_after, now.timestamp())
+    let warning = (Expiry::at(info.not_before, info.not_after, now.timestamp())
         == Expiry::NotYetValid)
         .then_some("The certificate is not valid yet: devices can use it from its start date.");
     Ok(Uploaded::Saved {
