@@ -27,6 +27,7 @@ use pages::admin::{
     audit::AuditPage,
     certificates::{CertificateSettingPage, CertificateSettingsPage},
     ldap::{LdapServerPage, LdapServersPage},
+    policies::{CatalogueItemPage, LabelPage, PoliciesPage},
     registration::RegistrationSettingsPage,
     settings::SettingsPage,
     user::UserPage,
@@ -37,6 +38,7 @@ use pages::{
     device::{ConfirmActionPage, DevicePage},
     devices::MyDevicesPage,
     not_found::NotFoundPage,
+    ownership::OwnershipPage,
     registration::{EnrollLinkPage, EnrollPage, RegisterPage},
     sign_in::SignInPage,
 };
@@ -99,6 +101,11 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/enroll/:token") view=EnrollLinkPage ssr=SsrMode::Async />
                     <Route
+                        path=path!("/devices/:id/ownership")
+                        view=OwnershipPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/devices/:id/confirm/:action")
                         view=ConfirmActionPage
                         ssr=SsrMode::Async
@@ -114,6 +121,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("ldap/:id") view=LdapServerPage />
                         <Route path=path!("certificates") view=CertificateSettingsPage />
                         <Route path=path!("certificates/:id") view=CertificateSettingPage />
+                        <Route path=path!("policies") view=PoliciesPage />
+                        <Route path=path!("policies/new") view=CatalogueItemPage />
+                        <Route path=path!("policies/:id") view=CatalogueItemPage />
+                        <Route path=path!("labels/new") view=LabelPage />
+                        <Route path=path!("labels/:id") view=LabelPage />
                     </ParentRoute>
                 </Routes>
             </Layout>

@@ -9,6 +9,7 @@ mod m20261124_000002_devices;
 mod m20261124_000003_registrations;
 mod m20261124_000004_directory;
 mod m20261124_000005_certificates;
+mod m20261124_000006_catalogue;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_registrations::Migration),
             Box::new(m20261124_000004_directory::Migration),
             Box::new(m20261124_000005_certificates::Migration),
+            Box::new(m20261124_000006_catalogue::Migration),
         ]
     }
 }

@@ -299,6 +299,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
             key_required: true,
             password_required: true,
             mobile_upload: false,
+            labels: vec![app::domain::catalogue::LabelKey::AllDevices],
         };
         app::server::certificates::save_setting(
             db,
@@ -311,6 +312,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
         .await?;
     }
     println!("Certificate settings: S/MIME signing, S/MIME encryption (Admin → Certificates).");
+    samples(db).await?;
     println!("Demo devices (credentials for ssp-device are shown once):");
     for (owner, platform, name, state) in [
         ("alice", "ios", "Alice's iPhone", None),
@@ -341,5 +343,17 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
             None => println!("  {id:<3} {name:<20} {credential}"),
         }
     }
+    Ok(())
+}
+
+/// `ssp samples` (and part of `ssp demo`): policies, configurations, apps
+/// and books on the ownership labels, so an ownership change shows an impact.
+pub async fn samples(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let added =
+        app::server::catalogue::add_samples(db, &RequestOrigin::command_line(), chrono::Utc::now())
+            .await?;
+    println!(
+        "Policies & apps: {added} sample item(s) added for the Company-Owned and Employee-Owned labels."
+    );
     Ok(())
 }

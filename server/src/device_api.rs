@@ -5,6 +5,7 @@
 
 use app::domain::registration::Refusal;
 use app::server::audit::RequestOrigin;
+use app::server::catalogue::{self, ConfigurationDelivery};
 use app::server::certificates::{self, Delivery};
 use app::server::devices::{self, CommandResult, DeviceCommand, ReportError, ReportedFacts};
 use app::server::entities::device;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/device/v1/enroll", post(enroll))
         .route("/api/device/v1/checkin", post(checkin))
         .route("/api/device/v1/commands/{id}/result", post(result))
+        .route("/api/device/v1/configuration", post(configuration_applied))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
@@ -127,6 +129,9 @@ pub struct CheckinRequest {
     /// The version of the certificates the device holds.
     #[serde(default)]
     pub certificates_version: Option<String>,
+    /// The version of the configuration the device applied.
+    #[serde(default)]
+    pub configuration_version: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -138,6 +143,24 @@ pub struct CheckinResponse {
     /// device reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificates: Option<Delivery>,
+    /// The device's policies, configurations, apps and books, when they
+    /// differ from the version the device reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<ConfigurationDelivery>,
+}
+
+/// A version as a device reports it: short printable text.
+fn valid_version(version: &Option<String>) -> Result<(), ApiFailure> {
+    match version {
+        Some(v) if v.len() > 64 || v.chars().any(|c| !c.is_ascii_graphic()) => {
+            Err(ApiFailure::new(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                "a version is at most 64 printable characters",
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 async fn checkin(
@@ -151,31 +174,86 @@ async fn checkin(
         .facts
         .validate()
         .map_err(|m| ApiFailure::new(StatusCode::BAD_REQUEST, "invalid", m))?;
+    valid_version(&request.certificates_version)?;
+    valid_version(&request.configuration_version)?;
     let device_id = device.id;
     let now = chrono::Utc::now();
     let commands = devices::check_in(&state.db, device.clone(), request.facts, now)
         .await
         .map_err(ApiFailure::unavailable)?;
-    let certificates = certificates::deliver(
-        &state.db,
-        state.portal.directory.sealer(),
-        &device,
-        request.certificates_version.as_deref(),
-        now,
-    )
-    .await
-    // The commands are on their way already: a certificate problem must
-    // not hold them up (the set is sent again at the next check-in).
-    .unwrap_or_else(|error| {
-        tracing::error!(%error, device = device_id, "certificates not delivered");
-        None
-    });
+    // The commands are on their way already: a problem with what else the
+    // device gets must not hold them up (it is sent at the next check-in).
+    let (configuration, certificates) = match catalogue::load(&state.db).await {
+        Ok(catalogue) => {
+            let configuration = catalogue::deliver(
+                &state.db,
+                &catalogue,
+                &device,
+                request.configuration_version.as_deref(),
+                now,
+            )
+            .await
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, device = device_id, "configuration not delivered");
+                None
+            });
+            let certificates = certificates::deliver(
+                &state.db,
+                state.portal.directory.sealer(),
+                &catalogue,
+                &device,
+                request.certificates_version.as_deref(),
+                now,
+            )
+            .await
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, device = device_id, "certificates not delivered");
+                None
+            });
+            (configuration, certificates)
+        }
+        Err(error) => {
+            tracing::error!(%error, device = device_id, "configuration not read");
+            (None, None)
+        }
+    };
     Ok(Json(CheckinResponse {
         device_id,
         commands,
         checkin_interval_seconds: CHECKIN_INTERVAL_SECONDS,
         certificates,
+        configuration,
     }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigurationApplied {
+    /// The version the device applied, as it received it.
+    pub version: String,
+}
+
+/// The device applied its configuration: the device page stops saying
+/// "pending" once this is the current version.
+async fn configuration_applied(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<ConfigurationApplied>, JsonRejection>,
+) -> Result<StatusCode, ApiFailure> {
+    let device = authenticated(&state, &headers).await?;
+    let Json(body) = body.map_err(json_rejection)?;
+    if body.version.is_empty() {
+        return Err(ApiFailure::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "the version is empty",
+        ));
+    }
+    valid_version(&Some(body.version.clone()))?;
+    catalogue::record_applied(&state.db, &device, &body.version, chrono::Utc::now())
+        .await
+        .map_err(ApiFailure::unavailable)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn result(

@@ -43,6 +43,9 @@ enum Command {
     Device(cli::DeviceCommand),
     /// Fill an empty database with demo users and devices (secrets are printed once)
     Demo,
+    /// Add sample policies, configurations, apps and books assigned to the
+    /// ownership labels (those already there are kept)
+    Samples,
 }
 
 fn main() -> ExitCode {
@@ -89,6 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(command) => cli::run(&open(&config).await?, command).await?,
         Command::Device(command) => cli::run_device(&open(&config).await?, command).await?,
         Command::Demo => cli::demo(&open(&config).await?).await?,
+        Command::Samples => cli::samples(&open(&config).await?).await?,
     }
     Ok(())
 }

@@ -2,6 +2,9 @@
 //! multipart form handled by the server binary (`/certificates/upload`);
 //! everything else is a server function here.
 
+// A form's fields arrive as a server function's arguments, however many.
+#![allow(clippy::too_many_arguments)]
+
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -34,6 +37,8 @@ pub struct CertificateSettingSummary {
 pub struct CertificateSettingView {
     pub id: Option<i32>,
     pub input: SettingInput,
+    /// Every label the setting could be assigned to.
+    pub labels: Vec<crate::domain::catalogue::Label>,
     pub certificates: u64,
     pub people: u64,
 }
@@ -265,6 +270,7 @@ pub async fn save_certificate_setting(
     #[server(default)] key_required: Option<String>,
     #[server(default)] password_required: Option<String>,
     #[server(default)] mobile_upload: Option<String>,
+    #[server(default)] labels: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<(), ApiError> {
     use super::query;
     use crate::domain::access::Action;
@@ -279,6 +285,7 @@ pub async fn save_certificate_setting(
         key_required: key_required.is_some(),
         password_required: password_required.is_some(),
         mobile_upload: mobile_upload.is_some(),
+        labels: labels.unwrap_or_default().into_keys().collect(),
     };
     let page = match id {
         Some(id) => format!("/admin/certificates/{id}"),
@@ -292,6 +299,7 @@ pub async fn save_certificate_setting(
             ("key_required", flag(input.key_required)),
             ("password_required", flag(input.password_required)),
             ("mobile_upload", flag(input.mobile_upload)),
+            ("labels", &input.labels.join(",")),
             ("refused", error),
         ])
     };

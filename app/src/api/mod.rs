@@ -4,6 +4,7 @@
 //! the HTTP layer checks for the anti-forgery token.
 
 pub mod admin;
+pub mod catalogue;
 pub mod certificates;
 pub mod devices;
 pub mod directory;

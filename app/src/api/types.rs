@@ -235,6 +235,8 @@ pub struct DeviceDetail {
     pub actions: Vec<ActionOption>,
     /// The latest commands, newest first.
     pub commands: Vec<CommandView>,
+    /// Its labels, what they bring, and whether the device has applied it.
+    pub configuration: super::catalogue::DeviceConfiguration,
     pub history: AuditPage,
     pub now: DateTime<Utc>,
 }

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::catalogue::{LabelKey, parse_labels};
+
 /// Certificates ending within this many days are flagged and their owner
 /// is told once.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
@@ -66,6 +68,8 @@ pub struct SettingInput {
     pub key_required: bool,
     pub password_required: bool,
     pub mobile_upload: bool,
+    /// The label keys whose devices get these certificates.
+    pub labels: Vec<String>,
 }
 
 /// A checked setting.
@@ -76,6 +80,7 @@ pub struct Setting {
     pub key_required: bool,
     pub password_required: bool,
     pub mobile_upload: bool,
+    pub labels: Vec<LabelKey>,
 }
 
 /// What is wrong with a setting, per field.
@@ -83,6 +88,7 @@ pub struct Setting {
 pub struct SettingErrors {
     pub name: Option<&'static str>,
     pub purpose: Option<&'static str>,
+    pub labels: Option<&'static str>,
 }
 
 impl SettingInput {
@@ -95,6 +101,7 @@ impl SettingInput {
             key_required: true,
             password_required: true,
             mobile_upload: false,
+            labels: vec![LabelKey::AllDevices.as_string()],
         }
     }
 
@@ -112,6 +119,10 @@ impl SettingInput {
         if purpose.is_none() {
             errors.purpose = Some("Choose what the certificate is for.");
         }
+        let labels = parse_labels(&self.labels).unwrap_or_else(|message| {
+            errors.labels = Some(message);
+            Vec::new()
+        });
         match (purpose, errors == SettingErrors::default()) {
             (Some(purpose), true) => Ok(Setting {
                 name: name.to_owned(),
@@ -119,6 +130,7 @@ impl SettingInput {
                 key_required: self.key_required,
                 password_required: self.password_required,
                 mobile_upload: self.mobile_upload,
+                labels,
             }),
             _ => Err(errors),
         }

@@ -64,9 +64,11 @@ impl Platform {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Ownership {
+    /// What registration sets.
+    #[default]
     CompanyOwned,
     EmployeeOwned,
 }
@@ -271,6 +273,14 @@ pub enum Unavailable {
     Platform,
     #[error("This device was locked as lost; it cannot be unlocked from the portal.")]
     LostMode,
+    #[error("The privacy policy of this device does not allow the company to locate it.")]
+    PrivacyPolicy,
+    #[error(
+        "Employee-owned devices are not wiped from the portal: Retire removes the company's data and leaves yours."
+    )]
+    EmployeeOwnedWipe,
+    #[error("The device has this ownership already.")]
+    SameOwnership,
 }
 
 /// The facts about a device that decide which actions apply.
@@ -279,6 +289,11 @@ pub struct DeviceFacts {
     pub platform: Platform,
     pub status: DeviceStatus,
     pub lock: LockState,
+    pub ownership: Ownership,
+    /// A privacy policy in the device's set forbids locating it.
+    pub locate_forbidden: bool,
+    /// The administrator's option: no Wipe for employee-owned devices.
+    pub employee_wipe_forbidden: bool,
 }
 
 /// The one table: may this user take this action on this (their own)
@@ -301,6 +316,33 @@ pub fn availability(
     }
     if action == DeviceAction::Unlock && device.lock == LockState::LostMode {
         return Err(Unavailable::LostMode);
+    }
+    if action == DeviceAction::Locate && device.locate_forbidden {
+        return Err(Unavailable::PrivacyPolicy);
+    }
+    if action == DeviceAction::Wipe
+        && device.employee_wipe_forbidden
+        && device.ownership == Ownership::EmployeeOwned
+    {
+        return Err(Unavailable::EmployeeOwnedWipe);
+    }
+    Ok(())
+}
+
+/// May this user switch their device to `to`? Any time after
+/// registration while the device is managed (a pending device gets its
+/// set when it enrolls).
+pub fn ownership_change(
+    subject: Subject<'_>,
+    device: DeviceFacts,
+    to: Ownership,
+) -> Result<(), Unavailable> {
+    access::check(subject, Action::ChangeOwnership).map_err(Unavailable::Denied)?;
+    if device.status.is_final() {
+        return Err(Unavailable::NotManaged);
+    }
+    if device.ownership == to {
+        return Err(Unavailable::SameOwnership);
     }
     Ok(())
 }
@@ -387,7 +429,104 @@ mod tests {
             platform,
             status,
             lock,
+            ownership: Ownership::CompanyOwned,
+            locate_forbidden: false,
+            employee_wipe_forbidden: false,
         }
+    }
+
+    fn everyone() -> RoleSet {
+        RoleSet::new(Role::ALL)
+    }
+
+    #[test]
+    fn a_privacy_policy_can_forbid_locate() {
+        let roles = everyone();
+        let user = Subject {
+            roles: &roles,
+            disabled: false,
+        };
+        let device = DeviceFacts {
+            locate_forbidden: true,
+            ..facts(Platform::Ios, DeviceStatus::Active, LockState::Unlocked)
+        };
+        assert_eq!(
+            availability(user, device, DeviceAction::Locate),
+            Err(Unavailable::PrivacyPolicy)
+        );
+        assert_eq!(availability(user, device, DeviceAction::Lock), Ok(()));
+    }
+
+    #[test]
+    fn wipe_can_be_forbidden_on_employee_owned_devices() {
+        let roles = everyone();
+        let user = Subject {
+            roles: &roles,
+            disabled: false,
+        };
+        let own = DeviceFacts {
+            ownership: Ownership::EmployeeOwned,
+            employee_wipe_forbidden: true,
+            ..facts(Platform::Android, DeviceStatus::Active, LockState::Unlocked)
+        };
+        assert_eq!(
+            availability(user, own, DeviceAction::Wipe),
+            Err(Unavailable::EmployeeOwnedWipe)
+        );
+        assert_eq!(availability(user, own, DeviceAction::Retire), Ok(()));
+        // The option leaves company-owned devices alone, and without it
+        // employee-owned devices can be wiped.
+        let company = DeviceFacts {
+            ownership: Ownership::CompanyOwned,
+            ..own
+        };
+        assert_eq!(availability(user, company, DeviceAction::Wipe), Ok(()));
+        let allowed = DeviceFacts {
+            employee_wipe_forbidden: false,
+            ..own
+        };
+        assert_eq!(availability(user, allowed, DeviceAction::Wipe), Ok(()));
+    }
+
+    #[test]
+    fn ownership_changes_need_the_role_and_a_managed_device() {
+        let roles = everyone();
+        let user = Subject {
+            roles: &roles,
+            disabled: false,
+        };
+        let active = facts(Platform::Ios, DeviceStatus::Active, LockState::Unlocked);
+        assert_eq!(
+            ownership_change(user, active, Ownership::EmployeeOwned),
+            Ok(())
+        );
+        assert_eq!(
+            ownership_change(user, active, Ownership::CompanyOwned),
+            Err(Unavailable::SameOwnership)
+        );
+        let pending = facts(Platform::Ios, DeviceStatus::Pending, LockState::Unlocked);
+        assert_eq!(
+            ownership_change(user, pending, Ownership::EmployeeOwned),
+            Ok(())
+        );
+        let retired = facts(Platform::Ios, DeviceStatus::Retired, LockState::Unlocked);
+        assert_eq!(
+            ownership_change(user, retired, Ownership::EmployeeOwned),
+            Err(Unavailable::NotManaged)
+        );
+        let others = RoleSet::new(
+            Role::ALL
+                .into_iter()
+                .filter(|r| *r != Role::ChangeOwnership),
+        );
+        let without = Subject {
+            roles: &others,
+            disabled: false,
+        };
+        assert!(matches!(
+            ownership_change(without, active, Ownership::EmployeeOwned),
+            Err(Unavailable::Denied(_))
+        ));
     }
 
     #[test]

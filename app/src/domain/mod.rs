@@ -5,6 +5,7 @@
 //! server its final word, and tests are exact.
 
 pub mod access;
+pub mod catalogue;
 pub mod certificates;
 pub mod device;
 pub mod directory;

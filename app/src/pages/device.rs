@@ -6,12 +6,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::catalogue::{ConfigurationState, DeviceConfiguration};
 use crate::api::devices::{CancelDeviceCommand, RenameDevice, RequestDeviceAction, get_device};
 use crate::api::types::{ActionOption, CommandView, DeviceDetail};
 use crate::components::csrf::CsrfField;
 use crate::components::status::{ErrorPanel, StatusBadge};
 use crate::domain::device::{
-    CommandState, DeviceAction, ago, at_minute, parse_device_name, parse_lock_message,
+    CommandState, DeviceAction, Ownership, ago, at_minute, parse_device_name, parse_lock_message,
 };
 use crate::domain::phone::PhoneNumber;
 
@@ -146,6 +147,18 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                 }
             })}
         {renamed.then(|| view! { <p class="notice ok" role="status">"Name saved."</p> })}
+        {get("ownership")
+            .and_then(|o| Ownership::parse(&o))
+            .map(|o| {
+                view! {
+                    <p class="notice ok" role="status">
+                        {format!(
+                            "The device is {} now. It gets its new configuration at its next check-in.",
+                            o.label().to_lowercase(),
+                        )}
+                    </p>
+                }
+            })}
         {match get("cancelled").as_deref() {
             Some("1") => Some(view! { <p class="notice ok" role="status">"Cancelled before the device got it."</p> }.into_any()),
             Some(_) => Some(view! {
@@ -252,8 +265,84 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                     })}
             </section>
         </div>
+        <ConfigurationCard id configuration=d.configuration.clone() now />
         <History d=d.history.clone() id />
     }
+}
+
+/// The device's labels, what they bring, and whether it has applied it.
+#[component]
+fn ConfigurationCard(
+    id: i64,
+    configuration: DeviceConfiguration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl IntoView {
+    let state = match configuration.state {
+        ConfigurationState::NotManaged => return ().into_any(),
+        ConfigurationState::NotEnrolled => view! {
+            <p class="muted">"The device gets this when it enrolls."</p>
+        }
+        .into_any(),
+        ConfigurationState::Pending => view! {
+            <p class="notice" id="configuration-state">
+                "Configuration pending: the device gets its current configuration at its next check-in."
+            </p>
+        }
+        .into_any(),
+        ConfigurationState::Applied { at } => view! {
+            <p class="notice ok" id="configuration-state">
+                {format!(
+                    "Configuration applied by the device{}.",
+                    at.map(|at| format!(" {}", ago(at, now))).unwrap_or_default(),
+                )}
+            </p>
+        }
+        .into_any(),
+    };
+    let items = if configuration.items.is_empty() {
+        view! { <p class="muted">"Nothing is assigned to this device's labels."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="configuration-items">
+                {configuration
+                    .items
+                    .iter()
+                    .map(|item| {
+                        view! {
+                            <li>
+                                {item.describe()}
+                                {(!item.detail.is_empty()).then(|| view! { <span class="help">{format!(" — {}", item.detail)}</span> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="configuration">
+            <h2 id="configuration">"Configuration"</h2>
+            {state}
+            <p>
+                <strong>"Labels: "</strong>
+                {configuration.labels.join(", ")}
+            </p>
+            {items}
+            {configuration
+                .can_change_ownership
+                .then(|| {
+                    view! {
+                        <p>
+                            <a class="button secondary-button" href=format!("/devices/{id}/ownership")>
+                                "Change ownership…"
+                            </a>
+                        </p>
+                    }
+                })}
+        </section>
+    }
+    .into_any()
 }
 
 /// A command on its way; one the device has not picked up yet can be cancelled.

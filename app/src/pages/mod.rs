@@ -5,5 +5,6 @@ pub mod certificates;
 pub mod device;
 pub mod devices;
 pub mod not_found;
+pub mod ownership;
 pub mod registration;
 pub mod sign_in;

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Event, RequestOrigin};
+use super::catalogue::{self, labels_json};
 use super::certificate_files::{self, Candidate};
 use super::entities::{certificate_setting, device, pending_certificate, user, user_certificate};
 use super::messages::{Messenger, Outgoing, Recipient};
@@ -24,6 +25,7 @@ use crate::api::certificates::{
     PendingChoice, SettingChoice,
 };
 use crate::api::types::Outcome;
+use crate::domain::catalogue::ItemId;
 use crate::domain::certificates::{
     EXPIRY_WARNING_DAYS, Expiry, PENDING_SECONDS, Purpose, Setting, SettingInput, UploadProblem,
     file_refusal, upload_refusal,
@@ -99,6 +101,7 @@ fn setting_of(model: &certificate_setting::Model) -> Setting {
         key_required: model.key_required,
         password_required: model.password_required,
         mobile_upload: model.mobile_upload,
+        labels: serde_json::from_str(&model.labels).unwrap_or_default(),
     }
 }
 
@@ -109,6 +112,7 @@ fn setting_json(setting: &Setting) -> Value {
         "key_required": setting.key_required,
         "password_required": setting.password_required,
         "mobile_upload": setting.mobile_upload,
+        "labels": setting.labels,
     })
 }
 
@@ -158,6 +162,7 @@ pub async fn setting_view(
         return Ok(CertificateSettingView {
             id: None,
             input: SettingInput::new_setting(),
+            labels: catalogue::load(db).await?.labels,
             certificates: 0,
             people: 0,
         });
@@ -167,14 +172,21 @@ pub async fn setting_view(
         .await?
         .ok_or(CertificateError::NotFound)?;
     let (certificates, people) = usage(db, id).await?;
+    let labels = setting_of(&model)
+        .labels
+        .iter()
+        .map(|l| l.as_string())
+        .collect();
     Ok(CertificateSettingView {
         id: Some(id),
+        labels: catalogue::load(db).await?.labels,
         input: SettingInput {
             name: model.name,
             purpose: model.purpose,
             key_required: model.key_required,
             password_required: model.password_required,
             mobile_upload: model.mobile_upload,
+            labels,
         },
         certificates,
         people,
@@ -203,6 +215,7 @@ pub async fn save_setting(
             row.key_required = Set(setting.key_required);
             row.password_required = Set(setting.password_required);
             row.mobile_upload = Set(setting.mobile_upload);
+            row.labels = Set(labels_json(&setting.labels));
             row.updated_at = Set(now);
             (row.update(&txn).await?.id, Some(before))
         }
@@ -213,6 +226,7 @@ pub async fn save_setting(
                 key_required: Set(setting.key_required),
                 password_required: Set(setting.password_required),
                 mobile_upload: Set(setting.mobile_upload),
+                labels: Set(labels_json(&setting.labels)),
                 updated_at: Set(now),
                 ..Default::default()
             };
@@ -829,17 +843,21 @@ pub struct Delivered {
     pub private_key: Option<String>,
 }
 
-/// The certificates a device of `owner` should hold, unless it holds
-/// this version already (`applied`). The version follows what is
+/// The certificates a device of `owner` should hold (those of the
+/// `settings` in its set), unless it holds this version already (`applied`). The version follows what is
 /// delivered, so keys are opened only when something is sent; a key that
 /// cannot be opened (the portal's key was changed) is left out and logged.
 async fn for_device(
     db: &impl ConnectionTrait,
     sealer: &Sealer,
     owner: i32,
+    settings: &[i32],
     applied: Option<&str>,
 ) -> Result<Option<Delivery>> {
-    let settings = certificate_setting::Entity::find().all(db).await?;
+    let settings: Vec<certificate_setting::Model> = certificate_setting::Entity::find()
+        .filter(certificate_setting::Column::Id.is_in(settings.iter().copied()))
+        .all(db)
+        .await?;
     let rows: Vec<(user_certificate::Model, &certificate_setting::Model)> =
         user_certificate::Entity::find()
             .filter(user_certificate::Column::UserId.eq(owner))
@@ -917,11 +935,20 @@ pub struct Delivery {
 pub async fn deliver(
     db: &DatabaseConnection,
     sealer: &Sealer,
+    catalogue: &catalogue::Catalogue,
     device: &device::Model,
     applied: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<Delivery>> {
-    let Some(delivery) = for_device(db, sealer, device.owner_id, applied).await? else {
+    let settings: Vec<i32> = catalogue
+        .set_for(catalogue::traits(device))
+        .iter()
+        .filter_map(|item| match item.id {
+            ItemId::CertificateSetting(id) => Some(id),
+            ItemId::Catalogue(_) => None,
+        })
+        .collect();
+    let Some(delivery) = for_device(db, sealer, device.owner_id, &settings, applied).await? else {
         return Ok(None);
     };
     if device.certificates_version.as_deref() == Some(delivery.version.as_str()) {

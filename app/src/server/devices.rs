@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::audit::{self, Event, RequestOrigin};
 use super::auth::{CurrentUser, hash_token};
+use super::catalogue;
 use super::entities::{command, device};
 use super::passwords;
 use crate::api::types::{
@@ -21,8 +22,8 @@ use crate::api::types::{
 };
 use crate::domain::access::Subject;
 use crate::domain::device::{
-    CommandEvent, CommandState, DeviceAction, DeviceFacts, DeviceStatus, LockState, Ownership,
-    Platform, Unavailable, availability,
+    CommandEvent, CommandState, DeviceAction, DeviceStatus, LockState, Ownership, Platform,
+    Unavailable, availability,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -60,14 +61,6 @@ fn lock(model: &device::Model) -> LockState {
 
 fn platform(model: &device::Model) -> Platform {
     Platform::parse(&model.platform).unwrap_or(Platform::Android)
-}
-
-fn facts(model: &device::Model) -> DeviceFacts {
-    DeviceFacts {
-        platform: platform(model),
-        status: status(model),
-        lock: lock(model),
-    }
 }
 
 fn summary(model: &device::Model) -> DeviceSummary {
@@ -140,26 +133,26 @@ pub async fn detail(
     now: DateTime<Utc>,
 ) -> Result<DeviceDetail, DeviceError> {
     let model = find_for(db, user, id).await?;
+    let catalogue = catalogue::load(db).await?;
     let subject = Subject {
         roles: user.roles(),
         disabled: false,
     };
+    let facts = catalogue.facts(&model, None);
     let actions = DeviceAction::ALL
         .into_iter()
-        .filter_map(
-            |action| match availability(subject, facts(&model), action) {
-                // Not offered at all without the role.
-                Err(Unavailable::Denied(_)) => None,
-                Err(reason) => Some(ActionOption {
-                    action,
-                    unavailable: Some(reason.to_string()),
-                }),
-                Ok(()) => Some(ActionOption {
-                    action,
-                    unavailable: None,
-                }),
-            },
-        )
+        .filter_map(|action| match availability(subject, facts, action) {
+            // Not offered at all without the role.
+            Err(Unavailable::Denied(_)) => None,
+            Err(reason) => Some(ActionOption {
+                action,
+                unavailable: Some(reason.to_string()),
+            }),
+            Ok(()) => Some(ActionOption {
+                action,
+                unavailable: None,
+            }),
+        })
         .collect();
     let commands = command::Entity::find()
         .filter(command::Column::DeviceId.eq(id))
@@ -194,6 +187,7 @@ pub async fn detail(
         location,
         actions,
         commands: commands.iter().filter_map(command_view).collect(),
+        configuration: catalogue::configuration_of(&catalogue, &model, user),
         history: AuditPage {
             rows,
             total,
@@ -253,7 +247,8 @@ pub async fn request(
         roles: user.roles(),
         disabled: false,
     };
-    if let Err(reason) = availability(subject, facts(&model), action) {
+    let facts = catalogue::load(&txn).await?.facts(&model, None);
+    if let Err(reason) = availability(subject, facts, action) {
         audit::record(
             &txn,
             origin,

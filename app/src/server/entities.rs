@@ -139,6 +139,9 @@ pub mod device {
         pub credential_hash: Option<String>,
         /// The version of its owner's certificates it was last sent.
         pub certificates_version: Option<String>,
+        /// The version of its configuration it last reported as applied.
+        pub configuration_version: Option<String>,
+        pub configuration_applied_at: Option<ChronoDateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -312,6 +315,8 @@ pub mod certificate_setting {
         pub password_required: bool,
         pub mobile_upload: bool,
         pub updated_at: ChronoDateTimeUtc,
+        /// The label keys it is assigned to, as a JSON array.
+        pub labels: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -374,6 +379,55 @@ pub mod pending_certificate {
         pub setting_id: i32,
         pub candidates: String,
         pub created_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod custom_label {
+    use sea_orm::entity::prelude::*;
+
+    /// An administrator's label: which ownership and platforms it covers.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "custom_labels")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        #[sea_orm(unique)]
+        pub name: String,
+        pub ownership: Option<String>,
+        /// Platform names separated by commas; empty for any.
+        pub platforms: String,
+        pub updated_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod catalogue_item {
+    use sea_orm::entity::prelude::*;
+
+    /// A policy, configuration, app or book, and the labels it goes to.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "catalogue_items")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        /// An `ItemType` name.
+        pub item_type: String,
+        #[sea_orm(unique)]
+        pub name: String,
+        pub detail: String,
+        pub forbids_locate: bool,
+        /// Label keys as a JSON array.
+        pub labels: String,
+        pub updated_at: ChronoDateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

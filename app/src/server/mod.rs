@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod catalogue;
 pub mod certificate_files;
 pub mod certificates;
 pub mod devices;

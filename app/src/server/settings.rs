@@ -16,6 +16,7 @@ use crate::domain::signin::IdleTimeout;
 
 const IDLE_TIMEOUT: &str = "session.idle_timeout_minutes";
 const REGISTRATION: &str = "registration";
+const FORBID_EMPLOYEE_WIPE: &str = "devices.forbid_wipe_employee_owned";
 
 async fn get_raw(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
     Ok(setting::Entity::find_by_id(key.to_owned())
@@ -116,6 +117,32 @@ pub async fn set_registration(
         after.to_string(),
         before,
         after,
+        now,
+    )
+    .await
+}
+
+/// Whether Wipe is withheld from employee-owned devices (off by default).
+pub async fn forbid_employee_wipe(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(get_raw(db, FORBID_EMPLOYEE_WIPE).await?.as_deref() == Some("true"))
+}
+
+pub async fn set_forbid_employee_wipe(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: &str,
+    value: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let before = forbid_employee_wipe(db).await?;
+    put(
+        db,
+        origin,
+        actor,
+        FORBID_EMPLOYEE_WIPE,
+        value.to_string(),
+        json!(before),
+        json!(value),
         now,
     )
     .await

@@ -71,6 +71,11 @@ struct Run {
     /// OS version to report
     #[arg(long, default_value = "17.5")]
     os_version: String,
+    /// A file that keeps the configuration the device applied between
+    /// runs (created if missing), so that changes print as added and
+    /// removed; without it, nothing is remembered between runs.
+    #[arg(long)]
+    state: Option<std::path::PathBuf>,
 }
 
 /// A portal and the credential this device uses with it.
@@ -80,6 +85,8 @@ struct Session {
     run: Run,
     /// The version of the certificates applied so far.
     certificates_version: Option<String>,
+    /// The configuration applied last.
+    applied: Option<Configuration>,
 }
 
 #[derive(Deserialize)]
@@ -88,6 +95,33 @@ struct Checkin {
     checkin_interval_seconds: u64,
     #[serde(default)]
     certificates: Option<Certificates>,
+    #[serde(default)]
+    configuration: Option<Configuration>,
+}
+
+/// The device's policies, configurations, apps and books.
+#[derive(Clone, Deserialize, serde::Serialize)]
+struct Configuration {
+    version: String,
+    ownership: String,
+    labels: Vec<String>,
+    items: Vec<ConfigurationItem>,
+}
+
+#[derive(Clone, Deserialize, serde::Serialize, PartialEq)]
+struct ConfigurationItem {
+    id: String,
+    kind: String,
+    #[serde(rename = "type")]
+    item_type: String,
+    name: String,
+    detail: String,
+}
+
+impl ConfigurationItem {
+    fn describe(&self) -> String {
+        format!("{} “{}”", self.item_type, self.name)
+    }
 }
 
 /// The owner's certificates, sent when they changed.
@@ -129,6 +163,7 @@ async fn check_in(client: &reqwest::Client, args: &mut Session) -> Result<Next, 
         .json(&json!({
             "facts": { "os_version": args.run.os_version },
             "certificates_version": args.certificates_version,
+            "configuration_version": args.applied.as_ref().map(|c| c.version.clone()),
         }))
         .send()
         .await
@@ -143,6 +178,29 @@ async fn check_in(client: &reqwest::Client, args: &mut Session) -> Result<Next, 
         .await
         .map_err(|e| format!("unreadable answer: {e}"))?;
     println!("checked in: {} command(s)", checkin.commands.len());
+    if let Some(configuration) = checkin.configuration {
+        apply_configuration(args.applied.as_ref(), &configuration);
+        let url = format!("{}/api/device/v1/configuration", args.portal);
+        let response = client
+            .post(&url)
+            .bearer_auth(&args.credential)
+            .json(&json!({ "version": configuration.version }))
+            .send()
+            .await
+            .map_err(|e| format!("cannot report the configuration: {e}"))?;
+        if !response.status().is_success() {
+            return Err(format!(
+                "the configuration report was refused ({})",
+                response.status()
+            ));
+        }
+        if let Some(path) = &args.run.state {
+            let text = serde_json::to_string_pretty(&configuration).unwrap_or_default();
+            std::fs::write(path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        args.applied = Some(configuration);
+    }
     if let Some(certificates) = checkin.certificates {
         apply_certificates(&certificates);
         args.certificates_version = Some(certificates.version);
@@ -179,6 +237,45 @@ async fn check_in(client: &reqwest::Client, args: &mut Session) -> Result<Next, 
 
 /// Says which certificates the device now holds (a simulator installs
 /// nothing; it never prints a private key).
+/// Prints what changed against what was applied before.
+fn apply_configuration(before: Option<&Configuration>, after: &Configuration) {
+    let had =
+        |item: &ConfigurationItem| before.is_some_and(|b| b.items.iter().any(|i| i.id == item.id));
+    let added: Vec<&ConfigurationItem> = after.items.iter().filter(|i| !had(i)).collect();
+    let removed: Vec<&ConfigurationItem> = before
+        .map(|b| {
+            b.items
+                .iter()
+                .filter(|i| !after.items.iter().any(|a| a.id == i.id))
+                .collect()
+        })
+        .unwrap_or_default();
+    let changed: Vec<&ConfigurationItem> = after
+        .items
+        .iter()
+        .filter(|i| before.is_some_and(|b| b.items.iter().any(|o| o.id == i.id && o != *i)))
+        .collect();
+    println!(
+        "configuration (version {}, {}; labels: {}): {} added, {} removed, {} changed, {} in all",
+        after.version,
+        after.ownership,
+        after.labels.join(", "),
+        added.len(),
+        removed.len(),
+        changed.len(),
+        after.items.len()
+    );
+    for item in added {
+        println!("  added: {}", item.describe());
+    }
+    for item in removed {
+        println!("  removed: {}", item.describe());
+    }
+    for item in changed {
+        println!("  changed: {}", item.describe());
+    }
+}
+
 fn apply_certificates(certificates: &Certificates) {
     println!(
         "certificates (version {}): {} installed",
@@ -313,6 +410,12 @@ async fn enroll(
     Ok((portal.to_owned(), credential))
 }
 
+/// The configuration applied in an earlier run (`--state`), if any.
+fn read_state(run: &Run) -> Option<Configuration> {
+    let text = std::fs::read_to_string(run.state.as_ref()?).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 fn read_password() -> Result<String, String> {
     let mut line = String::new();
     std::io::stdin()
@@ -352,6 +455,7 @@ async fn main() -> ExitCode {
                 Ok((portal, credential)) => Session {
                     portal,
                     credential,
+                    applied: read_state(&run),
                     run,
                     certificates_version: None,
                 },
@@ -365,6 +469,7 @@ async fn main() -> ExitCode {
             Some(credential) => Session {
                 portal: args.url.trim_end_matches('/').to_owned(),
                 credential,
+                applied: read_state(&args.run),
                 run: args.run,
                 certificates_version: None,
             },

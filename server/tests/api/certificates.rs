@@ -57,7 +57,12 @@ async fn add_setting(
     key_required: bool,
     password_required: bool,
 ) -> i32 {
-    let mut form = vec![("name", name), ("purpose", purpose)];
+    // As the form of a new setting has it: for every device.
+    let mut form = vec![
+        ("name", name),
+        ("purpose", purpose),
+        ("labels[all-devices]", "on"),
+    ];
     if key_required {
         form.push(("key_required", "on"));
     }
@@ -697,6 +702,7 @@ async fn devices_receive_certificates_at_check_in(db: TestDb) {
     let (device, credential) = app
         .add_device("alice", Platform::Ios, "Alice's iPhone")
         .await;
+    let alice_credential = credential.clone();
     let (_, bob_credential) = app
         .add_device("bob", Platform::Android, "Bob's phone")
         .await;
@@ -775,6 +781,27 @@ async fn devices_receive_certificates_at_check_in(db: TestDb) {
         "{stdout}"
     );
     assert!(!stdout.contains("BEGIN"), "{stdout}");
+
+    // Delivery follows the device's labels: once the setting goes to
+    // employee-owned devices only, the (company-owned) iPhone loses it.
+    let id = setting.to_string();
+    admin
+        .post_form(
+            "/api/admin/save_certificate_setting",
+            &[
+                ("id", &id),
+                ("name", "S/MIME signing"),
+                ("purpose", "signing"),
+                ("key_required", "on"),
+                ("password_required", "on"),
+                ("labels[employee-owned]", "on"),
+            ],
+        )
+        .await;
+    let narrowed = check_in(alice_credential.clone(), delivered["version"].clone()).await;
+    assert_eq!(narrowed["certificates"]["items"], json!([]), "{narrowed}");
+    let configuration = narrowed["configuration"]["items"].to_string();
+    assert!(!configuration.contains("S/MIME signing"), "{configuration}");
     app.stop().await;
 }
 

@@ -16,5 +16,6 @@ mod devices;
 mod directory;
 mod helpers;
 mod ops;
+mod ownership;
 mod pages;
 mod registration;

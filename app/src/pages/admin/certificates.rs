@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::Field;
+use super::policies::LabelChecks;
 use crate::api::certificates::{
     CertificateSettingView, DeleteCertificateSetting, SaveCertificateSetting,
     get_certificate_setting, get_certificate_settings,
@@ -147,12 +148,20 @@ fn SettingForm(view: CertificateSettingView) -> impl IntoView {
             key_required: q.get("key_required").is_some_and(|v| !v.is_empty()),
             password_required: q.get("password_required").is_some_and(|v| !v.is_empty()),
             mobile_upload: q.get("mobile_upload").is_some_and(|v| !v.is_empty()),
+            labels: q
+                .get("labels")
+                .unwrap_or_default()
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
         })
     });
     let saved = query.with_untracked(|q| q.get("saved").is_some());
     let SettingErrors {
         name: name_error,
         purpose: purpose_error,
+        labels: labels_error,
     } = typed
         .as_ref()
         .and_then(|t| t.check().err())
@@ -212,6 +221,7 @@ fn SettingForm(view: CertificateSettingView) -> impl IntoView {
                 <input type="checkbox" id="mobile_upload" name="mobile_upload" checked=form.mobile_upload />
                 <label for="mobile_upload">"Allow upload from phones and tablets (otherwise from computers only)"</label>
             </div>
+            <LabelChecks labels=view.labels.clone() checked=form.labels.clone() error=labels_error.map(str::to_owned) />
             <button type="submit">"Save certificate setting"</button>
         </ActionForm>
     }

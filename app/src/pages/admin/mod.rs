@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod certificates;
 pub mod ldap;
+pub mod policies;
 pub mod registration;
 pub mod settings;
 pub mod user;
@@ -30,6 +31,9 @@ pub fn AdminLayout() -> impl IntoView {
                 </li>
                 <li>
                     <A href="/admin/ldap">"LDAP"</A>
+                </li>
+                <li>
+                    <A href="/admin/policies">"Policies & apps"</A>
                 </li>
                 <li>
                     <A href="/admin/certificates">"Certificates"</A>

@@ -1,0 +1,370 @@
+//! Admin → Policies & apps (items, labels, the device policy option) and
+//! changing a device's ownership with a preview of its impact.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use serde::{Deserialize, Serialize};
+
+use super::types::ApiError;
+use crate::domain::catalogue::{Impact, Item, ItemInput, Label, LabelInput};
+use crate::domain::device::Ownership;
+
+#[cfg(feature = "ssr")]
+use super::stamp;
+#[cfg(feature = "ssr")]
+use crate::server::catalogue::CatalogueError;
+
+/// A label in Admin → Policies & apps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LabelSummary {
+    pub label: Label,
+    pub description: String,
+    /// How many items are assigned to it.
+    pub used_by: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogueOverview {
+    /// Certificate settings included (they are configurations too).
+    pub items: Vec<Item>,
+    pub labels: Vec<LabelSummary>,
+    pub forbid_employee_wipe: bool,
+}
+
+/// One item's form, with every label it could be assigned to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ItemView {
+    pub id: Option<i32>,
+    pub input: ItemInput,
+    pub labels: Vec<Label>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LabelView {
+    pub id: Option<i32>,
+    pub input: LabelInput,
+}
+
+/// Where the device is with its configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ConfigurationState {
+    /// Registered but not enrolled: it gets its set when it enrolls.
+    NotEnrolled,
+    NotManaged,
+    /// The device has not applied its current set yet.
+    Pending,
+    Applied {
+        at: Option<DateTime<Utc>>,
+    },
+}
+
+/// The device page's Configuration section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceConfiguration {
+    /// The names of the device's labels.
+    pub labels: Vec<String>,
+    pub items: Vec<Item>,
+    pub state: ConfigurationState,
+    /// The user may switch this device's ownership.
+    pub can_change_ownership: bool,
+}
+
+/// The ownership page: the choice, and once made, its impact.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OwnershipPreview {
+    pub device_id: i64,
+    pub device_name: String,
+    pub current: Ownership,
+    /// The ownership the impact is shown for.
+    pub to: Option<Ownership>,
+    /// Why `to` cannot be chosen.
+    pub refused: Option<String>,
+    pub impact: Impact,
+    /// Actions the user will no longer have for the device, and new ones.
+    pub actions_lost: Vec<String>,
+    pub actions_gained: Vec<String>,
+    pub enrolled: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn refused(error: CatalogueError) -> ApiError {
+    use crate::domain::device::Unavailable;
+    use crate::server::{fail, internal};
+    match error {
+        CatalogueError::NotFound => fail(ApiError::NotFound),
+        CatalogueError::NameTaken => fail(ApiError::Conflict(error.to_string())),
+        CatalogueError::Unavailable(Unavailable::Denied(denied)) => {
+            fail(ApiError::Forbidden(denied.to_string()))
+        }
+        CatalogueError::Unavailable(reason) => fail(ApiError::Conflict(reason.to_string())),
+        CatalogueError::Db(error) => internal(error),
+    }
+}
+
+/// The keys of the ticked boxes of a `name[key]` checkbox group.
+#[cfg(feature = "ssr")]
+fn ticked(boxes: Option<BTreeMap<String, String>>) -> Vec<String> {
+    boxes.unwrap_or_default().into_keys().collect()
+}
+
+#[server(endpoint = "admin/catalogue", input = GetUrl)]
+pub async fn get_catalogue() -> Result<CatalogueOverview, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, catalogue};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    catalogue::overview(&ctx.db).await.map_err(refused)
+}
+
+#[server(endpoint = "admin/catalogue_item", input = GetUrl)]
+pub async fn get_catalogue_item(#[server(default)] id: Option<i32>) -> Result<ItemView, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, catalogue};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    catalogue::item_view(&ctx.db, id).await.map_err(refused)
+}
+
+/// Saves a policy, configuration, app or book. With a mistake, back to the
+/// form with what was typed and the reasons next to the fields.
+#[server(endpoint = "admin/save_catalogue_item")]
+pub async fn save_catalogue_item(
+    csrf_token: String,
+    #[server(default)] id: Option<i32>,
+    item_type: String,
+    name: String,
+    #[server(default)] detail: Option<String>,
+    #[server(default)] forbids_locate: Option<String>,
+    #[server(default)] labels: Option<BTreeMap<String, String>>,
+) -> Result<(), ApiError> {
+    use super::query;
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, catalogue};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    let input = ItemInput {
+        item_type,
+        name,
+        detail: detail.unwrap_or_default(),
+        forbids_locate: forbids_locate.is_some(),
+        labels: ticked(labels),
+    };
+    let page = match id {
+        Some(id) => format!("/admin/policies/{id}"),
+        None => "/admin/policies/new".to_owned(),
+    };
+    let typed = |error: &str| {
+        query(&[
+            ("item_type", &input.item_type),
+            ("name", &input.name),
+            ("detail", &input.detail),
+            (
+                "forbids_locate",
+                if input.forbids_locate { "on" } else { "" },
+            ),
+            ("labels", &input.labels.join(",")),
+            ("refused", error),
+        ])
+    };
+    let Ok(draft) = input.check() else {
+        leptos_axum::redirect(&format!("{page}?{}", typed("1")));
+        return Ok(());
+    };
+    match catalogue::save_item(
+        &ctx.db,
+        &ctx.origin,
+        admin.username().as_str(),
+        id,
+        draft,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(saved) => leptos_axum::redirect(&format!("/admin/policies/{saved}?saved={}", stamp())),
+        Err(CatalogueError::NameTaken) => {
+            leptos_axum::redirect(&format!("{page}?{}", typed("name-taken")))
+        }
+        Err(other) => return Err(refused(other)),
+    }
+    Ok(())
+}
+
+#[server(endpoint = "admin/delete_catalogue_item")]
+pub async fn delete_catalogue_item(csrf_token: String, id: i32) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, catalogue};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    catalogue::delete_item(
+        &ctx.db,
+        &ctx.origin,
+        admin.username().as_str(),
+        id,
+        Utc::now(),
+    )
+    .await
+    .map_err(refused)?;
+    leptos_axum::redirect(&format!("/admin/policies?deleted={}", stamp()));
+    Ok(())
+}
+
+#[server(endpoint = "admin/label", input = GetUrl)]
+pub async fn get_label(#[server(default)] id: Option<i32>) -> Result<LabelView, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, catalogue};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    catalogue::label_view(&ctx.db, id).await.map_err(refused)
+}
+
+#[server(endpoint = "admin/save_label")]
+pub async fn save_label(
+    csrf_token: String,
+    #[server(default)] id: Option<i32>,
+    name: String,
+    #[server(default)] ownership: Option<String>,
+    #[server(default)] platforms: Option<BTreeMap<String, String>>,
+) -> Result<(), ApiError> {
+    use super::query;
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, catalogue};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    let input = LabelInput {
+        name,
+        ownership: ownership.unwrap_or_default(),
+        platforms: ticked(platforms),
+    };
+    let page = match id {
+        Some(id) => format!("/admin/labels/{id}"),
+        None => "/admin/labels/new".to_owned(),
+    };
+    let typed = |error: &str| {
+        query(&[
+            ("name", &input.name),
+            ("ownership", &input.ownership),
+            ("platforms", &input.platforms.join(",")),
+            ("refused", error),
+        ])
+    };
+    let Ok(checked) = input.check() else {
+        leptos_axum::redirect(&format!("{page}?{}", typed("1")));
+        return Ok(());
+    };
+    match catalogue::save_label(
+        &ctx.db,
+        &ctx.origin,
+        admin.username().as_str(),
+        id,
+        checked,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(_) => leptos_axum::redirect(&format!("/admin/policies?label_saved={}#labels", stamp())),
+        Err(CatalogueError::NameTaken) => {
+            leptos_axum::redirect(&format!("{page}?{}", typed("name-taken")))
+        }
+        Err(other) => return Err(refused(other)),
+    }
+    Ok(())
+}
+
+#[server(endpoint = "admin/delete_label")]
+pub async fn delete_label(csrf_token: String, id: i32) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, catalogue};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    catalogue::delete_label(
+        &ctx.db,
+        &ctx.origin,
+        admin.username().as_str(),
+        id,
+        Utc::now(),
+    )
+    .await
+    .map_err(refused)?;
+    leptos_axum::redirect(&format!("/admin/policies?label_deleted={}#labels", stamp()));
+    Ok(())
+}
+
+/// The device policy option: no Wipe for employee-owned devices.
+#[server(endpoint = "admin/save_device_policy")]
+pub async fn save_device_policy(
+    csrf_token: String,
+    #[server(default)] forbid_employee_wipe: Option<String>,
+) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, internal, settings};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    settings::set_forbid_employee_wipe(
+        &ctx.db,
+        &ctx.origin,
+        admin.username().as_str(),
+        forbid_employee_wipe.is_some(),
+        Utc::now(),
+    )
+    .await
+    .map_err(internal)?;
+    leptos_axum::redirect(&format!("/admin/policies?policy_saved={}", stamp()));
+    Ok(())
+}
+
+/// The ownership page of the user's device `id`; with `to`, the impact of
+/// switching to it.
+#[server(endpoint = "devices/ownership", input = GetUrl)]
+pub async fn get_ownership_preview(
+    id: i64,
+    #[server(default)] to: Option<String>,
+) -> Result<OwnershipPreview, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, catalogue};
+
+    let ctx = RequestContext::current()?;
+    let user = ctx.allowed(Action::UsePortal)?;
+    let to = to.as_deref().and_then(Ownership::parse);
+    catalogue::preview(&ctx.db, user, id, to)
+        .await
+        .map_err(refused)
+}
+
+/// Switches the device's ownership (after the preview); the device gets
+/// its new set at its next check-in.
+#[server(endpoint = "devices/change_ownership")]
+pub async fn change_device_ownership(
+    csrf_token: String,
+    id: i64,
+    to: String,
+) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, catalogue};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let user = ctx.allowed(Action::UsePortal)?;
+    let to = Ownership::parse(&to)
+        .ok_or_else(|| crate::server::fail(ApiError::BadRequest("unknown ownership".into())))?;
+    catalogue::change_ownership(&ctx.db, &ctx.origin, user, id, to, Utc::now())
+        .await
+        .map_err(refused)?;
+    leptos_axum::redirect(&format!("/devices/{id}?ownership={}", to.as_str()));
+    Ok(())
+}

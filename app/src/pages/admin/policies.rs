@@ -1,0 +1,536 @@
+//! Admin → Policies & apps: the device policy option, the policies,
+//! configurations, apps and books and the labels they are assigned to, and
+//! the administrator's own labels.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::Field;
+use crate::api::catalogue::{
+    CatalogueOverview, DeleteCatalogueItem, DeleteLabel, ItemView, LabelView, SaveCatalogueItem,
+    SaveDevicePolicy, SaveLabel, get_catalogue, get_catalogue_item, get_label,
+};
+use crate::components::csrf::CsrfField;
+use crate::components::status::{ErrorPanel, Saved};
+use crate::domain::catalogue::{
+    ItemErrors, ItemId, ItemInput, ItemKind, ItemType, Label, LabelErrors, LabelInput, LabelKey,
+};
+use crate::domain::device::{Ownership, Platform};
+
+/// A checkbox per label (posted as `labels[key]`).
+#[component]
+pub fn LabelChecks(
+    labels: Vec<Label>,
+    checked: Vec<String>,
+    error: Option<String>,
+) -> impl IntoView {
+    view! {
+        <fieldset class="labels" aria-describedby="labels-message">
+            <legend>"Assigned to the labels"</legend>
+            <p class="help">"Devices with any of these labels get it, at their next check-in."</p>
+            {labels
+                .into_iter()
+                .map(|label| {
+                    let key = label.key.as_string();
+                    let id = format!("label-check-{key}");
+                    view! {
+                        <div class="check">
+                            <input
+                                type="checkbox"
+                                id=id.clone()
+                                name=format!("labels[{key}]")
+                                checked=checked.contains(&key)
+                            />
+                            <label for=id>{label.name.clone()}</label>
+                            <span class="help">{label.rule.describe()}</span>
+                        </div>
+                    }
+                })
+                .collect_view()}
+            <p id="labels-message" class="field-message">
+                {error.map(|e| view! { <span class="error">{e}</span> })}
+            </p>
+        </fieldset>
+    }
+}
+
+fn label_names(overview: &CatalogueOverview, keys: &[LabelKey]) -> String {
+    let names: Vec<String> = keys
+        .iter()
+        .filter_map(|k| overview.labels.iter().find(|l| l.label.key == *k))
+        .map(|l| l.label.name.clone())
+        .collect();
+    if names.is_empty() {
+        "Not assigned".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+#[component]
+pub fn PoliciesPage() -> impl IntoView {
+    let query = use_query_map();
+    let overview = Resource::new(
+        move || query.with(|q| q.to_query_string()),
+        |_| get_catalogue(),
+    );
+    let notice = move || {
+        query.with(|q| {
+            if q.get("deleted").is_some() {
+                Some("Deleted. Devices lose it at their next check-in.")
+            } else if q.get("policy_saved").is_some() {
+                Some("Device policy saved.")
+            } else if q.get("label_saved").is_some() {
+                Some("Label saved.")
+            } else if q.get("label_deleted").is_some() {
+                Some("Label deleted.")
+            } else {
+                None
+            }
+        })
+    };
+    view! {
+        <Title text="Policies & apps" />
+        <h1>"Policies & apps"</h1>
+        <p class="help">
+            "What devices get, by label. A device's labels follow from its ownership and platform; it gets everything assigned to any of them, and each change reaches it at its next check-in."
+        </p>
+        {move || notice().map(|text| view! { <Saved text /> })}
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                overview
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(o) => view! { <Overview o /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Overview(o: CatalogueOverview) -> impl IntoView {
+    let policy = ServerAction::<SaveDevicePolicy>::new();
+    let sections = ItemKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let rows: Vec<_> = o.items.iter().filter(|i| i.kind() == kind).cloned().collect();
+            let heading_id = format!("kind-{}", kind.plural().to_lowercase());
+            let body = if rows.is_empty() {
+                view! { <p class="muted">"None yet."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Name"</th>
+                                    <th scope="col">"Type"</th>
+                                    <th scope="col">"Details"</th>
+                                    <th scope="col">"Labels"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {rows
+                                    .into_iter()
+                                    .map(|item| {
+                                        let href = match item.id {
+                                            ItemId::Catalogue(id) => format!("/admin/policies/{id}"),
+                                            ItemId::CertificateSetting(id) => format!("/admin/certificates/{id}"),
+                                        };
+                                        let detail = if item.forbids_locate {
+                                            format!("{} (Locate is not offered)", item.detail)
+                                        } else {
+                                            item.detail.clone()
+                                        };
+                                        view! {
+                                            <tr>
+                                                <td>
+                                                    <a href=href>{item.name.clone()}</a>
+                                                </td>
+                                                <td>{item.item_type.label()}</td>
+                                                <td>{detail}</td>
+                                                <td>{label_names(&o, &item.labels)}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                    .into_any()
+            };
+            view! {
+                <section class="card" aria-labelledby=heading_id.clone()>
+                    <h2 id=heading_id.clone()>{kind.plural()}</h2>
+                    {body}
+                </section>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" aria-labelledby="device-policy">
+            <h2 id="device-policy">"Device policy"</h2>
+            <ActionForm action=policy>
+                <CsrfField />
+                <div class="check">
+                    <input
+                        type="checkbox"
+                        id="forbid_employee_wipe"
+                        name="forbid_employee_wipe"
+                        checked=o.forbid_employee_wipe
+                    />
+                    <label for="forbid_employee_wipe">
+                        "Do not offer Wipe for employee-owned devices (only Retire, which leaves personal data)"
+                    </label>
+                </div>
+                <button type="submit">"Save device policy"</button>
+            </ActionForm>
+        </section>
+        <p>
+            <a class="button" href="/admin/policies/new">
+                "Add a policy, configuration, app or book"
+            </a>
+        </p>
+        {sections}
+        <section class="card" aria-labelledby="labels">
+            <h2 id="labels">"Labels"</h2>
+            <div class="table-wrap">
+                <table>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Label"</th>
+                            <th scope="col">"Devices"</th>
+                            <th scope="col">"Assigned items"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {o
+                            .labels
+                            .iter()
+                            .map(|l| {
+                                let name = match l.label.key {
+                                    LabelKey::Custom(id) => {
+                                        view! { <a href=format!("/admin/labels/{id}")>{l.label.name.clone()}</a> }
+                                            .into_any()
+                                    }
+                                    _ => view! { {l.label.name.clone()} " (built in)" }.into_any(),
+                                };
+                                view! {
+                                    <tr>
+                                        <td>{name}</td>
+                                        <td>{l.description.clone()}</td>
+                                        <td>{l.used_by}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <p>
+                <a class="button secondary-button" href="/admin/labels/new">
+                    "Add a label"
+                </a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+pub fn CatalogueItemPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
+    let item = Resource::new(
+        move || (id(), query.with(|q| q.to_query_string())),
+        |(id, _)| get_catalogue_item(id),
+    );
+    view! {
+        <Title text="Policy, configuration, app or book" />
+        <p>
+            <a href="/admin/policies">"← Policies & apps"</a>
+        </p>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                item.get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(view) => {
+                            let delete = view.id.map(|id| view! { <DeleteItem id /> });
+                            view! {
+                                <ItemForm view />
+                                {delete}
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+/// Comma-separated values of a query parameter.
+fn list(text: Option<String>) -> Vec<String> {
+    text.unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[component]
+fn ItemForm(view: ItemView) -> impl IntoView {
+    let query = use_query_map();
+    let save = ServerAction::<SaveCatalogueItem>::new();
+    let refused = query.with_untracked(|q| q.get("refused"));
+    let typed = refused.as_ref().map(|_| {
+        query.with_untracked(|q| ItemInput {
+            item_type: q.get("item_type").unwrap_or_default(),
+            name: q.get("name").unwrap_or_default(),
+            detail: q.get("detail").unwrap_or_default(),
+            forbids_locate: q.get("forbids_locate").is_some_and(|v| !v.is_empty()),
+            labels: list(q.get("labels")),
+        })
+    });
+    let saved = query.with_untracked(|q| q.get("saved").is_some());
+    let ItemErrors {
+        item_type: type_error,
+        name: name_error,
+        detail: detail_error,
+        labels: labels_error,
+    } = typed
+        .as_ref()
+        .and_then(|t| t.check().err())
+        .unwrap_or_default();
+    let name_error = name_error.map(str::to_owned).or_else(|| {
+        (refused.as_deref() == Some("name-taken"))
+            .then(|| "Another item already has this name: choose a different one.".to_owned())
+    });
+    let form = typed.unwrap_or(view.input);
+    let title = if view.id.is_some() {
+        form.name.clone()
+    } else {
+        "Add a policy, configuration, app or book".to_owned()
+    };
+    view! {
+        <h1>{title}</h1>
+        {saved.then(|| view! { <Saved text="Saved. Devices get the change at their next check-in." /> })}
+        <ActionForm action=save attr:class="catalogue-item">
+            <CsrfField />
+            {view.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
+            <div class="field">
+                <label for="item_type">"What it is"</label>
+                <select
+                    id="item_type"
+                    name="item_type"
+                    aria-invalid=type_error.is_some().to_string()
+                    aria-describedby="item_type-message"
+                >
+                    {ItemKind::ALL
+                        .into_iter()
+                        .map(|kind| {
+                            view! {
+                                <optgroup label=kind.plural()>
+                                    {ItemType::EDITABLE
+                                        .into_iter()
+                                        .filter(|t| t.kind() == kind)
+                                        .map(|t| {
+                                            view! {
+                                                <option value=t.as_str() selected=form.item_type == t.as_str()>
+                                                    {t.label()}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </optgroup>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+                <p id="item_type-message" class="field-message">
+                    {type_error.map(|e| view! { <span class="error">{e}</span> })}
+                </p>
+            </div>
+            <Field id="name" label="Name" help="What people see in the impact of an ownership change, e.g. Expense reports." value=form.name.clone() error=name_error />
+            <Field
+                id="detail"
+                label="Details"
+                help="For a passcode policy the rule, for Wi-Fi the network, for an app its store identifier, for a book its title or file."
+                value=form.detail.clone()
+                error=detail_error.map(str::to_owned)
+            />
+            <div class="check">
+                <input type="checkbox" id="forbids_locate" name="forbids_locate" checked=form.forbids_locate />
+                <label for="forbids_locate">
+                    "Privacy policy only: the company may not locate the device (Locate is not offered)"
+                </label>
+            </div>
+            <LabelChecks labels=view.labels checked=form.labels error=labels_error.map(str::to_owned) />
+            <button type="submit">"Save"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn DeleteItem(id: i32) -> impl IntoView {
+    let action = ServerAction::<DeleteCatalogueItem>::new();
+    view! {
+        <section class="card" id="delete">
+            <h2>"Delete"</h2>
+            <p class="help">"Devices that have it lose it at their next check-in."</p>
+            <ActionForm action>
+                <CsrfField />
+                <input type="hidden" name="id" value=id />
+                <button type="submit" class="danger">
+                    "Delete"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn LabelPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
+    let label = Resource::new(
+        move || (id(), query.with(|q| q.to_query_string())),
+        |(id, _)| get_label(id),
+    );
+    view! {
+        <Title text="Label" />
+        <p>
+            <a href="/admin/policies#labels">"← Policies & apps"</a>
+        </p>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                label
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(view) => {
+                            let delete = view.id.map(|id| view! { <DeleteLabelForm id /> });
+                            view! {
+                                <LabelForm view />
+                                {delete}
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn LabelForm(view: LabelView) -> impl IntoView {
+    let query = use_query_map();
+    let save = ServerAction::<SaveLabel>::new();
+    let refused = query.with_untracked(|q| q.get("refused"));
+    let typed = refused.as_ref().map(|_| {
+        query.with_untracked(|q| LabelInput {
+            name: q.get("name").unwrap_or_default(),
+            ownership: q.get("ownership").unwrap_or_default(),
+            platforms: list(q.get("platforms")),
+        })
+    });
+    let LabelErrors {
+        name: name_error,
+        ownership: ownership_error,
+        platforms: platforms_error,
+    } = typed
+        .as_ref()
+        .and_then(|t| t.check().err())
+        .unwrap_or_default();
+    let name_error = name_error.map(str::to_owned).or_else(|| {
+        (refused.as_deref() == Some("name-taken"))
+            .then(|| "Another label already has this name: choose a different one.".to_owned())
+    });
+    let form = typed.unwrap_or(view.input);
+    let title = if view.id.is_some() {
+        form.name.clone()
+    } else {
+        "Add a label".to_owned()
+    };
+    view! {
+        <h1>{title}</h1>
+        <ActionForm action=save attr:class="label-form">
+            <CsrfField />
+            {view.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
+            <Field id="name" label="Name" help="e.g. Company iPhones" value=form.name.clone() error=name_error />
+            <div class="field">
+                <label for="ownership">"Ownership"</label>
+                <select
+                    id="ownership"
+                    name="ownership"
+                    aria-invalid=ownership_error.is_some().to_string()
+                    aria-describedby="ownership-message"
+                >
+                    <option value="" selected=form.ownership.is_empty()>
+                        "Either"
+                    </option>
+                    {[Ownership::CompanyOwned, Ownership::EmployeeOwned]
+                        .into_iter()
+                        .map(|o| {
+                            view! {
+                                <option value=o.as_str() selected=form.ownership == o.as_str()>
+                                    {o.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+                <p id="ownership-message" class="field-message">
+                    {ownership_error.map(|e| view! { <span class="error">{e}</span> })}
+                </p>
+            </div>
+            <fieldset aria-describedby="platforms-message">
+                <legend>"Platforms (none ticked: any)"</legend>
+                {Platform::ALL
+                    .into_iter()
+                    .map(|p| {
+                        let id = format!("platform-{}", p.as_str());
+                        view! {
+                            <div class="check">
+                                <input
+                                    type="checkbox"
+                                    id=id.clone()
+                                    name=format!("platforms[{}]", p.as_str())
+                                    checked=form.platforms.iter().any(|t| t == p.as_str())
+                                />
+                                <label for=id>{p.label()}</label>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+                <p id="platforms-message" class="field-message">
+                    {platforms_error.map(|e| view! { <span class="error">{e}</span> })}
+                </p>
+            </fieldset>
+            <button type="submit">"Save label"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn DeleteLabelForm(id: i32) -> impl IntoView {
+    let action = ServerAction::<DeleteLabel>::new();
+    view! {
+        <section class="card" id="delete">
+            <h2>"Delete this label"</h2>
+            <p class="help">"It is taken off everything assigned to it; devices lose what it brought at their next check-in."</p>
+            <ActionForm action>
+                <CsrfField />
+                <input type="hidden" name="id" value=id />
+                <button type="submit" class="danger">
+                    "Delete label"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,172 @@
+//! Changing a device's ownership: pick the new one, read what the device
+//! will gain and lose, then confirm. A plain GET form and a POSTed
+//! confirmation, so it works the same without JavaScript.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::catalogue::{ChangeDeviceOwnership, OwnershipPreview, get_ownership_preview};
+use crate::components::csrf::CsrfField;
+use crate::components::status::ErrorPanel;
+use crate::domain::catalogue::Item;
+use crate::domain::device::Ownership;
+
+#[component]
+pub fn OwnershipPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
+    let to = move || query.with(|q| q.get("to"));
+    let preview = Resource::new(
+        move || (id(), to()),
+        |(id, to)| get_ownership_preview(id, to),
+    );
+    view! {
+        <Title text="Change ownership" />
+        <p>
+            <a href=move || format!("/devices/{}", id())>"← Back to the device"</a>
+        </p>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                preview
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(p) => view! { <Preview p /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+fn item_line(item: &Item) -> impl IntoView + use<> {
+    let detail = (!item.detail.is_empty()).then(|| format!(": {}", item.detail));
+    view! {
+        <li>
+            <strong>{item.describe()}</strong>
+            {detail}
+        </li>
+    }
+}
+
+#[component]
+fn Preview(p: OwnershipPreview) -> impl IntoView {
+    let action = ServerAction::<ChangeDeviceOwnership>::new();
+    let chosen = p.to.unwrap_or(match p.current {
+        Ownership::CompanyOwned => Ownership::EmployeeOwned,
+        Ownership::EmployeeOwned => Ownership::CompanyOwned,
+    });
+    let when = if p.enrolled {
+        "at its next check-in"
+    } else {
+        "when it enrolls"
+    };
+    let choice = view! {
+        <form method="get" class="card ownership-choice">
+            <fieldset>
+                <legend>"New ownership"</legend>
+                {[Ownership::CompanyOwned, Ownership::EmployeeOwned]
+                    .into_iter()
+                    .map(|o| {
+                        let id = format!("to-{}", o.as_str());
+                        let now = o == p.current;
+                        view! {
+                            <div class="check">
+                                <input type="radio" id=id.clone() name="to" value=o.as_str() checked=o == chosen disabled=now />
+                                <label for=id>{o.label()} {now.then_some(" (now)")}</label>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <button type="submit" class="secondary-button">"Show what changes"</button>
+        </form>
+    };
+    let impact = p.to.map(|to| {
+        let i = p.impact.clone();
+        let nothing = i.is_empty();
+        view! {
+            <section class="card impact" aria-labelledby="impact">
+                <h2 id="impact">{format!("What changes when it becomes {}", to.label().to_lowercase())}</h2>
+                {nothing.then(|| view! { <p>"Nothing the device gets changes."</p> })}
+                {(!i.lost.is_empty())
+                    .then(|| {
+                        view! {
+                            <h3>"The device loses"</h3>
+                            <ul class="lost">{i.lost.iter().map(item_line).collect_view()}</ul>
+                        }
+                    })}
+                {(!i.gained.is_empty())
+                    .then(|| {
+                        view! {
+                            <h3>"The device gets"</h3>
+                            <ul class="gained">{i.gained.iter().map(item_line).collect_view()}</ul>
+                        }
+                    })}
+                {(!i.replaced.is_empty())
+                    .then(|| {
+                        view! {
+                            <h3>"Policies that change"</h3>
+                            <ul class="replaced">
+                                {i
+                                    .replaced
+                                    .iter()
+                                    .map(|(old, new)| {
+                                        view! {
+                                            <li>
+                                                {format!(
+                                                    "{}: “{}” is replaced by “{}”{}",
+                                                    new.item_type.label(),
+                                                    old.name,
+                                                    new.name,
+                                                    if new.detail.is_empty() { String::new() } else { format!(" ({})", new.detail) },
+                                                )}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                    })}
+                {(!i.kept.is_empty())
+                    .then(|| {
+                        view! {
+                            <details>
+                                <summary>{format!("{} item(s) stay as they are", i.kept.len())}</summary>
+                                <ul>{i.kept.iter().map(item_line).collect_view()}</ul>
+                            </details>
+                        }
+                    })}
+                {(!p.actions_lost.is_empty())
+                    .then(|| {
+                        view! {
+                            <p class="notice">
+                                {format!("You will no longer be able to: {}.", p.actions_lost.join(", "))}
+                            </p>
+                        }
+                    })}
+                {(!p.actions_gained.is_empty())
+                    .then(|| {
+                        view! { <p>{format!("You will be able to: {}.", p.actions_gained.join(", "))}</p> }
+                    })}
+                <p>{format!("This happens on the device {when}.")}</p>
+                <ActionForm action>
+                    <CsrfField />
+                    <input type="hidden" name="id" value=p.device_id />
+                    <input type="hidden" name="to" value=to.as_str() />
+                    <button type="submit">{format!("Yes, make it {}", to.label().to_lowercase())}</button>
+                    " "
+                    <a href=format!("/devices/{}", p.device_id)>"Cancel"</a>
+                </ActionForm>
+            </section>
+        }
+    });
+    view! {
+        <h1>{format!("Change the ownership of “{}”", p.device_name)}</h1>
+        <p>{format!("It is {} now.", p.current.label().to_lowercase())}</p>
+        {p.refused.clone().map(|reason| view! { <p class="notice error" role="alert">{reason}</p> })}
+        {choice}
+        {impact}
+    }
+}
