@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -16,7 +16,7 @@ use super::audit::{self, Event, RequestOrigin};
 use super::auth::CurrentUser;
 use super::devices::{self, DeviceError};
 use super::entities::{catalogue_item, certificate_setting, custom_label, device};
-use super::settings;
+use super::{begin_write, settings};
 use crate::api::catalogue::{
     CatalogueOverview, ConfigurationState, DeviceConfiguration, ItemView, LabelSummary, LabelView,
     OwnershipPreview,
@@ -322,7 +322,7 @@ pub async fn change_ownership(
     to: Ownership,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let model = devices::find_for(&txn, user, id).await?;
     let catalogue = load(&txn).await?;
     let subject = Subject {
@@ -459,7 +459,7 @@ pub async fn record_applied(
     if device.configuration_version.as_deref() == Some(version) {
         return Ok(());
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let changed = device::Entity::update_many()
         .col_expr(device::Column::ConfigurationVersion, Expr::value(version))
         .col_expr(device::Column::ConfigurationAppliedAt, Expr::value(now))
@@ -592,7 +592,7 @@ pub async fn save_item(
     draft: ItemDraft,
     now: DateTime<Utc>,
 ) -> Result<i32> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     if name_taken::<catalogue_item::Entity>(
         &txn,
         catalogue_item::Column::Name,
@@ -661,7 +661,7 @@ pub async fn delete_item(
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let model = catalogue_item::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -727,7 +727,7 @@ pub async fn save_label(
     (name, rule): (String, LabelRule),
     now: DateTime<Utc>,
 ) -> Result<i32> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     if name_taken::<custom_label::Entity>(
         &txn,
         custom_label::Column::Name,
@@ -795,7 +795,7 @@ pub async fn delete_label(
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let model = custom_label::Entity::find_by_id(id)
         .one(&txn)
         .await?

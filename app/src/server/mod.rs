@@ -26,6 +26,21 @@ use crate::domain::access::Action;
 use audit::RequestOrigin;
 use auth::CurrentUser;
 
+/// A transaction that is going to write. On SQLite it takes the write lock
+/// at `BEGIN`, so that it waits (the busy timeout) for another writer; a
+/// deferred one that reads first fails at once when a writer got in between.
+/// Elsewhere it is an ordinary transaction.
+pub async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
+
 /// Put into each request's extensions by the HTTP layer: who is asking.
 #[derive(Clone, Debug)]
 pub struct Authenticated(pub Option<CurrentUser>);
