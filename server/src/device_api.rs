@@ -178,45 +178,41 @@ async fn checkin(
     valid_version(&request.configuration_version)?;
     let device_id = device.id;
     let now = chrono::Utc::now();
-    let commands = devices::check_in(&state.db, device.clone(), request.facts, now)
+    // What the device may be sent follows from its set: without it,
+    // nothing is sent (the device asks again at its next check-in).
+    let catalogue = catalogue::load(&state.db)
+        .await
+        .map_err(ApiFailure::unavailable)?;
+    let commands = devices::check_in(&state.db, &catalogue, device.clone(), request.facts, now)
         .await
         .map_err(ApiFailure::unavailable)?;
     // The commands are on their way already: a problem with what else the
     // device gets must not hold them up (it is sent at the next check-in).
-    let (configuration, certificates) = match catalogue::load(&state.db).await {
-        Ok(catalogue) => {
-            let configuration = catalogue::deliver(
-                &state.db,
-                &catalogue,
-                &device,
-                request.configuration_version.as_deref(),
-                now,
-            )
-            .await
-            .unwrap_or_else(|error| {
-                tracing::error!(%error, device = device_id, "configuration not delivered");
-                None
-            });
-            let certificates = certificates::deliver(
-                &state.db,
-                state.portal.directory.sealer(),
-                &catalogue,
-                &device,
-                request.certificates_version.as_deref(),
-                now,
-            )
-            .await
-            .unwrap_or_else(|error| {
-                tracing::error!(%error, device = device_id, "certificates not delivered");
-                None
-            });
-            (configuration, certificates)
-        }
-        Err(error) => {
-            tracing::error!(%error, device = device_id, "configuration not read");
-            (None, None)
-        }
-    };
+    let configuration = catalogue::deliver(
+        &state.db,
+        &catalogue,
+        &device,
+        request.configuration_version.as_deref(),
+        now,
+    )
+    .await
+    .unwrap_or_else(|error| {
+        tracing::error!(%error, device = device_id, "configuration not delivered");
+        None
+    });
+    let certificates = certificates::deliver(
+        &state.db,
+        state.portal.directory.sealer(),
+        &catalogue,
+        &device,
+        request.certificates_version.as_deref(),
+        now,
+    )
+    .await
+    .unwrap_or_else(|error| {
+        tracing::error!(%error, device = device_id, "certificates not delivered");
+        None
+    });
     Ok(Json(CheckinResponse {
         device_id,
         commands,
@@ -250,9 +246,19 @@ async fn configuration_applied(
         ));
     }
     valid_version(&Some(body.version.clone()))?;
-    catalogue::record_applied(&state.db, &device, &body.version, chrono::Utc::now())
+    let current = catalogue::load(&state.db)
         .await
-        .map_err(ApiFailure::unavailable)?;
+        .map_err(ApiFailure::unavailable)?
+        .current_version(&device);
+    catalogue::record_applied(
+        &state.db,
+        &device,
+        &body.version,
+        &current,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(ApiFailure::unavailable)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -59,3 +59,19 @@ pub fn StatusBadge(status: DeviceStatus, lock: LockState) -> impl IntoView {
         {lock_text.map(|t| view! { <span class="badge lock">{t}</span> })}
     }
 }
+
+/// Why the server refused what a form asked. With JavaScript the form
+/// stays on the page and this says why; without it, the error page does.
+#[component]
+pub fn Refusal<S>(action: ServerAction<S>) -> impl IntoView
+where
+    S: leptos::server_fn::ServerFn<Output = (), Error = ApiError> + Clone + Send + Sync + 'static,
+{
+    move || {
+        action
+            .value()
+            .get()
+            .and_then(|result| result.err())
+            .map(|error| view! { <p class="notice error" role="alert">{error.to_string()}</p> })
+    }
+}

@@ -317,16 +317,24 @@ pub fn availability(
     if action == DeviceAction::Unlock && device.lock == LockState::LostMode {
         return Err(Unavailable::LostMode);
     }
+    policy_refusal(device, action).map_or(Ok(()), Err)
+}
+
+/// Why the device's policies (its privacy policy, the administrator's
+/// option for employee-owned devices) rule `action` out, if they do. Also
+/// asked when a device picks up its queued commands: a command queued
+/// before a policy changed is withheld, not sent.
+pub fn policy_refusal(device: DeviceFacts, action: DeviceAction) -> Option<Unavailable> {
     if action == DeviceAction::Locate && device.locate_forbidden {
-        return Err(Unavailable::PrivacyPolicy);
+        return Some(Unavailable::PrivacyPolicy);
     }
     if action == DeviceAction::Wipe
         && device.employee_wipe_forbidden
         && device.ownership == Ownership::EmployeeOwned
     {
-        return Err(Unavailable::EmployeeOwnedWipe);
+        return Some(Unavailable::EmployeeOwnedWipe);
     }
-    Ok(())
+    None
 }
 
 /// May this user switch their device to `to`? Any time after
@@ -455,6 +463,11 @@ mod tests {
             Err(Unavailable::PrivacyPolicy)
         );
         assert_eq!(availability(user, device, DeviceAction::Lock), Ok(()));
+        assert_eq!(
+            policy_refusal(device, DeviceAction::Locate),
+            Some(Unavailable::PrivacyPolicy)
+        );
+        assert_eq!(policy_refusal(device, DeviceAction::Lock), None);
     }
 
     #[test]

@@ -171,6 +171,12 @@ impl Catalogue {
         }
     }
 
+    /// The version of what `device` should have now.
+    pub fn current_version(&self, device: &device::Model) -> String {
+        let traits = traits(device);
+        version(traits, &self.label_names(traits), &self.set_for(traits))
+    }
+
     fn label_names(&self, device: DeviceTraits) -> Vec<String> {
         let mine = labels_of(device, &self.labels);
         self.labels
@@ -181,11 +187,13 @@ impl Catalogue {
     }
 }
 
-/// A short fingerprint of what a device with `traits` gets: it changes
-/// whenever anything sent to the device changes.
-pub fn version(traits: DeviceTraits, set: &[Item]) -> String {
+/// A short fingerprint of what a device with `traits` gets (its
+/// ownership, its labels' names and its set): it changes whenever anything
+/// sent to the device changes.
+fn version(traits: DeviceTraits, labels: &[String], set: &[Item]) -> String {
     let mut hash = Sha256::new();
     hash.update(traits.ownership.as_str());
+    hash.update(serde_json::to_vec(labels).unwrap_or_default());
     hash.update(serde_json::to_vec(set).unwrap_or_default());
     hash.finalize()
         .iter()
@@ -209,7 +217,9 @@ pub fn configuration_of(
         ConfigurationState::NotEnrolled
     } else if status.is_final() {
         ConfigurationState::NotManaged
-    } else if model.configuration_version.as_deref() == Some(version(traits, &set).as_str()) {
+    } else if model.configuration_version.as_deref()
+        == Some(catalogue.current_version(model).as_str())
+    {
         ConfigurationState::Applied {
             at: model.configuration_applied_at,
         }
@@ -422,15 +432,15 @@ pub async fn deliver(
     reported: Option<&str>,
     now: DateTime<Utc>,
 ) -> std::result::Result<Option<ConfigurationDelivery>, DbErr> {
+    let version = catalogue.current_version(device);
     if let Some(reported) = reported {
-        record_applied(db, device, reported, now).await?;
+        record_applied(db, device, reported, &version, now).await?;
     }
-    let traits = traits(device);
-    let set = catalogue.set_for(traits);
-    let version = version(traits, &set);
     if reported == Some(version.as_str()) {
         return Ok(None);
     }
+    let traits = traits(device);
+    let set = catalogue.set_for(traits);
     Ok(Some(ConfigurationDelivery {
         version,
         ownership: traits.ownership,
@@ -449,11 +459,14 @@ pub async fn deliver(
     }))
 }
 
-/// The device says it applied `version`; audited when it is new for it.
+/// The device says it applied `version`. Kept whatever it is (the page
+/// compares it with the `current` one); audited once when it is the
+/// current one.
 pub async fn record_applied(
     db: &DatabaseConnection,
     device: &device::Model,
     version: &str,
+    current: &str,
     now: DateTime<Utc>,
 ) -> std::result::Result<(), DbErr> {
     if device.configuration_version.as_deref() == Some(version) {
@@ -470,7 +483,7 @@ pub async fn record_applied(
         })
         .exec(&txn)
         .await?;
-    if changed.rows_affected == 1 {
+    if changed.rows_affected == 1 && version == current {
         audit::record(
             &txn,
             &RequestOrigin {
@@ -576,12 +589,41 @@ async fn name_taken<E: EntityTrait>(
 where
     E::Column: ColumnTrait,
 {
-    let mut query =
-        E::find().filter(Expr::expr(Func::lower(Expr::col(column))).eq(name.to_lowercase()));
+    let mut query = E::find()
+        .filter(Expr::expr(Func::lower(Expr::col(column))).eq(Func::lower(Expr::val(name))));
     if let Some(id) = id {
         query = query.filter(id_column.ne(id));
     }
     Ok(query.one(db).await?.is_some())
+}
+
+/// A unique name taken meanwhile (by a concurrent save) is `NameTaken` too.
+fn taken(error: DbErr) -> CatalogueError {
+    match error.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CatalogueError::NameTaken,
+        _ => CatalogueError::Db(error),
+    }
+}
+
+/// `labels` without administrator labels that no longer exist (a form
+/// opened before one was deleted).
+pub(crate) async fn known_labels(
+    db: &impl ConnectionTrait,
+    labels: Vec<LabelKey>,
+) -> std::result::Result<Vec<LabelKey>, DbErr> {
+    let custom: Vec<i32> = custom_label::Entity::find()
+        .all(db)
+        .await?
+        .iter()
+        .map(|l| l.id)
+        .collect();
+    Ok(labels
+        .into_iter()
+        .filter(|l| match l {
+            LabelKey::Custom(id) => custom.contains(id),
+            _ => true,
+        })
+        .collect())
 }
 
 pub async fn save_item(
@@ -589,10 +631,11 @@ pub async fn save_item(
     origin: &RequestOrigin,
     actor: &str,
     id: Option<i32>,
-    draft: ItemDraft,
+    mut draft: ItemDraft,
     now: DateTime<Utc>,
 ) -> Result<i32> {
     let txn = begin_write(db).await?;
+    draft.labels = known_labels(&txn, draft.labels).await?;
     if name_taken::<catalogue_item::Entity>(
         &txn,
         catalogue_item::Column::Name,
@@ -629,9 +672,9 @@ pub async fn save_item(
                 })
             });
             row.id = Set(id);
-            (row.update(&txn).await?.id, before)
+            (row.update(&txn).await.map_err(taken)?.id, before)
         }
-        None => (row.insert(&txn).await?.id, None),
+        None => (row.insert(&txn).await.map_err(taken)?.id, None),
     };
     let action = if id.is_some() {
         "catalogue.update"
@@ -760,11 +803,11 @@ pub async fn save_label(
             let old = custom(&model);
             row.id = Set(id);
             (
-                row.update(&txn).await?.id,
+                row.update(&txn).await.map_err(taken)?.id,
                 Some(rule_json(&old.name, &old.rule)),
             )
         }
-        None => (row.insert(&txn).await?.id, None),
+        None => (row.insert(&txn).await.map_err(taken)?.id, None),
     };
     audit::record(
         &txn,

@@ -198,10 +198,11 @@ pub async fn save_setting(
     origin: &RequestOrigin,
     actor: &str,
     id: Option<i32>,
-    setting: Setting,
+    mut setting: Setting,
     now: DateTime<Utc>,
 ) -> Result<i32> {
     let txn = db.begin().await?;
+    setting.labels = catalogue::known_labels(&txn, setting.labels).await?;
     let (saved, before) = match id {
         Some(id) => {
             let model = certificate_setting::Entity::find_by_id(id)

@@ -23,7 +23,7 @@ use crate::api::types::{
 use crate::domain::access::Subject;
 use crate::domain::device::{
     CommandEvent, CommandState, DeviceAction, DeviceStatus, LockState, Ownership, Platform,
-    Unavailable, availability,
+    Unavailable, availability, policy_refusal,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -547,15 +547,20 @@ pub struct DeviceCommand {
 }
 
 /// Records a check-in: updates the facts, hands over the queued commands
-/// (they become Sent).
+/// (they become Sent). A command the device's policies rule out now (its
+/// ownership or privacy policy changed after it was queued) is withheld:
+/// cancelled, with the reason, and never sent.
 pub async fn check_in(
     db: &DatabaseConnection,
+    catalogue: &catalogue::Catalogue,
     device: device::Model,
     facts: ReportedFacts,
     now: DateTime<Utc>,
 ) -> Result<Vec<DeviceCommand>, DbErr> {
     let txn = db.begin().await?;
     let id = device.id;
+    let rules = catalogue.facts(&device, None);
+    let name = device.display_name.clone();
     let mut active: device::ActiveModel = device.into();
     active.last_checkin_at = Set(Some(now));
     let keep = |value: Option<String>, column: &mut sea_orm::ActiveValue<String>| {
@@ -582,6 +587,10 @@ pub async fn check_in(
         let Some(action) = DeviceAction::parse(&row.kind) else {
             continue;
         };
+        if let Some(reason) = policy_refusal(rules, action) {
+            withhold(&txn, &row, &name, &reason.to_string(), now).await?;
+            continue;
+        }
         // Only if still queued: the owner may have cancelled it meanwhile.
         let taken = command::Entity::update_many()
             .col_expr(
@@ -604,6 +613,50 @@ pub async fn check_in(
     }
     txn.commit().await?;
     Ok(handed)
+}
+
+/// Cancels a queued command the device's policies now rule out.
+async fn withhold(
+    txn: &impl ConnectionTrait,
+    row: &command::Model,
+    device_name: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let cancelled = command::Entity::update_many()
+        .col_expr(
+            command::Column::State,
+            Expr::value(CommandState::Cancelled.as_str()),
+        )
+        .col_expr(command::Column::CompletedAt, Expr::value(now))
+        .col_expr(
+            command::Column::Result,
+            Expr::value(json!({ "error": reason }).to_string()),
+        )
+        .filter(command::Column::Id.eq(row.id))
+        .filter(command::Column::State.eq(CommandState::Queued.as_str()))
+        .exec(txn)
+        .await?;
+    if cancelled.rows_affected == 1 {
+        audit::record(
+            txn,
+            &RequestOrigin {
+                client_addr: "device".to_owned(),
+                user_agent: "check-in".to_owned(),
+            },
+            now,
+            Event {
+                actor: None,
+                action: &format!("device.{}.withheld", row.kind),
+                target: Some(device_name),
+                device_id: Some(row.device_id),
+                outcome: Outcome::Refused,
+                details: json!({ "command": row.id, "reason": reason }),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// What a device reports for one command.

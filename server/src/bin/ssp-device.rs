@@ -116,6 +116,8 @@ struct ConfigurationItem {
     item_type: String,
     name: String,
     detail: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    forbids_locate: bool,
 }
 
 impl ConfigurationItem {
@@ -235,8 +237,6 @@ async fn check_in(client: &reqwest::Client, args: &mut Session) -> Result<Next, 
     })
 }
 
-/// Says which certificates the device now holds (a simulator installs
-/// nothing; it never prints a private key).
 /// Prints what changed against what was applied before.
 fn apply_configuration(before: Option<&Configuration>, after: &Configuration) {
     let had =
@@ -276,6 +276,8 @@ fn apply_configuration(before: Option<&Configuration>, after: &Configuration) {
     }
 }
 
+/// Says which certificates the device now holds (a simulator installs
+/// nothing; it never prints a private key).
 fn apply_certificates(certificates: &Certificates) {
     println!(
         "certificates (version {}): {} installed",

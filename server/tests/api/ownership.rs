@@ -6,7 +6,7 @@ use crate::helpers::{Browser, TestApp, TestDb, on_every_backend};
 use app::domain::device::Platform;
 use app::domain::role::Role;
 use app::server::audit::RequestOrigin;
-use app::server::entities::{audit_event, device};
+use app::server::entities::{audit_event, command, device};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -155,6 +155,22 @@ async fn an_ownership_change_reaches_the_device_at_its_next_check_in(db: TestDb)
         "preview only"
     );
 
+    // A Locate queued now would reach a device whose privacy policy no
+    // longer allows it: it is withheld at the check-in.
+    let token = alice.csrf();
+    let locate = alice
+        .post_raw(
+            "/api/devices/action",
+            &[
+                ("csrf_token", token),
+                ("id", id.to_string()),
+                ("action", "locate".into()),
+            ],
+            &[("accept", "application/json")],
+        )
+        .await;
+    assert!(locate.status().is_success(), "{}", locate.status());
+
     // Confirm (as the form posts it: a redirect back to the device).
     let response = alice
         .post_form(
@@ -199,6 +215,22 @@ async fn an_ownership_change_reaches_the_device_at_its_next_check_in(db: TestDb)
 
     // The device applies the new set and says what changed.
     let second = simulate(&app, &credential, &state).await;
+    assert!(second.contains("checked in: 0 command(s)"), "{second}");
+    assert!(!second.contains("locate:"), "{second}");
+    let withheld = command::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(withheld.len(), 1);
+    assert_eq!(withheld[0].state, "cancelled");
+    assert!(
+        withheld[0].result.contains("privacy policy"),
+        "{:?}",
+        withheld[0]
+    );
+    let audited = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("device.locate.withheld"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1);
     assert!(second.contains("employee-owned"), "{second}");
     assert!(
         second.contains("removed: app “Expense reports”"),
@@ -541,6 +573,21 @@ async fn administrators_assign_items_to_labels(db: TestDb) {
         .unwrap();
     assert!(!html.contains("Field service"), "{html}");
     assert!(html.contains("Configuration pending"), "{html}");
+    // A form opened before the label was deleted does not bring it back.
+    let item_id = item_page.trim_start_matches("/admin/policies/").to_owned();
+    admin
+        .post_form(
+            "/api/admin/save_catalogue_item",
+            &[
+                ("id", &item_id),
+                ("item_type", "app"),
+                ("name", "Field service"),
+                (&label_box, "on"),
+            ],
+        )
+        .await;
+    let overview = admin.get("/admin/policies").await.text().await.unwrap();
+    assert!(overview.contains("Not assigned"), "{overview}");
 
     // Nobody else manages them.
     let token = alice.csrf();
