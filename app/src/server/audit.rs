@@ -28,6 +28,14 @@ impl RequestOrigin {
             user_agent: "ssp command line".to_owned(),
         }
     }
+
+    /// For what a device reports through the device API.
+    pub fn device() -> RequestOrigin {
+        RequestOrigin {
+            client_addr: "device".to_owned(),
+            user_agent: "device API".to_owned(),
+        }
+    }
 }
 
 /// One thing that happened.

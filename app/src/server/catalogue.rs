@@ -486,10 +486,7 @@ pub async fn record_applied(
     if changed.rows_affected == 1 && version == current {
         audit::record(
             &txn,
-            &RequestOrigin {
-                client_addr: "device".to_owned(),
-                user_agent: "device API".to_owned(),
-            },
+            &RequestOrigin::device(),
             now,
             Event {
                 actor: None,

@@ -972,10 +972,7 @@ pub async fn deliver(
         .collect();
     audit::record(
         db,
-        &RequestOrigin {
-            client_addr: "device".to_owned(),
-            user_agent: "check-in".to_owned(),
-        },
+        &RequestOrigin::device(),
         now,
         Event {
             actor: None,

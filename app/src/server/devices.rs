@@ -640,10 +640,7 @@ async fn withhold(
     if cancelled.rows_affected == 1 {
         audit::record(
             txn,
-            &RequestOrigin {
-                client_addr: "device".to_owned(),
-                user_agent: "check-in".to_owned(),
-            },
+            &RequestOrigin::device(),
             now,
             Event {
                 actor: None,
@@ -807,10 +804,7 @@ pub async fn report(
         .await?;
     audit::record(
         &txn,
-        &RequestOrigin {
-            client_addr: "device".to_owned(),
-            user_agent: "device API".to_owned(),
-        },
+        &RequestOrigin::device(),
         now,
         Event {
             actor: owner.as_ref().map(|o| o.username.as_str()),
