@@ -129,20 +129,19 @@ impl LabelRule {
             && (self.platforms.is_empty() || self.platforms.contains(&device.platform))
     }
 
-    /// In plain words, for the labels list.
+    /// In plain words, for the labels list: "Company-owned iOS devices".
     pub fn describe(&self) -> String {
-        let platforms = if self.platforms.is_empty() {
-            "any platform".to_owned()
-        } else {
-            self.platforms
-                .iter()
-                .map(|p| p.label())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        match self.ownership {
-            Some(o) => format!("{} devices, {platforms}", o.label()),
-            None => format!("All devices, {platforms}"),
+        let platforms = self
+            .platforms
+            .iter()
+            .map(|p| p.label())
+            .collect::<Vec<_>>()
+            .join(", ");
+        match (self.ownership, platforms.is_empty()) {
+            (None, true) => "Every device".to_owned(),
+            (Some(o), true) => format!("{} devices", o.label()),
+            (None, false) => format!("{platforms} devices"),
+            (Some(o), false) => format!("{} {platforms} devices", o.label()),
         }
     }
 }
@@ -812,6 +811,8 @@ mod tests {
         assert!(rule.matches(device(Ownership::CompanyOwned, Platform::Ios)));
         assert!(!rule.matches(device(Ownership::EmployeeOwned, Platform::Ios)));
         assert!(!rule.matches(device(Ownership::CompanyOwned, Platform::Android)));
+        assert_eq!(rule.describe(), "Company-owned iOS devices");
+        assert_eq!(LabelRule::default().describe(), "Every device");
         let everything = LabelInput {
             name: "Everything".to_owned(),
             ownership: String::new(),
