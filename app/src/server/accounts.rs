@@ -7,7 +7,6 @@ use sea_orm::sea_query::{Expr, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -138,7 +137,7 @@ pub async fn from_directory(
         .as_deref()
         .and_then(|m| PhoneNumber::parse(m).ok())
         .map(|p| p.to_string());
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let existing = find(&txn, &username).await?;
     if existing.as_ref().is_some_and(|u| u.source == LOCAL) {
         return Ok(None);
@@ -287,7 +286,7 @@ pub async fn create_local(
     now: DateTime<Utc>,
 ) -> Result<user::Model, AccountError> {
     let hash = passwords::hash(password).await?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     if find(&txn, &new.username).await?.is_some() {
         return Err(AccountError::Exists(new.username.to_string()));
     }
@@ -427,7 +426,7 @@ pub async fn set_roles(
     roles: RoleSet,
     now: DateTime<Utc>,
 ) -> Result<user::Model, AccountError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let current = find_existing(&txn, username).await?;
     let before = RoleSet::from_stored(&current.roles);
     if before.contains(Role::Administrator)
@@ -471,7 +470,7 @@ pub async fn set_password(
     now: DateTime<Utc>,
 ) -> Result<(), AccountError> {
     let hash = passwords::hash(password).await?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let current = find_existing(&txn, username).await?;
     let id = current.id;
     let mut active: user::ActiveModel = current.into();
@@ -510,7 +509,7 @@ pub async fn set_disabled(
     disabled: bool,
     now: DateTime<Utc>,
 ) -> Result<(), AccountError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let current = find_existing(&txn, username).await?;
     let id = current.id;
     if disabled

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
+    EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -201,7 +201,7 @@ pub async fn save_setting(
     mut setting: Setting,
     now: DateTime<Utc>,
 ) -> Result<i32> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     setting.labels = catalogue::known_labels(&txn, setting.labels).await?;
     let (saved, before) = match id {
         Some(id) => {
@@ -266,7 +266,7 @@ pub async fn delete_setting(
     with_certificates: bool,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let model = certificate_setting::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -535,7 +535,7 @@ async fn try_upload(
     if usable.len() > 1 {
         let text = serde_json::to_string(&usable)
             .map_err(|e| CertificateError::Db(DbErr::Custom(e.to_string())))?;
-        let txn = db.begin().await?;
+        let txn = super::begin_write(db).await?;
         // One waiting upload per person and setting.
         pending_certificate::Entity::delete_many()
             .filter(pending_certificate::Column::UserId.eq(user_id))
@@ -651,7 +651,7 @@ async fn save(
     };
     let info = &chosen.certificate;
     let purpose = Purpose::parse(&setting.purpose).unwrap_or(Purpose::Other);
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     super::registration::lock_owner(&txn, user_id).await?;
     if let Some(pending) = pending {
         let used = pending_certificate::Entity::delete_many()
@@ -770,7 +770,7 @@ pub async fn delete(
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let model = own(&txn, user_id, id).await?;
     user_certificate::Entity::delete_by_id(id)
         .exec(&txn)

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -206,7 +206,7 @@ pub async fn rename(
     name: String,
     now: DateTime<Utc>,
 ) -> Result<(), DeviceError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let model = find_for(&txn, user, id).await?;
     let before = model.display_name.clone();
     let mut active: device::ActiveModel = model.into();
@@ -241,7 +241,7 @@ pub async fn request(
     params: LockParams,
     now: DateTime<Utc>,
 ) -> Result<(command::Model, bool), DeviceError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let model = find_for(&txn, user, id).await?;
     let subject = Subject {
         roles: user.roles(),
@@ -323,7 +323,7 @@ pub async fn cancel(
     command_id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, DeviceError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let model = find_for(&txn, user, id).await?;
     let row = command::Entity::find_by_id(command_id)
         .filter(command::Column::DeviceId.eq(id))
@@ -384,7 +384,7 @@ pub async fn expire_stale_commands(
         else {
             continue;
         };
-        let txn = db.begin().await?;
+        let txn = super::begin_write(db).await?;
         let changed = command::Entity::update_many()
             .col_expr(command::Column::State, Expr::value(next.as_str()))
             .col_expr(command::Column::CompletedAt, Expr::value(now))
@@ -433,7 +433,7 @@ pub async fn add_active(
     now: DateTime<Utc>,
 ) -> Result<(device::Model, String), DbErr> {
     let credential = passwords::random_token();
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let (manufacturer, model_name) = match platform {
         Platform::Ios => ("Apple", "iPhone"),
         Platform::Ipados => ("Apple", "iPad"),
@@ -557,7 +557,7 @@ pub async fn check_in(
     facts: ReportedFacts,
     now: DateTime<Utc>,
 ) -> Result<Vec<DeviceCommand>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let id = device.id;
     let rules = catalogue.facts(&device, None);
     let name = device.display_name.clone();
@@ -717,7 +717,7 @@ pub async fn report(
         }
     }
     let error_text: Option<String> = result.error.as_ref().map(|e| e.chars().take(500).collect());
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let row = command::Entity::find_by_id(command_id)
         .filter(command::Column::DeviceId.eq(device.id))
         .one(&txn)

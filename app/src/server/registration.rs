@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter,
 };
 use serde_json::json;
 
@@ -244,7 +244,7 @@ pub async fn register(
     let expires_at = settings.pin_validity.expires_at(now);
 
     // The final word, with the owner's row locked.
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     lock_owner(&txn, user.id()).await?;
     expire_overdue(&txn, Some(user.id()), now).await?;
     let counted = counted(&txn, user.id()).await?;
@@ -481,7 +481,7 @@ pub async fn reissue(
     let settings = settings::registration(db).await?;
     let (token, pin) = secrets(&settings).await?;
     let expires_at = settings.pin_validity.expires_at(now);
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let changed = registration::Entity::update_many()
         .col_expr(
             registration::Column::TokenHash,
@@ -553,7 +553,7 @@ pub async fn cancel(
         .one(db)
         .await?
         .ok_or(RegisterError::NotFound)?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let changed = device::Entity::update_many()
         .col_expr(
             device::Column::Status,
@@ -932,7 +932,7 @@ pub async fn enroll(
     }
 
     let credential = passwords::random_token();
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     // Single use, and only with the link as it is now: not one replaced by
     // a reset meanwhile, not once expired.
     let used = registration::Entity::update_many()

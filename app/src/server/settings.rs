@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     sea_query::OnConflict,
 };
 use serde_json::{Value, json};
@@ -160,7 +160,7 @@ async fn put(
     after: Value,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     setting::Entity::insert(setting::ActiveModel {
         key: Set(key.to_owned()),
         value: Set(stored),

@@ -13,7 +13,7 @@ use crate::api::directory::{
 };
 use crate::api::types::{GroupGrant, LdapServerView};
 use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Saved};
+use crate::components::status::{ErrorPanel, Refusal, Saved};
 use crate::domain::directory::{Membership, ServerFormErrors, ServerFormInput};
 use crate::domain::role::RoleSet;
 
@@ -86,6 +86,7 @@ pub fn LdapServersPage() -> impl IntoView {
                                                                                     <span class="visually-hidden">{label}</span>
                                                                                 </button>
                                                                             </ActionForm>
+                                                                            <Refusal action=moved />
                                                                         }
                                                                     })
                                                                     .collect_view()}
@@ -287,6 +288,7 @@ fn ServerForm(view: LdapServerView) -> impl IntoView {
             </fieldset>
             <button type="submit">"Save LDAP server"</button>
         </ActionForm>
+        <Refusal action=save />
     }
 }
 
@@ -385,6 +387,7 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                             <button type="submit">{format!("Save roles of {}", grant.group_name)}</button>
                             <p class="help">"Clear every box and save to remove the grant."</p>
                         </ActionForm>
+                        <Refusal action=save />
                     }
                 })
                 .collect_view()}
@@ -431,6 +434,7 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                 <RoleChecks legend="Roles of its members" prefix="new-".to_owned() checked=RoleSet::default() />
                 <button type="submit">"Give these roles"</button>
             </ActionForm>
+            <Refusal action=save />
         </section>
     }
 }
@@ -451,6 +455,7 @@ fn DeleteServer(id: i32) -> impl IntoView {
                     "Delete LDAP server"
                 </button>
             </ActionForm>
+            <Refusal action=delete />
         </section>
     }
 }
