@@ -63,15 +63,18 @@ pub fn StatusBadge(status: DeviceStatus, lock: LockState) -> impl IntoView {
 /// Why the server refused what a form asked. With JavaScript the form
 /// stays on the page and this says why; without it, the error page does.
 #[component]
-pub fn Refusal<S>(action: ServerAction<S>) -> impl IntoView
+pub fn Refusal(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .map(|error| view! { <p class="notice error" role="alert">{error.to_string()}</p> })
+    }
+}
+
+/// The refusal of a form's server function, for `Refusal`.
+pub fn refusal<S>(action: ServerAction<S>) -> Signal<Option<ApiError>>
 where
     S: leptos::server_fn::ServerFn<Output = (), Error = ApiError> + Clone + Send + Sync + 'static,
 {
-    move || {
-        action
-            .value()
-            .get()
-            .and_then(|result| result.err())
-            .map(|error| view! { <p class="notice error" role="alert">{error.to_string()}</p> })
-    }
+    Signal::derive(move || action.value().get().and_then(|result| result.err()))
 }

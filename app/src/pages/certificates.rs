@@ -12,7 +12,7 @@ use crate::api::certificates::{
     MyCertificates, PendingChoice, get_my_certificates,
 };
 use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal};
+use crate::components::status::{ErrorPanel, Refusal, refusal};
 use crate::domain::certificates::{Expiry, UploadField, UploadProblem, upload_refusal};
 
 fn day(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -190,7 +190,7 @@ fn CertificateCard(row: CertificateRow) -> impl IntoView {
                         {format!("Delete {title}")}
                     </button>
                 </ActionForm>
-                <Refusal action=delete />
+                <Refusal error=refusal(delete) />
             </details>
         </li>
     }
@@ -252,7 +252,7 @@ fn ChooseKey(pending: PendingChoice) -> impl IntoView {
                 </p>
                 <button type="submit">"Use this key"</button>
             </ActionForm>
-            <Refusal action=choose />
+            <Refusal error=refusal(choose) />
             <ActionForm action=discard>
                 <CsrfField />
                 <input type="hidden" name="pending" value=pending.id />
@@ -260,7 +260,7 @@ fn ChooseKey(pending: PendingChoice) -> impl IntoView {
                     "Discard the upload"
                 </button>
             </ActionForm>
-            <Refusal action=discard />
+            <Refusal error=refusal(discard) />
         </section>
     }
 }

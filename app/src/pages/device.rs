@@ -10,7 +10,7 @@ use crate::api::catalogue::{ConfigurationState, DeviceConfiguration};
 use crate::api::devices::{CancelDeviceCommand, RenameDevice, RequestDeviceAction, get_device};
 use crate::api::types::{ActionOption, CommandView, DeviceDetail};
 use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, StatusBadge};
+use crate::components::status::{ErrorPanel, Refusal, StatusBadge, refusal};
 use crate::domain::device::{
     CommandState, DeviceAction, Ownership, ago, at_minute, parse_device_name, parse_lock_message,
 };
@@ -364,7 +364,7 @@ fn InFlight(id: i64, command: CommandView) -> impl IntoView {
                                 {format!("Cancel {}", command.action.label().to_lowercase())}
                             </button>
                         </ActionForm>
-                        <Refusal action=cancel />
+                        <Refusal error=refusal(cancel) />
                     }
                 })}
         </li>
@@ -411,7 +411,7 @@ fn RenameForm(id: i64, name: String) -> impl IntoView {
             </div>
             <button type="submit" class="secondary-button">"Rename"</button>
         </ActionForm>
-        <Refusal action=rename />
+        <Refusal error=refusal(rename) />
     }
 }
 
@@ -491,7 +491,7 @@ fn ActionControl(id: i64, name: String, option: ActionOption) -> impl IntoView {
                 })}
             <button type="submit">{action.label()}</button>
         </ActionForm>
-        <Refusal action=request />
+        <Refusal error=refusal(request) />
     }
     .into_any()
 }
@@ -538,7 +538,7 @@ fn ConfirmInDialog(id: i64, name: String, action: DeviceAction) -> impl IntoView
                         </button>
                     </div>
                 </ActionForm>
-                <Refusal action=request />
+                <Refusal error=refusal(request) />
             </dialog>
         </div>
     }
@@ -646,7 +646,7 @@ pub fn ConfirmActionPage() -> impl IntoView {
                                                         </a>
                                                     </div>
                                                 </ActionForm>
-                                                <Refusal action=request />
+                                                <Refusal error=refusal(request) />
                                             }
                                                 .into_any()
                                         }

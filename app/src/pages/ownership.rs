@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::catalogue::{ChangeDeviceOwnership, OwnershipPreview, get_ownership_preview};
 use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal};
+use crate::components::status::{ErrorPanel, Refusal, refusal};
 use crate::domain::catalogue::Item;
 use crate::domain::device::Ownership;
 
@@ -159,7 +159,7 @@ fn Preview(p: OwnershipPreview) -> impl IntoView {
                     " "
                     <a href=format!("/devices/{}", p.device_id)>"Cancel"</a>
                 </ActionForm>
-                <Refusal action />
+                <Refusal error=refusal(action) />
             </section>
         }
     });

@@ -12,7 +12,7 @@ use crate::api::certificates::{
     get_certificate_setting, get_certificate_settings,
 };
 use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, Saved};
+use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
 use crate::domain::certificates::{Purpose, SettingErrors, SettingInput};
 
 fn yes_no(value: bool) -> &'static str {
@@ -224,7 +224,7 @@ fn SettingForm(view: CertificateSettingView) -> impl IntoView {
             <LabelChecks labels=view.labels.clone() checked=form.labels.clone() error=labels_error.map(str::to_owned) />
             <button type="submit">"Save certificate setting"</button>
         </ActionForm>
-        <Refusal action=save />
+        <Refusal error=refusal(save) />
     }
 }
 
@@ -274,7 +274,7 @@ fn DeleteSetting(id: i32, certificates: u64, people: u64) -> impl IntoView {
                     "Delete certificate setting"
                 </button>
             </ActionForm>
-            <Refusal action=action />
+            <Refusal error=refusal(action) />
         </section>
     }
 }

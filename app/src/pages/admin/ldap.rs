@@ -13,7 +13,7 @@ use crate::api::directory::{
 };
 use crate::api::types::{GroupGrant, LdapServerView};
 use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, Saved};
+use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
 use crate::domain::directory::{Membership, ServerFormErrors, ServerFormInput};
 use crate::domain::role::RoleSet;
 
@@ -86,7 +86,7 @@ pub fn LdapServersPage() -> impl IntoView {
                                                                                     <span class="visually-hidden">{label}</span>
                                                                                 </button>
                                                                             </ActionForm>
-                                                                            <Refusal action=moved />
+                                                                            <Refusal error=refusal(moved) />
                                                                         }
                                                                     })
                                                                     .collect_view()}
@@ -288,7 +288,7 @@ fn ServerForm(view: LdapServerView) -> impl IntoView {
             </fieldset>
             <button type="submit">"Save LDAP server"</button>
         </ActionForm>
-        <Refusal action=save />
+        <Refusal error=refusal(save) />
     }
 }
 
@@ -387,7 +387,7 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                             <button type="submit">{format!("Save roles of {}", grant.group_name)}</button>
                             <p class="help">"Clear every box and save to remove the grant."</p>
                         </ActionForm>
-                        <Refusal action=save />
+                        <Refusal error=refusal(save) />
                     }
                 })
                 .collect_view()}
@@ -434,7 +434,7 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                 <RoleChecks legend="Roles of its members" prefix="new-".to_owned() checked=RoleSet::default() />
                 <button type="submit">"Give these roles"</button>
             </ActionForm>
-            <Refusal action=save />
+            <Refusal error=refusal(save) />
         </section>
     }
 }
@@ -455,7 +455,7 @@ fn DeleteServer(id: i32) -> impl IntoView {
                     "Delete LDAP server"
                 </button>
             </ActionForm>
-            <Refusal action=delete />
+            <Refusal error=refusal(delete) />
         </section>
     }
 }

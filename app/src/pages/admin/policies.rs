@@ -12,7 +12,7 @@ use crate::api::catalogue::{
     SaveDevicePolicy, SaveLabel, get_catalogue, get_catalogue_item, get_label,
 };
 use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, Saved};
+use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
 use crate::domain::catalogue::{
     ItemErrors, ItemId, ItemInput, ItemKind, ItemType, Label, LabelErrors, LabelInput, LabelKey,
 };
@@ -189,7 +189,7 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
                 </div>
                 <button type="submit">"Save device policy"</button>
             </ActionForm>
-            <Refusal action=policy />
+            <Refusal error=refusal(policy) />
         </section>
         <p>
             <a class="button" href="/admin/policies/new">
@@ -373,7 +373,7 @@ fn ItemForm(view: ItemView) -> impl IntoView {
             <LabelChecks labels=view.labels checked=form.labels error=labels_error.map(str::to_owned) />
             <button type="submit">"Save"</button>
         </ActionForm>
-        <Refusal action=save />
+        <Refusal error=refusal(save) />
     }
 }
 
@@ -391,7 +391,7 @@ fn DeleteItem(id: i32) -> impl IntoView {
                     "Delete"
                 </button>
             </ActionForm>
-            <Refusal action />
+            <Refusal error=refusal(action) />
         </section>
     }
 }
@@ -517,7 +517,7 @@ fn LabelForm(view: LabelView) -> impl IntoView {
             </fieldset>
             <button type="submit">"Save label"</button>
         </ActionForm>
-        <Refusal action=save />
+        <Refusal error=refusal(save) />
     }
 }
 
@@ -535,7 +535,7 @@ fn DeleteLabelForm(id: i32) -> impl IntoView {
                     "Delete label"
                 </button>
             </ActionForm>
-            <Refusal action />
+            <Refusal error=refusal(action) />
         </section>
     }
 }

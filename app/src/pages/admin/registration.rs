@@ -10,7 +10,7 @@ use crate::api::directory::{DeleteGroupLimit, SaveGroupLimit, get_group_limits};
 use crate::api::registration::{SaveRegistrationSettings, get_registration_settings};
 use crate::api::types::GroupLimits;
 use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, Saved};
+use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
 use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
 
 #[component]
@@ -110,7 +110,7 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                                     </fieldset>
                                     <button type="submit">"Save registration settings"</button>
                                 </ActionForm>
-                                <Refusal action=save />
+                                <Refusal error=refusal(save) />
                             }
                                 .into_any()
                         }
@@ -263,7 +263,7 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
                                                         <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
                                                     </button>
                                                 </ActionForm>
-                                                <Refusal action=delete />
+                                                <Refusal error=refusal(delete) />
                                             </td>
                                         </tr>
                                     }
@@ -318,6 +318,6 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
             {(editing.is_some() || copied.is_some())
                 .then(|| view! { <a class="cancel" href="/admin/registration#group-limits">"Cancel"</a> })}
         </ActionForm>
-        <Refusal action=save />
+        <Refusal error=refusal(save) />
     }
 }

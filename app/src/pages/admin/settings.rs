@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{SaveSettings, get_settings};
 use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, Saved};
+use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
 use crate::domain::signin::IdleTimeout;
 
 #[component]
@@ -64,7 +64,7 @@ pub fn SettingsPage() -> impl IntoView {
                                     </fieldset>
                                     <button type="submit">"Save settings"</button>
                                 </ActionForm>
-                                <Refusal action=save />
+                                <Refusal error=refusal(save) />
                             }
                                 .into_any()
                         }

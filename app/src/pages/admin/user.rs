@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::RoleChecks;
 use crate::api::admin::{SaveUserRoles, get_user};
 use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, Saved};
+use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
 
 #[component]
 pub fn UserPage() -> impl IntoView {
@@ -75,7 +75,7 @@ pub fn UserPage() -> impl IntoView {
                                     <RoleChecks legend="Roles" prefix=String::new() checked=roles />
                                     <button type="submit">"Save roles"</button>
                                 </ActionForm>
-                                <Refusal action=save />
+                                <Refusal error=refusal(save) />
                             }
                                 .into_any()
                         }
