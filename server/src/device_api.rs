@@ -178,12 +178,7 @@ async fn checkin(
     valid_version(&request.configuration_version)?;
     let device_id = device.id;
     let now = chrono::Utc::now();
-    // What the device may be sent follows from its set: without it,
-    // nothing is sent (the device asks again at its next check-in).
-    let catalogue = catalogue::load(&state.db)
-        .await
-        .map_err(ApiFailure::unavailable)?;
-    let commands = devices::check_in(&state.db, &catalogue, device.clone(), request.facts, now)
+    let (commands, catalogue, device) = devices::check_in(&state.db, device, request.facts, now)
         .await
         .map_err(ApiFailure::unavailable)?;
     // The commands are on their way already: a problem with what else the

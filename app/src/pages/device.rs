@@ -37,7 +37,11 @@ fn command_text(command: &CommandView) -> String {
                 .clone()
                 .unwrap_or_else(|| "no reason given".to_owned())
         ),
-        CommandState::Cancelled => format!("{asked}; cancelled."),
+        CommandState::Cancelled => match &command.error {
+            // Withheld at check-in: the device's policies rule it out now.
+            Some(reason) => format!("{asked}; not sent: {reason}"),
+            None => format!("{asked}; cancelled."),
+        },
         CommandState::Expired => format!("{asked}; the device did not answer in time."),
     }
 }

@@ -11,7 +11,7 @@ use crate::api::registration::{
 };
 use crate::api::types::{EnrollmentView, RegistrationOverview};
 use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, refusal};
+use crate::components::status::ErrorPanel;
 use crate::domain::device::{DeviceStatus, Platform, at_minute};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::registration::{Invitation, check_form};
@@ -211,7 +211,6 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
             </p>
             <button type="submit">"Register device"</button>
         </ActionForm>
-        <Refusal error=refusal(action) />
     }
 }
 

@@ -550,16 +550,25 @@ pub struct DeviceCommand {
 /// (they become Sent). A command the device's policies rule out now (its
 /// ownership or privacy policy changed after it was queued) is withheld:
 /// cancelled, with the reason, and never sent.
+///
+/// Gives the commands and the catalogue they were checked against (read
+/// inside the transaction, with the device row, so that a policy or
+/// ownership change committed meanwhile is seen), for delivering the rest.
 pub async fn check_in(
     db: &DatabaseConnection,
-    catalogue: &catalogue::Catalogue,
     device: device::Model,
     facts: ReportedFacts,
     now: DateTime<Utc>,
-) -> Result<Vec<DeviceCommand>, DbErr> {
+) -> Result<(Vec<DeviceCommand>, catalogue::Catalogue, device::Model), DbErr> {
     let txn = super::begin_write(db).await?;
     let id = device.id;
+    let device = device::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .unwrap_or(device);
+    let catalogue = catalogue::load(&txn).await?;
     let rules = catalogue.facts(&device, None);
+    let current = device.clone();
     let name = device.display_name.clone();
     let mut active: device::ActiveModel = device.into();
     active.last_checkin_at = Set(Some(now));
@@ -612,7 +621,7 @@ pub async fn check_in(
         }
     }
     txn.commit().await?;
-    Ok(handed)
+    Ok((handed, catalogue, current))
 }
 
 /// Cancels a queued command the device's policies now rule out.

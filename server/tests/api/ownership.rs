@@ -247,6 +247,10 @@ async fn an_ownership_change_reaches_the_device_at_its_next_check_in(db: TestDb)
     let html = alice.get(&page).await.text().await.unwrap();
     assert!(html.contains("Configuration applied"), "{html}");
     assert!(!html.contains("Configuration pending"), "{html}");
+    assert!(
+        html.contains("not sent: The privacy policy of this device"),
+        "the owner sees why the Locate never went: {html}"
+    );
 
     // Changing it to what it is already is refused.
     let same = change(&mut alice, id, "employee-owned").await;

@@ -86,7 +86,6 @@ pub fn LdapServersPage() -> impl IntoView {
                                                                                     <span class="visually-hidden">{label}</span>
                                                                                 </button>
                                                                             </ActionForm>
-                                                                            <Refusal error=refusal(moved) />
                                                                         }
                                                                     })
                                                                     .collect_view()}
@@ -98,6 +97,7 @@ pub fn LdapServersPage() -> impl IntoView {
                                         </tbody>
                                     </table>
                                 </div>
+                                <Refusal error=refusal(moved) />
                             }
                                 .into_any()
                         }
@@ -387,7 +387,6 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                             <button type="submit">{format!("Save roles of {}", grant.group_name)}</button>
                             <p class="help">"Clear every box and save to remove the grant."</p>
                         </ActionForm>
-                        <Refusal error=refusal(save) />
                     }
                 })
                 .collect_view()}

@@ -263,7 +263,6 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
                                                         <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
                                                     </button>
                                                 </ActionForm>
-                                                <Refusal error=refusal(delete) />
                                             </td>
                                         </tr>
                                     }
@@ -272,6 +271,7 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
                         </tbody>
                     </table>
                 </div>
+                <Refusal error=refusal(delete) />
             }
                 .into_any()
         }}
