@@ -88,6 +88,14 @@ impl Ownership {
         }
     }
 
+    /// The ownership a change would switch to.
+    pub fn other(self) -> Ownership {
+        match self {
+            Ownership::CompanyOwned => Ownership::EmployeeOwned,
+            Ownership::EmployeeOwned => Ownership::CompanyOwned,
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Ownership> {
         [Ownership::CompanyOwned, Ownership::EmployeeOwned]
             .into_iter()

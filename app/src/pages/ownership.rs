@@ -53,10 +53,7 @@ fn item_line(item: &Item) -> impl IntoView + use<> {
 #[component]
 fn Preview(p: OwnershipPreview) -> impl IntoView {
     let action = ServerAction::<ChangeDeviceOwnership>::new();
-    let chosen = p.to.unwrap_or(match p.current {
-        Ownership::CompanyOwned => Ownership::EmployeeOwned,
-        Ownership::EmployeeOwned => Ownership::CompanyOwned,
-    });
+    let chosen = p.to.unwrap_or(p.current.other());
     let when = if p.enrolled {
         "at its next check-in"
     } else {

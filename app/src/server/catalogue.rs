@@ -230,16 +230,16 @@ pub fn configuration_of(
         roles: user.roles(),
         disabled: false,
     };
-    let other = match traits.ownership {
-        Ownership::CompanyOwned => Ownership::EmployeeOwned,
-        Ownership::EmployeeOwned => Ownership::CompanyOwned,
-    };
     DeviceConfiguration {
         labels: catalogue.label_names(traits),
         items: set,
         state,
-        can_change_ownership: ownership_change(subject, catalogue.facts(model, None), other)
-            .is_ok(),
+        can_change_ownership: ownership_change(
+            subject,
+            catalogue.facts(model, None),
+            traits.ownership.other(),
+        )
+        .is_ok(),
     }
 }
 
@@ -272,10 +272,7 @@ pub async fn preview(
     if let Err(reason @ (Unavailable::Denied(_) | Unavailable::NotManaged)) = ownership_change(
         subject,
         catalogue.facts(&model, None),
-        match current.ownership {
-            Ownership::CompanyOwned => Ownership::EmployeeOwned,
-            Ownership::EmployeeOwned => Ownership::CompanyOwned,
-        },
+        current.ownership.other(),
     ) {
         return Err(reason.into());
     }
