@@ -30,6 +30,7 @@ use pages::admin::{
     policies::{CatalogueItemPage, LabelPage, PoliciesPage},
     registration::RegistrationSettingsPage,
     settings::SettingsPage,
+    sign_in_methods::SignInMethodsPage,
     user::UserPage,
     users::UsersPage,
 };
@@ -116,6 +117,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("users/:username") view=UserPage />
                         <Route path=path!("audit") view=AuditPage />
                         <Route path=path!("settings") view=SettingsPage />
+                        <Route path=path!("sign-in") view=SignInMethodsPage />
                         <Route path=path!("registration") view=RegistrationSettingsPage />
                         <Route path=path!("ldap") view=LdapServersPage />
                         <Route path=path!("ldap/:id") view=LdapServerPage />

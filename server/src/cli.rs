@@ -357,3 +357,27 @@ pub async fn samples(db: &DatabaseConnection) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// `ssp sign-in-methods`: sets how people sign in, keeping how
+/// certificates are mapped; audited as done from the command line.
+pub async fn sign_in_methods(db: &DatabaseConnection, methods: &str) -> anyhow::Result<()> {
+    use app::domain::certificate_sign_in::SignInMethods;
+    let Some(methods) = SignInMethods::parse(methods) else {
+        bail!("choose password, certificate or both");
+    };
+    let (_, mapping) = app::server::settings::sign_in(db).await?;
+    app::server::settings::set_sign_in(
+        db,
+        &RequestOrigin::command_line(),
+        "command line",
+        methods,
+        mapping,
+        chrono::Utc::now(),
+    )
+    .await?;
+    println!(
+        "People now sign in with: {}.",
+        methods.label().to_lowercase()
+    );
+    Ok(())
+}

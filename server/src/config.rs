@@ -10,7 +10,11 @@ use figment::{
     value::{Dict, Map, Value},
 };
 use serde::{Deserialize, Serialize};
-use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
+use std::{
+    collections::BTreeMap,
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+};
 
 /// Everything `ssp serve` needs to run. Every key can be set in the TOML
 /// file, as `SSP_<KEY>` (upper case) in the environment, or as a flag.
@@ -56,6 +60,22 @@ pub struct Config {
     /// The file holding that key; made with a new random key (and a
     /// warning in the log) when it does not exist.
     pub secret_key_file: PathBuf,
+    /// A PEM file with the portal's certificate (its chain after it). With
+    /// `tls_key`, the portal serves HTTPS itself; both files are read again
+    /// when they change or on SIGHUP.
+    pub tls_certificate: String,
+    /// The PEM file with the private key of `tls_certificate`.
+    pub tls_key: String,
+    /// A PEM bundle of the CAs (roots and intermediates) that issue
+    /// identity certificates: turns on certificate sign-in. Over HTTPS the
+    /// portal then asks browsers for a certificate (without requiring one).
+    pub client_ca: String,
+    /// Addresses of the reverse proxies in front of the portal: only their
+    /// `X-Forwarded-For` and certificate header are believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// The header in which a trusted proxy passes the client certificate
+    /// it verified, as URL-encoded PEM (nginx: `$ssl_client_escaped_cert`).
+    pub client_certificate_header: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,13 +119,18 @@ impl Default for Config {
             sms_gateway_body: r#"{"to": "{to}", "text": "{text}"}"#.to_owned(),
             secret_key: String::new(),
             secret_key_file: PathBuf::from("data/secret.key"),
+            tls_certificate: String::new(),
+            tls_key: String::new(),
+            client_ca: String::new(),
+            trusted_proxies: Vec::new(),
+            client_certificate_header: String::new(),
         }
     }
 }
 
 /// The keys the environment may set, each as `SSP_<KEY>`. Other `SSP_*`
 /// variables are left alone, so unrelated ones cannot break start-up.
-const ENV_KEYS: [&str; 20] = [
+const ENV_KEYS: [&str; 25] = [
     "listen",
     "public_url",
     "database_url",
@@ -126,6 +151,11 @@ const ENV_KEYS: [&str; 20] = [
     "sms_gateway_body",
     "secret_key",
     "secret_key_file",
+    "tls_certificate",
+    "tls_key",
+    "client_ca",
+    "trusted_proxies",
+    "client_certificate_header",
 ];
 
 /// Values given on the command line; `None` leaves the earlier layers' value.
@@ -256,6 +286,67 @@ impl Config {
                 "secret_key_file {shown}: cannot read it: {e}"
             ))),
         }
+    }
+}
+
+/// How the portal takes connections and client certificates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transport {
+    /// HTTPS served by the portal: certificate and key files.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// The CA bundle of sign-in certificates.
+    pub client_ca: Option<PathBuf>,
+    pub trusted_proxies: Vec<IpAddr>,
+    /// The header a trusted proxy passes the client certificate in.
+    pub certificate_header: Option<axum::http::HeaderName>,
+}
+
+impl Config {
+    /// The TLS, certificate sign-in and proxy settings, checked for
+    /// combinations that cannot work.
+    pub fn transport(&self) -> Result<Transport, ConfigError> {
+        let path = |text: &str| (!text.trim().is_empty()).then(|| PathBuf::from(text.trim()));
+        let tls = match (path(&self.tls_certificate), path(&self.tls_key)) {
+            (Some(certificate), Some(key)) => Some((certificate, key)),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError(
+                    "tls_certificate and tls_key: set both (HTTPS) or neither (plain HTTP)"
+                        .to_owned(),
+                ));
+            }
+        };
+        let certificate_header = match self.client_certificate_header.trim() {
+            "" => None,
+            name => Some(axum::http::HeaderName::try_from(name).map_err(|_| {
+                ConfigError(format!(
+                    "client_certificate_header: {name:?} is not a header name"
+                ))
+            })?),
+        };
+        let client_ca = path(&self.client_ca);
+        if certificate_header.is_some() && self.trusted_proxies.is_empty() {
+            return Err(ConfigError(
+                "client_certificate_header: list the proxies that may send it in trusted_proxies"
+                    .to_owned(),
+            ));
+        }
+        if certificate_header.is_some() && client_ca.is_none() {
+            return Err(ConfigError(
+                "client_certificate_header: set client_ca too (the CAs whose certificates may sign in)".to_owned(),
+            ));
+        }
+        if client_ca.is_some() && tls.is_none() && certificate_header.is_none() {
+            return Err(ConfigError(
+                "client_ca: certificate sign-in needs HTTPS (tls_certificate and tls_key) or a trusted proxy's client_certificate_header".to_owned(),
+            ));
+        }
+        Ok(Transport {
+            tls,
+            client_ca,
+            trusted_proxies: self.trusted_proxies.clone(),
+            certificate_header,
+        })
     }
 }
 
@@ -410,6 +501,61 @@ mod tests {
                 .to_string()
                 .contains("secret_key")
         );
+    }
+
+    #[test]
+    fn transport_combinations() {
+        let plain = Config::default().transport().unwrap();
+        assert_eq!(plain.tls, None);
+        assert_eq!(plain.client_ca, None);
+        let with = |pairs: &[(&str, &str)]| Config::load(None, env(pairs), &Overrides::default());
+        let direct = with(&[
+            ("SSP_TLS_CERTIFICATE", "server.pem"),
+            ("SSP_TLS_KEY", "server.key"),
+            ("SSP_CLIENT_CA", "ca.pem"),
+        ])
+        .unwrap()
+        .transport()
+        .unwrap();
+        assert_eq!(
+            direct.tls,
+            Some((PathBuf::from("server.pem"), PathBuf::from("server.key")))
+        );
+        assert_eq!(direct.client_ca, Some(PathBuf::from("ca.pem")));
+        let proxied = with(&[
+            ("SSP_TRUSTED_PROXIES", "[10.0.0.5, \"::1\"]"),
+            ("SSP_CLIENT_CERTIFICATE_HEADER", "X-SSL-Client-Cert"),
+            ("SSP_CLIENT_CA", "ca.pem"),
+        ])
+        .unwrap()
+        .transport()
+        .unwrap();
+        assert_eq!(proxied.trusted_proxies.len(), 2);
+        assert_eq!(
+            proxied.certificate_header.map(|h| h.to_string()),
+            Some("x-ssl-client-cert".to_owned())
+        );
+        for (pairs, says) in [
+            (vec![("SSP_TLS_CERTIFICATE", "server.pem")], "set both"),
+            (vec![("SSP_CLIENT_CA", "ca.pem")], "needs HTTPS"),
+            (
+                vec![
+                    ("SSP_CLIENT_CERTIFICATE_HEADER", "X-SSL-Client-Cert"),
+                    ("SSP_CLIENT_CA", "ca.pem"),
+                ],
+                "trusted_proxies",
+            ),
+            (
+                vec![
+                    ("SSP_CLIENT_CERTIFICATE_HEADER", "X-SSL-Client-Cert"),
+                    ("SSP_TRUSTED_PROXIES", "[10.0.0.5]"),
+                ],
+                "set client_ca",
+            ),
+        ] {
+            let error = with(&pairs).unwrap().transport().unwrap_err().to_string();
+            assert!(error.contains(says), "{error}");
+        }
     }
 
     #[test]

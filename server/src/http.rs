@@ -40,6 +40,15 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub portal: PortalConfig,
+    pub proxies: Proxies,
+}
+
+/// The reverse proxies in front of the portal, and what they pass on.
+#[derive(Clone, Debug, Default)]
+pub struct Proxies {
+    pub trusted: Vec<std::net::IpAddr>,
+    /// The header with the client certificate they verified.
+    pub certificate_header: Option<HeaderName>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

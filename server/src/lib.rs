@@ -7,8 +7,10 @@ pub mod config;
 pub mod db;
 pub mod device_api;
 pub mod http;
+pub mod pki;
 pub mod security;
 pub mod telemetry;
+pub mod tls;
 
 use leptos::prelude::LeptosOptions;
 use std::{future::Future, net::SocketAddr};
@@ -30,6 +32,8 @@ pub enum StartError {
     },
     #[error("server stopped with an error: {0}")]
     Serve(std::io::Error),
+    #[error("{0}")]
+    Tls(String),
 }
 
 /// The Leptos settings derived from our configuration: where the compiled
@@ -47,6 +51,9 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 pub struct Server {
     listener: TcpListener,
     state: AppState,
+    /// HTTPS, when the portal serves it itself.
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    files: tls::Files,
 }
 
 impl Server {
@@ -56,6 +63,48 @@ impl Server {
         let messenger = config.messenger().map_err(StartError::Config)?;
         let directory =
             app::server::directory::Directory::new(config.sealer().map_err(StartError::Config)?);
+        let transport = config.transport().map_err(StartError::Config)?;
+        let trust = match &transport.client_ca {
+            Some(path) => Some(tls::read_trust(path).map_err(StartError::Tls)?),
+            None => None,
+        };
+        let tls = match &transport.tls {
+            Some((certificate, key)) => Some(axum_server::tls_rustls::RustlsConfig::from_config(
+                tls::server_config(certificate, key, trust.as_ref()).map_err(StartError::Tls)?,
+            )),
+            None => None,
+        };
+        let certificate_via = match (&trust, &transport.tls, &transport.certificate_header) {
+            (None, _, _) => String::new(),
+            (Some(trust), tls, header) => {
+                let mut ways = Vec::new();
+                if tls.is_some() {
+                    ways.push("the portal's own HTTPS connections".to_owned());
+                }
+                if let Some(header) = header {
+                    ways.push(format!(
+                        "the {header} header of the trusted proxies ({})",
+                        transport
+                            .trusted_proxies
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                format!(
+                    "Certificates are taken from {}, and checked against the {} CA certificate(s) of {}.",
+                    ways.join(" and "),
+                    trust.len(),
+                    transport
+                        .client_ca
+                        .as_deref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
+                )
+            }
+        };
+        let client_trust = app::server::client_certificates::SharedTrust::new(trust);
         let db = db::connect(&config.database_url, config.database_pool_size).await?;
         db::migrate(&db).await?;
         let listener =
@@ -68,7 +117,16 @@ impl Server {
         tracing::info!(backend = db::backend_name(&db), "database ready");
         Ok(Server {
             listener,
+            tls,
+            files: tls::Files {
+                tls: transport.tls.clone(),
+                client_ca: transport.client_ca.clone(),
+            },
             state: AppState {
+                proxies: http::Proxies {
+                    trusted: transport.trusted_proxies.clone(),
+                    certificate_header: transport.certificate_header.clone(),
+                },
                 leptos_options: leptos_options(config),
                 db,
                 portal: app::server::PortalConfig {
@@ -76,6 +134,8 @@ impl Server {
                     public_url: config.public_url.trim_end_matches('/').to_owned(),
                     messenger,
                     directory,
+                    client_trust,
+                    certificate_via,
                 },
             },
         })
@@ -90,6 +150,11 @@ impl Server {
         self.listener.local_addr()
     }
 
+    /// Whether the portal serves HTTPS itself.
+    pub fn serves_https(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run(
         self,
@@ -100,13 +165,34 @@ impl Server {
             self.state.db.clone(),
             self.state.portal.clone(),
         ));
-        axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(StartError::Serve)?;
+        let watcher = tokio::spawn(tls::watch(
+            self.files.clone(),
+            self.tls.clone(),
+            self.state.portal.client_trust.clone(),
+        ));
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        match self.tls {
+            None => axum::serve(self.listener, service)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(StartError::Serve)?,
+            Some(tls) => {
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    shutdown.await;
+                    stopper.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+                });
+                let listener = self.listener.into_std().map_err(StartError::Serve)?;
+                axum_server::from_tcp_rustls(listener, tls)
+                    .map_err(StartError::Serve)?
+                    .handle(handle)
+                    .serve(service)
+                    .await
+                    .map_err(StartError::Serve)?;
+            }
+        }
+        watcher.abort();
         cleaner.abort();
         self.state.db.close().await.ok();
         Ok(())

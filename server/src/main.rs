@@ -46,6 +46,26 @@ enum Command {
     /// Add sample policies, configurations, apps and books assigned to the
     /// ownership labels (those already there are kept)
     Samples,
+    /// Set how people sign in (password, certificate or both): the way
+    /// back in when certificate sign-in stops working
+    SignInMethods {
+        #[arg(value_parser = ["password", "certificate", "both"])]
+        methods: String,
+    },
+    /// Write a demo CA, a server certificate and smart-card style user
+    /// certificates into a folder, to try HTTPS and certificate sign-in
+    DemoCertificates {
+        /// Where the files go (made if missing)
+        dir: PathBuf,
+        /// Host names and addresses the server certificate is for
+        #[arg(long = "host", default_values = ["localhost", "127.0.0.1"])]
+        hosts: Vec<String>,
+        /// Users to make a certificate for (UPN and e-mail NAME@DOMAIN)
+        #[arg(long = "user", default_values = ["admin", "alice", "bob", "carol"])]
+        users: Vec<String>,
+        #[arg(long, default_value = "example.com")]
+        domain: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -78,7 +98,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             let server = Server::bind(&config).await?;
             let addr = server.local_addr()?;
-            tracing::info!(%addr, "SSP portal listening on http://{addr}");
+            let scheme = if server.serves_https() {
+                "https"
+            } else {
+                "http"
+            };
+            tracing::info!(%addr, "SSP portal listening on {scheme}://{addr}");
             server.run(shutdown_signal()).await?;
             tracing::info!("stopped");
         }
@@ -93,6 +118,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Device(command) => cli::run_device(&open(&config).await?, command).await?,
         Command::Demo => cli::demo(&open(&config).await?).await?,
         Command::Samples => cli::samples(&open(&config).await?).await?,
+        Command::SignInMethods { methods } => {
+            cli::sign_in_methods(&open(&config).await?, &methods).await?
+        }
+        Command::DemoCertificates {
+            dir,
+            hosts,
+            users,
+            domain,
+        } => {
+            let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
+            let users: Vec<&str> = users.iter().map(String::as_str).collect();
+            let written =
+                server::pki::write_demo(&dir, &hosts, &users, &domain, chrono::Utc::now())?;
+            for path in written {
+                println!("{}", path.display());
+            }
+        }
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 
 use app::api::types::ApiError;
 use app::components::csrf::CSRF_FIELD;
+use app::server::client_certificates::{self, PresentedCertificate};
 use app::server::{Authenticated, ClientAddr, CsrfToken, auth, cookie, passwords};
 use axum::{
     body::{Body, Bytes},
@@ -15,7 +16,7 @@ use axum::{
 };
 use std::net::SocketAddr;
 
-use crate::http::AppState;
+use crate::http::{AppState, Proxies};
 
 /// The largest form body read for the anti-forgery check; larger ones are
 /// refused (uploads get their own routes and limits).
@@ -25,7 +26,11 @@ const MAX_FORM_BODY: usize = 64 * 1024;
 fn is_public(path: &str) -> bool {
     matches!(
         path,
-        "/sign-in" | "/api/sign_in" | "/healthz" | "/readyz" | "/favicon.svg" | "/favicon.ico"
+        "/sign-in"
+            | "/api/sign_in"
+            | "/api/sign_in_certificate"
+            | "/api/sign_in_options"
+            | "/healthz" | "/readyz" | "/favicon.svg" | "/favicon.ico"
     ) || path.starts_with("/pkg/")
         // What a device's browser opens from the enrollment QR code.
         || path.starts_with("/enroll/")
@@ -67,15 +72,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     let html = accepts_html(request.headers());
     let secure = state.portal.secure_cookies;
 
-    if let Some(ConnectInfo(addr)) = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .copied()
-    {
-        request
-            .extensions_mut()
-            .insert(ClientAddr(addr.ip().to_string()));
-    }
+    identify_client(&state.proxies, &mut request);
 
     // This browser's anti-forgery token: the cookie's, or a new one.
     let existing_csrf = cookie_value(request.headers(), auth::CSRF_COOKIE).map(str::to_owned);
@@ -167,6 +164,51 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         stale_cookie,
         secure,
     )
+}
+
+/// Who is on the other end: the client's address, and the certificate it
+/// presented (on the portal's own TLS connection, or in the header of a
+/// trusted proxy). A proxy's headers from any other address are ignored,
+/// and the certificate header never reaches what comes after.
+fn identify_client(proxies: &Proxies, request: &mut Request) {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let from_proxy = peer.is_some_and(|ip| proxies.trusted.contains(&ip));
+    let headers = request.headers();
+    // The address the nearest trusted proxy saw: the last one it added.
+    let forwarded = from_proxy
+        .then(|| {
+            headers
+                .get("x-forwarded-for")?
+                .to_str()
+                .ok()?
+                .rsplit(',')
+                .next()
+        })
+        .flatten()
+        .and_then(|last| last.trim().parse::<std::net::IpAddr>().ok());
+    let from_header = proxies
+        .certificate_header
+        .as_ref()
+        .filter(|_| from_proxy)
+        .and_then(|name| headers.get(name)?.to_str().ok())
+        .and_then(client_certificates::from_escaped_pem);
+    let from_tls = request
+        .extensions()
+        .get::<std::sync::Arc<axum_server::tls::TlsInfo>>()
+        .filter(|tls| !tls.peer_certificates.is_empty())
+        .map(|tls| PresentedCertificate(tls.peer_certificates.clone()));
+    if let Some(name) = &proxies.certificate_header {
+        request.headers_mut().remove(name);
+    }
+    if let Some(presented) = from_tls.or(from_header) {
+        request.extensions_mut().insert(presented);
+    }
+    if let Some(ip) = forwarded.or(peer) {
+        request.extensions_mut().insert(ClientAddr(ip.to_string()));
+    }
 }
 
 /// Checks the Origin / Sec-Fetch-Site headers and the token (header

@@ -9,7 +9,9 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use std::collections::BTreeMap;
 
-use super::types::{ApiError, AuditFilter, AuditPage, PortalSettings, UserPage, UserSummary};
+use super::types::{
+    ApiError, AuditFilter, AuditPage, PortalSettings, SignInSettings, UserPage, UserSummary,
+};
 
 pub const USERS_PER_PAGE: u64 = 20;
 pub const AUDIT_PER_PAGE: u64 = 50;
@@ -140,6 +142,75 @@ pub async fn save_settings(
         )),
     }
     Ok(())
+}
+
+#[server(endpoint = "admin/sign_in_settings", input = GetUrl)]
+pub async fn get_sign_in_settings() -> Result<SignInSettings, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, internal, settings};
+
+    let ctx = RequestContext::current()?;
+    ctx.allowed(Action::Administer)?;
+    let (methods, mapping) = settings::sign_in(&ctx.db).await.map_err(internal)?;
+    Ok(SignInSettings {
+        methods,
+        mapping,
+        via: if ctx.config.client_trust.get().is_some() {
+            ctx.config.certificate_via.clone()
+        } else {
+            String::new()
+        },
+        presented: super::session::presented_subject(&ctx),
+    })
+}
+
+/// Saves how people sign in. A refusal (passwords off without a working
+/// certificate of the administrator's own) comes back to the page as a
+/// message, with nothing changed.
+#[server(endpoint = "admin/save_sign_in_settings")]
+pub async fn save_sign_in_settings(
+    csrf_token: String,
+    methods: String,
+    mapping: String,
+) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
+    use crate::server::{RequestContext, auth, fail, internal};
+
+    drop(csrf_token); // checked by the HTTP layer before this runs
+    let ctx = RequestContext::current()?;
+    let admin = ctx.allowed(Action::Administer)?;
+    let (Some(methods), Some(mapping)) = (
+        SignInMethods::parse(&methods),
+        CertificateMapping::parse(&mapping),
+    ) else {
+        return Err(fail(ApiError::Invalid(
+            "Choose the sign-in methods and how certificates name their user.".to_owned(),
+        )));
+    };
+    let trust = ctx.config.client_trust.get();
+    match auth::change_sign_in(
+        &ctx.db,
+        &ctx.config.directory,
+        &ctx.origin,
+        admin,
+        trust.as_deref(),
+        ctx.certificate.as_ref(),
+        methods,
+        mapping,
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(()) => {
+            leptos_axum::redirect("/admin/sign-in?saved=1");
+            Ok(())
+        }
+        Err(auth::ChangeSignInError::Refused(refused)) => {
+            Err(fail(ApiError::Conflict(refused.to_string())))
+        }
+        Err(auth::ChangeSignInError::Db(error)) => Err(internal(error)),
+    }
 }
 
 #[cfg(feature = "ssr")]

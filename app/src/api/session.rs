@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
-use super::types::{ApiError, Me};
+use super::types::{ApiError, Me, SignInChoices};
 
 /// The signed-in user, or `None`.
 #[server(endpoint = "whoami", input = GetUrl)]
@@ -29,11 +29,11 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<(), ApiError> {
     use crate::domain::signin::safe_return_path;
-    use crate::server::{RequestContext, auth, cookie, internal, passwords, set_cookie};
+    use crate::server::{RequestContext, auth};
 
     let ctx = RequestContext::current()?;
     let next = safe_return_path(next.as_deref());
-    match auth::sign_in(
+    let outcome = auth::sign_in(
         &ctx.db,
         &ctx.config.directory,
         &ctx.origin,
@@ -41,8 +41,46 @@ pub async fn sign_in(
         password,
         chrono::Utc::now(),
     )
-    .await
-    {
+    .await;
+    signed_in(&ctx, outcome, username.trim(), &next).await
+}
+
+/// Signs in with the certificate this browser presented (on the TLS
+/// connection, or through the trusted proxy) and goes to `next`; on
+/// failure goes back to the sign-in page with the reason.
+#[server(endpoint = "sign_in_certificate")]
+pub async fn sign_in_with_certificate(next: Option<String>) -> Result<(), ApiError> {
+    use crate::domain::signin::safe_return_path;
+    use crate::server::{RequestContext, auth};
+
+    let ctx = RequestContext::current()?;
+    let next = safe_return_path(next.as_deref());
+    let trust = ctx.config.client_trust.get();
+    let outcome = auth::sign_in_with_certificate(
+        &ctx.db,
+        &ctx.config.directory,
+        &ctx.origin,
+        trust.as_deref(),
+        ctx.certificate.as_ref(),
+        chrono::Utc::now(),
+    )
+    .await;
+    signed_in(&ctx, outcome, "", &next).await
+}
+
+/// After a sign-in: the new session's cookies and `next`, or the sign-in
+/// page with the reason (and the user name typed, never the password).
+#[cfg(feature = "ssr")]
+async fn signed_in(
+    ctx: &crate::server::RequestContext,
+    outcome: Result<(crate::server::auth::CurrentUser, String), crate::server::auth::SignInError>,
+    username: &str,
+    next: &str,
+) -> Result<(), ApiError> {
+    use crate::domain::signin::SignInProblem;
+    use crate::server::{auth, cookie, internal, passwords, set_cookie};
+
+    match outcome {
         Ok((_user, token)) => {
             if let Some(previous) = &ctx.user {
                 auth::discard(&ctx.db, previous).await.map_err(internal)?;
@@ -55,30 +93,54 @@ pub async fn sign_in(
                 Some(&passwords::random_token()),
                 secure,
             ));
-            leptos_axum::redirect(&next);
+            leptos_axum::redirect(next);
             Ok(())
         }
-        Err(auth::SignInError::Db(error)) => Err(internal(error)),
         Err(error) => {
-            let (code, minutes) = match error {
-                auth::SignInError::Locked { minutes } => ("locked", minutes),
-                auth::SignInError::Denied(crate::domain::access::Denied::Disabled) => {
-                    ("disabled", 0)
-                }
-                auth::SignInError::Denied(_) => ("no-access", 0),
-                auth::SignInError::DirectoryUnavailable => ("directory-unavailable", 0),
-                _ => ("invalid", 0),
+            let Some(problem) = error.problem() else {
+                return Err(internal(error));
+            };
+            let minutes = match problem {
+                SignInProblem::Locked(minutes) => minutes,
+                _ => 0,
             };
             let query = form_urlencoded::Serializer::new(String::new())
-                .append_pair("error", code)
+                .append_pair("error", problem.code())
                 .append_pair("minutes", &minutes.to_string())
-                .append_pair("username", username.trim())
-                .append_pair("next", &next)
+                .append_pair("username", username)
+                .append_pair("next", next)
                 .finish();
             leptos_axum::redirect(&format!("/sign-in?{query}"));
             Ok(())
         }
     }
+}
+
+/// What the sign-in page offers: the methods the administrator allows,
+/// and whether this browser presents a certificate.
+#[server(endpoint = "sign_in_options", input = GetUrl)]
+pub async fn sign_in_options() -> Result<SignInChoices, ApiError> {
+    use crate::server::{RequestContext, internal, settings};
+
+    let ctx = RequestContext::current()?;
+    let (methods, _) = settings::sign_in(&ctx.db).await.map_err(internal)?;
+    let certificate = methods.certificate() && ctx.config.client_trust.get().is_some();
+    Ok(SignInChoices {
+        // Never neither: with certificate sign-in not set up on the server,
+        // passwords stay.
+        password: methods.password() || !certificate,
+        certificate,
+        presented: presented_subject(&ctx),
+    })
+}
+
+/// The subject of the certificate presented on this request.
+#[cfg(feature = "ssr")]
+pub(crate) fn presented_subject(ctx: &crate::server::RequestContext) -> Option<String> {
+    let leaf = ctx.certificate.as_ref()?.0.first()?;
+    crate::server::certificate_files::describe(leaf)
+        .ok()
+        .map(|info| info.subject)
 }
 
 /// Ends the session and goes to the sign-in page.

@@ -172,6 +172,27 @@ pub struct PortalSettings {
     pub idle_timeout_minutes: u32,
 }
 
+/// What the sign-in page offers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignInChoices {
+    pub password: bool,
+    pub certificate: bool,
+    /// The subject of the certificate this browser presents, if any.
+    pub presented: Option<String>,
+}
+
+/// Admin → Sign-in methods.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignInSettings {
+    pub methods: crate::domain::certificate_sign_in::SignInMethods,
+    pub mapping: crate::domain::certificate_sign_in::CertificateMapping,
+    /// How certificates reach this server; empty when not set up.
+    pub via: String,
+    /// The subject of the certificate the administrator's browser
+    /// presents, if any.
+    pub presented: Option<String>,
+}
+
 /// A device in the owner's list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeviceSummary {

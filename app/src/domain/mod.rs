@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod catalogue;
+pub mod certificate_sign_in;
 pub mod certificates;
 pub mod device;
 pub mod directory;

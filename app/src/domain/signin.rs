@@ -143,6 +143,115 @@ pub fn safe_return_path(next: Option<&str>) -> String {
     }
 }
 
+/// Why a sign-in did not open a session, as the sign-in page says it. The
+/// server sends the page a code, never words, so nobody can put text on
+/// the page through a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInProblem {
+    Invalid,
+    /// With the minutes the lock lasts.
+    Locked(u32),
+    Disabled,
+    NoAccess,
+    DirectoryUnavailable,
+    PasswordOff,
+    CertificateOff,
+    NoCertificate,
+    CertificateUnreadable,
+    CertificateExpired,
+    CertificateNotYetValid,
+    CertificateUntrusted,
+    CertificateNotForSignIn,
+    NoUpn,
+    NoEmail,
+    NoCommonName,
+    NoUid,
+    UnknownCertificateUser,
+}
+
+impl SignInProblem {
+    const CODES: [(&str, SignInProblem); 17] = [
+        ("invalid", SignInProblem::Invalid),
+        ("disabled", SignInProblem::Disabled),
+        ("no-access", SignInProblem::NoAccess),
+        ("directory-unavailable", SignInProblem::DirectoryUnavailable),
+        ("password-off", SignInProblem::PasswordOff),
+        ("certificate-off", SignInProblem::CertificateOff),
+        ("no-certificate", SignInProblem::NoCertificate),
+        (
+            "certificate-unreadable",
+            SignInProblem::CertificateUnreadable,
+        ),
+        ("certificate-expired", SignInProblem::CertificateExpired),
+        (
+            "certificate-not-yet-valid",
+            SignInProblem::CertificateNotYetValid,
+        ),
+        ("certificate-untrusted", SignInProblem::CertificateUntrusted),
+        (
+            "certificate-not-for-sign-in",
+            SignInProblem::CertificateNotForSignIn,
+        ),
+        ("certificate-no-upn", SignInProblem::NoUpn),
+        ("certificate-no-email", SignInProblem::NoEmail),
+        ("certificate-no-cn", SignInProblem::NoCommonName),
+        ("certificate-no-uid", SignInProblem::NoUid),
+        (
+            "certificate-unknown-user",
+            SignInProblem::UnknownCertificateUser,
+        ),
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SignInProblem::Locked(_) => "locked",
+            other => SignInProblem::CODES
+                .iter()
+                .find(|(_, p)| *p == other)
+                .map_or("invalid", |(code, _)| code),
+        }
+    }
+
+    /// The problem a code names (`minutes` for a lock); `None` for any
+    /// other text.
+    pub fn parse(code: &str, minutes: &str) -> Option<SignInProblem> {
+        if code == "locked" {
+            return Some(SignInProblem::Locked(minutes.parse().unwrap_or(15)));
+        }
+        SignInProblem::CODES
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, p)| *p)
+    }
+
+    pub fn message(self) -> String {
+        match self {
+            SignInProblem::Invalid => "The user name or password is not correct.".to_owned(),
+            SignInProblem::Locked(minutes) => {
+                format!("Too many failed sign-ins. Try again in {minutes} minute(s).")
+            }
+            SignInProblem::Disabled => "Your account is disabled. Contact your IT helpdesk.".to_owned(),
+            SignInProblem::NoAccess => {
+                "You do not have access to the portal. Contact your IT helpdesk.".to_owned()
+            }
+            SignInProblem::DirectoryUnavailable => "The directory that checks your password cannot be reached right now. Try again in a few minutes, or contact your IT helpdesk.".to_owned(),
+            SignInProblem::PasswordOff => "Signing in with a password is turned off: sign in with your certificate (smart card).".to_owned(),
+            SignInProblem::CertificateOff => "Signing in with a certificate is turned off: sign in with your user name and password.".to_owned(),
+            SignInProblem::NoCertificate => "Your browser did not present a certificate. Insert your smart card (or install your certificate) and reload this page: your browser then asks which certificate to use.".to_owned(),
+            SignInProblem::CertificateUnreadable => "Your certificate cannot be read. Contact your IT helpdesk.".to_owned(),
+            SignInProblem::CertificateExpired => "Your certificate has expired. Ask your IT helpdesk for a new one.".to_owned(),
+            SignInProblem::CertificateNotYetValid => "Your certificate is not valid yet. Check your device's date and time, or try again later.".to_owned(),
+            SignInProblem::CertificateUntrusted => "Your certificate was not issued by an authority this portal trusts for signing in. Use your company smart card, or contact your IT helpdesk.".to_owned(),
+            SignInProblem::CertificateNotForSignIn => "Your certificate is not meant for signing in (client authentication). Use your company smart card, or contact your IT helpdesk.".to_owned(),
+            SignInProblem::NoUpn => "Your certificate has no user principal name (UPN), which this portal uses to find you. Contact your IT helpdesk.".to_owned(),
+            SignInProblem::NoEmail => "Your certificate has no e-mail address, which this portal uses to find you. Contact your IT helpdesk.".to_owned(),
+            SignInProblem::NoCommonName => "Your certificate has no common name (CN), which this portal uses to find you. Contact your IT helpdesk.".to_owned(),
+            SignInProblem::NoUid => "Your certificate has no user id (UID), which this portal uses to find you. Contact your IT helpdesk.".to_owned(),
+            SignInProblem::UnknownCertificateUser => "Your certificate is valid, but it does not belong to a user of this portal. Contact your IT helpdesk.".to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +335,19 @@ mod tests {
             idle,
             hours(12) + TimeDelta::minutes(1)
         ));
+    }
+
+    #[test]
+    fn problems_travel_as_codes() {
+        for (code, problem) in SignInProblem::CODES {
+            assert_eq!(problem.code(), code);
+            assert_eq!(SignInProblem::parse(code, ""), Some(problem));
+            assert!(problem.message().ends_with('.'));
+        }
+        let locked = SignInProblem::parse("locked", "7");
+        assert_eq!(locked, Some(SignInProblem::Locked(7)));
+        assert!(SignInProblem::Locked(7).message().contains("7 minute"));
+        assert_eq!(SignInProblem::parse("<b>hi</b>", ""), None);
     }
 
     #[test]

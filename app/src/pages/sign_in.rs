@@ -1,42 +1,27 @@
-//! The sign-in page: the only page without a session. A plain form that
-//! posts to the `sign_in` server function, with or without JavaScript.
+//! The sign-in page: the only page without a session. Plain forms that
+//! post to the `sign_in` (password) and `sign_in_certificate` server
+//! functions, with or without JavaScript; which of them it shows is the
+//! administrator's choice (Admin → Sign-in methods).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::session::sign_in_options;
+use crate::api::types::SignInChoices;
 use crate::components::csrf::CsrfField;
-
-/// What the sign-in page says for each reason the server sent back; the
-/// reason is a code, so nobody can put words on this page through a link.
-fn message(code: &str, minutes: &str) -> Option<String> {
-    match code {
-        "invalid" => Some("The user name or password is not correct.".to_owned()),
-        "locked" => Some(format!(
-            "Too many failed sign-ins. Try again in {} minute(s).",
-            minutes.parse::<u32>().unwrap_or(15)
-        )),
-        "disabled" => Some("Your account is disabled. Contact your IT helpdesk.".to_owned()),
-        "no-access" => {
-            Some("You do not have access to the portal. Contact your IT helpdesk.".to_owned())
-        }
-        "directory-unavailable" => Some(
-            "The directory that checks your password cannot be reached right now. Try again in a few minutes, or contact your IT helpdesk."
-                .to_owned(),
-        ),
-        _ => None,
-    }
-}
+use crate::domain::signin::SignInProblem;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let get = move |key: &str| query.with_untracked(|q| q.get(key)).unwrap_or_default();
-    let error = message(&get("error"), &get("minutes"));
+    let error = SignInProblem::parse(&get("error"), &get("minutes")).map(SignInProblem::message);
     let signed_out = !get("signed_out").is_empty();
     let next = get("next");
     let username = get("username");
     let has_error = error.is_some();
+    let options = Resource::new(|| (), |_| sign_in_options());
 
     view! {
         <Title text="Sign in" />
@@ -51,37 +36,111 @@ pub fn SignInPage() -> impl IntoView {
                         </p>
                     }
                 })}
-            <form method="post" action="/api/sign_in">
-                <CsrfField />
-                <input type="hidden" name="next" value=next />
-                <div class="field">
-                    <label for="username">"User name"</label>
-                    <input
-                        id="username"
-                        name="username"
-                        type="text"
-                        autocomplete="username"
-                        autocapitalize="none"
-                        spellcheck="false"
-                        required
-                        value=username
-                        autofocus=!has_error
-                    />
-                </div>
-                <div class="field">
-                    <label for="password">"Password"</label>
-                    <input
-                        id="password"
-                        name="password"
-                        type="password"
-                        autocomplete="current-password"
-                        required
-                        aria-describedby=has_error.then_some("sign-in-error")
-                        autofocus=has_error
-                    />
-                </div>
-                <button type="submit">"Sign in"</button>
-            </form>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    options
+                        .get()
+                        .map(|result| {
+                            // If the options cannot be read, the password form
+                            // is offered: the server has the last word anyway.
+                            let options = result
+                                .unwrap_or(SignInChoices {
+                                    password: true,
+                                    certificate: false,
+                                    presented: None,
+                                });
+                            let next = next.clone();
+                            let username = username.clone();
+                            view! {
+                                {options
+                                    .certificate
+                                    .then(|| {
+                                        view! {
+                                            <CertificateSignIn
+                                                presented=options.presented.clone()
+                                                next=next.clone()
+                                            />
+                                        }
+                                    })}
+                                {(options.certificate && options.password)
+                                    .then(|| view! { <p class="or">"or with your user name and password"</p> })}
+                                {options
+                                    .password
+                                    .then(|| {
+                                        view! { <PasswordSignIn next username has_error /> }
+                                    })}
+                            }
+                        })
+                }}
+            </Suspense>
         </section>
+    }
+}
+
+/// The button that signs in with the certificate the browser presents, or
+/// how to get one presented.
+#[component]
+fn CertificateSignIn(presented: Option<String>, next: String) -> impl IntoView {
+    view! {
+        <form method="post" action="/api/sign_in_certificate" class="certificate-sign-in">
+            <CsrfField />
+            <input type="hidden" name="next" value=next />
+            {match presented {
+                Some(subject) => {
+                    view! {
+                        <p class="help" id="certificate-presented">
+                            "Your browser presents the certificate of " <strong>{subject}</strong> "."
+                        </p>
+                    }
+                        .into_any()
+                }
+                None => {
+                    view! {
+                        <p class="notice" id="certificate-missing">
+                            "Your browser did not present a certificate. Insert your smart card (or install your certificate) and reload this page: your browser then asks which certificate to use. If it does not, contact your IT helpdesk."
+                        </p>
+                    }
+                        .into_any()
+                }
+            }}
+            <button type="submit">"Sign in with your certificate"</button>
+        </form>
+    }
+}
+
+#[component]
+fn PasswordSignIn(next: String, username: String, has_error: bool) -> impl IntoView {
+    view! {
+        <form method="post" action="/api/sign_in">
+            <CsrfField />
+            <input type="hidden" name="next" value=next />
+            <div class="field">
+                <label for="username">"User name"</label>
+                <input
+                    id="username"
+                    name="username"
+                    type="text"
+                    autocomplete="username"
+                    autocapitalize="none"
+                    spellcheck="false"
+                    required
+                    value=username
+                    autofocus=!has_error
+                />
+            </div>
+            <div class="field">
+                <label for="password">"Password"</label>
+                <input
+                    id="password"
+                    name="password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                    aria-describedby=has_error.then_some("sign-in-error")
+                    autofocus=has_error
+                />
+            </div>
+            <button type="submit">"Sign in"</button>
+        </form>
     }
 }

@@ -6,7 +6,7 @@ use sea_orm::ExprTrait as _;
 use sea_orm::sea_query::{Expr, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
@@ -253,6 +253,24 @@ pub async fn find(
         .filter(user::Column::Username.eq(username.as_str()))
         .one(db)
         .await
+}
+
+/// The one user whose e-mail address is `email` (any case); none when
+/// nobody or several people have it.
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    let email = email.trim().to_lowercase();
+    if email.is_empty() {
+        return Ok(None);
+    }
+    let mut found = user::Entity::find()
+        .filter(Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(email))
+        .limit(2)
+        .all(db)
+        .await?;
+    Ok(if found.len() == 1 { found.pop() } else { None })
 }
 
 async fn find_existing(

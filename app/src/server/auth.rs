@@ -12,13 +12,20 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Event, RequestOrigin, TimesBy};
-use super::directory::{Checked, Directory};
+use super::client_certificates::{
+    CertificateRefusal, ClientTrust, PresentedCertificate, Refusal, Shown,
+};
+use super::directory::{Checked, Directory, DirectoryError, FindBy};
 use super::entities::{session, user};
 use super::{accounts, passwords, settings};
 use crate::api::types::Outcome;
 use crate::domain::access::{self, Action, Denied, Subject};
+use crate::domain::certificate_sign_in::{
+    CertificateMapping, Lookup, MappingError, MethodsChangeError, SignInMethods,
+    check_methods_change,
+};
 use crate::domain::role::RoleSet;
-use crate::domain::signin::{LockoutPolicy, minutes_until, session_alive};
+use crate::domain::signin::{LockoutPolicy, SignInProblem, minutes_until, session_alive};
 use crate::domain::username::Username;
 
 pub const SESSION_COOKIE: &str = "ssp_session";
@@ -77,8 +84,27 @@ pub enum SignInError {
         "The directory that checks your password cannot be reached right now. Try again in a few minutes, or contact your IT helpdesk."
     )]
     DirectoryUnavailable,
+    #[error("{}", .0.message())]
+    Refused(SignInProblem),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+}
+
+impl SignInError {
+    /// What the sign-in page says about it (`None` for a database error).
+    pub fn problem(&self) -> Option<SignInProblem> {
+        Some(match self {
+            SignInError::Invalid => SignInProblem::Invalid,
+            SignInError::Locked { minutes } => {
+                SignInProblem::Locked(u32::try_from(*minutes).unwrap_or(15))
+            }
+            SignInError::Denied(Denied::Disabled) => SignInProblem::Disabled,
+            SignInError::Denied(_) => SignInProblem::NoAccess,
+            SignInError::DirectoryUnavailable => SignInProblem::DirectoryUnavailable,
+            SignInError::Refused(problem) => *problem,
+            SignInError::Db(_) => return None,
+        })
+    }
 }
 
 /// SHA-256 (hex) of a secret token: what the database keeps instead of it.
@@ -261,6 +287,19 @@ pub async fn sign_in(
     password: String,
     now: DateTime<Utc>,
 ) -> Result<(CurrentUser, String), SignInError> {
+    let (methods, _) = settings::sign_in(db).await?;
+    if !methods.password() {
+        record_refusal(
+            db,
+            origin,
+            username_text.trim(),
+            SignInProblem::PasswordOff,
+            json!({}),
+            now,
+        )
+        .await?;
+        return Err(SignInError::Refused(SignInProblem::PasswordOff));
+    }
     let user = check_password(
         db,
         directory,
@@ -271,7 +310,54 @@ pub async fn sign_in(
         now,
     )
     .await?;
-    let fail = async |outcome: Outcome, reason: &str| -> Result<(), DbErr> {
+    let details = json!({ "method": "password", "source": user.source });
+    open_session(db, origin, user, details, now).await
+}
+
+/// Audits a sign-in refused before any user was found.
+async fn record_refusal(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    target: &str,
+    problem: SignInProblem,
+    mut details: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    details["reason"] = json!(problem.code());
+    audit::record(
+        db,
+        origin,
+        now,
+        Event {
+            actor: None,
+            action: "sign_in",
+            target: (!target.is_empty()).then_some(target),
+            device_id: None,
+            outcome: Outcome::Refused,
+            details,
+        },
+    )
+    .await
+}
+
+/// Opens a session for `user`, who proved who they are, if they may use
+/// the portal; audits the outcome with `details` (the method).
+async fn open_session(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    user: user::Model,
+    mut details: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(CurrentUser, String), SignInError> {
+    let roles = accounts::roles_of(&user);
+    if let Err(denied) = access::check(
+        Subject {
+            roles: &roles,
+            disabled: user.disabled,
+        },
+        Action::UsePortal,
+    ) {
+        details["reason"] = json!(denied.to_string());
         audit::record(
             db,
             origin,
@@ -281,22 +367,11 @@ pub async fn sign_in(
                 action: "sign_in",
                 target: Some(&user.username),
                 device_id: None,
-                outcome,
-                details: json!({ "reason": reason }),
+                outcome: Outcome::Refused,
+                details,
             },
         )
-        .await
-    };
-
-    let roles = accounts::roles_of(&user);
-    if let Err(denied) = access::check(
-        Subject {
-            roles: &roles,
-            disabled: user.disabled,
-        },
-        Action::UsePortal,
-    ) {
-        fail(Outcome::Refused, &denied.to_string()).await?;
+        .await?;
         return Err(SignInError::Denied(denied));
     }
 
@@ -322,7 +397,7 @@ pub async fn sign_in(
             target: Some(&user.username),
             device_id: None,
             outcome: Outcome::Success,
-            details: json!({ "method": "password", "source": user.source }),
+            details,
         },
     )
     .await?;
@@ -337,6 +412,205 @@ pub async fn sign_in(
         },
         token,
     ))
+}
+
+/// Signs in the holder of `presented`, a certificate whose private key the
+/// TLS connection (or a trusted proxy) proved: checked against `trust` at
+/// `now`, mapped to a user by the administrator's rule, then a session as
+/// for a password. Every outcome is audited with the certificate's
+/// subject, issuer and serial.
+pub async fn sign_in_with_certificate(
+    db: &DatabaseConnection,
+    directory: &Directory,
+    origin: &RequestOrigin,
+    trust: Option<&ClientTrust>,
+    presented: Option<&PresentedCertificate>,
+    now: DateTime<Utc>,
+) -> Result<(CurrentUser, String), SignInError> {
+    let refuse = async |problem: SignInProblem, details: serde_json::Value| {
+        record_refusal(db, origin, "", problem, details, now).await?;
+        Err::<(CurrentUser, String), _>(SignInError::Refused(problem))
+    };
+    let (methods, mapping) = settings::sign_in(db).await?;
+    let Some(trust) = trust.filter(|_| methods.certificate()) else {
+        return refuse(
+            SignInProblem::CertificateOff,
+            json!({ "method": "certificate" }),
+        )
+        .await;
+    };
+    let Some(presented) = presented else {
+        return refuse(
+            SignInProblem::NoCertificate,
+            json!({ "method": "certificate" }),
+        )
+        .await;
+    };
+    let verified = match trust.verify(presented, now) {
+        Ok(verified) => verified,
+        Err(CertificateRefusal::Unreadable) => {
+            return refuse(
+                SignInProblem::CertificateUnreadable,
+                json!({ "method": "certificate" }),
+            )
+            .await;
+        }
+        Err(CertificateRefusal::Checked(refusal, shown)) => {
+            let problem = match refusal {
+                Refusal::Expired => SignInProblem::CertificateExpired,
+                Refusal::NotYetValid => SignInProblem::CertificateNotYetValid,
+                Refusal::Untrusted => SignInProblem::CertificateUntrusted,
+                Refusal::NotForSignIn => SignInProblem::CertificateNotForSignIn,
+            };
+            return refuse(problem, certificate_details(&shown, mapping.as_str())).await;
+        }
+    };
+    let details = certificate_details(&verified.shown, mapping.as_str());
+    let lookups = match mapping.lookups(&verified.identity) {
+        Ok(lookups) => lookups,
+        Err(missing) => {
+            let problem = match missing {
+                MappingError::NoUpn => SignInProblem::NoUpn,
+                MappingError::NoEmail => SignInProblem::NoEmail,
+                MappingError::NoCommonName => SignInProblem::NoCommonName,
+                MappingError::NoUid => SignInProblem::NoUid,
+            };
+            return refuse(problem, details).await;
+        }
+    };
+    match find_certificate_user(db, directory, origin, &lookups, now).await {
+        Ok(Some(user)) => open_session(db, origin, user, details, now).await,
+        Ok(None) => {
+            let mut details = details;
+            details["looked_for"] = json!(
+                lookups
+                    .iter()
+                    .map(|l| match l {
+                        Lookup::Username(v) => format!("user name {v}"),
+                        Lookup::Email(v) => format!("e-mail {v}"),
+                    })
+                    .collect::<Vec<_>>()
+            );
+            refuse(SignInProblem::UnknownCertificateUser, details).await
+        }
+        Err(SignInError::DirectoryUnavailable) => {
+            tracing::warn!("certificate sign-in refused: directory unavailable");
+            refuse(SignInProblem::DirectoryUnavailable, details).await
+        }
+        Err(error) => Err(error),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeSignInError {
+    #[error(transparent)]
+    Refused(#[from] MethodsChangeError),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Changes how people sign in, under the rule that turning passwords off
+/// needs proof that certificate sign-in works for the administrator making
+/// the change: the certificate on this very request, valid and mapped (by
+/// the new rule) to them. So the change never locks out the last
+/// administrator. Refusals are audited.
+#[allow(clippy::too_many_arguments)]
+pub async fn change_sign_in(
+    db: &DatabaseConnection,
+    directory: &Directory,
+    origin: &RequestOrigin,
+    admin: &CurrentUser,
+    trust: Option<&ClientTrust>,
+    presented: Option<&PresentedCertificate>,
+    methods: SignInMethods,
+    mapping: CertificateMapping,
+    now: DateTime<Utc>,
+) -> Result<(), ChangeSignInError> {
+    let proven = match (methods.password(), trust, presented) {
+        (false, Some(trust), Some(presented)) => match trust.verify(presented, now) {
+            Ok(verified) => match mapping.lookups(&verified.identity) {
+                Ok(lookups) => matches!(
+                    find_certificate_user(db, directory, origin, &lookups, now).await,
+                    Ok(Some(user)) if user.id == admin.id
+                ),
+                Err(_) => false,
+            },
+            Err(_) => false,
+        },
+        _ => false,
+    };
+    if let Err(refused) = check_methods_change(methods, trust.is_some(), proven) {
+        audit::record(
+            db,
+            origin,
+            now,
+            Event {
+                actor: Some(admin.username.as_str()),
+                action: "setting.change",
+                target: Some("sign_in"),
+                device_id: None,
+                outcome: Outcome::Refused,
+                details: json!({
+                    "methods": methods.as_str(),
+                    "mapping": mapping.as_str(),
+                    "reason": refused.to_string(),
+                }),
+            },
+        )
+        .await?;
+        return Err(refused.into());
+    }
+    settings::set_sign_in(db, origin, admin.username.as_str(), methods, mapping, now).await?;
+    Ok(())
+}
+
+fn certificate_details(shown: &Shown, mapping: &str) -> serde_json::Value {
+    json!({
+        "method": "certificate",
+        "mapping": mapping,
+        "subject": shown.subject,
+        "issuer": shown.issuer,
+        "serial": shown.serial,
+    })
+}
+
+/// The user the lookups find: a local user, or a directory user (asked
+/// again, so a user removed from the directory is not let in).
+async fn find_certificate_user(
+    db: &DatabaseConnection,
+    directory: &Directory,
+    origin: &RequestOrigin,
+    lookups: &[Lookup],
+    now: DateTime<Utc>,
+) -> Result<Option<user::Model>, SignInError> {
+    for lookup in lookups {
+        let stored = match lookup {
+            Lookup::Username(name) => match Username::parse(name) {
+                Ok(name) => accounts::find(db, &name).await?,
+                Err(_) => None,
+            },
+            Lookup::Email(email) => accounts::find_by_email(db, email).await?,
+        };
+        if let Some(local) = stored.as_ref().filter(|u| u.source == accounts::LOCAL) {
+            return Ok(Some(local.clone()));
+        }
+        let by = match lookup {
+            Lookup::Username(name) => FindBy::Login(name),
+            Lookup::Email(email) => FindBy::Email(email),
+        };
+        let tied_to = stored.as_ref().and_then(|u| u.directory_server);
+        match directory.find(db, by, tied_to).await {
+            Ok(Some(entry)) => {
+                if let Some(user) = accounts::from_directory(db, origin, &entry, now).await? {
+                    return Ok(Some(user));
+                }
+            }
+            Ok(None) => {}
+            Err(DirectoryError::Db(error)) => return Err(SignInError::Db(error)),
+            Err(_) => return Err(SignInError::DirectoryUnavailable),
+        }
+    }
+    Ok(None)
 }
 
 /// The user behind a session cookie, if the session is alive and the user

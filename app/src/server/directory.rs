@@ -82,6 +82,13 @@ pub struct DirectoryUser {
     pub groups: Vec<Group>,
 }
 
+/// How a user is looked up without a password.
+#[derive(Clone, Copy, Debug)]
+pub enum FindBy<'a> {
+    Login(&'a str),
+    Email(&'a str),
+}
+
 /// The outcome of checking a password against the directories.
 #[derive(Debug)]
 pub enum Checked {
@@ -393,6 +400,34 @@ impl Directory {
         if password.is_empty() {
             return Ok(Checked::WrongPassword);
         }
+        self.ask(db, tied_to, Work::Check { login, password }).await
+    }
+
+    /// Finds a user in the enabled directories, in order, without their
+    /// password: for someone whose identity a certificate proved. With
+    /// `tied_to`, only that server is asked while it is enabled (as
+    /// [`Directory::check`]).
+    pub async fn find(
+        &self,
+        db: &impl ConnectionTrait,
+        by: FindBy<'_>,
+        tied_to: Option<i32>,
+    ) -> Result<Option<DirectoryUser>, DirectoryError> {
+        match self.ask(db, tied_to, Work::Find(by)).await? {
+            Checked::User(user) => Ok(Some(user)),
+            Checked::WrongPassword | Checked::Unknown => Ok(None),
+        }
+    }
+
+    /// Does `work` (a check or a find) on the enabled directories in
+    /// order, or only on `tied_to` while it is enabled: the first that
+    /// knows the user decides.
+    async fn ask(
+        &self,
+        db: &impl ConnectionTrait,
+        tied_to: Option<i32>,
+        work: Work<'_>,
+    ) -> Result<Checked, DirectoryError> {
         let mut servers = enabled_servers(db).await?;
         if let Some(id) = tied_to {
             match ldap_server::Entity::find_by_id(id).one(db).await? {
@@ -411,7 +446,7 @@ impl Directory {
         // In order; a server that cannot be asked stops the search, so that a
         // later directory's user of the same name never stands in.
         for server in servers {
-            match self.check_on(&server, login, password).await {
+            match self.ask_one(&server, work).await {
                 Ok(Checked::Unknown) => {}
                 Ok(checked) => return Ok(checked),
                 Err(error) => {
@@ -423,17 +458,13 @@ impl Directory {
         Ok(Checked::Unknown)
     }
 
-    async fn check_on(
+    async fn ask_one(
         &self,
         server: &ldap_server::Model,
-        login: &str,
-        password: &str,
+        work: Work<'_>,
     ) -> Result<Checked, DirectoryError> {
         let started = Instant::now();
-        let outcome = match self
-            .with_conn(server, Work::Check { login, password })
-            .await
-        {
+        let outcome = match self.with_conn(server, work).await {
             Ok(Done::Checked(checked)) => Ok(checked),
             Ok(Done::Groups(_)) => Ok(Checked::Unknown),
             Err(error) => Err(error),
@@ -442,7 +473,7 @@ impl Directory {
             server = %server.name,
             elapsed_ms = started.elapsed().as_millis() as u64,
             found = matches!(outcome, Ok(Checked::User(_)) | Ok(Checked::WrongPassword)),
-            "directory password check"
+            "directory user lookup"
         );
         if let Ok(Checked::User(user)) = &outcome {
             self.remember_groups(user.server_id, &user.dn, user.groups.clone());
@@ -640,9 +671,13 @@ impl Directory {
 }
 
 /// What is done on a service connection.
+#[derive(Clone, Copy)]
 enum Work<'a> {
     /// Find the user, read their groups, bind as them.
     Check { login: &'a str, password: &'a str },
+    /// Find the user by their login name or e-mail address and read their
+    /// groups (their identity was proven otherwise: a certificate).
+    Find(FindBy<'a>),
     /// Read the groups of the user with `dn`.
     GroupsOf { dn: &'a str, login: &'a str },
     /// List every group.
@@ -677,6 +712,27 @@ impl Work<'_> {
                     }
                     Err(error) => Err(error),
                 }
+            }
+            Work::Find(by) => {
+                let attribute = match by {
+                    FindBy::Login(_) => server.login_attribute.as_str(),
+                    FindBy::Email(_) if server.email_attribute.is_empty() => {
+                        return Ok(Done::Checked(Checked::Unknown));
+                    }
+                    FindBy::Email(_) => server.email_attribute.as_str(),
+                };
+                let (FindBy::Login(value) | FindBy::Email(value)) = by;
+                let Some(entry) = find_user_by(server, &mut conn.ldap, attribute, value).await?
+                else {
+                    return Ok(Done::Checked(Checked::Unknown));
+                };
+                let Some(login) = first(&entry, &server.login_attribute) else {
+                    return Ok(Done::Checked(Checked::Unknown));
+                };
+                let groups = read_groups(server, &mut conn.ldap, &entry, &login).await?;
+                Ok(Done::Checked(Checked::User(describe(
+                    server, &entry, &login, groups,
+                ))))
             }
             Work::GroupsOf { dn, login } => {
                 // Still there, and still one the portal's filter admits.
@@ -749,7 +805,18 @@ async fn find_user(
     ldap: &mut Ldap,
     login: &str,
 ) -> Result<Option<SearchEntry>, LdapError> {
-    let filter = user_filter(&server.user_filter, &server.login_attribute, login);
+    find_user_by(server, ldap, &server.login_attribute, login).await
+}
+
+/// The one entry whose `attribute` is `value`; none when there is none or
+/// more than one.
+async fn find_user_by(
+    server: &ldap_server::Model,
+    ldap: &mut Ldap,
+    attribute: &str,
+    login: &str,
+) -> Result<Option<SearchEntry>, LdapError> {
+    let filter = user_filter(&server.user_filter, attribute, login);
     let mut wanted = vec![
         server.login_attribute.as_str(),
         server.name_attribute.as_str(),
@@ -770,10 +837,10 @@ async fn find_user(
     }
     // The server's matching rules may be looser than equality (ignored
     // characters, another value of a multi-valued attribute): only an
-    // entry whose login name is the one typed counts.
+    // entry whose value is the one asked for counts.
     let wanted = login.trim().to_lowercase();
     Ok(found.pop().filter(|entry| {
-        values(entry, &server.login_attribute)
+        values(entry, attribute)
             .iter()
             .any(|v| v.trim().to_lowercase() == wanted)
     }))

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod certificate_files;
 pub mod certificates;
+pub mod client_certificates;
 pub mod devices;
 pub mod directory;
 pub mod directory_settings;
@@ -60,6 +61,11 @@ pub struct PortalConfig {
     pub messenger: messages::Messenger,
     /// The LDAP directories, with their connections.
     pub directory: directory::Directory,
+    /// The CAs that issue sign-in certificates (none: not set up).
+    pub client_trust: client_certificates::SharedTrust,
+    /// How certificates reach the portal, in words for administrators
+    /// (empty when certificate sign-in is not set up).
+    pub certificate_via: String,
 }
 
 /// What a server function knows about its request.
@@ -69,6 +75,8 @@ pub struct RequestContext {
     pub user: Option<CurrentUser>,
     pub csrf: Option<String>,
     pub config: PortalConfig,
+    /// The certificate the browser presented on this request, if any.
+    pub certificate: Option<client_certificates::PresentedCertificate>,
 }
 
 impl RequestContext {
@@ -103,6 +111,10 @@ impl RequestContext {
                 .get::<Authenticated>()
                 .and_then(|a| a.0.clone()),
             csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()),
+            certificate: parts
+                .extensions
+                .get::<client_certificates::PresentedCertificate>()
+                .cloned(),
             config,
         })
     }

@@ -11,12 +11,14 @@ use serde_json::{Value, json};
 use super::audit::{self, Event, RequestOrigin};
 use super::entities::setting;
 use crate::api::types::{Outcome, PortalSettings, RegistrationSettings};
+use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
 use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
 use crate::domain::signin::IdleTimeout;
 
 const IDLE_TIMEOUT: &str = "session.idle_timeout_minutes";
 const REGISTRATION: &str = "registration";
 const FORBID_EMPLOYEE_WIPE: &str = "devices.forbid_wipe_employee_owned";
+const SIGN_IN: &str = "sign_in";
 
 async fn get_raw(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
     Ok(setting::Entity::find_by_id(key.to_owned())
@@ -143,6 +145,46 @@ pub async fn set_forbid_employee_wipe(
         value.to_string(),
         json!(before),
         json!(value),
+        now,
+    )
+    .await
+}
+
+/// How people may sign in, and how a certificate names its user
+/// (password only, by UPN, by default).
+pub async fn sign_in(
+    db: &impl ConnectionTrait,
+) -> Result<(SignInMethods, CertificateMapping), DbErr> {
+    let stored: Value = get_raw(db, SIGN_IN)
+        .await?
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_default();
+    let text = |key: &str| stored.get(key).and_then(Value::as_str).unwrap_or_default();
+    Ok((
+        SignInMethods::parse(text("methods")).unwrap_or_default(),
+        CertificateMapping::parse(text("mapping")).unwrap_or_default(),
+    ))
+}
+
+pub async fn set_sign_in(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: &str,
+    methods: SignInMethods,
+    mapping: CertificateMapping,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let as_json = |(methods, mapping): (SignInMethods, CertificateMapping)| json!({ "methods": methods.as_str(), "mapping": mapping.as_str() });
+    let before = as_json(sign_in(db).await?);
+    let after = as_json((methods, mapping));
+    put(
+        db,
+        origin,
+        actor,
+        SIGN_IN,
+        after.to_string(),
+        before,
+        after,
         now,
     )
     .await

@@ -25,6 +25,7 @@ on_every_backend!(
     a_directory_user_is_only_checked_by_their_own_directory,
     group_roles_never_leave_the_portal_without_an_administrator,
     only_administrators_manage_directories,
+    directory_users_sign_in_with_a_certificate,
 );
 
 async fn admin(app: &TestApp) -> Browser {
@@ -866,6 +867,68 @@ async fn group_roles_never_leave_the_portal_without_an_administrator(db: TestDb)
     assert_eq!(
         stored(&app, "grace").await.unwrap().group_roles,
         "portal-access,administrator"
+    );
+    app.stop().await;
+}
+
+/// A certificate names a directory user nobody has seen yet: found by the
+/// e-mail address of their UPN (or by their login name), made a user with
+/// their groups' roles; a user the directory does not know is refused.
+async fn directory_users_sign_in_with_a_certificate(db: TestDb) {
+    use crate::certificate_sign_in::{Pki, card_with, certificate_sign_in};
+    use app::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
+
+    let Some(url) = ldap_url() else { return };
+    let pki = Pki::new();
+    let app = TestApp::spawn_with(&db, |c| pki.direct(c)).await;
+    let mut admin = admin(&app).await;
+    let server = add_server(&mut admin, &url, "member-of", SERVICE_PASSWORD).await;
+    grant(&mut admin, server, MOBILE_STAFF, &[Role::PortalAccess]).await;
+    let saved = admin
+        .post_form(
+            "/api/admin/save_sign_in_settings",
+            &[("methods", "both"), ("mapping", "upn")],
+        )
+        .await;
+    assert_eq!(location(&saved), "/admin/sign-in?saved=1");
+    assert!(stored(&app, "dora").await.is_none());
+
+    let dora = pki.card(card_with(|c| c.upn = Some("dora@example.org".to_owned())));
+    let mut browser = app.browser_using(pki.client(Some(&dora)));
+    assert_eq!(certificate_sign_in(&mut browser).await, "/");
+    let record = stored(&app, "dora").await.expect("a record for dora");
+    assert_eq!(record.source, "ldap");
+    assert_eq!(record.group_roles, "portal-access");
+    assert!(
+        browser
+            .get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Dora Ünal")
+    );
+
+    // By login name (UID mapping), and someone the directory does not know.
+    app::server::settings::set_sign_in(
+        &app.db,
+        &app::server::audit::RequestOrigin::command_line(),
+        "test",
+        SignInMethods::Both,
+        CertificateMapping::Uid,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let grace = pki.card(card_with(|c| c.uid = Some("grace".to_owned())));
+    let mut browser = app.browser_using(pki.client(Some(&grace)));
+    assert_eq!(certificate_sign_in(&mut browser).await, "/");
+    let nobody = pki.card(card_with(|c| c.uid = Some("nobody".to_owned())));
+    let mut browser = app.browser_using(pki.client(Some(&nobody)));
+    assert!(
+        certificate_sign_in(&mut browser)
+            .await
+            .contains("error=certificate-unknown-user")
     );
     app.stop().await;
 }

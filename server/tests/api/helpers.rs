@@ -111,6 +111,8 @@ impl TestDb {
 /// A running portal and an HTTP client for it.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// `http`, or `https` when the server terminates TLS itself.
+    pub scheme: &'static str,
     /// The server's own connection pool (shared, not a copy).
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
@@ -135,6 +137,11 @@ impl TestApp {
         adjust(&mut config);
         let server = Server::bind(&config).await.unwrap();
         let addr = server.local_addr().unwrap();
+        let scheme = if server.serves_https() {
+            "https"
+        } else {
+            "http"
+        };
         let db = server.database().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -148,12 +155,16 @@ impl TestApp {
         // A request that is never answered fails the test (naming the URL)
         // instead of hanging it.
         let client = reqwest::Client::builder()
+            // Over the portal's own HTTPS the test CA is not known here:
+            // clients that present certificates trust it explicitly.
+            .danger_accept_invalid_certs(scheme == "https")
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(60))
             .build()
             .unwrap();
         TestApp {
             addr,
+            scheme,
             db,
             client,
             stop: Some(stop),
@@ -215,9 +226,15 @@ impl TestApp {
 
     /// A browser without cookies yet.
     pub fn browser(&self) -> Browser {
+        self.browser_using(self.client.clone())
+    }
+
+    /// A browser that connects with `client` (one that presents a client
+    /// certificate, say).
+    pub fn browser_using(&self, client: reqwest::Client) -> Browser {
         Browser {
-            base: format!("http://{}", self.addr),
-            client: self.client.clone(),
+            base: self.url(""),
+            client,
             cookies: BTreeMap::new(),
         }
     }
@@ -235,7 +252,7 @@ impl TestApp {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("{}://{}{path}", self.scheme, self.addr)
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -262,7 +279,7 @@ impl Browser {
     /// The same browser (same cookies) talking to another server.
     pub fn moved_to(self, app: &TestApp) -> Browser {
         Browser {
-            base: format!("http://{}", app.addr),
+            base: app.url(""),
             ..self
         }
     }
@@ -294,16 +311,29 @@ impl Browser {
     }
 
     pub async fn get_accepting(&mut self, path: &str, accept: &str) -> reqwest::Response {
+        self.try_get_accepting(path, accept).await.unwrap()
+    }
+
+    /// A page, or the error that kept it from coming (a TLS handshake
+    /// the server refused, say).
+    pub async fn try_get(&mut self, path: &str) -> Result<reqwest::Response, reqwest::Error> {
+        self.try_get_accepting(path, "text/html").await
+    }
+
+    async fn try_get_accepting(
+        &mut self,
+        path: &str,
+        accept: &str,
+    ) -> Result<reqwest::Response, reqwest::Error> {
         let response = self
             .client
             .get(format!("{}{path}", self.base))
             .header("accept", accept)
             .header("cookie", self.cookie_header())
             .send()
-            .await
-            .unwrap();
+            .await?;
         self.keep_cookies(&response);
-        response
+        Ok(response)
     }
 
     /// The token the pages put into every form.

@@ -7,6 +7,7 @@ pub mod ldap;
 pub mod policies;
 pub mod registration;
 pub mod settings;
+pub mod sign_in_methods;
 pub mod user;
 pub mod users;
 
@@ -37,6 +38,9 @@ pub fn AdminLayout() -> impl IntoView {
                 </li>
                 <li>
                     <A href="/admin/certificates">"Certificates"</A>
+                </li>
+                <li>
+                    <A href="/admin/sign-in">"Sign-in methods"</A>
                 </li>
                 <li>
                     <A href="/admin/settings">"Settings"</A>

@@ -1,0 +1,307 @@
+//! Signing in with an identity certificate (a smart card): which ways of
+//! signing in the administrator allows, and how a certificate names its
+//! user.
+
+use serde::{Deserialize, Serialize};
+
+/// The ways people may sign in to the portal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignInMethods {
+    /// User name and password only (local accounts and directories).
+    #[default]
+    Password,
+    /// An identity certificate only: no password form.
+    Certificate,
+    /// Either.
+    Both,
+}
+
+impl SignInMethods {
+    pub const ALL: [SignInMethods; 3] = [
+        SignInMethods::Password,
+        SignInMethods::Certificate,
+        SignInMethods::Both,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInMethods::Password => "password",
+            SignInMethods::Certificate => "certificate",
+            SignInMethods::Both => "both",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SignInMethods> {
+        SignInMethods::ALL
+            .into_iter()
+            .find(|m| m.as_str() == text.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SignInMethods::Password => "User name and password",
+            SignInMethods::Certificate => "Identity certificate (smart card) only",
+            SignInMethods::Both => "Either",
+        }
+    }
+
+    pub fn password(self) -> bool {
+        !matches!(self, SignInMethods::Certificate)
+    }
+
+    pub fn certificate(self) -> bool {
+        !matches!(self, SignInMethods::Password)
+    }
+}
+
+/// Which part of a certificate names its user.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CertificateMapping {
+    /// The user principal name in the subject alternative name (the
+    /// Microsoft otherName 1.3.6.1.4.1.311.20.2.3), as on smart cards.
+    #[default]
+    Upn,
+    /// The e-mail address in the subject alternative name.
+    Email,
+    /// The subject's common name (CN).
+    CommonName,
+    /// The subject's user id (UID, 0.9.2342.19200300.100.1.1).
+    Uid,
+}
+
+impl CertificateMapping {
+    pub const ALL: [CertificateMapping; 4] = [
+        CertificateMapping::Upn,
+        CertificateMapping::Email,
+        CertificateMapping::CommonName,
+        CertificateMapping::Uid,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificateMapping::Upn => "upn",
+            CertificateMapping::Email => "email",
+            CertificateMapping::CommonName => "cn",
+            CertificateMapping::Uid => "uid",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CertificateMapping> {
+        CertificateMapping::ALL
+            .into_iter()
+            .find(|m| m.as_str() == text.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CertificateMapping::Upn => {
+                "User principal name (UPN) in the subject alternative name: a user with that user name or e-mail address"
+            }
+            CertificateMapping::Email => {
+                "E-mail address in the subject alternative name: the user with that e-mail address"
+            }
+            CertificateMapping::CommonName => {
+                "Subject common name (CN): the user with that user name"
+            }
+            CertificateMapping::Uid => "Subject user id (UID): the user with that user name",
+        }
+    }
+
+    /// Where to look for the user this certificate names, in order: the
+    /// first lookup that finds someone decides. An error when the
+    /// certificate has no such name.
+    pub fn lookups(self, identity: &CertificateIdentity) -> Result<Vec<Lookup>, MappingError> {
+        fn first(values: &[String]) -> Option<&str> {
+            values.iter().map(|v| v.trim()).find(|v| !v.is_empty())
+        }
+        match self {
+            CertificateMapping::Upn => {
+                let upn = first(&identity.upns).ok_or(MappingError::NoUpn)?;
+                Ok(vec![
+                    Lookup::Username(upn.to_lowercase()),
+                    Lookup::Email(upn.to_lowercase()),
+                ])
+            }
+            CertificateMapping::Email => {
+                let email = first(&identity.emails).ok_or(MappingError::NoEmail)?;
+                Ok(vec![Lookup::Email(email.to_lowercase())])
+            }
+            CertificateMapping::CommonName => {
+                let cn = first(&identity.common_names).ok_or(MappingError::NoCommonName)?;
+                Ok(vec![Lookup::Username(cn.to_lowercase())])
+            }
+            CertificateMapping::Uid => {
+                let uid = first(&identity.uids).ok_or(MappingError::NoUid)?;
+                Ok(vec![Lookup::Username(uid.to_lowercase())])
+            }
+        }
+    }
+}
+
+/// The names a certificate gives its holder (read from it by the server).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateIdentity {
+    pub upns: Vec<String>,
+    pub emails: Vec<String>,
+    pub common_names: Vec<String>,
+    pub uids: Vec<String>,
+}
+
+/// How a user is found from a certificate's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// The user whose user name is this (lower case).
+    Username(String),
+    /// The one user whose e-mail address is this (lower case).
+    Email(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MappingError {
+    #[error(
+        "Your certificate has no user principal name (UPN), which this portal uses to find you."
+    )]
+    NoUpn,
+    #[error("Your certificate has no e-mail address, which this portal uses to find you.")]
+    NoEmail,
+    #[error("Your certificate has no common name (CN), which this portal uses to find you.")]
+    NoCommonName,
+    #[error("Your certificate has no user id (UID), which this portal uses to find you.")]
+    NoUid,
+}
+
+/// Why an administrator's change of the sign-in methods is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MethodsChangeError {
+    #[error(
+        "Certificate sign-in is not set up on this server: it needs HTTPS with a client CA bundle, or a trusted reverse proxy (see the configuration)."
+    )]
+    NotAvailable,
+    #[error(
+        "Sign in with your own certificate first: without password sign-in, that is how administrators get in, so the portal checks that it works for you."
+    )]
+    NotProvenByAdministrator,
+}
+
+/// Whether the sign-in methods may become `methods` (with `mapping`).
+/// `available`: this server can take certificates at all.
+/// `proven`: the administrator making the change presents, on this very
+/// request, a valid certificate that `mapping` maps to themselves. Turning
+/// passwords off needs that proof, so the change can never lock out the
+/// last administrator; allowing passwords never needs it.
+pub fn check_methods_change(
+    methods: SignInMethods,
+    available: bool,
+    proven: bool,
+) -> Result<(), MethodsChangeError> {
+    if methods.certificate() && !available {
+        return Err(MethodsChangeError::NotAvailable);
+    }
+    if !methods.password() && !proven {
+        return Err(MethodsChangeError::NotProvenByAdministrator);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity() -> CertificateIdentity {
+        CertificateIdentity {
+            upns: vec!["Alice@Corp.Example".to_owned()],
+            emails: vec![" ".to_owned(), "alice.smith@example.com".to_owned()],
+            common_names: vec!["Alice Smith".to_owned()],
+            uids: vec!["ALICE".to_owned()],
+        }
+    }
+
+    #[test]
+    fn each_mapping_reads_its_own_name() {
+        let id = identity();
+        assert_eq!(
+            CertificateMapping::Upn.lookups(&id),
+            Ok(vec![
+                Lookup::Username("alice@corp.example".to_owned()),
+                Lookup::Email("alice@corp.example".to_owned()),
+            ])
+        );
+        assert_eq!(
+            CertificateMapping::Email.lookups(&id),
+            Ok(vec![Lookup::Email("alice.smith@example.com".to_owned())])
+        );
+        assert_eq!(
+            CertificateMapping::CommonName.lookups(&id),
+            Ok(vec![Lookup::Username("alice smith".to_owned())])
+        );
+        assert_eq!(
+            CertificateMapping::Uid.lookups(&id),
+            Ok(vec![Lookup::Username("alice".to_owned())])
+        );
+    }
+
+    #[test]
+    fn a_missing_name_says_which() {
+        let empty = CertificateIdentity::default();
+        assert_eq!(
+            CertificateMapping::Upn.lookups(&empty),
+            Err(MappingError::NoUpn)
+        );
+        assert_eq!(
+            CertificateMapping::Email.lookups(&empty),
+            Err(MappingError::NoEmail)
+        );
+        assert_eq!(
+            CertificateMapping::CommonName.lookups(&empty),
+            Err(MappingError::NoCommonName)
+        );
+        assert_eq!(
+            CertificateMapping::Uid.lookups(&empty),
+            Err(MappingError::NoUid)
+        );
+        // Only blanks is no name either.
+        let blank = CertificateIdentity {
+            emails: vec!["  ".to_owned()],
+            ..CertificateIdentity::default()
+        };
+        assert_eq!(
+            CertificateMapping::Email.lookups(&blank),
+            Err(MappingError::NoEmail)
+        );
+    }
+
+    #[test]
+    fn settings_round_trip() {
+        for m in SignInMethods::ALL {
+            assert_eq!(SignInMethods::parse(m.as_str()), Some(m));
+        }
+        for m in CertificateMapping::ALL {
+            assert_eq!(CertificateMapping::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(SignInMethods::parse("smartcard"), None);
+        assert_eq!(CertificateMapping::parse("dn"), None);
+        assert!(SignInMethods::Both.password() && SignInMethods::Both.certificate());
+        assert!(!SignInMethods::Certificate.password());
+        assert!(!SignInMethods::Password.certificate());
+    }
+
+    #[test]
+    fn passwords_go_off_only_with_a_working_certificate() {
+        use SignInMethods::*;
+        assert_eq!(check_methods_change(Password, false, false), Ok(()));
+        assert_eq!(
+            check_methods_change(Both, false, true),
+            Err(MethodsChangeError::NotAvailable)
+        );
+        assert_eq!(check_methods_change(Both, true, false), Ok(()));
+        assert_eq!(
+            check_methods_change(Certificate, true, false),
+            Err(MethodsChangeError::NotProvenByAdministrator)
+        );
+        assert_eq!(
+            check_methods_change(Certificate, false, true),
+            Err(MethodsChangeError::NotAvailable)
+        );
+        assert_eq!(check_methods_change(Certificate, true, true), Ok(()));
+    }
+}

@@ -1,0 +1,120 @@
+//! Admin → Sign-in methods: password, identity certificate (smart card)
+//! or both, and which name in a certificate finds its user.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::admin::{SaveSignInSettings, get_sign_in_settings};
+use crate::components::csrf::CsrfField;
+use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
+use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
+
+#[component]
+pub fn SignInMethodsPage() -> impl IntoView {
+    let query = use_query_map();
+    let settings = Resource::new(
+        move || query.with(|q| q.get("saved")),
+        |_| get_sign_in_settings(),
+    );
+    let save = ServerAction::<SaveSignInSettings>::new();
+    let saved = move || query.with(|q| q.get("saved").is_some());
+
+    view! {
+        <Title text="Sign-in methods" />
+        <h1>"Sign-in methods"</h1>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                settings
+                    .get()
+                    .map(|result| match result {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(current) => {
+                            let available = !current.via.is_empty();
+                            view! {
+                                {saved().then(|| view! { <Saved text="Sign-in methods saved." /> })}
+                                <section class="card" id="certificate-setup">
+                                    <h2>"Certificate sign-in on this server"</h2>
+                                    {if available {
+                                        view! { <p>{current.via.clone()}</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <p>
+                                                "Not set up: the server needs HTTPS with a client CA bundle ("
+                                                <code>"tls_certificate"</code> ", " <code>"tls_key"</code> ", "
+                                                <code>"client_ca"</code>
+                                                "), or a trusted reverse proxy that passes the certificate ("
+                                                <code>"trusted_proxies"</code> ", "
+                                                <code>"client_certificate_header"</code> ", "
+                                                <code>"client_ca"</code>
+                                                "). Until then only passwords can be used."
+                                            </p>
+                                        }
+                                            .into_any()
+                                    }}
+                                    <p id="presented-certificate">
+                                        {match current.presented.clone() {
+                                            Some(subject) => format!("Your browser presents the certificate of {subject}."),
+                                            None => "Your browser presents no certificate on this page.".to_owned(),
+                                        }}
+                                    </p>
+                                </section>
+                                <ActionForm action=save>
+                                    <CsrfField />
+                                    <fieldset>
+                                        <legend>"People sign in with"</legend>
+                                        {SignInMethods::ALL
+                                            .into_iter()
+                                            .map(|m| {
+                                                let id = format!("methods-{}", m.as_str());
+                                                view! {
+                                                    <div class="choice">
+                                                        <input
+                                                            type="radio"
+                                                            name="methods"
+                                                            id=id.clone()
+                                                            value=m.as_str()
+                                                            checked=m == current.methods
+                                                            disabled=m.certificate() && !available
+                                                        />
+                                                        <label for=id>{m.label()}</label>
+                                                    </div>
+                                                }
+                                            })
+                                            .collect_view()}
+                                        <p class="help">
+                                            "Passwords can be turned off only while you are signed in with your own certificate, so that administrators can always get in."
+                                        </p>
+                                    </fieldset>
+                                    <fieldset>
+                                        <legend>"A certificate belongs to"</legend>
+                                        {CertificateMapping::ALL
+                                            .into_iter()
+                                            .map(|m| {
+                                                let id = format!("mapping-{}", m.as_str());
+                                                view! {
+                                                    <div class="choice">
+                                                        <input
+                                                            type="radio"
+                                                            name="mapping"
+                                                            id=id.clone()
+                                                            value=m.as_str()
+                                                            checked=m == current.mapping
+                                                        />
+                                                        <label for=id>{m.label()}</label>
+                                                    </div>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </fieldset>
+                                    <button type="submit">"Save sign-in methods"</button>
+                                </ActionForm>
+                                <Refusal error=refusal(save) />
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}

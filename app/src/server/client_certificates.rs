@@ -1,0 +1,245 @@
+//! Identity certificates presented to sign in (smart cards): checked
+//! against the administrator's CA bundle, and read for the names that
+//! find their user. The same check serves both ways a certificate
+//! arrives: the portal's own TLS connection, and a trusted reverse proxy's
+//! header (which may send the holder's certificate alone: the bundle may
+//! hold intermediate CAs too).
+
+use chrono::{DateTime, Utc};
+use rustls_pki_types::{CertificateDer, UnixTime, pem::PemObject};
+use std::sync::{Arc, RwLock};
+use x509_cert::Certificate;
+use x509_cert::der::asn1::Any;
+use x509_cert::der::oid::ObjectIdentifier;
+use x509_cert::der::{Decode, Tag, Tagged};
+use x509_cert::ext::pkix::SubjectAltName;
+use x509_cert::ext::pkix::name::GeneralName;
+
+use super::certificate_files;
+use crate::domain::certificate_sign_in::CertificateIdentity;
+
+const UPN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.20.2.3");
+const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+const UID: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.9.2342.19200300.100.1.1");
+
+/// The certificate a request came with: its holder's certificate first,
+/// then whatever chain came with it, in DER.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PresentedCertificate(pub Vec<Vec<u8>>);
+
+/// The CAs whose certificates people may sign in with.
+#[derive(Clone, Debug)]
+pub struct ClientTrust {
+    certificates: Vec<CertificateDer<'static>>,
+}
+
+impl ClientTrust {
+    /// From a PEM bundle (roots and intermediates). Every certificate in it
+    /// is trusted to issue sign-in certificates.
+    pub fn from_pem(pem: &[u8]) -> Result<ClientTrust, String> {
+        let certificates = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("the CA bundle cannot be read: {e}"))?;
+        if certificates.is_empty() {
+            return Err("the CA bundle holds no certificate".to_owned());
+        }
+        for certificate in &certificates {
+            webpki::anchor_from_trusted_cert(certificate)
+                .map_err(|e| format!("a certificate of the CA bundle cannot be used: {e}"))?;
+        }
+        Ok(ClientTrust { certificates })
+    }
+
+    /// How many certificates the bundle holds.
+    pub fn len(&self) -> usize {
+        self.certificates.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.certificates.is_empty()
+    }
+
+    /// The bundle's certificates, for the TLS layer's certificate request.
+    pub fn certificates(&self) -> &[CertificateDer<'static>] {
+        &self.certificates
+    }
+
+    /// Checks `presented` at `now`: issued (directly or through
+    /// intermediates) by a CA of the bundle, valid now, meant for client
+    /// authentication. Gives what the portal needs of it.
+    pub fn verify(
+        &self,
+        presented: &PresentedCertificate,
+        now: DateTime<Utc>,
+    ) -> Result<VerifiedCertificate, CertificateRefusal> {
+        let (leaf, chain) = presented
+            .0
+            .split_first()
+            .ok_or(CertificateRefusal::Unreadable)?;
+        let info = certificate_files::describe(leaf).map_err(|_| CertificateRefusal::Unreadable)?;
+        let shown = Shown {
+            subject: info.subject,
+            issuer: info.issuer,
+            serial: info.serial,
+        };
+        let anchors = self
+            .certificates
+            .iter()
+            .filter_map(|c| webpki::anchor_from_trusted_cert(c).ok())
+            .collect::<Vec<_>>();
+        let leaf_der = CertificateDer::from(leaf.as_slice());
+        let end_entity = webpki::EndEntityCert::try_from(&leaf_der)
+            .map_err(|_| CertificateRefusal::Unreadable)?;
+        let intermediates: Vec<CertificateDer<'_>> = chain
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()))
+            .collect();
+        let seconds = u64::try_from(now.timestamp()).unwrap_or_default();
+        let algorithms = rustls::crypto::ring::default_provider()
+            .signature_verification_algorithms
+            .all;
+        let checked = end_entity.verify_for_usage(
+            algorithms,
+            &anchors,
+            &intermediates,
+            UnixTime::since_unix_epoch(std::time::Duration::from_secs(seconds)),
+            webpki::KeyUsage::client_auth(),
+            None,
+            None,
+        );
+        let reason = match checked {
+            Ok(_) => {
+                return Ok(VerifiedCertificate {
+                    identity: identity_of(leaf).map_err(|_| CertificateRefusal::Unreadable)?,
+                    shown,
+                });
+            }
+            Err(webpki::Error::CertExpired { .. }) => Refusal::Expired,
+            Err(webpki::Error::CertNotValidYet { .. }) => Refusal::NotYetValid,
+            Err(webpki::Error::RequiredEkuNotFoundContext(_)) => Refusal::NotForSignIn,
+            Err(_) => Refusal::Untrusted,
+        };
+        Err(CertificateRefusal::Checked(reason, shown))
+    }
+}
+
+/// The CA bundle in use, shared by every request and replaced when its
+/// file changes; empty when certificate sign-in is not set up.
+#[derive(Clone, Debug, Default)]
+pub struct SharedTrust(Arc<RwLock<Option<Arc<ClientTrust>>>>);
+
+impl SharedTrust {
+    pub fn new(trust: Option<ClientTrust>) -> SharedTrust {
+        SharedTrust(Arc::new(RwLock::new(trust.map(Arc::new))))
+    }
+
+    pub fn get(&self) -> Option<Arc<ClientTrust>> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set(&self, trust: ClientTrust) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(trust));
+    }
+}
+
+/// How a certificate is named in the audit log and on refusal pages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shown {
+    pub subject: String,
+    pub issuer: String,
+    /// Hex, upper case.
+    pub serial: String,
+}
+
+/// A certificate that passed the check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedCertificate {
+    pub identity: CertificateIdentity,
+    pub shown: Shown,
+}
+
+/// Why a readable certificate is not good for signing in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("Your certificate has expired. Ask your IT helpdesk for a new one.")]
+    Expired,
+    #[error(
+        "Your certificate is not valid yet. Check your device's date and time, or try again later."
+    )]
+    NotYetValid,
+    #[error("Your certificate was not issued by an authority this portal trusts for signing in.")]
+    Untrusted,
+    #[error("Your certificate is not meant for signing in (client authentication).")]
+    NotForSignIn,
+}
+
+impl Refusal {
+    /// A short code for the audit log and the sign-in page.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::Expired => "certificate-expired",
+            Refusal::NotYetValid => "certificate-not-yet-valid",
+            Refusal::Untrusted => "certificate-untrusted",
+            Refusal::NotForSignIn => "certificate-not-for-sign-in",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateRefusal {
+    #[error("Your certificate cannot be read.")]
+    Unreadable,
+    #[error("{0}")]
+    Checked(Refusal, Shown),
+}
+
+/// The names `der` gives its holder: UPNs and e-mail addresses from the
+/// subject alternative name, common names and user ids from the subject.
+pub fn identity_of(der: &[u8]) -> Result<CertificateIdentity, x509_cert::der::Error> {
+    let certificate = Certificate::from_der(der)?;
+    let tbs = certificate.tbs_certificate();
+    let mut identity = CertificateIdentity::default();
+    if let Some((_, names)) = tbs.get_extension::<SubjectAltName>()? {
+        for name in names.0 {
+            match name {
+                GeneralName::OtherName(other) if other.type_id == UPN => {
+                    identity.upns.extend(text(&other.value));
+                }
+                GeneralName::Rfc822Name(email) => identity.emails.push(email.to_string()),
+                _ => {}
+            }
+        }
+    }
+    for attribute in tbs.subject().iter() {
+        let list = match attribute.oid {
+            COMMON_NAME => &mut identity.common_names,
+            UID => &mut identity.uids,
+            _ => continue,
+        };
+        list.extend(text(&attribute.value));
+    }
+    Ok(identity)
+}
+
+/// The text of a string value (UTF-8, printable or IA5).
+fn text(value: &Any) -> Option<String> {
+    matches!(
+        value.tag(),
+        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String
+    )
+    .then(|| String::from_utf8(value.value().to_vec()).ok())
+    .flatten()
+}
+
+/// The certificates of a URL-encoded PEM header value, as nginx's
+/// `$ssl_client_escaped_cert` sends them (or plain PEM).
+pub fn from_escaped_pem(value: &str) -> Option<PresentedCertificate> {
+    let decoded = percent_encoding::percent_decode_str(value.trim())
+        .decode_utf8()
+        .ok()?;
+    let certificates = CertificateDer::pem_slice_iter(decoded.as_bytes())
+        .map(|c| c.map(|c| c.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .ok()?;
+    (!certificates.is_empty()).then_some(PresentedCertificate(certificates))
+}
