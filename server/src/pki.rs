@@ -176,6 +176,12 @@ pub fn write_demo(
     let mut write = |name: &str, text: &str| -> anyhow::Result<()> {
         let path = dir.join(name);
         std::fs::write(&path, text)?;
+        // Private keys: for their owner's eyes only.
+        #[cfg(unix)]
+        if name.ends_with(".key") {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
         written.push(path);
         Ok(())
     };

@@ -169,31 +169,37 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
 /// Who is on the other end: the client's address, and the certificate it
 /// presented (on the portal's own TLS connection, or in the header of a
 /// trusted proxy). A proxy's headers from any other address are ignored,
-/// and the certificate header never reaches what comes after.
+/// and the certificate header never reaches the pages and server
+/// functions.
 fn identify_client(proxies: &Proxies, request: &mut Request) {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
+        // An IPv4 client of a dual-stack listener is `::ffff:a.b.c.d`.
+        .map(|ConnectInfo(addr)| addr.ip().to_canonical());
     let from_proxy = peer.is_some_and(|ip| proxies.trusted.contains(&ip));
     let headers = request.headers();
-    // The address the nearest trusted proxy saw: the last one it added.
+    // The address the nearest trusted proxy saw: the last one it added,
+    // on the last line (a proxy may append a line of its own).
     let forwarded = from_proxy
         .then(|| {
-            headers
-                .get("x-forwarded-for")?
-                .to_str()
-                .ok()?
-                .rsplit(',')
-                .next()
+            let last_line = headers.get_all("x-forwarded-for").iter().next_back()?;
+            last_line.to_str().ok()?.rsplit(',').next()
         })
         .flatten()
         .and_then(|last| last.trim().parse::<std::net::IpAddr>().ok());
+    // One certificate header only: a second one may be the client's own.
     let from_header = proxies
         .certificate_header
         .as_ref()
         .filter(|_| from_proxy)
-        .and_then(|name| headers.get(name)?.to_str().ok())
+        .and_then(|name| {
+            let mut values = headers.get_all(name).iter();
+            match (values.next(), values.next()) {
+                (Some(only), None) => only.to_str().ok(),
+                _ => None,
+            }
+        })
         .and_then(client_certificates::from_escaped_pem);
     let from_tls = request
         .extensions()
@@ -226,9 +232,12 @@ async fn check_forgery(
         return (Err(()), "cross-site request");
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        // HTTP/2 names the host in the request's authority, not a header.
+        let authority = request.uri().authority().map(|a| a.as_str());
         let host = headers
             .get(header::HOST)
             .and_then(|v| v.to_str().ok())
+            .or(authority)
             .unwrap_or_default();
         let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
         if origin == "null" || origin_host != host {

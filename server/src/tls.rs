@@ -157,29 +157,35 @@ fn stamps(files: &Files) -> Vec<Option<(SystemTime, u64)>> {
 /// Reads the files again and puts them in use; on a mistake the old ones
 /// stay and the log says why.
 pub fn reload(files: &Files, tls: Option<&RustlsConfig>, trust: &SharedTrust) {
-    let new_trust = match &files.client_ca {
-        Some(path) => match read_trust(path) {
+    let new_trust = files
+        .client_ca
+        .as_deref()
+        .and_then(|path| match read_trust(path) {
             Ok(read) => Some(read),
             Err(error) => {
                 tracing::warn!(%error, "kept the CA bundle in use: the new one cannot be used");
-                return;
+                None
             }
-        },
-        None => None,
-    };
+        });
+    // A bundle that cannot be used does not hold up a renewed certificate.
+    let in_use = new_trust
+        .clone()
+        .or_else(|| trust.get().map(|t| (*t).clone()));
     if let (Some((certificate, key)), Some(tls)) = (&files.tls, tls) {
-        match server_config(certificate, key, new_trust.as_ref()) {
-            Ok(config) => tls.reload_from_config(config),
+        match server_config(certificate, key, in_use.as_ref()) {
+            Ok(config) => {
+                tls.reload_from_config(config);
+                tracing::info!("read the TLS certificate again");
+            }
             Err(error) => {
                 tracing::warn!(%error, "kept the TLS certificate in use: the new files cannot be used");
-                return;
             }
         }
     }
     if let Some(read) = new_trust {
         trust.set(read);
+        tracing::info!("read the CA bundle of sign-in certificates again");
     }
-    tracing::info!("read the TLS certificate and CA bundle again");
 }
 
 /// Reads the files again whenever one of them changes, and on SIGHUP.

@@ -152,10 +152,12 @@ pub async fn get_sign_in_settings() -> Result<SignInSettings, ApiError> {
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
     let (methods, mapping) = settings::sign_in(&ctx.db).await.map_err(internal)?;
+    let available = ctx.config.client_trust.get().is_some();
     Ok(SignInSettings {
-        methods,
+        // What is in force: passwords while certificates cannot be taken.
+        methods: methods.effective(available),
         mapping,
-        via: if ctx.config.client_trust.get().is_some() {
+        via: if available {
             ctx.config.certificate_via.clone()
         } else {
             String::new()

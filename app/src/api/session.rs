@@ -39,6 +39,7 @@ pub async fn sign_in(
         &ctx.origin,
         &username,
         password,
+        ctx.config.client_trust.get().is_some(),
         chrono::Utc::now(),
     )
     .await;
@@ -124,12 +125,10 @@ pub async fn sign_in_options() -> Result<SignInChoices, ApiError> {
 
     let ctx = RequestContext::current()?;
     let (methods, _) = settings::sign_in(&ctx.db).await.map_err(internal)?;
-    let certificate = methods.certificate() && ctx.config.client_trust.get().is_some();
+    let methods = methods.effective(ctx.config.client_trust.get().is_some());
     Ok(SignInChoices {
-        // Never neither: with certificate sign-in not set up on the server,
-        // passwords stay.
-        password: methods.password() || !certificate,
-        certificate,
+        password: methods.password(),
+        certificate: methods.certificate(),
         presented: presented_subject(&ctx),
     })
 }

@@ -49,6 +49,17 @@ impl SignInMethods {
         !matches!(self, SignInMethods::Certificate)
     }
 
+    /// The methods in force on a server that can (`available`) or cannot
+    /// take certificates: without certificate sign-in set up, passwords,
+    /// whatever was chosen, so that nobody is locked out.
+    pub fn effective(self, available: bool) -> SignInMethods {
+        if available {
+            self
+        } else {
+            SignInMethods::Password
+        }
+    }
+
     pub fn certificate(self) -> bool {
         !matches!(self, SignInMethods::Password)
     }
@@ -114,6 +125,16 @@ impl CertificateMapping {
         fn first(values: &[String]) -> Option<&str> {
             values.iter().map(|v| v.trim()).find(|v| !v.is_empty())
         }
+        // A subject lists its names from the most general to the most
+        // specific (`DC=com, DC=corp, CN=Users, CN=Alice`): the holder's is
+        // the last.
+        fn last(values: &[String]) -> Option<&str> {
+            values
+                .iter()
+                .rev()
+                .map(|v| v.trim())
+                .find(|v| !v.is_empty())
+        }
         match self {
             CertificateMapping::Upn => {
                 let upn = first(&identity.upns).ok_or(MappingError::NoUpn)?;
@@ -127,11 +148,11 @@ impl CertificateMapping {
                 Ok(vec![Lookup::Email(email.to_lowercase())])
             }
             CertificateMapping::CommonName => {
-                let cn = first(&identity.common_names).ok_or(MappingError::NoCommonName)?;
+                let cn = last(&identity.common_names).ok_or(MappingError::NoCommonName)?;
                 Ok(vec![Lookup::Username(cn.to_lowercase())])
             }
             CertificateMapping::Uid => {
-                let uid = first(&identity.uids).ok_or(MappingError::NoUid)?;
+                let uid = last(&identity.uids).ok_or(MappingError::NoUid)?;
                 Ok(vec![Lookup::Username(uid.to_lowercase())])
             }
         }
@@ -238,6 +259,31 @@ mod tests {
             CertificateMapping::Uid.lookups(&id),
             Ok(vec![Lookup::Username("alice".to_owned())])
         );
+    }
+
+    #[test]
+    fn the_holders_common_name_is_the_most_specific() {
+        let directory_style = CertificateIdentity {
+            common_names: vec!["Users".to_owned(), "alice".to_owned(), " ".to_owned()],
+            uids: vec!["ou-level".to_owned(), "alice".to_owned()],
+            ..CertificateIdentity::default()
+        };
+        assert_eq!(
+            CertificateMapping::CommonName.lookups(&directory_style),
+            Ok(vec![Lookup::Username("alice".to_owned())])
+        );
+        assert_eq!(
+            CertificateMapping::Uid.lookups(&directory_style),
+            Ok(vec![Lookup::Username("alice".to_owned())])
+        );
+    }
+
+    #[test]
+    fn without_certificate_sign_in_set_up_passwords_are_in_force() {
+        for methods in SignInMethods::ALL {
+            assert_eq!(methods.effective(true), methods);
+            assert_eq!(methods.effective(false), SignInMethods::Password);
+        }
     }
 
     #[test]

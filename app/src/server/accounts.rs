@@ -255,22 +255,18 @@ pub async fn find(
         .await
 }
 
-/// The one user whose e-mail address is `email` (any case); none when
-/// nobody or several people have it.
-pub async fn find_by_email(
-    db: &impl ConnectionTrait,
-    email: &str,
-) -> Result<Option<user::Model>, DbErr> {
+/// Users whose e-mail address is `email` (any case): none, one, or two
+/// when several people have it.
+pub async fn with_email(db: &impl ConnectionTrait, email: &str) -> Result<Vec<user::Model>, DbErr> {
     let email = email.trim().to_lowercase();
     if email.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
-    let mut found = user::Entity::find()
+    user::Entity::find()
         .filter(Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(email))
         .limit(2)
         .all(db)
-        .await?;
-    Ok(if found.len() == 1 { found.pop() } else { None })
+        .await
 }
 
 async fn find_existing(

@@ -285,10 +285,11 @@ pub async fn sign_in(
     origin: &RequestOrigin,
     username_text: &str,
     password: String,
+    certificates_available: bool,
     now: DateTime<Utc>,
 ) -> Result<(CurrentUser, String), SignInError> {
     let (methods, _) = settings::sign_in(db).await?;
-    if !methods.password() {
+    if !methods.effective(certificates_available).password() {
         record_refusal(
             db,
             origin,
@@ -574,8 +575,11 @@ fn certificate_details(shown: &Shown, mapping: &str) -> serde_json::Value {
     })
 }
 
-/// The user the lookups find: a local user, or a directory user (asked
-/// again, so a user removed from the directory is not let in).
+/// The user the lookups find: a local user (every lookup is tried on the
+/// local users first, so that a directory outage does not keep them out),
+/// else a directory user, asked again so that someone removed from the
+/// directory is not let in. An e-mail address that several people have
+/// finds nobody.
 async fn find_certificate_user(
     db: &DatabaseConnection,
     directory: &Directory,
@@ -583,17 +587,25 @@ async fn find_certificate_user(
     lookups: &[Lookup],
     now: DateTime<Utc>,
 ) -> Result<Option<user::Model>, SignInError> {
+    let mut stored = Vec::new();
     for lookup in lookups {
-        let stored = match lookup {
+        let found = match lookup {
             Lookup::Username(name) => match Username::parse(name) {
-                Ok(name) => accounts::find(db, &name).await?,
-                Err(_) => None,
+                Ok(name) => accounts::find(db, &name).await?.into_iter().collect(),
+                Err(_) => Vec::new(),
             },
-            Lookup::Email(email) => accounts::find_by_email(db, email).await?,
+            Lookup::Email(email) => accounts::with_email(db, email).await?,
         };
-        if let Some(local) = stored.as_ref().filter(|u| u.source == accounts::LOCAL) {
+        if found.len() > 1 {
+            tracing::warn!("a certificate's e-mail address belongs to several users: refused");
+            return Ok(None);
+        }
+        if let Some(local) = found.iter().find(|u| u.source == accounts::LOCAL) {
             return Ok(Some(local.clone()));
         }
+        stored.push(found.into_iter().next());
+    }
+    for (lookup, stored) in lookups.iter().zip(stored) {
         let by = match lookup {
             Lookup::Username(name) => FindBy::Login(name),
             Lookup::Email(email) => FindBy::Email(email),

@@ -159,37 +159,21 @@ pub struct VerifiedCertificate {
 }
 
 /// Why a readable certificate is not good for signing in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
-    #[error("Your certificate has expired. Ask your IT helpdesk for a new one.")]
     Expired,
-    #[error(
-        "Your certificate is not valid yet. Check your device's date and time, or try again later."
-    )]
     NotYetValid,
-    #[error("Your certificate was not issued by an authority this portal trusts for signing in.")]
+    /// Not issued (through intermediates) by a CA of the bundle.
     Untrusted,
-    #[error("Your certificate is not meant for signing in (client authentication).")]
+    /// Its extended key usage leaves out client authentication.
     NotForSignIn,
 }
 
-impl Refusal {
-    /// A short code for the audit log and the sign-in page.
-    pub fn code(self) -> &'static str {
-        match self {
-            Refusal::Expired => "certificate-expired",
-            Refusal::NotYetValid => "certificate-not-yet-valid",
-            Refusal::Untrusted => "certificate-untrusted",
-            Refusal::NotForSignIn => "certificate-not-for-sign-in",
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why a certificate cannot be used; with how it names itself, when it
+/// could be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CertificateRefusal {
-    #[error("Your certificate cannot be read.")]
     Unreadable,
-    #[error("{0}")]
     Checked(Refusal, Shown),
 }
 

@@ -476,6 +476,38 @@ async fn a_trusted_proxy_passes_the_certificate_and_nobody_else_can(db: TestDb) 
             .await
             .contains("error=no-certificate")
     );
+    // A second certificate header may be the client's own: neither counts.
+    let other = pki.card(card_with(|c| {
+        c.upn = Some("mallory@example.com".to_owned())
+    }));
+    let other_escaped: String = form_urlencoded::byte_serialize(other.certificate_pem.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    assert!(
+        sign_in(
+            &app,
+            &[
+                ("x-ssl-client-cert", &escaped),
+                ("x-ssl-client-cert", &other_escaped)
+            ]
+        )
+        .await
+        .contains("error=no-certificate")
+    );
+    // The proxy's own X-Forwarded-For line is the last one.
+    sign_in(
+        &app,
+        &[
+            ("x-ssl-client-cert", &escaped),
+            ("x-forwarded-for", "192.0.2.66"),
+            ("x-forwarded-for", "198.51.100.8"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        last_sign_in(&app, "success").await.client_addr,
+        "198.51.100.8"
+    );
     app.stop().await;
 
     // The same header from an address that is not a trusted proxy is
@@ -498,6 +530,35 @@ async fn a_trusted_proxy_passes_the_certificate_and_nobody_else_can(db: TestDb) 
     );
     let audited = last_sign_in(&app, "refused").await;
     assert_eq!(audited.client_addr, "127.0.0.1");
+    app.stop().await;
+}
+
+/// Certificate-only chosen, but the server no longer takes certificates
+/// (its CA bundle was taken out of the configuration): passwords work, so
+/// nobody is locked out, and the pages say so.
+#[tokio::test]
+async fn without_certificate_sign_in_set_up_passwords_are_in_force() {
+    let db = TestDb::create(crate::helpers::Backend::Sqlite).await;
+    let app = TestApp::spawn(&db).await;
+    app.add_user(
+        "admin",
+        &[Role::PortalAccess, Role::Administrator],
+        PASSWORD,
+    )
+    .await;
+    set_sign_in(&app, SignInMethods::Certificate, CertificateMapping::Upn).await;
+    let mut admin = app.browser();
+    let page = admin.get("/sign-in").await.text().await.unwrap();
+    assert!(page.contains("id=\"password\""), "{page}");
+    assert!(!page.contains("Sign in with your certificate"), "{page}");
+    assert_eq!(location(&admin.sign_in("admin", PASSWORD).await), "/");
+    let settings = admin.get("/admin/sign-in").await.text().await.unwrap();
+    assert!(settings.contains("Not set up"), "{settings}");
+    assert!(
+        certificate_sign_in(&mut admin)
+            .await
+            .contains("error=certificate-off")
+    );
     app.stop().await;
 }
 
