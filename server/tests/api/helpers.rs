@@ -349,8 +349,14 @@ impl Browser {
         let mut fields: Vec<(&str, String)> =
             form.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
         fields.push(("csrf_token", self.csrf()));
-        self.post_raw(path, &fields, &[("accept", "text/html")])
-            .await
+        // As browsers do (over HTTP/2 too, where the host is no header).
+        let origin = self.base.clone();
+        self.post_raw(
+            path,
+            &fields,
+            &[("accept", "text/html"), ("origin", &origin)],
+        )
+        .await
     }
 
     /// Posts exactly these fields and headers (for crafted requests).
