@@ -28,6 +28,7 @@ use tower::ServiceBuilder;
 use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::{ServeDir, ServeFile},
     trace::TraceLayer,
 };
 use tracing::{Span, field};
@@ -66,7 +67,18 @@ pub fn router(state: AppState) -> Router {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
     let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let context_state = state.clone();
+    let site_root = std::path::PathBuf::from(state.leptos_options.site_root.as_ref());
+    let pkg = site_root.join(state.leptos_options.site_pkg_dir.as_ref());
     Router::new()
+        // The site's own files, served here and not by the Leptos fallback,
+        // whose file branch runs inside whatever reactive owner its thread
+        // last had: a page rendered meanwhile on that thread lost its
+        // headers (its Content-Security-Policy) to the file's response.
+        .nest_service("/pkg", ServeDir::new(pkg))
+        .route_service(
+            "/favicon.svg",
+            ServeFile::new(site_root.join("favicon.svg")),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/admin/audit.csv", get(audit_csv))

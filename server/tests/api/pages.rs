@@ -106,3 +106,57 @@ async fn form_posts_and_redirects(db: TestDb) {
     assert!(html.contains(r#"aria-invalid="true""#), "{html}");
     app.stop().await;
 }
+
+/// Pages and the site's files requested at the same time: every page keeps
+/// its own Content-Security-Policy (with its nonce) and no file takes it.
+#[tokio::test]
+async fn pages_keep_their_policy_while_files_are_served() {
+    let db = TestDb::create(crate::helpers::Backend::Sqlite).await;
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/ssp.css"), "main { margin: 0 }").unwrap();
+    std::fs::write(site.path().join("favicon.svg"), "<svg/>").unwrap();
+    let root = site.path().to_owned();
+    let app = TestApp::spawn_with(&db, |c| c.site_root = root).await;
+    app.add_user(
+        "alice",
+        &[Role::PortalAccess, Role::DeviceRegistration],
+        PASSWORD,
+    )
+    .await;
+    let alice = app.signed_in("alice", PASSWORD).await;
+    let cookie: String = alice
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}; "))
+        .collect();
+    let requests: Vec<_> = (0..120)
+        .map(|i| {
+            let path = match i % 3 {
+                0 => "/devices/register",
+                1 => "/pkg/ssp.css",
+                _ => "/favicon.svg",
+            };
+            let request = app
+                .client
+                .get(app.url(path))
+                .header("accept", "text/html")
+                .header("cookie", cookie.clone());
+            tokio::spawn(async move { (path, request.send().await.unwrap()) })
+        })
+        .collect();
+    for request in requests {
+        let (path, response) = request.await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        if path.starts_with("/devices") {
+            assert!(csp.contains("'nonce-"), "{path}: {csp}");
+        } else {
+            assert!(!csp.contains("'nonce-"), "{path}: {csp}");
+        }
+    }
+    app.stop().await;
+}
