@@ -83,7 +83,7 @@ pub fn SignInMethodsPage() -> impl IntoView {
                                             })
                                             .collect_view()}
                                         <p class="help">
-                                            "Passwords can be turned off only while you are signed in with your own certificate, so that administrators can always get in."
+                                            "Passwords can be turned off only while you are signed in with your own certificate, so that administrators can always get in. Devices still enroll the way Admin → Registration says (PIN, password or both): with passwords off, choose PIN there."
                                         </p>
                                     </fieldset>
                                     <fieldset>
