@@ -95,7 +95,7 @@ impl Server {
                 format!(
                     "Certificates are taken from {}, and checked against the {} CA certificate(s) of {}.",
                     ways.join(" and "),
-                    trust.len(),
+                    trust.count(),
                     transport
                         .client_ca
                         .as_deref()

@@ -288,7 +288,7 @@ mod tests {
             intermediate.certificate_pem()
         );
         let full = ClientTrust::from_pem(bundle.as_bytes()).unwrap();
-        assert_eq!(full.len(), 2);
+        assert_eq!(full.count(), 2);
         assert!(full.verify(&alone, now).is_ok());
     }
 

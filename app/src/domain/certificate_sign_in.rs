@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::signin::SignInProblem;
+
 /// The ways people may sign in to the portal.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SignInMethods {
@@ -177,18 +179,24 @@ pub enum Lookup {
     Email(String),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+/// The name the mapping needs is not in the certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MappingError {
-    #[error(
-        "Your certificate has no user principal name (UPN), which this portal uses to find you."
-    )]
     NoUpn,
-    #[error("Your certificate has no e-mail address, which this portal uses to find you.")]
     NoEmail,
-    #[error("Your certificate has no common name (CN), which this portal uses to find you.")]
     NoCommonName,
-    #[error("Your certificate has no user id (UID), which this portal uses to find you.")]
     NoUid,
+}
+
+impl From<MappingError> for SignInProblem {
+    fn from(missing: MappingError) -> SignInProblem {
+        match missing {
+            MappingError::NoUpn => SignInProblem::NoUpn,
+            MappingError::NoEmail => SignInProblem::NoEmail,
+            MappingError::NoCommonName => SignInProblem::NoCommonName,
+            MappingError::NoUid => SignInProblem::NoUid,
+        }
+    }
 }
 
 /// Why an administrator's change of the sign-in methods is refused.

@@ -21,8 +21,7 @@ use super::{accounts, passwords, settings};
 use crate::api::types::Outcome;
 use crate::domain::access::{self, Action, Denied, Subject};
 use crate::domain::certificate_sign_in::{
-    CertificateMapping, Lookup, MappingError, MethodsChangeError, SignInMethods,
-    check_methods_change,
+    CertificateMapping, Lookup, MethodsChangeError, SignInMethods, check_methods_change,
 };
 use crate::domain::role::RoleSet;
 use crate::domain::signin::{LockoutPolicy, SignInProblem, minutes_until, session_alive};
@@ -469,15 +468,7 @@ pub async fn sign_in_with_certificate(
     let details = certificate_details(&verified.shown, mapping.as_str());
     let lookups = match mapping.lookups(&verified.identity) {
         Ok(lookups) => lookups,
-        Err(missing) => {
-            let problem = match missing {
-                MappingError::NoUpn => SignInProblem::NoUpn,
-                MappingError::NoEmail => SignInProblem::NoEmail,
-                MappingError::NoCommonName => SignInProblem::NoCommonName,
-                MappingError::NoUid => SignInProblem::NoUid,
-            };
-            return refuse(problem, details).await;
-        }
+        Err(missing) => return refuse(missing.into(), details).await,
     };
     match find_certificate_user(db, directory, origin, &lookups, now).await {
         Ok(Some(user)) => open_session(db, origin, user, details, now).await,

@@ -51,12 +51,8 @@ impl ClientTrust {
     }
 
     /// How many certificates the bundle holds.
-    pub fn len(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.certificates.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.certificates.is_empty()
     }
 
     /// The bundle's certificates, for the TLS layer's certificate request.
