@@ -43,7 +43,7 @@ impl SignInMethods {
         match self {
             SignInMethods::Password => "User name and password",
             SignInMethods::Certificate => "Identity certificate (smart card) only",
-            SignInMethods::Both => "Either",
+            SignInMethods::Both => "Password or identity certificate, whichever the person has",
         }
     }
 
