@@ -350,6 +350,37 @@ impl Config {
     }
 }
 
+impl Transport {
+    /// Where sign-in certificates come from and what they are checked
+    /// against, in words for administrators; empty without certificate
+    /// sign-in.
+    pub fn certificate_sources(&self) -> String {
+        let Some(bundle) = &self.client_ca else {
+            return String::new();
+        };
+        let mut ways = Vec::new();
+        if self.tls.is_some() {
+            ways.push("the portal's own HTTPS connections".to_owned());
+        }
+        if let Some(header) = &self.certificate_header {
+            let proxies: Vec<String> = self
+                .trusted_proxies
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            ways.push(format!(
+                "the {header} header of the trusted proxies ({})",
+                proxies.join(", ")
+            ));
+        }
+        format!(
+            "Certificates are taken from {}, and checked against the CA bundle {}",
+            ways.join(" and "),
+            bundle.display()
+        )
+    }
+}
+
 /// Writes a new file only its owner can read.
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write as _;
@@ -522,6 +553,11 @@ mod tests {
             Some((PathBuf::from("server.pem"), PathBuf::from("server.key")))
         );
         assert_eq!(direct.client_ca, Some(PathBuf::from("ca.pem")));
+        assert_eq!(plain.certificate_sources(), "");
+        assert_eq!(
+            direct.certificate_sources(),
+            "Certificates are taken from the portal's own HTTPS connections, and checked against the CA bundle ca.pem"
+        );
         let proxied = with(&[
             ("SSP_TRUSTED_PROXIES", "[10.0.0.5, \"::1\"]"),
             ("SSP_CLIENT_CERTIFICATE_HEADER", "X-SSL-Client-Cert"),
@@ -531,6 +567,11 @@ mod tests {
         .transport()
         .unwrap();
         assert_eq!(proxied.trusted_proxies.len(), 2);
+        assert!(
+            proxied
+                .certificate_sources()
+                .contains("the x-ssl-client-cert header of the trusted proxies (10.0.0.5, ::1)")
+        );
         assert_eq!(
             proxied.certificate_header.map(|h| h.to_string()),
             Some("x-ssl-client-cert".to_owned())

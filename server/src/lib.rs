@@ -74,36 +74,7 @@ impl Server {
             )),
             None => None,
         };
-        let certificate_via = match (&trust, &transport.tls, &transport.certificate_header) {
-            (None, _, _) => String::new(),
-            (Some(trust), tls, header) => {
-                let mut ways = Vec::new();
-                if tls.is_some() {
-                    ways.push("the portal's own HTTPS connections".to_owned());
-                }
-                if let Some(header) = header {
-                    ways.push(format!(
-                        "the {header} header of the trusted proxies ({})",
-                        transport
-                            .trusted_proxies
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                }
-                format!(
-                    "Certificates are taken from {}, and checked against the {} CA certificate(s) of {}.",
-                    ways.join(" and "),
-                    trust.count(),
-                    transport
-                        .client_ca
-                        .as_deref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default()
-                )
-            }
-        };
+        let certificate_via = transport.certificate_sources();
         let client_trust = app::server::client_certificates::SharedTrust::new(trust);
         let db = db::connect(&config.database_url, config.database_pool_size).await?;
         db::migrate(&db).await?;

@@ -152,15 +152,18 @@ pub async fn get_sign_in_settings() -> Result<SignInSettings, ApiError> {
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
     let (methods, mapping) = settings::sign_in(&ctx.db).await.map_err(internal)?;
-    let available = ctx.config.client_trust.get().is_some();
+    let trust = ctx.config.client_trust.get();
     Ok(SignInSettings {
         // What is in force: passwords while certificates cannot be taken.
-        methods: methods.effective(available),
+        methods: methods.effective(trust.is_some()),
         mapping,
-        via: if available {
-            ctx.config.certificate_via.clone()
-        } else {
-            String::new()
+        via: match trust {
+            Some(trust) => format!(
+                "{} ({} CA certificate(s) now).",
+                ctx.config.certificate_via,
+                trust.count()
+            ),
+            None => String::new(),
         },
         presented: super::session::presented_subject(&ctx),
     })

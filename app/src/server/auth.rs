@@ -173,20 +173,8 @@ pub async fn check_password(
     // tries than the limit. (Across instances, at most one each at a time.)
     let _turn = turn(Turns::SignIn, &target).lock().await;
     let fail = async |outcome: Outcome, reason: &str| -> Result<(), DbErr> {
-        audit::record(
-            db,
-            origin,
-            now,
-            Event {
-                actor: None,
-                action: "sign_in",
-                target: Some(&target),
-                device_id: None,
-                outcome,
-                details: json!({ "reason": reason, "via": via }),
-            },
-        )
-        .await
+        let details = json!({ "reason": reason, "via": via });
+        record_no_session(db, origin, Some(&target), outcome, details, now).await
     };
 
     let since = policy.window_start(now);
@@ -324,20 +312,28 @@ async fn record_refusal(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     details["reason"] = json!(problem.code());
-    audit::record(
-        db,
-        origin,
-        now,
-        Event {
-            actor: None,
-            action: "sign_in",
-            target: (!target.is_empty()).then_some(target),
-            device_id: None,
-            outcome: Outcome::Refused,
-            details,
-        },
-    )
-    .await
+    let target = (!target.is_empty()).then_some(target);
+    record_no_session(db, origin, target, Outcome::Refused, details, now).await
+}
+
+/// Audits a sign-in that opened no session.
+async fn record_no_session(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    target: Option<&str>,
+    outcome: Outcome,
+    details: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let event = Event {
+        actor: None,
+        action: "sign_in",
+        target,
+        device_id: None,
+        outcome,
+        details,
+    };
+    audit::record(db, origin, now, event).await
 }
 
 /// Opens a session for `user`, who proved who they are, if they may use
@@ -358,20 +354,8 @@ async fn open_session(
         Action::UsePortal,
     ) {
         details["reason"] = json!(denied.to_string());
-        audit::record(
-            db,
-            origin,
-            now,
-            Event {
-                actor: None,
-                action: "sign_in",
-                target: Some(&user.username),
-                device_id: None,
-                outcome: Outcome::Refused,
-                details,
-            },
-        )
-        .await?;
+        let target = Some(user.username.as_str());
+        record_no_session(db, origin, target, Outcome::Refused, details, now).await?;
         return Err(SignInError::Denied(denied));
     }
 

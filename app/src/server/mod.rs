@@ -63,8 +63,8 @@ pub struct PortalConfig {
     pub directory: directory::Directory,
     /// The CAs that issue sign-in certificates (none: not set up).
     pub client_trust: client_certificates::SharedTrust,
-    /// How certificates reach the portal, in words for administrators
-    /// (empty when certificate sign-in is not set up).
+    /// Where certificates come from and the CA bundle's file, in words for
+    /// administrators (empty when certificate sign-in is not set up).
     pub certificate_via: String,
 }
 

@@ -3,7 +3,7 @@
 //! of mapping a certificate to a user, the refusals, the administrator's
 //! choice of methods, and the reverse-proxy mode.
 
-use crate::helpers::{Browser, TestApp, TestDb, on_every_backend};
+use crate::helpers::{Browser, TestApp, TestDb, location, on_every_backend};
 use app::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
 use app::domain::role::Role;
 use app::server::audit::RequestOrigin;
@@ -95,14 +95,6 @@ pub fn card_with(name: impl FnOnce(&mut UserCertificate)) -> UserCertificate {
     spec
 }
 
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
 /// Presses "Sign in with your certificate"; where the answer leads.
 pub async fn certificate_sign_in(browser: &mut Browser) -> String {
     browser.get("/sign-in").await;
@@ -113,7 +105,7 @@ pub async fn certificate_sign_in(browser: &mut Browser) -> String {
     location(&response)
 }
 
-async fn set_sign_in(app: &TestApp, methods: SignInMethods, mapping: CertificateMapping) {
+pub async fn set_sign_in(app: &TestApp, methods: SignInMethods, mapping: CertificateMapping) {
     app::server::settings::set_sign_in(
         &app.db,
         &RequestOrigin::command_line(),
@@ -370,7 +362,8 @@ async fn the_administrators_choice_of_methods_is_enforced(db: TestDb) {
         "{settings_page}"
     );
     assert!(
-        settings_page.contains("own HTTPS connections"),
+        settings_page.contains("own HTTPS connections")
+            && settings_page.contains("(1 CA certificate(s) now)"),
         "{settings_page}"
     );
     let saved = admin

@@ -2,7 +2,7 @@
 //! `scripts/ldap-fixture.ldif`: users with non-ASCII names and passwords
 //! in nested OUs, groups of each kind, a user in several groups.
 
-use crate::helpers::{Browser, TestApp, TestDb, ldap_url, on_every_backend};
+use crate::helpers::{Browser, TestApp, TestDb, ldap_url, location, on_every_backend};
 use app::domain::role::Role;
 use app::server::entities::{audit_event, ldap_server, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -36,14 +36,6 @@ async fn admin(app: &TestApp) -> Browser {
     )
     .await;
     app.signed_in("admin", ADMIN_PASSWORD).await
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
 }
 
 /// Adds the test directory as a server through Admin → LDAP; its id.
@@ -875,7 +867,7 @@ async fn group_roles_never_leave_the_portal_without_an_administrator(db: TestDb)
 /// e-mail address of their UPN (or by their login name), made a user with
 /// their groups' roles; a user the directory does not know is refused.
 async fn directory_users_sign_in_with_a_certificate(db: TestDb) {
-    use crate::certificate_sign_in::{Pki, card_with, certificate_sign_in};
+    use crate::certificate_sign_in::{Pki, card_with, certificate_sign_in, set_sign_in};
     use app::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
 
     let Some(url) = ldap_url() else { return };
@@ -910,16 +902,7 @@ async fn directory_users_sign_in_with_a_certificate(db: TestDb) {
     );
 
     // By login name (UID mapping), and someone the directory does not know.
-    app::server::settings::set_sign_in(
-        &app.db,
-        &app::server::audit::RequestOrigin::command_line(),
-        "test",
-        SignInMethods::Both,
-        CertificateMapping::Uid,
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
+    set_sign_in(&app, SignInMethods::Both, CertificateMapping::Uid).await;
     let grace = pki.card(card_with(|c| c.uid = Some("grace".to_owned())));
     let mut browser = app.browser_using(pki.client(Some(&grace)));
     assert_eq!(certificate_sign_in(&mut browser).await, "/");

@@ -268,6 +268,15 @@ impl TestApp {
     }
 }
 
+/// Where a redirect leads (empty without one).
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
 /// A browser: keeps cookies, sends the anti-forgery token like the pages do.
 pub struct Browser {
     base: String,
