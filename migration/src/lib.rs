@@ -10,6 +10,7 @@ mod m20261124_000003_registrations;
 mod m20261124_000004_directory;
 mod m20261124_000005_certificates;
 mod m20261124_000006_catalogue;
+mod m20261206_000007_cache_versions;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_directory::Migration),
             Box::new(m20261124_000005_certificates::Migration),
             Box::new(m20261124_000006_catalogue::Migration),
+            Box::new(m20261206_000007_cache_versions::Migration),
         ]
     }
 }

@@ -178,9 +178,10 @@ async fn checkin(
     valid_version(&request.configuration_version)?;
     let device_id = device.id;
     let now = chrono::Utc::now();
-    let (commands, catalogue, device) = devices::check_in(&state.db, device, request.facts, now)
-        .await
-        .map_err(ApiFailure::unavailable)?;
+    let (commands, catalogue, device) =
+        devices::check_in(&state.db, &state.portal.caches, device, request.facts, now)
+            .await
+            .map_err(ApiFailure::unavailable)?;
     // The commands are on their way already: a problem with what else the
     // device gets must not hold them up (it is sent at the next check-in).
     let configuration = catalogue::deliver(
@@ -241,10 +242,7 @@ async fn configuration_applied(
         ));
     }
     valid_version(&Some(body.version.clone()))?;
-    let current = catalogue::load(&state.db)
-        .await
-        .map_err(ApiFailure::unavailable)?
-        .current_version(&device);
+    let current = state.portal.caches.catalogue().current_version(&device);
     catalogue::record_applied(
         &state.db,
         &device,

@@ -2,11 +2,11 @@
 //! operations endpoints, static files, and the layers every request passes
 //! through (request id, tracing, compression).
 
+use app::App;
 use app::api::types::ApiError;
 use app::domain::access::Action;
 use app::pages::admin::audit::AuditQuery;
 use app::server::{Authenticated, PortalConfig, audit};
-use app::{App, shell};
 use axum::extract::{Extension, Query};
 use axum::{
     Json, Router,
@@ -16,7 +16,7 @@ use axum::{
     routing::get,
 };
 use leptos::prelude::LeptosOptions;
-use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, generate_route_list};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -26,9 +26,9 @@ use serde_json::json;
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::{
-    compression::CompressionLayer,
+    compression::{CompressionLayer, CompressionLevel},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    services::{ServeDir, ServeFile},
+    services::ServeFile,
     trace::TraceLayer,
 };
 use tracing::{Span, field};
@@ -42,6 +42,23 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub portal: PortalConfig,
     pub proxies: Proxies,
+    /// The stylesheet, the islands' loader and bundle.
+    pub site: crate::assets::SiteFiles,
+}
+
+impl AppState {
+    /// What pages and server functions reach through context.
+    pub fn provide_context(&self) {
+        leptos::context::provide_context(self.db.clone());
+        leptos::context::provide_context(self.portal.clone());
+        leptos::context::provide_context(self.site.assets.clone());
+    }
+}
+
+impl FromRef<AppState> for crate::assets::SiteFiles {
+    fn from_ref(state: &AppState) -> Self {
+        state.site.clone()
+    }
 }
 
 /// The reverse proxies in front of the portal, and what they pass on.
@@ -60,21 +77,17 @@ impl FromRef<AppState> for LeptosOptions {
 
 /// The whole portal as one axum router.
 pub fn router(state: AppState) -> Router {
+    // Server functions and pages run their tasks on this runtime.
+    let _ = any_spawner::Executor::init_tokio();
     // Once per process: generating the list renders the app with resource
     // loading suppressed process-wide, which would stall a page being
     // rendered at that moment by another server in the same process (as in
     // the integration tests, which start many).
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
-    let context_state = state.clone();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App));
     let site_root = std::path::PathBuf::from(state.leptos_options.site_root.as_ref());
-    let pkg = site_root.join(state.leptos_options.site_pkg_dir.as_ref());
-    Router::new()
-        // The site's own files, served here and not by the Leptos fallback,
-        // whose file branch runs inside whatever reactive owner its thread
-        // last had: a page rendered meanwhile on that thread lost its
-        // headers (its Content-Security-Policy) to the file's response.
-        .nest_service("/pkg", ServeDir::new(pkg))
+    let mut router = Router::new()
+        .route("/pkg/{*name}", get(crate::assets::serve))
         .route_service(
             "/favicon.svg",
             ServeFile::new(site_root.join("favicon.svg")),
@@ -83,20 +96,40 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/admin/audit.csv", get(audit_csv))
         .merge(crate::device_api::routes())
-        .merge(crate::certificate_upload::routes())
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || {
-                leptos::context::provide_context(context_state.db.clone());
-                leptos::context::provide_context(context_state.portal.clone());
+        .merge(crate::certificate_upload::routes());
+    // Every page under its own route (the request's span names it), and
+    // every server function.
+    for listing in routes {
+        router = router.route(listing.path(), get(crate::render::page));
+    }
+    for (path, method) in leptos::server_fn::axum::server_fn_paths() {
+        let context = state.clone();
+        let handler = move |request: axum::extract::Request| async move {
+            let changes = request.method() != axum::http::Method::GET;
+            let state = context.clone();
+            let response = leptos_axum::handle_server_fns_with_context(
+                move || context.provide_context(),
+                request,
+            )
+            .await
+            .into_response();
+            // What a change did to the settings or the catalogue is seen
+            // here at once: the page it leads to shows it.
+            if changes && let Err(error) = state.portal.caches.refresh(&state.db).await {
+                tracing::warn!(%error, "cannot read the settings and the catalogue again");
+            }
+            response
+        };
+        router = router.route(
+            path,
+            match method {
+                axum::http::Method::GET => get(handler),
+                _ => axum::routing::post(handler),
             },
-            {
-                let options = state.leptos_options.clone();
-                move || shell(options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        );
+    }
+    router
+        .fallback(crate::render::page)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::layer,
@@ -112,7 +145,10 @@ pub fn router(state: AppState) -> Router {
                         .on_failure(()),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(CompressionLayer::new()),
+                // Pages are compressed as they go out (quickly: brotli's
+                // best takes milliseconds per page); the site's files come
+                // compressed already.
+                .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4))),
         )
         .with_state(state)
 }

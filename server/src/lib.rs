@@ -2,12 +2,14 @@
 //! started together. `main.rs` is the command line around it; the
 //! integration tests start the same server on a random port.
 
+pub mod assets;
 pub mod certificate_upload;
 pub mod config;
 pub mod db;
 pub mod device_api;
 pub mod http;
 pub mod pki;
+pub mod render;
 pub mod security;
 pub mod telemetry;
 pub mod tls;
@@ -76,8 +78,15 @@ impl Server {
         };
         let certificate_via = transport.certificate_sources();
         let client_trust = app::server::client_certificates::SharedTrust::new(trust);
+        let site_root = config.site_root.clone();
+        let site = tokio::task::spawn_blocking(move || assets::SiteFiles::load(&site_root))
+            .await
+            .unwrap_or_default();
         let db = db::connect(&config.database_url, config.database_pool_size).await?;
         db::migrate(&db).await?;
+        let caches = app::server::cache::Caches::load(&db)
+            .await
+            .map_err(|error| StartError::Database(db::DbOpenError::from(error)))?;
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -99,6 +108,7 @@ impl Server {
                     certificate_header: transport.certificate_header.clone(),
                 },
                 leptos_options: leptos_options(config),
+                site,
                 db,
                 portal: app::server::PortalConfig {
                     secure_cookies: config.public_url.starts_with("https://"),
@@ -107,6 +117,7 @@ impl Server {
                     directory,
                     client_trust,
                     certificate_via,
+                    caches,
                 },
             },
         })
@@ -115,6 +126,11 @@ impl Server {
     /// The connection pool the server uses.
     pub fn database(&self) -> &sea_orm::DatabaseConnection {
         &self.state.db
+    }
+
+    /// What the server keeps in memory of the settings and the catalogue.
+    pub fn caches(&self) -> &app::server::cache::Caches {
+        &self.state.portal.caches
     }
 
     pub fn local_addr(&self) -> Result<SocketAddr, std::io::Error> {
@@ -135,6 +151,10 @@ impl Server {
         let cleaner = tokio::spawn(housekeeping(
             self.state.db.clone(),
             self.state.portal.clone(),
+        ));
+        let refresher = tokio::spawn(refresh_caches(
+            self.state.db.clone(),
+            self.state.portal.caches.clone(),
         ));
         let watcher = tokio::spawn(tls::watch(
             self.files.clone(),
@@ -164,9 +184,27 @@ impl Server {
             }
         }
         watcher.abort();
+        refresher.abort();
         cleaner.abort();
         self.state.db.close().await.ok();
         Ok(())
+    }
+}
+
+/// How soon a change made by another instance (of the settings or the
+/// catalogue) is seen here.
+pub const CACHE_REFRESH: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Every second: reads again the settings or the catalogue if another
+/// instance changed them.
+async fn refresh_caches(db: sea_orm::DatabaseConnection, caches: app::server::cache::Caches) {
+    let mut tick = tokio::time::interval(CACHE_REFRESH);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(error) = caches.refresh(&db).await {
+            tracing::warn!(%error, "cannot read the settings and the catalogue again");
+        }
     }
 }
 
@@ -180,7 +218,8 @@ async fn housekeeping(db: sea_orm::DatabaseConnection, portal: app::server::Port
     loop {
         tick.tick().await;
         let now = chrono::Utc::now();
-        match app::server::auth::delete_stale_sessions(&db, now).await {
+        let idle = portal.caches.settings().idle_timeout;
+        match app::server::auth::delete_stale_sessions(&db, idle, now).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "removed ended sessions"),
             Err(error) => tracing::warn!(%error, "cannot remove ended sessions"),

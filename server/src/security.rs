@@ -84,7 +84,14 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     // Who is asking.
     let session_cookie = cookie_value(request.headers(), auth::SESSION_COOKIE).map(str::to_owned);
     let user = match &session_cookie {
-        Some(token) => match auth::resolve(&state.db, token, chrono::Utc::now()).await {
+        Some(token) => match auth::resolve(
+            &state.db,
+            token,
+            state.portal.caches.settings().idle_timeout,
+            chrono::Utc::now(),
+        )
+        .await
+        {
             Ok(user) => user,
             Err(error) => {
                 tracing::error!(%error, "cannot read the session");

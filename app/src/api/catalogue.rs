@@ -341,7 +341,7 @@ pub async fn get_ownership_preview(
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
     let to = to.as_deref().and_then(Ownership::parse);
-    catalogue::preview(&ctx.db, user, id, to)
+    catalogue::preview(&ctx.db, &ctx.config.caches.catalogue(), user, id, to)
         .await
         .map_err(refused)
 }
@@ -362,9 +362,17 @@ pub async fn change_device_ownership(
     let user = ctx.allowed(Action::UsePortal)?;
     let to = Ownership::parse(&to)
         .ok_or_else(|| crate::server::fail(ApiError::BadRequest("unknown ownership".into())))?;
-    catalogue::change_ownership(&ctx.db, &ctx.origin, user, id, to, Utc::now())
-        .await
-        .map_err(refused)?;
+    catalogue::change_ownership(
+        &ctx.db,
+        &ctx.config.caches,
+        &ctx.origin,
+        user,
+        id,
+        to,
+        Utc::now(),
+    )
+    .await
+    .map_err(refused)?;
     leptos_axum::redirect(&format!("/devices/{id}?ownership={}", to.as_str()));
     Ok(())
 }

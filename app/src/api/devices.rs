@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use super::types::{ApiError, DeviceDetail, DeviceList};
+use crate::domain::device::Progress;
 
 pub const HISTORY_PER_PAGE: u64 = 20;
 
@@ -31,6 +32,7 @@ pub async fn get_device(id: i64, page: u64) -> Result<DeviceDetail, ApiError> {
     let user = ctx.allowed(Action::UsePortal)?;
     match devices::detail(
         &ctx.db,
+        &ctx.config.caches.catalogue(),
         user,
         id,
         page,
@@ -40,6 +42,22 @@ pub async fn get_device(id: i64, page: u64) -> Result<DeviceDetail, ApiError> {
     .await
     {
         Ok(detail) => Ok(detail),
+        Err(devices::DeviceError::NotFound) => Err(fail(ApiError::NotFound)),
+        Err(error) => Err(internal(error)),
+    }
+}
+
+/// Where the device and its latest commands stand: what the device page
+/// follows, with JavaScript, while a command is on its way.
+#[server(endpoint = "devices/progress", input = GetUrl)]
+pub async fn device_progress(id: i64) -> Result<Progress, ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, devices, fail, internal};
+
+    let ctx = RequestContext::current()?;
+    let user = ctx.allowed(Action::UsePortal)?;
+    match devices::progress(&ctx.db, user, id).await {
+        Ok(progress) => Ok(progress),
         Err(devices::DeviceError::NotFound) => Err(fail(ApiError::NotFound)),
         Err(error) => Err(internal(error)),
     }
@@ -132,6 +150,7 @@ pub async fn request_device_action(
     }
     match devices::request(
         &ctx.db,
+        &ctx.config.caches,
         &ctx.origin,
         user,
         id,

@@ -96,7 +96,16 @@ pub async fn reissue_registration(csrf_token: String, id: i64) -> Result<(), Api
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::RegisterDevice)?;
-    match registration::reissue(&ctx.db, &ctx.origin, user, id, chrono::Utc::now()).await {
+    match registration::reissue(
+        &ctx.db,
+        &ctx.config.caches.settings().registration,
+        &ctx.origin,
+        user,
+        id,
+        chrono::Utc::now(),
+    )
+    .await
+    {
         Ok(issued) => {
             reveal(&ctx, &issued);
             // A new address, so that an open page fetches the new secrets.

@@ -36,6 +36,7 @@ pub async fn sign_in(
     let outcome = auth::sign_in(
         &ctx.db,
         &ctx.config.directory,
+        &ctx.config.caches.settings(),
         &ctx.origin,
         &username,
         password,
@@ -60,6 +61,7 @@ pub async fn sign_in_with_certificate(next: Option<String>) -> Result<(), ApiErr
     let outcome = auth::sign_in_with_certificate(
         &ctx.db,
         &ctx.config.directory,
+        &ctx.config.caches.settings(),
         &ctx.origin,
         trust.as_deref(),
         ctx.certificate.as_ref(),
@@ -121,11 +123,15 @@ async fn signed_in(
 /// and whether this browser presents a certificate.
 #[server(endpoint = "sign_in_options", input = GetUrl)]
 pub async fn sign_in_options() -> Result<SignInChoices, ApiError> {
-    use crate::server::{RequestContext, internal, settings};
+    use crate::server::RequestContext;
 
     let ctx = RequestContext::current()?;
-    let (methods, _) = settings::sign_in(&ctx.db).await.map_err(internal)?;
-    let methods = methods.effective(ctx.config.client_trust.get().is_some());
+    let methods = ctx
+        .config
+        .caches
+        .settings()
+        .sign_in
+        .effective(ctx.config.client_trust.get().is_some());
     Ok(SignInChoices {
         password: methods.password(),
         certificate: methods.certificate(),

@@ -1,6 +1,5 @@
-//! The anti-forgery token every form sends back. The server renders it
-//! into the page (a `<meta>` in the head and each form's hidden field);
-//! in the browser the field reads it from that `<meta>`.
+//! The anti-forgery token every form sends back: the server renders it into
+//! each form's hidden field (and an island's form gets it as a prop).
 
 use leptos::prelude::*;
 
@@ -9,33 +8,14 @@ pub const CSRF_FIELD: &str = "csrf_token";
 
 /// This request's token.
 pub fn csrf_token() -> String {
-    #[cfg(feature = "ssr")]
-    {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| {
-                parts
-                    .extensions
-                    .get::<crate::server::CsrfToken>()
-                    .map(|t| t.0.clone())
-            })
-            .unwrap_or_default()
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        #[cfg(feature = "hydrate")]
-        {
-            document()
-                .query_selector(r#"meta[name="csrf-token"]"#)
-                .ok()
-                .flatten()
-                .and_then(|meta| meta.get_attribute("content"))
-                .unwrap_or_default()
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            String::new()
-        }
-    }
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<crate::server::CsrfToken>()
+                .map(|t| t.0.clone())
+        })
+        .unwrap_or_default()
 }
 
 /// `<input type="hidden" name="csrf_token">` for a form.

@@ -22,10 +22,6 @@ pub fn use_me() -> Option<MeResource> {
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    // Effects run only in the browser, once the page is hydrated: the
-    // attribute tells people's tools (and the browser tests) that it is live.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
     let me: MeResource = Resource::new_blocking(|| (), |_| whoami());
     provide_context(me);
     let signed_in = move || me.get().and_then(|r| r.ok()).flatten();
@@ -79,7 +75,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                 }}
             </Suspense>
         </header>
-        <main id="main" tabindex="-1" data-hydrated=move || hydrated.get().to_string()>
+        // The islands' loader sets `data-hydrated` once they are live (on a
+        // page that has some): it tells tools and the browser tests.
+        <main id="main" tabindex="-1" data-hydrated="false">
             <PageErrorBoundary>{children()}</PageErrorBoundary>
         </main>
         <footer class="site-footer">

@@ -1,5 +1,6 @@
 //! Reusable pieces of the pages.
 
 pub mod csrf;
+pub mod form;
 pub mod layout;
 pub mod status;

@@ -59,22 +59,3 @@ pub fn StatusBadge(status: DeviceStatus, lock: LockState) -> impl IntoView {
         {lock_text.map(|t| view! { <span class="badge lock">{t}</span> })}
     }
 }
-
-/// Why the server refused what a form asked. With JavaScript the form
-/// stays on the page and this says why; without it, the error page does.
-#[component]
-pub fn Refusal(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
-    move || {
-        error
-            .get()
-            .map(|error| view! { <p class="notice error" role="alert">{error.to_string()}</p> })
-    }
-}
-
-/// The refusal of a form's server function, for `Refusal`.
-pub fn refusal<S>(action: ServerAction<S>) -> Signal<Option<ApiError>>
-where
-    S: leptos::server_fn::ServerFn<Output = (), Error = ApiError> + Clone + Send + Sync + 'static,
-{
-    Signal::derive(move || action.value().get().and_then(|result| result.err()))
-}

@@ -435,10 +435,75 @@ impl CommandState {
     }
 }
 
+/// Where a device and its latest commands stand, reduced to what the
+/// device page shows of them: `stamp` changes whenever the page would, so
+/// a browser that compares stamps knows when to show the page again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub stamp: String,
+    /// A command is still on its way: worth following.
+    pub in_flight: bool,
+}
+
+impl Progress {
+    /// The progress of a device in `status` and `lock` whose latest
+    /// commands are `commands` (id and state).
+    pub fn of(
+        status: DeviceStatus,
+        lock: LockState,
+        commands: impl IntoIterator<Item = (i64, CommandState)>,
+    ) -> Progress {
+        let mut stamp = format!("{}:{}", status.as_str(), lock.as_str());
+        let mut in_flight = false;
+        for (id, state) in commands {
+            in_flight |= state.in_flight();
+            stamp.push_str(&format!(";{id}:{}", state.as_str()));
+        }
+        Progress { stamp, in_flight }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::role::{Role, RoleSet};
+
+    #[test]
+    fn progress_changes_with_what_the_page_shows() {
+        let queued = Progress::of(
+            DeviceStatus::Active,
+            LockState::Unlocked,
+            [(7, CommandState::Queued), (3, CommandState::Acknowledged)],
+        );
+        assert!(queued.in_flight);
+        let sent = Progress::of(
+            DeviceStatus::Active,
+            LockState::Unlocked,
+            [(7, CommandState::Sent), (3, CommandState::Acknowledged)],
+        );
+        assert_ne!(queued.stamp, sent.stamp);
+        let done = Progress::of(
+            DeviceStatus::Active,
+            LockState::Locked,
+            [
+                (7, CommandState::Acknowledged),
+                (3, CommandState::Acknowledged),
+            ],
+        );
+        assert!(!done.in_flight);
+        assert_ne!(sent.stamp, done.stamp);
+        assert_eq!(
+            done,
+            Progress::of(
+                DeviceStatus::Active,
+                LockState::Locked,
+                [
+                    (7, CommandState::Acknowledged),
+                    (3, CommandState::Acknowledged)
+                ],
+            )
+        );
+    }
 
     fn facts(platform: Platform, status: DeviceStatus, lock: LockState) -> DeviceFacts {
         DeviceFacts {

@@ -4,6 +4,7 @@
 //! holding several keys comes back here to pick one.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -12,7 +13,8 @@ use crate::api::certificates::{
     MyCertificates, PendingChoice, get_my_certificates,
 };
 use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, refusal};
+use crate::components::form::PostForm;
+use crate::components::status::ErrorPanel;
 use crate::domain::certificates::{Expiry, UploadField, UploadProblem, upload_refusal};
 
 fn day(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -115,7 +117,6 @@ fn Certificates(mine: MyCertificates) -> impl IntoView {
 
 #[component]
 fn CertificateCard(row: CertificateRow) -> impl IntoView {
-    let delete = ServerAction::<DeleteCertificate>::new();
     let badge = if row.retired {
         Some("replaced, key kept for old mail".to_owned())
     } else {
@@ -183,14 +184,12 @@ fn CertificateCard(row: CertificateRow) -> impl IntoView {
                         "Delete this certificate? Your devices remove it at their next check-in."
                     }}
                 </p>
-                <ActionForm action=delete>
-                    <CsrfField />
+                <PostForm to=DeleteCertificate::url()>
                     <input type="hidden" name="id" value=row.id />
                     <button type="submit" class="danger">
                         {format!("Delete {title}")}
                     </button>
-                </ActionForm>
-                <Refusal error=refusal(delete) />
+                </PostForm>
             </details>
         </li>
     }
@@ -199,8 +198,6 @@ fn CertificateCard(row: CertificateRow) -> impl IntoView {
 /// The keys of an upload that holds several: pick one.
 #[component]
 fn ChooseKey(pending: PendingChoice) -> impl IntoView {
-    let choose = ServerAction::<ChooseCertificateKey>::new();
-    let discard = ServerAction::<DiscardCertificateUpload>::new();
     let error = use_query_map()
         .with_untracked(|q| q.get("error").and_then(|c| UploadProblem::parse(&c)))
         .filter(|p| p.field() == UploadField::Key);
@@ -214,8 +211,7 @@ fn ChooseKey(pending: PendingChoice) -> impl IntoView {
                     pending.keys.len(),
                 )}
             </p>
-            <ActionForm action=choose>
-                <CsrfField />
+            <PostForm to=ChooseCertificateKey::url()>
                 <input type="hidden" name="pending" value=pending.id />
                 <fieldset aria-describedby="key-message">
                     <legend>"Keys in the file"</legend>
@@ -251,16 +247,13 @@ fn ChooseKey(pending: PendingChoice) -> impl IntoView {
                     {error.map(|e| view! { <span class="error">{e.message()}</span> })}
                 </p>
                 <button type="submit">"Use this key"</button>
-            </ActionForm>
-            <Refusal error=refusal(choose) />
-            <ActionForm action=discard>
-                <CsrfField />
+            </PostForm>
+            <PostForm to=DiscardCertificateUpload::url()>
                 <input type="hidden" name="pending" value=pending.id />
                 <button type="submit" class="secondary-button">
                     "Discard the upload"
                 </button>
-            </ActionForm>
-            <Refusal error=refusal(discard) />
+            </PostForm>
         </section>
     }
 }

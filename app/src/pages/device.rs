@@ -1,20 +1,25 @@
 //! One device: its details, what the user may ask of it now, the commands
 //! on their way and the device's history. Wipe and Retire go through a
-//! confirmation page that names the device and says what will happen.
+//! confirmation page that names the device and says what will happen (with
+//! JavaScript, the same in a dialog). While a command is on its way, the
+//! page follows the device (an island).
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::catalogue::{ConfigurationState, DeviceConfiguration};
 use crate::api::devices::{CancelDeviceCommand, RenameDevice, RequestDeviceAction, get_device};
 use crate::api::types::{ActionOption, CommandView, DeviceDetail};
-use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, StatusBadge, refusal};
+use crate::components::form::PostForm;
+use crate::components::status::{ErrorPanel, StatusBadge};
 use crate::domain::device::{
-    CommandState, DeviceAction, Ownership, ago, at_minute, parse_device_name, parse_lock_message,
+    CommandState, DeviceAction, Ownership, Progress, ago, at_minute, parse_device_name,
+    parse_lock_message,
 };
 use crate::domain::phone::PhoneNumber;
+use crate::islands::{ConfirmDialog, FollowDevice, IslandScripts};
 
 /// What really happened to a command, in words.
 fn command_text(command: &CommandView) -> String {
@@ -58,32 +63,11 @@ pub fn DevicePage() -> impl IntoView {
                 .unwrap_or(1)
         })
     };
-    // Refetched after every action (the query changes) and, with
-    // JavaScript, every few seconds while a command is on its way.
+    // Fetched again after every action (the query changes).
     let detail = Resource::new(
         move || (id(), page(), query.get()),
         |(id, page, _)| get_device(id, page),
     );
-    #[cfg(feature = "hydrate")]
-    {
-        let in_flight = move || {
-            detail
-                .get()
-                .and_then(|r| r.ok())
-                .is_some_and(|d| d.commands.iter().any(|c| c.state.in_flight()))
-        };
-        if let Ok(handle) = set_interval_with_handle(
-            move || {
-                if in_flight() {
-                    detail.refetch();
-                }
-            },
-            std::time::Duration::from_secs(3),
-        ) {
-            on_cleanup(move || handle.clear());
-        }
-    }
-
     view! {
         <Title text="Device" />
         <p>
@@ -129,6 +113,7 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
         .map(|at| format!("{} ({})", ago(at, now), at_minute(at)))
         .unwrap_or_else(|| "Not yet".to_owned());
     let location = d.location.clone();
+    let progress = Progress::of(s.status, s.lock, d.commands.iter().map(|c| (c.id, c.state)));
 
     view! {
         <Title text=s.display_name.clone() />
@@ -245,6 +230,7 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                         .into_any()
                 }}
                 <h3>"On the way"</h3>
+                <FollowDevice id stamp=progress.stamp in_flight=progress.in_flight />
                 {if in_flight.is_empty() {
                     view! { <p class="muted">"Nothing is waiting for the device."</p> }.into_any()
                 } else {
@@ -271,6 +257,7 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
         </div>
         <ConfigurationCard id configuration=d.configuration.clone() now />
         <History d=d.history.clone() id />
+        <IslandScripts />
     }
 }
 
@@ -352,7 +339,6 @@ fn ConfigurationCard(
 /// A command on its way; one the device has not picked up yet can be cancelled.
 #[component]
 fn InFlight(id: i64, command: CommandView) -> impl IntoView {
-    let cancel = ServerAction::<CancelDeviceCommand>::new();
     let queued = command.state == CommandState::Queued;
     view! {
         <li class=format!("command {}", command.state.as_str())>
@@ -360,15 +346,13 @@ fn InFlight(id: i64, command: CommandView) -> impl IntoView {
             {queued
                 .then(|| {
                     view! {
-                        <ActionForm action=cancel attr:class="inline">
-                            <CsrfField />
+                        <PostForm to=CancelDeviceCommand::url() class="inline">
                             <input type="hidden" name="id" value=id />
                             <input type="hidden" name="command" value=command.id />
                             <button type="submit" class="link-button">
                                 {format!("Cancel {}", command.action.label().to_lowercase())}
                             </button>
-                        </ActionForm>
-                        <Refusal error=refusal(cancel) />
+                        </PostForm>
                     }
                 })}
         </li>
@@ -385,7 +369,6 @@ fn or_dash(text: &str) -> String {
 
 #[component]
 fn RenameForm(id: i64, name: String) -> impl IntoView {
-    let rename = ServerAction::<RenameDevice>::new();
     let query = use_query_map();
     let typed = query.with_untracked(|q| q.get("name"));
     let error = typed
@@ -395,8 +378,7 @@ fn RenameForm(id: i64, name: String) -> impl IntoView {
     let value = typed.unwrap_or(name);
     let invalid = error.is_some();
     view! {
-        <ActionForm action=rename attr:id="rename">
-            <CsrfField />
+        <PostForm to=RenameDevice::url() id="rename">
             <input type="hidden" name="id" value=id />
             <div class="field">
                 <label for="device-name">"Name"</label>
@@ -414,8 +396,7 @@ fn RenameForm(id: i64, name: String) -> impl IntoView {
                 </p>
             </div>
             <button type="submit" class="secondary-button">"Rename"</button>
-        </ActionForm>
-        <Refusal error=refusal(rename) />
+        </PostForm>
     }
 }
 
@@ -436,7 +417,6 @@ fn ActionControl(id: i64, name: String, option: ActionOption) -> impl IntoView {
     if action.needs_confirmation() {
         return view! { <ConfirmInDialog id name action /> }.into_any();
     }
-    let request = ServerAction::<RequestDeviceAction>::new();
     let query = use_query_map();
     let lock_message = query
         .with_untracked(|q| q.get("lock_message"))
@@ -451,8 +431,7 @@ fn ActionControl(id: i64, name: String, option: ActionOption) -> impl IntoView {
         .then(|| PhoneNumber::parse(&lock_phone).err().map(|e| e.to_string()))
         .flatten();
     view! {
-        <ActionForm action=request attr:class="action" attr:id=action.as_str()>
-            <CsrfField />
+        <PostForm to=RequestDeviceAction::url() class="action" id=action.as_str()>
             <input type="hidden" name="id" value=id />
             <input type="hidden" name="action" value=action.as_str() />
             {(action == DeviceAction::Lock)
@@ -494,56 +473,41 @@ fn ActionControl(id: i64, name: String, option: ActionOption) -> impl IntoView {
                     }
                 })}
             <button type="submit">{action.label()}</button>
-        </ActionForm>
-        <Refusal error=refusal(request) />
+        </PostForm>
     }
     .into_any()
 }
 
 /// Wipe or Retire: a link to the confirmation page, which works without
-/// JavaScript; once the page is hydrated the same confirmation opens in a
-/// dialog instead.
+/// JavaScript; with it, the same confirmation opens in a dialog instead.
 #[component]
 fn ConfirmInDialog(id: i64, name: String, action: DeviceAction) -> impl IntoView {
-    let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let request = ServerAction::<RequestDeviceAction>::new();
-    let title_id = format!("confirm-{}-title", action.as_str());
-    let labelled_by = title_id.clone();
-    let open = move |ev: leptos::ev::MouseEvent| {
-        if let Some(dialog) = dialog.get() {
-            ev.prevent_default();
-            let _ = dialog.show_modal();
-        }
-    };
-    let close = move |_| {
-        if let Some(dialog) = dialog.get() {
-            dialog.close();
-        }
-    };
+    let heading = format!("confirm-{}-title", action.as_str());
     view! {
         <div class="action">
-            <a class="button danger" href=format!("/devices/{id}/confirm/{}", action.as_str()) on:click=open>
-                {format!("{}…", action.label())}
-            </a>
-            <dialog node_ref=dialog class="confirm" aria-labelledby=labelled_by>
-                <h2 id=title_id>{format!("{} “{}”?", action.label(), name)}</h2>
+            <ConfirmDialog
+                href=format!("/devices/{id}/confirm/{}", action.as_str())
+                link=format!("{}…", action.label())
+                heading=heading.clone()
+            >
+                <h2 id=heading>{format!("{} “{}”?", action.label(), name)}</h2>
                 <p>{action.consequence()}</p>
-                <ActionForm action=request>
-                    <CsrfField />
-                    <input type="hidden" name="id" value=id />
-                    <input type="hidden" name="action" value=action.as_str() />
-                    <input type="hidden" name="confirm" value="yes" />
-                    <div class="confirm-buttons">
+                <div class="confirm-buttons">
+                    <PostForm to=RequestDeviceAction::url()>
+                        <input type="hidden" name="id" value=id />
+                        <input type="hidden" name="action" value=action.as_str() />
+                        <input type="hidden" name="confirm" value="yes" />
                         <button type="submit" class="danger">
                             {format!("Yes, {} {}", action.label().to_lowercase(), name)}
                         </button>
-                        <button type="button" class="secondary-button" on:click=close>
+                    </PostForm>
+                    <form method="dialog">
+                        <button type="submit" class="secondary-button">
                             "Cancel"
                         </button>
-                    </div>
-                </ActionForm>
-                <Refusal error=refusal(request) />
-            </dialog>
+                    </form>
+                </div>
+            </ConfirmDialog>
         </div>
     }
 }
@@ -597,7 +561,6 @@ pub fn ConfirmActionPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let action = move || params.with(|p| p.get("action").and_then(|a| DeviceAction::parse(&a)));
     let detail = Resource::new(id, |id| get_device(id, 1));
-    let request = ServerAction::<RequestDeviceAction>::new();
 
     view! {
         <Title text="Confirm" />
@@ -636,8 +599,7 @@ pub fn ConfirmActionPage() -> impl IntoView {
                                         }
                                         Some(None) => {
                                             view! {
-                                                <ActionForm action=request>
-                                                    <CsrfField />
+                                                <PostForm to=RequestDeviceAction::url()>
                                                     <input type="hidden" name="id" value=id />
                                                     <input type="hidden" name="action" value=action.as_str() />
                                                     <input type="hidden" name="confirm" value="yes" />
@@ -649,8 +611,7 @@ pub fn ConfirmActionPage() -> impl IntoView {
                                                             "Cancel"
                                                         </a>
                                                     </div>
-                                                </ActionForm>
-                                                <Refusal error=refusal(request) />
+                                                </PostForm>
                                             }
                                                 .into_any()
                                         }

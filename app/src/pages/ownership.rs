@@ -3,12 +3,13 @@
 //! confirmation, so it works the same without JavaScript.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::catalogue::{ChangeDeviceOwnership, OwnershipPreview, get_ownership_preview};
-use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, refusal};
+use crate::components::form::PostForm;
+use crate::components::status::ErrorPanel;
 use crate::domain::catalogue::Item;
 use crate::domain::device::Ownership;
 
@@ -52,7 +53,6 @@ fn item_line(item: &Item) -> impl IntoView + use<> {
 
 #[component]
 fn Preview(p: OwnershipPreview) -> impl IntoView {
-    let action = ServerAction::<ChangeDeviceOwnership>::new();
     let chosen = p.to.unwrap_or(p.current.other());
     let when = if p.enrolled {
         "at its next check-in"
@@ -148,15 +148,13 @@ fn Preview(p: OwnershipPreview) -> impl IntoView {
                         view! { <p>{format!("You will be able to: {}.", p.actions_gained.join(", "))}</p> }
                     })}
                 <p>{format!("This happens on the device {when}.")}</p>
-                <ActionForm action>
-                    <CsrfField />
+                <PostForm to=ChangeDeviceOwnership::url()>
                     <input type="hidden" name="id" value=p.device_id />
                     <input type="hidden" name="to" value=to.as_str() />
                     <button type="submit">{format!("Yes, make it {}", to.label().to_lowercase())}</button>
                     " "
                     <a href=format!("/devices/{}", p.device_id)>"Cancel"</a>
-                </ActionForm>
-                <Refusal error=refusal(action) />
+                </PostForm>
             </section>
         }
     });

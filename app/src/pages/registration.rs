@@ -2,6 +2,7 @@
 //! page with its QR code and PIN, and the page an enrollment link opens.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -10,11 +11,11 @@ use crate::api::registration::{
     get_registration_overview,
 };
 use crate::api::types::{EnrollmentView, RegistrationOverview};
-use crate::components::csrf::CsrfField;
+use crate::components::form::PostForm;
 use crate::components::status::ErrorPanel;
 use crate::domain::device::{DeviceStatus, Platform, at_minute};
-use crate::domain::phone::PhoneNumber;
 use crate::domain::registration::{Invitation, check_form};
+use crate::islands::{IslandScripts, PhoneField};
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
@@ -63,7 +64,6 @@ fn AtLimit(overview: RegistrationOverview) -> impl IntoView {
 
 #[component]
 fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
-    let action = ServerAction::<RegisterDevice>::new();
     let query = use_query_map();
     let typed = |key: &'static str| query.with_untracked(|q| q.get(key));
     let submitted = typed("platform").is_some();
@@ -77,22 +77,6 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
         None
     }
     .unwrap_or_default();
-    // The live hint for the phone number, once the page is hydrated.
-    let typed_phone = RwSignal::new(None::<String>);
-    let phone_error = errors.phone.clone();
-    let phone_message = move || match typed_phone.get() {
-        Some(text) if text.trim().is_empty() => None,
-        Some(text) => Some(match PhoneNumber::parse(&text) {
-            Ok(number) => {
-                view! { <span class="ok">{format!("{number} can receive text messages.")}</span> }
-                    .into_any()
-            }
-            Err(error) => view! { <span class="hint">{error.to_string()}</span> }.into_any(),
-        }),
-        None => phone_error
-            .clone()
-            .map(|e| view! { <span class="error">{e}</span> }.into_any()),
-    };
     let slots = match (overview.slots_left, overview.limit) {
         (Some(left), Some(limit)) => format!(
             "You can register {left} more device{} (your limit is {limit}; you have {}).",
@@ -120,15 +104,7 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
     };
     view! {
         <p id="slots-left" class="lead">{slots}</p>
-        <ActionForm action attr:class="card" attr:id="register-form">
-            <CsrfField />
-            {move || {
-                action
-                    .value()
-                    .get()
-                    .and_then(|r| r.err())
-                    .map(|error| view! { <p class="error" role="alert">{error.to_string()}</p> })
-            }}
+        <PostForm to=RegisterDevice::url() class="card" id="register-form">
             <div class="field">
                 <label for="platform">"Kind of device"</label>
                 <select
@@ -158,20 +134,7 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
                 <p id="phone-help" class="help">
                     "Include + and the country code, for example +44 20 7946 0958. Needed for a text message."
                 </p>
-                <input
-                    id="phone"
-                    name="phone"
-                    type="tel"
-                    autocomplete="tel"
-                    inputmode="tel"
-                    value=phone
-                    aria-invalid=errors.phone.is_some().to_string()
-                    aria-describedby="phone-help phone-message"
-                    on:input=move |ev| typed_phone.set(Some(event_target_value(&ev)))
-                />
-                <p id="phone-message" class="field-message" aria-live="polite">
-                    {phone_message}
-                </p>
+                <PhoneField value=phone error=errors.phone.clone() />
             </div>
             <fieldset class="field" aria-describedby="invitation-message">
                 <legend>"Send me the invitation by"</legend>
@@ -210,7 +173,8 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
                 )}
             </p>
             <button type="submit">"Register device"</button>
-        </ActionForm>
+        </PostForm>
+        <IslandScripts />
     }
 }
 
@@ -272,8 +236,6 @@ fn instructions(platform: Platform) -> [&'static str; 3] {
 
 #[component]
 fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
-    let reissue = ServerAction::<ReissueRegistration>::new();
-    let cancel = ServerAction::<CancelRegistration>::new();
     let device_link = format!("/devices/{}", enrollment.device_id);
     let heading = format!("Enroll “{}”", enrollment.display_name);
     let expires = at_minute(enrollment.expires_at);
@@ -348,12 +310,10 @@ fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
                             {format!("The enrollment link{} was shown once, when you registered the device (valid until {expires}). ", if uses_pin { " and PIN were" } else { " was" })}
                             "If you no longer have them, get new ones: the old ones stop working."
                         </p>
-                        <ActionForm action=reissue>
-                            <CsrfField />
+                        <PostForm to=ReissueRegistration::url()>
                             <input type="hidden" name="id" value=enrollment.device_id />
                             <button type="submit">{if uses_pin { "Reset PIN" } else { "New enrollment link" }}</button>
-                        </ActionForm>
-                        {move || reissue.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+                        </PostForm>
                     </section>
                 }
                 .into_any(),
@@ -368,12 +328,10 @@ fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
             <section class="card" aria-labelledby="cancel-title">
                 <h2 id="cancel-title">"Registered by mistake?"</h2>
                 <p>"Cancel the registration: the link and PIN stop working and the device no longer counts against your limit."</p>
-                <ActionForm action=cancel>
-                    <CsrfField />
+                <PostForm to=CancelRegistration::url()>
                     <input type="hidden" name="id" value=enrollment.device_id />
                     <button type="submit" class="secondary-button">"Cancel registration"</button>
-                </ActionForm>
-                {move || cancel.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+                </PostForm>
             </section>
         })}
         <p><a href="/">"Back to My devices"</a></p>

@@ -17,14 +17,17 @@ use super::client_certificates::{
 };
 use super::directory::{Checked, Directory, DirectoryError, FindBy};
 use super::entities::{session, user};
-use super::{accounts, passwords, settings};
+use super::settings::{self, Settings};
+use super::{accounts, passwords};
 use crate::api::types::Outcome;
 use crate::domain::access::{self, Action, Denied, Subject};
 use crate::domain::certificate_sign_in::{
     CertificateMapping, Lookup, MethodsChangeError, SignInMethods, check_methods_change,
 };
 use crate::domain::role::RoleSet;
-use crate::domain::signin::{LockoutPolicy, SignInProblem, minutes_until, session_alive};
+use crate::domain::signin::{
+    IdleTimeout, LockoutPolicy, SignInProblem, minutes_until, session_alive,
+};
 use crate::domain::username::Username;
 
 pub const SESSION_COOKIE: &str = "ssp_session";
@@ -266,17 +269,22 @@ pub async fn check_password(
 /// Checks the password and opens a session. Unknown users and wrong
 /// passwords get the same answer after the same work; repeated failures
 /// lock the user name (and a busy client address) for a while.
+#[allow(clippy::too_many_arguments)]
 pub async fn sign_in(
     db: &DatabaseConnection,
     directory: &Directory,
+    settings: &Settings,
     origin: &RequestOrigin,
     username_text: &str,
     password: String,
     certificates_available: bool,
     now: DateTime<Utc>,
 ) -> Result<(CurrentUser, String), SignInError> {
-    let (methods, _) = settings::sign_in(db).await?;
-    if !methods.effective(certificates_available).password() {
+    if !settings
+        .sign_in
+        .effective(certificates_available)
+        .password()
+    {
         record_refusal(
             db,
             origin,
@@ -406,6 +414,7 @@ async fn open_session(
 pub async fn sign_in_with_certificate(
     db: &DatabaseConnection,
     directory: &Directory,
+    settings: &Settings,
     origin: &RequestOrigin,
     trust: Option<&ClientTrust>,
     presented: Option<&PresentedCertificate>,
@@ -415,7 +424,7 @@ pub async fn sign_in_with_certificate(
         record_refusal(db, origin, "", problem, details, now).await?;
         Err::<(CurrentUser, String), _>(SignInError::Refused(problem))
     };
-    let (methods, mapping) = settings::sign_in(db).await?;
+    let (methods, mapping) = (settings.sign_in, settings.certificate_mapping);
     let Some(trust) = trust.filter(|_| methods.certificate()) else {
         return refuse(
             SignInProblem::CertificateOff,
@@ -605,17 +614,18 @@ async fn find_certificate_user(
 pub async fn resolve(
     db: &DatabaseConnection,
     token: &str,
+    idle: IdleTimeout,
     now: DateTime<Utc>,
 ) -> Result<Option<CurrentUser>, DbErr> {
     let session_hash = hash_token(token);
-    let Some(found) = session::Entity::find_by_id(session_hash.clone())
+    // The session and its user in one query.
+    let Some((found, user)) = session::Entity::find_by_id(session_hash.clone())
+        .find_also_related(user::Entity)
         .one(db)
         .await?
     else {
         return Ok(None);
     };
-    let idle = settings::idle_timeout(db).await?;
-    let user = user::Entity::find_by_id(found.user_id).one(db).await?;
     let alive = session_alive(found.created_at, found.last_seen_at, idle, now);
     let usable = user.filter(|u| {
         alive
@@ -693,9 +703,9 @@ pub async fn sign_out(
 /// Removes sessions that can no longer be used (run now and then).
 pub async fn delete_stale_sessions(
     db: &DatabaseConnection,
+    idle: IdleTimeout,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let idle = settings::idle_timeout(db).await?;
     let result = session::Entity::delete_many()
         .filter(
             session::Column::LastSeenAt

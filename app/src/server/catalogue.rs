@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::audit::{self, Event, RequestOrigin};
 use super::auth::CurrentUser;
+use super::cache::{self, Kind};
 use super::devices::{self, DeviceError};
 use super::entities::{catalogue_item, certificate_setting, custom_label, device};
 use super::{begin_write, settings};
@@ -252,12 +253,12 @@ fn names(items: &[Item]) -> Vec<String> {
 /// What changing the user's device `id` to `to` would do.
 pub async fn preview(
     db: &DatabaseConnection,
+    catalogue: &Catalogue,
     user: &CurrentUser,
     id: i64,
     to: Option<Ownership>,
 ) -> Result<OwnershipPreview> {
     let model = devices::find_for(db, user, id).await?;
-    let catalogue = load(db).await?;
     let subject = Subject {
         roles: user.roles(),
         disabled: false,
@@ -323,6 +324,7 @@ pub async fn preview(
 /// and after. The device gets its new set at its next check-in.
 pub async fn change_ownership(
     db: &DatabaseConnection,
+    caches: &super::cache::Caches,
     origin: &RequestOrigin,
     user: &CurrentUser,
     id: i64,
@@ -331,7 +333,7 @@ pub async fn change_ownership(
 ) -> Result<()> {
     let txn = begin_write(db).await?;
     let model = devices::find_for(&txn, user, id).await?;
-    let catalogue = load(&txn).await?;
+    let catalogue = caches.catalogue_in(&txn).await?;
     let subject = Subject {
         roles: user.roles(),
         disabled: false,
@@ -687,6 +689,7 @@ pub async fn save_item(
         ),
     )
     .await?;
+    cache::bump(&txn, Kind::Catalogue).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -716,6 +719,7 @@ pub async fn delete_item(
         ),
     )
     .await?;
+    cache::bump(&txn, Kind::Catalogue).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -819,6 +823,7 @@ pub async fn save_label(
         ),
     )
     .await?;
+    cache::bump(&txn, Kind::Catalogue).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -872,6 +877,7 @@ pub async fn delete_label(
         ),
     )
     .await?;
+    cache::bump(&txn, Kind::Catalogue).await?;
     txn.commit().await?;
     Ok(())
 }

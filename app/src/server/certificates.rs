@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Event, RequestOrigin};
+use super::cache::{self, Kind};
 use super::catalogue::{self, labels_json};
 use super::certificate_files::{self, Candidate};
 use super::entities::{certificate_setting, device, pending_certificate, user, user_certificate};
@@ -252,6 +253,7 @@ pub async fn save_setting(
         ),
     )
     .await?;
+    cache::bump(&txn, Kind::Catalogue).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -306,6 +308,7 @@ pub async fn delete_setting(
         ),
     )
     .await?;
+    cache::bump(&txn, Kind::Catalogue).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -10,9 +10,11 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::sync::Arc;
 
 use super::audit::{self, Event, RequestOrigin};
 use super::auth::{CurrentUser, hash_token};
+use super::cache::Caches;
 use super::catalogue;
 use super::entities::{command, device};
 use super::passwords;
@@ -23,7 +25,7 @@ use crate::api::types::{
 use crate::domain::access::Subject;
 use crate::domain::device::{
     CommandEvent, CommandState, DeviceAction, DeviceStatus, LockState, Ownership, Platform,
-    Unavailable, availability, policy_refusal,
+    Progress, Unavailable, availability, policy_refusal,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -123,9 +125,42 @@ pub async fn find_for(
         .ok_or(DeviceError::NotFound)
 }
 
+/// The device's latest commands (those its page shows), newest first.
+async fn latest_commands(
+    db: &impl ConnectionTrait,
+    device_id: i64,
+) -> Result<Vec<command::Model>, DbErr> {
+    command::Entity::find()
+        .filter(command::Column::DeviceId.eq(device_id))
+        .order_by_desc(command::Column::Id)
+        .limit(10)
+        .all(db)
+        .await
+}
+
+/// Where the user's device `id` and its latest commands stand (what the
+/// device page follows while a command is on its way).
+pub async fn progress(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<Progress, DeviceError> {
+    let model = find_for(db, user, id).await?;
+    let commands = latest_commands(db, id).await?;
+    Ok(Progress::of(
+        status(&model),
+        lock(&model),
+        commands
+            .iter()
+            .filter_map(command_view)
+            .map(|c| (c.id, c.state)),
+    ))
+}
+
 /// Everything the device page shows.
 pub async fn detail(
     db: &DatabaseConnection,
+    catalogue: &catalogue::Catalogue,
     user: &CurrentUser,
     id: i64,
     history_page: u64,
@@ -133,7 +168,6 @@ pub async fn detail(
     now: DateTime<Utc>,
 ) -> Result<DeviceDetail, DeviceError> {
     let model = find_for(db, user, id).await?;
-    let catalogue = catalogue::load(db).await?;
     let subject = Subject {
         roles: user.roles(),
         disabled: false,
@@ -154,12 +188,7 @@ pub async fn detail(
             }),
         })
         .collect();
-    let commands = command::Entity::find()
-        .filter(command::Column::DeviceId.eq(id))
-        .order_by_desc(command::Column::Id)
-        .limit(10)
-        .all(db)
-        .await?;
+    let commands = latest_commands(db, id).await?;
     let page = history_page.clamp(1, audit::MAX_PAGE);
     let history = AuditFilter {
         device_id: Some(id),
@@ -187,7 +216,7 @@ pub async fn detail(
         location,
         actions,
         commands: commands.iter().filter_map(command_view).collect(),
-        configuration: catalogue::configuration_of(&catalogue, &model, user),
+        configuration: catalogue::configuration_of(catalogue, &model, user),
         history: AuditPage {
             rows,
             total,
@@ -232,8 +261,10 @@ pub async fn rename(
 
 /// Queues `action` for the user's device, after the action table says
 /// yes. A request identical to one still in flight joins it (`false`).
+#[allow(clippy::too_many_arguments)]
 pub async fn request(
     db: &DatabaseConnection,
+    caches: &Caches,
     origin: &RequestOrigin,
     user: &CurrentUser,
     id: i64,
@@ -247,7 +278,7 @@ pub async fn request(
         roles: user.roles(),
         disabled: false,
     };
-    let facts = catalogue::load(&txn).await?.facts(&model, None);
+    let facts = caches.catalogue_in(&txn).await?.facts(&model, None);
     if let Err(reason) = availability(subject, facts, action) {
         audit::record(
             &txn,
@@ -556,17 +587,18 @@ pub struct DeviceCommand {
 /// ownership change committed meanwhile is seen), for delivering the rest.
 pub async fn check_in(
     db: &DatabaseConnection,
+    caches: &Caches,
     device: device::Model,
     facts: ReportedFacts,
     now: DateTime<Utc>,
-) -> Result<(Vec<DeviceCommand>, catalogue::Catalogue, device::Model), DbErr> {
+) -> Result<(Vec<DeviceCommand>, Arc<catalogue::Catalogue>, device::Model), DbErr> {
     let txn = super::begin_write(db).await?;
     let id = device.id;
     let device = device::Entity::find_by_id(id)
         .one(&txn)
         .await?
         .unwrap_or(device);
-    let catalogue = catalogue::load(&txn).await?;
+    let catalogue = caches.catalogue_in(&txn).await?;
     let rules = catalogue.facts(&device, None);
     let current = device.clone();
     let name = device.display_name.clone();

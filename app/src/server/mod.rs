@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod catalogue;
 pub mod certificate_files;
 pub mod certificates;
@@ -66,6 +67,8 @@ pub struct PortalConfig {
     /// Where certificates come from and the CA bundle's file, in words for
     /// administrators (empty when certificate sign-in is not set up).
     pub certificate_via: String,
+    /// The settings and the catalogue, as this instance last read them.
+    pub caches: cache::Caches,
 }
 
 /// What a server function knows about its request.

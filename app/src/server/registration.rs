@@ -16,7 +16,7 @@ use super::devices::ReportedFacts;
 use super::directory::{Directory, DirectoryError};
 use super::entities::{device, ldap_group_limit, registration, user};
 use super::messages::{Messenger, Outgoing, Recipient};
-use super::{PortalConfig, accounts, passwords, settings};
+use super::{PortalConfig, accounts, passwords};
 use crate::api::types::{EnrollmentView, Outcome, RegistrationOverview, RegistrationSettings};
 use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform, at_minute};
 use crate::domain::directory::Group;
@@ -162,7 +162,7 @@ pub async fn overview(
     now: DateTime<Utc>,
 ) -> Result<RegistrationOverview, DbErr> {
     expire_overdue(db, Some(user.id()), now).await?;
-    let settings = settings::registration(db).await?;
+    let settings = portal.caches.settings().registration;
     let account = user::Entity::find_by_id(user.id()).one(db).await?;
     let limit = match &account {
         Some(account) => limit_for(db, &portal.directory, &settings, account).await?,
@@ -228,7 +228,7 @@ pub async fn register(
     if request.invitation.sms() && request.phone.is_none() {
         return Err(RegisterError::NoPhone);
     }
-    let settings = settings::registration(db).await?;
+    let settings = portal.caches.settings().registration;
     // A first look without the lock: at the limit, refuse before the
     // costly hashing.
     expire_overdue(db, Some(user.id()), now).await?;
@@ -468,6 +468,7 @@ pub(crate) fn escape_html(text: &str) -> String {
 /// stop working at once.
 pub async fn reissue(
     db: &DatabaseConnection,
+    settings: &RegistrationSettings,
     origin: &RequestOrigin,
     user: &CurrentUser,
     device_id: i64,
@@ -478,8 +479,7 @@ pub async fn reissue(
         .one(db)
         .await?
         .ok_or(RegisterError::NotFound)?;
-    let settings = settings::registration(db).await?;
-    let (token, pin) = secrets(&settings).await?;
+    let (token, pin) = secrets(settings).await?;
     let expires_at = settings.pin_validity.expires_at(now);
     let txn = super::begin_write(db).await?;
     let changed = registration::Entity::update_many()

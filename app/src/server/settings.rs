@@ -9,6 +9,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::audit::{self, Event, RequestOrigin};
+use super::cache::{self, Kind};
 use super::entities::setting;
 use crate::api::types::{Outcome, PortalSettings, RegistrationSettings};
 use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
@@ -27,12 +28,40 @@ async fn get_raw(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>,
         .map(|s| s.value))
 }
 
-pub async fn idle_timeout(db: &impl ConnectionTrait) -> Result<IdleTimeout, DbErr> {
-    Ok(get_raw(db, IDLE_TIMEOUT)
-        .await?
+/// Every setting of the portal, as one value: what each instance keeps in
+/// memory (`cache`), read again when a change bumps its version.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Settings {
+    pub idle_timeout: IdleTimeout,
+    pub registration: RegistrationSettings,
+    pub sign_in: SignInMethods,
+    pub certificate_mapping: CertificateMapping,
+}
+
+/// Reads every setting at once.
+pub async fn load(db: &impl ConnectionTrait) -> Result<Settings, DbErr> {
+    let rows = setting::Entity::find().all(db).await?;
+    let get = |key: &str| rows.iter().find(|r| r.key == key).map(|r| r.value.as_str());
+    let (sign_in, certificate_mapping) = parse_sign_in(get(SIGN_IN));
+    Ok(Settings {
+        idle_timeout: parse_idle_timeout(get(IDLE_TIMEOUT)),
+        registration: parse_registration(get(REGISTRATION)),
+        sign_in,
+        certificate_mapping,
+    })
+}
+
+fn parse_idle_timeout(stored: Option<&str>) -> IdleTimeout {
+    stored
         .and_then(|v| v.parse::<u32>().ok())
         .and_then(|m| IdleTimeout::from_minutes(m).ok())
-        .unwrap_or_default())
+        .unwrap_or_default()
+}
+
+pub async fn idle_timeout(db: &impl ConnectionTrait) -> Result<IdleTimeout, DbErr> {
+    Ok(parse_idle_timeout(
+        get_raw(db, IDLE_TIMEOUT).await?.as_deref(),
+    ))
 }
 
 pub async fn all(db: &impl ConnectionTrait) -> Result<PortalSettings, DbErr> {
@@ -41,14 +70,12 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<PortalSettings, DbErr> {
     })
 }
 
-/// The registration settings (stored as one JSON value; defaults where absent).
-pub async fn registration(db: &impl ConnectionTrait) -> Result<RegistrationSettings, DbErr> {
-    let stored: Value = get_raw(db, REGISTRATION)
-        .await?
-        .and_then(|v| serde_json::from_str(&v).ok())
+fn parse_registration(stored: Option<&str>) -> RegistrationSettings {
+    let stored: Value = stored
+        .and_then(|v| serde_json::from_str(v).ok())
         .unwrap_or_default();
     let number = |key: &str| stored.get(key).and_then(Value::as_u64);
-    Ok(RegistrationSettings {
+    RegistrationSettings {
         mode: stored
             .get("mode")
             .and_then(Value::as_str)
@@ -68,7 +95,14 @@ pub async fn registration(db: &impl ConnectionTrait) -> Result<RegistrationSetti
             .get("group_limits_first")
             .and_then(Value::as_bool)
             .unwrap_or(RegistrationSettings::default().group_limits_first),
-    })
+    }
+}
+
+/// The registration settings (stored as one JSON value; defaults where absent).
+pub async fn registration(db: &impl ConnectionTrait) -> Result<RegistrationSettings, DbErr> {
+    Ok(parse_registration(
+        get_raw(db, REGISTRATION).await?.as_deref(),
+    ))
 }
 
 fn registration_json(settings: &RegistrationSettings) -> Value {
@@ -124,7 +158,8 @@ pub async fn set_registration(
     .await
 }
 
-/// Whether Wipe is withheld from employee-owned devices (off by default).
+/// Whether Wipe is withheld from employee-owned devices (off by default):
+/// a device policy, kept with the catalogue.
 pub async fn forbid_employee_wipe(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     Ok(get_raw(db, FORBID_EMPLOYEE_WIPE).await?.as_deref() == Some("true"))
 }
@@ -150,20 +185,23 @@ pub async fn set_forbid_employee_wipe(
     .await
 }
 
+fn parse_sign_in(stored: Option<&str>) -> (SignInMethods, CertificateMapping) {
+    let stored: Value = stored
+        .and_then(|v| serde_json::from_str(v).ok())
+        .unwrap_or_default();
+    let text = |key: &str| stored.get(key).and_then(Value::as_str).unwrap_or_default();
+    (
+        SignInMethods::parse(text("methods")).unwrap_or_default(),
+        CertificateMapping::parse(text("mapping")).unwrap_or_default(),
+    )
+}
+
 /// How people may sign in, and how a certificate names its user
 /// (password only, by UPN, by default).
 pub async fn sign_in(
     db: &impl ConnectionTrait,
 ) -> Result<(SignInMethods, CertificateMapping), DbErr> {
-    let stored: Value = get_raw(db, SIGN_IN)
-        .await?
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or_default();
-    let text = |key: &str| stored.get(key).and_then(Value::as_str).unwrap_or_default();
-    Ok((
-        SignInMethods::parse(text("methods")).unwrap_or_default(),
-        CertificateMapping::parse(text("mapping")).unwrap_or_default(),
-    ))
+    Ok(parse_sign_in(get_raw(db, SIGN_IN).await?.as_deref()))
 }
 
 pub async fn set_sign_in(
@@ -220,6 +258,13 @@ async fn put(
     )
     .exec_without_returning(&txn)
     .await?;
+    // What each instance keeps of it is read again.
+    let kind = if key == FORBID_EMPLOYEE_WIPE {
+        Kind::Catalogue
+    } else {
+        Kind::Settings
+    };
+    cache::bump(&txn, kind).await?;
     audit::record(
         &txn,
         origin,

@@ -116,6 +116,7 @@ pub async fn set_sign_in(app: &TestApp, methods: SignInMethods, mapping: Certifi
     )
     .await
     .unwrap();
+    app.settled().await;
 }
 
 /// The details of the latest `sign_in` audit event with this outcome.

@@ -762,18 +762,9 @@ async fn devices_receive_certificates_at_check_in(db: TestDb) {
     assert!(!deliveries[0].details.to_string().contains("PRIVATE"));
 
     // The simulator says what it received.
-    let url = format!("http://{}", app.addr);
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ssp-device"))
-            .args(["--url", &url, "--once"])
-            .env("SSP_DEVICE_CREDENTIAL", credential)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}");
+    let run = app.simulate_device(&credential, &[]).await;
+    let stdout = run.stdout;
+    assert!(run.success, "{stdout}");
     assert!(stdout.contains("certificates (version"), "{stdout}");
     assert!(stdout.contains(fingerprint.as_str().unwrap()), "{stdout}");
     assert!(

@@ -353,30 +353,9 @@ async fn lock_reaches_the_device_and_the_page_says_so(db: TestDb) {
         "{html}"
     );
 
-    // std::process on a blocking thread: the server runs on this test's
-    // runtime, and waiting for a child through tokio's SIGCHLD handling is
-    // unreliable when several test runtimes spawn processes at once.
-    let simulator = |credential: String| {
-        let url = format!("http://{}", app.addr);
-        async move {
-            tokio::task::spawn_blocking(move || {
-                std::process::Command::new(env!("CARGO_BIN_EXE_ssp-device"))
-                    .args(["--url", &url, "--once"])
-                    .env("SSP_DEVICE_CREDENTIAL", credential)
-                    .output()
-                    .unwrap()
-            })
-            .await
-            .unwrap()
-        }
-    };
-    let run = simulator(credential.clone()).await;
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert!(String::from_utf8_lossy(&run.stdout).contains("lock: screen locked"));
+    let run = app.simulate_device(&credential, &[]).await;
+    assert!(run.success, "{}", run.stderr);
+    assert!(run.stdout.contains("lock: screen locked"));
 
     let html = alice.get(&page).await.text().await.unwrap();
     assert!(html.contains("Locked"), "{html}");
@@ -397,13 +376,13 @@ async fn lock_reaches_the_device_and_the_page_says_so(db: TestDb) {
             ],
         )
         .await;
-    let run = simulator(credential.clone()).await;
-    assert!(String::from_utf8_lossy(&run.stdout).contains("wipe:"));
+    let run = app.simulate_device(&credential, &[]).await;
+    assert!(run.stdout.contains("wipe:"));
     let html = alice.get(&page).await.text().await.unwrap();
     assert!(html.contains("Wiped"), "{html}");
-    let after = simulator(credential).await;
-    assert!(!after.status.success());
-    assert!(String::from_utf8_lossy(&after.stderr).contains("401"));
+    let after = app.simulate_device(&credential, &[]).await;
+    assert!(!after.success);
+    assert!(after.stderr.contains("401"));
     app.stop().await;
 }
 

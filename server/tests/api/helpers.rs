@@ -6,6 +6,7 @@ use app::domain::role::{Role, RoleSet};
 use app::domain::username::Username;
 use app::server::accounts::{self, NewUser};
 use app::server::audit::RequestOrigin;
+use app::server::cache::Caches;
 use app::server::devices;
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -115,6 +116,8 @@ pub struct TestApp {
     pub scheme: &'static str,
     /// The server's own connection pool (shared, not a copy).
     pub db: DatabaseConnection,
+    /// What the server keeps in memory of the settings and the catalogue.
+    pub caches: Caches,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
@@ -143,6 +146,7 @@ impl TestApp {
             "http"
         };
         let db = server.database().clone();
+        let caches = server.caches().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             server
@@ -166,10 +170,18 @@ impl TestApp {
             addr,
             scheme,
             db,
+            caches,
             client,
             stop: Some(stop),
             task,
         }
+    }
+
+    /// After a test changed the settings or the catalogue in the database
+    /// itself: the server reads them again now, rather than within the
+    /// second it otherwise takes.
+    pub async fn settled(&self) {
+        self.caches.refresh(&self.db).await.unwrap();
     }
 
     /// Creates a local user directly through the accounts service.
@@ -278,6 +290,7 @@ pub fn location(response: &reqwest::Response) -> String {
 }
 
 /// A browser: keeps cookies, sends the anti-forgery token like the pages do.
+#[derive(Clone)]
 pub struct Browser {
     base: String,
     client: reqwest::Client,
@@ -557,5 +570,36 @@ impl SmsSink {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("expected {n} text message(s)");
+    }
+}
+
+/// What a run of the device simulator did.
+pub struct Simulated {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl TestApp {
+    /// Runs the device simulator (`ssp-device`, in this process) once
+    /// against this portal with the device's credential and `more` options.
+    pub async fn simulate_device(&self, credential: &str, more: &[&str]) -> Simulated {
+        let url = format!("http://{}", self.addr);
+        let mut args = vec![
+            "ssp-device",
+            "--url",
+            &url,
+            "--credential",
+            credential,
+            "--once",
+        ];
+        args.extend_from_slice(more);
+        let mut console = ssp_device::Console::kept();
+        let code = ssp_device::run(args, &mut console).await;
+        Simulated {
+            success: code == std::process::ExitCode::SUCCESS,
+            stdout: console.output(),
+            stderr: console.errors(),
+        }
     }
 }

@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod auth;
+mod caches;
 mod certificate_sign_in;
 mod certificates;
 mod cli;

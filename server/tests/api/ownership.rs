@@ -28,6 +28,7 @@ async fn samples(app: &TestApp) {
     .await
     .unwrap();
     assert_eq!(added, 11);
+    app.settled().await;
 }
 
 async fn ownership_of(app: &TestApp, id: i64) -> String {
@@ -39,28 +40,12 @@ async fn ownership_of(app: &TestApp, id: i64) -> String {
         .ownership
 }
 
-/// Runs `ssp-device --once` with a state file; gives what it printed.
+/// Runs the device simulator once with a state file; gives what it printed.
 async fn simulate(app: &TestApp, credential: &str, state: &std::path::Path) -> String {
-    let url = format!("http://{}", app.addr);
-    let credential = credential.to_owned();
-    let state = state.to_owned();
-    // std::process on a blocking thread, as in the device tests.
-    let run = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ssp-device"))
-            .args(["--url", &url, "--once", "--state"])
-            .arg(&state)
-            .env("SSP_DEVICE_CREDENTIAL", credential)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    String::from_utf8_lossy(&run.stdout).into_owned()
+    let state = state.to_string_lossy();
+    let run = app.simulate_device(credential, &["--state", &state]).await;
+    assert!(run.success, "{}", run.stderr);
+    run.stdout
 }
 
 async fn change(browser: &mut Browser, id: i64, to: &str) -> reqwest::Response {

@@ -26,8 +26,12 @@ async fn home_page(db: TestDb) {
         .to_str()
         .unwrap()
         .to_owned();
+    // Scripts from the site's own files only: a page has no inline script.
     assert!(
-        csp.contains("frame-ancestors 'none'") && csp.contains("'nonce-"),
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self' 'wasm-unsafe-eval';")
+            && !csp.contains("unsafe-inline")
+            && !csp.contains("'nonce-"),
         "{csp}"
     );
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
@@ -49,8 +53,8 @@ async fn home_page(db: TestDb) {
         !html.contains(r#"href="/admin""#),
         "no admin link for a non-admin: {html}"
     );
-    // The hydration bundle is referenced, so the page comes alive with JavaScript.
-    assert!(html.contains("/pkg/ssp.js"), "{html}");
+    // Nothing on this page acts in the browser: no script at all.
+    assert!(!html.contains("<script"), "{html}");
     app.stop().await;
 }
 
@@ -108,7 +112,7 @@ async fn form_posts_and_redirects(db: TestDb) {
 }
 
 /// Pages and the site's files requested at the same time: every page keeps
-/// its own Content-Security-Policy (with its nonce) and no file takes it.
+/// its own Content-Security-Policy and no file takes it.
 #[tokio::test]
 async fn pages_keep_their_policy_while_files_are_served() {
     let db = TestDb::create(crate::helpers::Backend::Sqlite).await;
@@ -153,10 +157,99 @@ async fn pages_keep_their_policy_while_files_are_served() {
             .unwrap()
             .to_owned();
         if path.starts_with("/devices") {
-            assert!(csp.contains("'nonce-"), "{path}: {csp}");
+            assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
         } else {
-            assert!(!csp.contains("'nonce-"), "{path}: {csp}");
+            assert_eq!(csp, "default-src 'none'; frame-ancestors 'none'", "{path}");
         }
     }
+    app.stop().await;
+}
+
+/// Pages are HTML and a stylesheet: only a page that holds islands names a
+/// script (the islands' loader, a module that a browser without JavaScript
+/// never fetches), and no page has an inline script. The site's files have
+/// names made from their content and may be kept for a year.
+#[tokio::test]
+async fn only_pages_with_islands_load_a_script() {
+    let db = TestDb::create(crate::helpers::Backend::Sqlite).await;
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/ssp.css"), "main { margin: 0 }").unwrap();
+    std::fs::write(site.path().join("pkg/ssp.js"), "export default 1;").unwrap();
+    std::fs::write(site.path().join("pkg/ssp.wasm"), [7u8; 4096]).unwrap();
+    let root = site.path().to_owned();
+    let app = TestApp::spawn_with(&db, |c| c.site_root = root).await;
+    app.add_user("alice", &[Role::PortalAccess, Role::Wipe], PASSWORD)
+        .await;
+    let (id, _) = app
+        .add_device("alice", app::domain::device::Platform::Ios, "Phone")
+        .await;
+    let mut alice = app.signed_in("alice", PASSWORD).await;
+
+    let home = alice.get("/").await.text().await.unwrap();
+    assert!(!home.contains("<script"), "{home}");
+    let stylesheet = home
+        .split(r#"rel="stylesheet" href=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(
+        stylesheet.starts_with("/pkg/ssp.") && stylesheet != "/pkg/ssp.css",
+        "{stylesheet}"
+    );
+
+    let device = alice
+        .get(&format!("/devices/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(device.matches("<script").count(), 1, "{device}");
+    assert!(
+        device.contains(r#"<script type="module" src="/pkg/islands."#),
+        "{device}"
+    );
+    assert!(device.contains("<leptos-island"), "{device}");
+    let wasm = device
+        .split(r#"data-wasm=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+
+    let response = app.client.get(app.url(&stylesheet)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert_eq!(response.text().await.unwrap(), "main { margin: 0 }");
+    // Compressed once, at start: the encoding the browser takes.
+    let response = app
+        .client
+        .get(app.url(&wasm))
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-encoding"], "br");
+    assert_eq!(response.headers()["content-type"], "application/wasm");
+    assert!(response.bytes().await.unwrap().len() < 4096);
+    // A name no file has (an old version's) is not found.
+    let response = app
+        .client
+        .get(app.url("/pkg/ssp.0000000000000000.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
     app.stop().await;
 }

@@ -64,6 +64,7 @@ async fn configure(app: &TestApp, mode: RegistrationMode, limit: Option<u32>) {
     )
     .await
     .unwrap();
+    app.settled().await;
 }
 
 /// Registers a device through the form; gives the answer's status and

@@ -2,6 +2,7 @@
 //! (user-provided certificate enrollment settings).
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -11,8 +12,8 @@ use crate::api::certificates::{
     CertificateSettingView, DeleteCertificateSetting, SaveCertificateSetting,
     get_certificate_setting, get_certificate_settings,
 };
-use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
+use crate::components::form::PostForm;
+use crate::components::status::{ErrorPanel, Saved};
 use crate::domain::certificates::{Purpose, SettingErrors, SettingInput};
 
 fn yes_no(value: bool) -> &'static str {
@@ -138,7 +139,6 @@ pub fn CertificateSettingPage() -> impl IntoView {
 #[component]
 fn SettingForm(view: CertificateSettingView) -> impl IntoView {
     let query = use_query_map();
-    let save = ServerAction::<SaveCertificateSetting>::new();
     // A refused form comes back with what was typed.
     let refused = query.with_untracked(|q| q.get("refused"));
     let typed = refused.as_ref().map(|_| {
@@ -179,8 +179,7 @@ fn SettingForm(view: CertificateSettingView) -> impl IntoView {
     view! {
         <h1>{title}</h1>
         {saved.then(|| view! { <Saved text="Certificate setting saved." /> })}
-        <ActionForm action=save attr:class="certificate-setting">
-            <CsrfField />
+        <PostForm to=SaveCertificateSetting::url() class="certificate-setting">
             {view.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
             <Field id="name" label="Display name" help="What people see when they upload, e.g. S/MIME signing." value=form.name.clone() error=name_error />
             <div class="field">
@@ -223,14 +222,12 @@ fn SettingForm(view: CertificateSettingView) -> impl IntoView {
             </div>
             <LabelChecks labels=view.labels.clone() checked=form.labels.clone() error=labels_error.map(str::to_owned) />
             <button type="submit">"Save certificate setting"</button>
-        </ActionForm>
-        <Refusal error=refusal(save) />
+        </PostForm>
     }
 }
 
 #[component]
 fn DeleteSetting(id: i32, certificates: u64, people: u64) -> impl IntoView {
-    let action = ServerAction::<DeleteCertificateSetting>::new();
     let query = use_query_map();
     let refused = query.with_untracked(|q| q.get("error").as_deref() == Some("in-use"));
     view! {
@@ -256,8 +253,7 @@ fn DeleteSetting(id: i32, certificates: u64, people: u64) -> impl IntoView {
                         </p>
                     }
                 })}
-            <ActionForm action>
-                <CsrfField />
+            <PostForm to=DeleteCertificateSetting::url()>
                 <input type="hidden" name="id" value=id />
                 {(certificates > 0)
                     .then(|| {
@@ -273,8 +269,7 @@ fn DeleteSetting(id: i32, certificates: u64, people: u64) -> impl IntoView {
                 <button type="submit" class="danger">
                     "Delete certificate setting"
                 </button>
-            </ActionForm>
-            <Refusal error=refusal(action) />
+            </PostForm>
         </section>
     }
 }

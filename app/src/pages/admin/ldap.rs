@@ -3,6 +3,7 @@
 //! grant.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -12,8 +13,8 @@ use crate::api::directory::{
     get_ldap_server, get_ldap_servers, test_ldap_server,
 };
 use crate::api::types::{GroupGrant, LdapServerView};
-use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
+use crate::components::form::PostForm;
+use crate::components::status::{ErrorPanel, Saved};
 use crate::domain::directory::{Membership, ServerFormErrors, ServerFormInput};
 use crate::domain::role::RoleSet;
 
@@ -25,7 +26,6 @@ pub fn LdapServersPage() -> impl IntoView {
         |_| get_ldap_servers(),
     );
     let deleted = move || query.with(|q| q.get("deleted").is_some());
-    let moved = ServerAction::<MoveLdapServer>::new();
     view! {
         <Title text="LDAP servers" />
         <h1>"LDAP"</h1>
@@ -77,15 +77,14 @@ pub fn LdapServersPage() -> impl IntoView {
                                                                     .map(|direction| {
                                                                         let label = format!(" {name}");
                                                                         view! {
-                                                                            <ActionForm action=moved>
-                                                                                <CsrfField />
+                                                                            <PostForm to=MoveLdapServer::url()>
                                                                                 <input type="hidden" name="id" value=s.id />
                                                                                 <input type="hidden" name="direction" value=direction />
                                                                                 <button type="submit" class="link-button">
                                                                                     {if direction == "up" { "Move up" } else { "Move down" }}
                                                                                     <span class="visually-hidden">{label}</span>
                                                                                 </button>
-                                                                            </ActionForm>
+                                                                            </PostForm>
                                                                         }
                                                                     })
                                                                     .collect_view()}
@@ -97,7 +96,6 @@ pub fn LdapServersPage() -> impl IntoView {
                                         </tbody>
                                     </table>
                                 </div>
-                                <Refusal error=refusal(moved) />
                             }
                                 .into_any()
                         }
@@ -168,7 +166,6 @@ pub fn LdapServerPage() -> impl IntoView {
 #[component]
 fn ServerForm(view: LdapServerView) -> impl IntoView {
     let query = use_query_map();
-    let save = ServerAction::<SaveLdapServer>::new();
     // A refused form comes back with what was typed (never the password).
     let typed: Option<ServerFormInput> = query.with_untracked(|q| {
         q.get("refused")
@@ -203,8 +200,7 @@ fn ServerForm(view: LdapServerView) -> impl IntoView {
     view! {
         <h1>{title}</h1>
         {saved.then(|| view! { <Saved text="LDAP server saved." /> })}
-        <ActionForm action=save attr:class="ldap-server">
-            <CsrfField />
+        <PostForm to=SaveLdapServer::url() class="ldap-server">
             {view.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
             <Field id="name" label="Name" help="What administrators call this server, e.g. Head office." value=form.name.clone() error=name_error />
             <div class="check">
@@ -287,8 +283,7 @@ fn ServerForm(view: LdapServerView) -> impl IntoView {
                 </div>
             </fieldset>
             <button type="submit">"Save LDAP server"</button>
-        </ActionForm>
-        <Refusal error=refusal(save) />
+        </PostForm>
     }
 }
 
@@ -345,7 +340,6 @@ fn ConnectionTest(id: i32) -> impl IntoView {
 #[component]
 fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
     let query = use_query_map();
-    let save = ServerAction::<SaveGroupRoles>::new();
     let choices = Resource::new(|| (), move |_| get_group_choices(Some(id)));
     let saved = query.with_untracked(|q| q.get("grants_saved").is_some());
     let error = query.with_untracked(|q| q.get("grant_error"));
@@ -378,20 +372,18 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                 .map(|grant| {
                     let prefix = format!("grant{}-", grant.id);
                     view! {
-                        <ActionForm action=save attr:class="card grant">
-                            <CsrfField />
+                        <PostForm to=SaveGroupRoles::url() class="card grant">
                             <input type="hidden" name="server" value=id />
                             <input type="hidden" name="grant" value=grant.id />
                             <h3 title=grant.group_dn.clone()>{grant.group_name.clone()}</h3>
                             <RoleChecks legend="Roles of its members" prefix checked=grant.roles.clone() />
                             <button type="submit">{format!("Save roles of {}", grant.group_name)}</button>
                             <p class="help">"Clear every box and save to remove the grant."</p>
-                        </ActionForm>
+                        </PostForm>
                     }
                 })
                 .collect_view()}
-            <ActionForm action=save attr:class="card grant">
-                <CsrfField />
+            <PostForm to=SaveGroupRoles::url() class="card grant">
                 <input type="hidden" name="server" value=id />
                 <h3>"Give roles to a group"</h3>
                 <Suspense fallback=|| view! { <p>"Reading groups…"</p> }>
@@ -432,29 +424,25 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                 </Suspense>
                 <RoleChecks legend="Roles of its members" prefix="new-".to_owned() checked=RoleSet::default() />
                 <button type="submit">"Give these roles"</button>
-            </ActionForm>
-            <Refusal error=refusal(save) />
+            </PostForm>
         </section>
     }
 }
 
 #[component]
 fn DeleteServer(id: i32) -> impl IntoView {
-    let delete = ServerAction::<DeleteLdapServer>::new();
     view! {
         <section class="card">
             <h2>"Delete this server"</h2>
             <p class="help">
                 "Its group roles and group device limits go with it. Its users keep their devices; they can no longer sign in unless another server knows them."
             </p>
-            <ActionForm action=delete>
-                <CsrfField />
+            <PostForm to=DeleteLdapServer::url()>
                 <input type="hidden" name="id" value=id />
                 <button type="submit" class="danger">
                     "Delete LDAP server"
                 </button>
-            </ActionForm>
-            <Refusal error=refusal(delete) />
+            </PostForm>
         </section>
     }
 }

@@ -3,6 +3,7 @@
 //! the administrator's own labels.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -11,8 +12,8 @@ use crate::api::catalogue::{
     CatalogueOverview, DeleteCatalogueItem, DeleteLabel, ItemView, LabelView, SaveCatalogueItem,
     SaveDevicePolicy, SaveLabel, get_catalogue, get_catalogue_item, get_label,
 };
-use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
+use crate::components::form::PostForm;
+use crate::components::status::{ErrorPanel, Saved};
 use crate::domain::catalogue::{
     ItemErrors, ItemId, ItemInput, ItemKind, ItemType, Label, LabelErrors, LabelInput, LabelKey,
 };
@@ -112,7 +113,6 @@ pub fn PoliciesPage() -> impl IntoView {
 
 #[component]
 fn Overview(o: CatalogueOverview) -> impl IntoView {
-    let policy = ServerAction::<SaveDevicePolicy>::new();
     let sections = ItemKind::ALL
         .into_iter()
         .map(|kind| {
@@ -174,8 +174,7 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="device-policy">
             <h2 id="device-policy">"Device policy"</h2>
-            <ActionForm action=policy>
-                <CsrfField />
+            <PostForm to=SaveDevicePolicy::url()>
                 <div class="check">
                     <input
                         type="checkbox"
@@ -188,8 +187,7 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
                     </label>
                 </div>
                 <button type="submit">"Save device policy"</button>
-            </ActionForm>
-            <Refusal error=refusal(policy) />
+            </PostForm>
         </section>
         <p>
             <a class="button" href="/admin/policies/new">
@@ -286,7 +284,6 @@ fn list(text: Option<String>) -> Vec<String> {
 #[component]
 fn ItemForm(view: ItemView) -> impl IntoView {
     let query = use_query_map();
-    let save = ServerAction::<SaveCatalogueItem>::new();
     let refused = query.with_untracked(|q| q.get("refused"));
     let typed = refused.as_ref().map(|_| {
         query.with_untracked(|q| ItemInput {
@@ -320,8 +317,7 @@ fn ItemForm(view: ItemView) -> impl IntoView {
     view! {
         <h1>{title}</h1>
         {saved.then(|| view! { <Saved text="Saved. Devices get the change at their next check-in." /> })}
-        <ActionForm action=save attr:class="catalogue-item">
-            <CsrfField />
+        <PostForm to=SaveCatalogueItem::url() class="catalogue-item">
             {view.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
             <div class="field">
                 <label for="item_type">"What it is"</label>
@@ -372,26 +368,22 @@ fn ItemForm(view: ItemView) -> impl IntoView {
             </div>
             <LabelChecks labels=view.labels checked=form.labels error=labels_error.map(str::to_owned) />
             <button type="submit">"Save"</button>
-        </ActionForm>
-        <Refusal error=refusal(save) />
+        </PostForm>
     }
 }
 
 #[component]
 fn DeleteItem(id: i32) -> impl IntoView {
-    let action = ServerAction::<DeleteCatalogueItem>::new();
     view! {
         <section class="card" id="delete">
             <h2>"Delete"</h2>
             <p class="help">"Devices that have it lose it at their next check-in."</p>
-            <ActionForm action>
-                <CsrfField />
+            <PostForm to=DeleteCatalogueItem::url()>
                 <input type="hidden" name="id" value=id />
                 <button type="submit" class="danger">
                     "Delete"
                 </button>
-            </ActionForm>
-            <Refusal error=refusal(action) />
+            </PostForm>
         </section>
     }
 }
@@ -433,7 +425,6 @@ pub fn LabelPage() -> impl IntoView {
 #[component]
 fn LabelForm(view: LabelView) -> impl IntoView {
     let query = use_query_map();
-    let save = ServerAction::<SaveLabel>::new();
     let refused = query.with_untracked(|q| q.get("refused"));
     let typed = refused.as_ref().map(|_| {
         query.with_untracked(|q| LabelInput {
@@ -462,8 +453,7 @@ fn LabelForm(view: LabelView) -> impl IntoView {
     };
     view! {
         <h1>{title}</h1>
-        <ActionForm action=save attr:class="label-form">
-            <CsrfField />
+        <PostForm to=SaveLabel::url() class="label-form">
             {view.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
             <Field id="name" label="Name" help="e.g. Company iPhones" value=form.name.clone() error=name_error />
             <div class="field">
@@ -516,26 +506,22 @@ fn LabelForm(view: LabelView) -> impl IntoView {
                 </p>
             </fieldset>
             <button type="submit">"Save label"</button>
-        </ActionForm>
-        <Refusal error=refusal(save) />
+        </PostForm>
     }
 }
 
 #[component]
 fn DeleteLabelForm(id: i32) -> impl IntoView {
-    let action = ServerAction::<DeleteLabel>::new();
     view! {
         <section class="card" id="delete">
             <h2>"Delete this label"</h2>
             <p class="help">"It is taken off everything assigned to it; devices lose what it brought at their next check-in."</p>
-            <ActionForm action>
-                <CsrfField />
+            <PostForm to=DeleteLabel::url()>
                 <input type="hidden" name="id" value=id />
                 <button type="submit" class="danger">
                     "Delete label"
                 </button>
-            </ActionForm>
-            <Refusal error=refusal(action) />
+            </PostForm>
         </section>
     }
 }

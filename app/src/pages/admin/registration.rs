@@ -2,6 +2,7 @@
 //! length and validity, and the per-user device limit.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -9,8 +10,8 @@ use super::Field;
 use crate::api::directory::{DeleteGroupLimit, SaveGroupLimit, get_group_limits};
 use crate::api::registration::{SaveRegistrationSettings, get_registration_settings};
 use crate::api::types::GroupLimits;
-use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
+use crate::components::form::PostForm;
+use crate::components::status::{ErrorPanel, Saved};
 use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
 
 #[component]
@@ -20,7 +21,6 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
         move || query.with(|q| q.get("saved")),
         |_| get_registration_settings(),
     );
-    let save = ServerAction::<SaveRegistrationSettings>::new();
     // Read inside the view: an answer that comes back with values changes the page.
     let typed = move |key: &str| query.with(|q| q.get(key));
 
@@ -55,8 +55,7 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                                 .unwrap_or(current.group_limits_first);
                             view! {
                                 {saved.then(|| view! { <Saved text="Registration settings saved." /> })}
-                                <ActionForm action=save>
-                                    <CsrfField />
+                                <PostForm to=SaveRegistrationSettings::url()>
                                     <fieldset>
                                         <legend>"What a device needs to enroll"</legend>
                                         {RegistrationMode::ALL
@@ -109,8 +108,7 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                                         </label>
                                     </fieldset>
                                     <button type="submit">"Save registration settings"</button>
-                                </ActionForm>
-                                <Refusal error=refusal(save) />
+                                </PostForm>
                             }
                                 .into_any()
                         }
@@ -156,8 +154,6 @@ fn GroupLimitsSection() -> impl IntoView {
 fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
     let query = use_query_map();
     let get = move |key: &str| query.with_untracked(|q| q.get(key));
-    let save = ServerAction::<SaveGroupLimit>::new();
-    let delete = ServerAction::<DeleteGroupLimit>::new();
     let editing = get("edit_limit")
         .or_else(|| get("limit_id").filter(|i| !i.is_empty()))
         .and_then(|id| id.parse::<i32>().ok())
@@ -255,14 +251,13 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
                                                     "Copy"
                                                     <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
                                                 </a>
-                                                <ActionForm action=delete>
-                                                    <CsrfField />
+                                                <PostForm to=DeleteGroupLimit::url()>
                                                     <input type="hidden" name="id" value=id />
                                                     <button type="submit" class="link-button danger-text">
                                                         "Delete"
                                                         <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
                                                     </button>
-                                                </ActionForm>
+                                                </PostForm>
                                             </td>
                                         </tr>
                                     }
@@ -271,12 +266,10 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
                         </tbody>
                     </table>
                 </div>
-                <Refusal error=refusal(delete) />
             }
                 .into_any()
         }}
-        <ActionForm action=save attr:class="group-limit-form">
-            <CsrfField />
+        <PostForm to=SaveGroupLimit::url() class="group-limit-form">
             <h3>
                 {match (&editing, &copied) {
                     (Some(row), _) => format!("Edit the limit of {}", row.group_name),
@@ -317,7 +310,6 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
             </button>
             {(editing.is_some() || copied.is_some())
                 .then(|| view! { <a class="cancel" href="/admin/registration#group-limits">"Cancel"</a> })}
-        </ActionForm>
-        <Refusal error=refusal(save) />
+        </PostForm>
     }
 }

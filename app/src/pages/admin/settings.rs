@@ -1,19 +1,19 @@
 //! Admin → Settings: portal-wide settings (later issues add theirs here).
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{SaveSettings, get_settings};
-use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
+use crate::components::form::PostForm;
+use crate::components::status::{ErrorPanel, Saved};
 use crate::domain::signin::IdleTimeout;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let query = use_query_map();
     let settings = Resource::new(move || query.with(|q| q.get("saved")), |_| get_settings());
-    let save = ServerAction::<SaveSettings>::new();
     // What was typed when the server refused it, to show again with the reason.
     let refused = move || query.with(|q| q.get("idle_timeout_minutes"));
     let saved = move || query.with(|q| q.get("saved").is_some());
@@ -37,8 +37,7 @@ pub fn SettingsPage() -> impl IntoView {
                             let invalid = error.is_some();
                             view! {
                                 {saved().then(|| view! { <Saved text="Settings saved." /> })}
-                                <ActionForm action=save>
-                                    <CsrfField />
+                                <PostForm to=SaveSettings::url()>
                                     <fieldset>
                                         <legend>"Sessions"</legend>
                                         <div class="field">
@@ -63,8 +62,7 @@ pub fn SettingsPage() -> impl IntoView {
                                         </div>
                                     </fieldset>
                                     <button type="submit">"Save settings"</button>
-                                </ActionForm>
-                                <Refusal error=refusal(save) />
+                                </PostForm>
                             }
                                 .into_any()
                         }

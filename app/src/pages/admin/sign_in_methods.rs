@@ -2,12 +2,13 @@
 //! or both, and which name in a certificate finds its user.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{SaveSignInSettings, get_sign_in_settings};
-use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
+use crate::components::form::PostForm;
+use crate::components::status::{ErrorPanel, Saved};
 use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
 
 #[component]
@@ -17,7 +18,6 @@ pub fn SignInMethodsPage() -> impl IntoView {
         move || query.with(|q| q.get("saved")),
         |_| get_sign_in_settings(),
     );
-    let save = ServerAction::<SaveSignInSettings>::new();
     let saved = move || query.with(|q| q.get("saved").is_some());
 
     view! {
@@ -59,8 +59,7 @@ pub fn SignInMethodsPage() -> impl IntoView {
                                         }}
                                     </p>
                                 </section>
-                                <ActionForm action=save>
-                                    <CsrfField />
+                                <PostForm to=SaveSignInSettings::url()>
                                     <fieldset>
                                         <legend>"People sign in with"</legend>
                                         {SignInMethods::ALL
@@ -108,8 +107,7 @@ pub fn SignInMethodsPage() -> impl IntoView {
                                             .collect_view()}
                                     </fieldset>
                                     <button type="submit">"Save sign-in methods"</button>
-                                </ActionForm>
-                                <Refusal error=refusal(save) />
+                                </PostForm>
                             }
                                 .into_any()
                         }

@@ -1,13 +1,14 @@
 //! Admin → Users → one user: their details and a checkbox per role.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::RoleChecks;
 use crate::api::admin::{SaveUserRoles, get_user};
-use crate::components::csrf::CsrfField;
-use crate::components::status::{ErrorPanel, Refusal, Saved, refusal};
+use crate::components::form::PostForm;
+use crate::components::status::{ErrorPanel, Saved};
 
 #[component]
 pub fn UserPage() -> impl IntoView {
@@ -18,7 +19,6 @@ pub fn UserPage() -> impl IntoView {
         move || (username(), query.with(|q| q.get("saved"))),
         |(name, _)| get_user(name),
     );
-    let save = ServerAction::<SaveUserRoles>::new();
     let saved = move || query.with(|q| q.get("saved").is_some());
     let last_admin = move || query.with(|q| q.get("error").as_deref() == Some("last-admin"));
 
@@ -69,13 +69,11 @@ pub fn UserPage() -> impl IntoView {
                                             }
                                         })
                                 }}
-                                <ActionForm action=save>
-                                    <CsrfField />
+                                <PostForm to=SaveUserRoles::url()>
                                     <input type="hidden" name="username" value=user.username.clone() />
                                     <RoleChecks legend="Roles" prefix=String::new() checked=roles />
                                     <button type="submit">"Save roles"</button>
-                                </ActionForm>
-                                <Refusal error=refusal(save) />
+                                </PostForm>
                             }
                                 .into_any()
                         }

@@ -1,11 +1,6 @@
-//! `ssp-device`: a device simulator that speaks the SSP device API, so that
-//! every flow can be run end to end without a phone.
-//!
-//! ```text
-//! ssp-device enroll --url http://127.0.0.1:3000/enroll/TOKEN --pin 12345678 --once
-//! ssp-device --url http://127.0.0.1:3000 --credential TOKEN --once
-//! SSP_DEVICE_CREDENTIAL=TOKEN ssp-device --url … --interval 10 --latitude 51.5 --longitude -0.12
-//! ```
+//! A device simulator that speaks the SSP device API, so that every flow
+//! can be run end to end without a phone: the `ssp-device` binary, and the
+//! same code for the portal's integration tests, which run it in-process.
 //!
 //! It checks in, carries out what it receives (lock, unlock, locate, wipe,
 //! retire, PIN reset), reports each result and says what it did. After a
@@ -14,6 +9,7 @@
 use clap::Parser;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -76,6 +72,55 @@ struct Run {
     /// removed; without it, nothing is remembered between runs.
     #[arg(long)]
     state: Option<std::path::PathBuf>,
+}
+
+/// Where the simulator says what it did: standard output and error, or
+/// lines kept for a caller (the integration tests).
+pub enum Console {
+    Print,
+    Keep { out: Vec<String>, err: Vec<String> },
+}
+
+impl Console {
+    /// A console that keeps what is said.
+    pub fn kept() -> Console {
+        Console::Keep {
+            out: Vec::new(),
+            err: Vec::new(),
+        }
+    }
+
+    fn say(&mut self, line: impl Into<String>) {
+        let line = line.into();
+        match self {
+            Console::Print => println!("{line}"),
+            Console::Keep { out, .. } => out.push(line),
+        }
+    }
+
+    fn complain(&mut self, line: impl Into<String>) {
+        let line = line.into();
+        match self {
+            Console::Print => eprintln!("ssp-device: {line}"),
+            Console::Keep { err, .. } => err.push(line),
+        }
+    }
+
+    /// What was said on standard output, one line each.
+    pub fn output(&self) -> String {
+        match self {
+            Console::Print => String::new(),
+            Console::Keep { out, .. } => out.join("\n"),
+        }
+    }
+
+    /// What was said on standard error, one line each.
+    pub fn errors(&self) -> String {
+        match self {
+            Console::Print => String::new(),
+            Console::Keep { err, .. } => err.join("\n"),
+        }
+    }
 }
 
 /// A portal and the credential this device uses with it.
@@ -157,7 +202,11 @@ enum Next {
     Stop,
 }
 
-async fn check_in(client: &reqwest::Client, args: &mut Session) -> Result<Next, String> {
+async fn check_in(
+    client: &reqwest::Client,
+    args: &mut Session,
+    console: &mut Console,
+) -> Result<Next, String> {
     let url = format!("{}/api/device/v1/checkin", args.portal);
     let response = client
         .post(&url)
@@ -179,9 +228,9 @@ async fn check_in(client: &reqwest::Client, args: &mut Session) -> Result<Next, 
         .json()
         .await
         .map_err(|e| format!("unreadable answer: {e}"))?;
-    println!("checked in: {} command(s)", checkin.commands.len());
+    console.say(format!("checked in: {} command(s)", checkin.commands.len()));
     if let Some(configuration) = checkin.configuration {
-        apply_configuration(args.applied.as_ref(), &configuration);
+        apply_configuration(args.applied.as_ref(), &configuration, console);
         let url = format!("{}/api/device/v1/configuration", args.portal);
         let response = client
             .post(&url)
@@ -204,12 +253,12 @@ async fn check_in(client: &reqwest::Client, args: &mut Session) -> Result<Next, 
         args.applied = Some(configuration);
     }
     if let Some(certificates) = checkin.certificates {
-        apply_certificates(&certificates);
+        apply_certificates(&certificates, console);
         args.certificates_version = Some(certificates.version);
     }
     let mut stop = false;
     for command in checkin.commands {
-        let (result, ends) = carry_out(&command, &args.run);
+        let (result, ends) = carry_out(&command, &args.run, console);
         let url = format!(
             "{}/api/device/v1/commands/{}/result",
             args.portal, command.id
@@ -238,7 +287,11 @@ async fn check_in(client: &reqwest::Client, args: &mut Session) -> Result<Next, 
 }
 
 /// Prints what changed against what was applied before.
-fn apply_configuration(before: Option<&Configuration>, after: &Configuration) {
+fn apply_configuration(
+    before: Option<&Configuration>,
+    after: &Configuration,
+    console: &mut Console,
+) {
     let had =
         |item: &ConfigurationItem| before.is_some_and(|b| b.items.iter().any(|i| i.id == item.id));
     let added: Vec<&ConfigurationItem> = after.items.iter().filter(|i| !had(i)).collect();
@@ -255,7 +308,7 @@ fn apply_configuration(before: Option<&Configuration>, after: &Configuration) {
         .iter()
         .filter(|i| before.is_some_and(|b| b.items.iter().any(|o| o.id == i.id && o != *i)))
         .collect();
-    println!(
+    console.say(format!(
         "configuration (version {}, {}; labels: {}): {} added, {} removed, {} changed, {} in all",
         after.version,
         after.ownership,
@@ -264,33 +317,33 @@ fn apply_configuration(before: Option<&Configuration>, after: &Configuration) {
         removed.len(),
         changed.len(),
         after.items.len()
-    );
+    ));
     for item in added {
-        println!("  added: {}", item.describe());
+        console.say(format!("  added: {}", item.describe()));
     }
     for item in removed {
-        println!("  removed: {}", item.describe());
+        console.say(format!("  removed: {}", item.describe()));
     }
     for item in changed {
-        println!("  changed: {}", item.describe());
+        console.say(format!("  changed: {}", item.describe()));
     }
 }
 
 /// Says which certificates the device now holds (a simulator installs
 /// nothing; it never prints a private key).
-fn apply_certificates(certificates: &Certificates) {
-    println!(
+fn apply_certificates(certificates: &Certificates, console: &mut Console) {
+    console.say(format!(
         "certificates (version {}): {} installed",
         certificates.version,
         certificates.items.len()
-    );
+    ));
     for item in &certificates.items {
         let alias = if item.alias.is_empty() {
             String::new()
         } else {
             format!(" alias \"{}\"", item.alias)
         };
-        println!(
+        console.say(format!(
             "  {} ({}){alias}: SHA-256 {}{}{}{}",
             item.setting,
             item.purpose,
@@ -309,13 +362,13 @@ fn apply_certificates(certificates: &Certificates) {
             } else {
                 ""
             },
-        );
+        ));
     }
 }
 
 /// Does what the command says (as far as a simulator can) and returns the
 /// result to report, and whether the device is gone afterwards.
-fn carry_out(command: &Command, args: &Run) -> (Value, bool) {
+fn carry_out(command: &Command, args: &Run, console: &mut Console) -> (Value, bool) {
     let text = |key: &str| {
         command
             .params
@@ -326,21 +379,21 @@ fn carry_out(command: &Command, args: &Run) -> (Value, bool) {
     match command.action.as_str() {
         "lock" => {
             match (text("message"), text("phone")) {
-                (None, None) => println!("lock: screen locked"),
-                (message, phone) => println!(
+                (None, None) => console.say("lock: screen locked"),
+                (message, phone) => console.say(format!(
                     "lock: screen locked in lost mode, showing {:?} and call-back {:?}",
                     message.unwrap_or_default(),
                     phone.unwrap_or_default()
-                ),
+                )),
             }
             (json!({ "outcome": "acknowledged" }), false)
         }
         "unlock" => {
-            println!("unlock: passcode cleared");
+            console.say("unlock: passcode cleared");
             (json!({ "outcome": "acknowledged" }), false)
         }
         "locate" => {
-            println!("locate: at {}, {}", args.latitude, args.longitude);
+            console.say(format!("locate: at {}, {}", args.latitude, args.longitude));
             (
                 json!({ "outcome": "acknowledged", "location": {
                     "latitude": args.latitude, "longitude": args.longitude, "accuracy_m": 15.0 } }),
@@ -348,19 +401,19 @@ fn carry_out(command: &Command, args: &Run) -> (Value, bool) {
             )
         }
         "reset-pin" => {
-            println!("reset-pin: a new PIN was set on the device");
+            console.say("reset-pin: a new PIN was set on the device");
             (json!({ "outcome": "acknowledged" }), false)
         }
         "wipe" => {
-            println!("wipe: erasing everything and resetting to factory settings; stopping");
+            console.say("wipe: erasing everything and resetting to factory settings; stopping");
             (json!({ "outcome": "acknowledged" }), true)
         }
         "retire" => {
-            println!("retire: removing corporate data and unenrolling; stopping");
+            console.say("retire: removing corporate data and unenrolling; stopping");
             (json!({ "outcome": "acknowledged" }), true)
         }
         other => {
-            println!("{other}: not supported by this device");
+            console.say(format!("{other}: not supported by this device"));
             (
                 json!({ "outcome": "failed", "error": format!("{other} is not supported") }),
                 false,
@@ -377,6 +430,7 @@ async fn enroll(
     pin: Option<String>,
     password: Option<String>,
     run: &Run,
+    console: &mut Console,
 ) -> Result<(String, String), String> {
     let Some((portal, token)) = link.trim().split_once("/enroll/") else {
         return Err(format!("{link} is not an enrollment link (…/enroll/TOKEN)"));
@@ -405,10 +459,10 @@ async fn enroll(
         .as_str()
         .ok_or("the portal's answer has no credential")?
         .to_owned();
-    println!(
+    console.say(format!(
         "enrolled as device {}; credential: {credential}",
         body["device_id"]
-    );
+    ));
     Ok((portal.to_owned(), credential))
 }
 
@@ -426,16 +480,33 @@ fn read_password() -> Result<String, String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let args = Args::parse();
+/// Runs the simulator with command-line `args` (the first is the program's
+/// name), saying what it does on `console`; gives the exit code.
+pub async fn run<I, T>(args: I, console: &mut Console) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args = match Args::try_parse_from(args) {
+        Ok(args) => args,
+        Err(error) => {
+            let code = if error.use_stderr() { 2 } else { 0 };
+            match console {
+                Console::Print => {
+                    let _ = error.print();
+                }
+                Console::Keep { .. } => console.complain(error.to_string()),
+            }
+            return ExitCode::from(code);
+        }
+    };
     let client = match reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
     {
         Ok(client) => client,
         Err(e) => {
-            eprintln!("ssp-device: {e}");
+            console.complain(e.to_string());
             return ExitCode::FAILURE;
         }
     };
@@ -449,11 +520,11 @@ async fn main() -> ExitCode {
             let password = match password_stdin.then(read_password).transpose() {
                 Ok(password) => password,
                 Err(message) => {
-                    eprintln!("ssp-device: {message}");
+                    console.complain(message);
                     return ExitCode::FAILURE;
                 }
             };
-            match enroll(&client, &url, pin, password, &run).await {
+            match enroll(&client, &url, pin, password, &run, console).await {
                 Ok((portal, credential)) => Session {
                     portal,
                     credential,
@@ -462,7 +533,7 @@ async fn main() -> ExitCode {
                     certificates_version: None,
                 },
                 Err(message) => {
-                    eprintln!("ssp-device: {message}");
+                    console.complain(message);
                     return ExitCode::FAILURE;
                 }
             }
@@ -476,19 +547,23 @@ async fn main() -> ExitCode {
                 certificates_version: None,
             },
             None => {
-                eprintln!(
-                    "ssp-device: give --credential (or SSP_DEVICE_CREDENTIAL), or enroll first: ssp-device enroll --url LINK --pin PIN"
+                console.complain(
+                    "give --credential (or SSP_DEVICE_CREDENTIAL), or enroll first: ssp-device enroll --url LINK --pin PIN",
                 );
                 return ExitCode::from(2);
             }
         },
     };
-    run(&client, &mut session).await
+    keep_checking_in(&client, &mut session, console).await
 }
 
-async fn run(client: &reqwest::Client, args: &mut Session) -> ExitCode {
+async fn keep_checking_in(
+    client: &reqwest::Client,
+    args: &mut Session,
+    console: &mut Console,
+) -> ExitCode {
     loop {
-        match check_in(client, args).await {
+        match check_in(client, args, console).await {
             Ok(Next::Stop) => return ExitCode::SUCCESS,
             Ok(Next::Continue(_)) if args.run.once => return ExitCode::SUCCESS,
             Ok(Next::Continue(server_interval)) => {
@@ -498,7 +573,7 @@ async fn run(client: &reqwest::Client, args: &mut Session) -> ExitCode {
                 .await;
             }
             Err(message) => {
-                eprintln!("ssp-device: {message}");
+                console.complain(message);
                 if args.run.once {
                     return ExitCode::FAILURE;
                 }

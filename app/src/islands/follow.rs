@@ -1,0 +1,114 @@
+//! Following a device while a command is on its way: asks the server every
+//! few seconds where the device stands and, when that changes, shows the
+//! page again (or, if the person is typing in a form, says that it
+//! changed). Without JavaScript the page is reloaded by hand.
+
+use leptos::prelude::*;
+
+/// How often the page asks while a command is on its way.
+#[cfg(feature = "hydrate")]
+const EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Follows device `id` while `in_flight`, from `stamp` (its
+/// [`Progress`](crate::domain::device::Progress) when the page was made).
+#[island]
+pub fn FollowDevice(id: i64, stamp: String, in_flight: bool) -> impl IntoView {
+    let note = RwSignal::new(None::<&'static str>);
+    #[cfg(feature = "hydrate")]
+    if in_flight {
+        Effect::new(move |_| follow(id, stamp.clone(), note));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (id, stamp, in_flight);
+    view! {
+        <p class="help follow" aria-live="polite">
+            {move || note.get()}
+        </p>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn follow(id: i64, stamp: String, note: RwSignal<Option<&'static str>>) {
+    note.set(Some("This page follows the device and shows its answer."));
+    let timer = StoredValue::new_local(None::<IntervalHandle>);
+    let asking = StoredValue::new_local(false);
+    let tick = move || {
+        if asking.get_value() {
+            return;
+        }
+        asking.set_value(true);
+        let stamp = stamp.clone();
+        leptos::task::spawn_local(async move {
+            let changed = current_stamp(id).await.is_some_and(|now| now != stamp);
+            asking.set_value(false);
+            if changed {
+                if let Some(handle) = timer.get_value() {
+                    handle.clear();
+                }
+                if typing() {
+                    note.set(Some(
+                        "The device has answered: reload the page to see what changed.",
+                    ));
+                } else if window().location().reload().is_err() {
+                    note.set(Some("The device has answered: reload the page to see it."));
+                }
+            }
+        });
+    };
+    if let Ok(handle) = set_interval_with_handle(tick, EVERY) {
+        timer.set_value(Some(handle));
+    }
+}
+
+/// The device's stamp now, from the `device_progress` server function
+/// (asked with a plain `fetch` and read without the server functions'
+/// client, which would triple the size of the bundle); `None` when it
+/// cannot be asked (offline, signed out): the page stays as it is.
+#[cfg(feature = "hydrate")]
+async fn current_stamp(id: i64) -> Option<String> {
+    use crate::api::devices::DeviceProgress;
+    use leptos::server_fn::ServerFn;
+    use leptos::wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    let url = format!("{}?id={id}", DeviceProgress::url());
+    let response: leptos::web_sys::Response = JsFuture::from(window().fetch_with_str(&url))
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let progress = JsFuture::from(response.json().ok()?).await.ok()?;
+    js_sys::Reflect::get(&progress, &"stamp".into())
+        .ok()?
+        .as_string()
+}
+
+/// Whether a field on the page holds something typed and not sent yet,
+/// which showing the page again would lose.
+#[cfg(feature = "hydrate")]
+fn typing() -> bool {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::{HtmlInputElement, HtmlTextAreaElement};
+
+    let Ok(fields) = document().query_selector_all("input, textarea") else {
+        return false;
+    };
+    (0..fields.length())
+        .filter_map(|i| fields.item(i))
+        .any(|field| {
+            if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
+                match input.type_().as_str() {
+                    "checkbox" | "radio" => input.checked() != input.default_checked(),
+                    "hidden" | "submit" | "button" => false,
+                    _ => input.value() != input.default_value(),
+                }
+            } else {
+                field
+                    .dyn_ref::<HtmlTextAreaElement>()
+                    .is_some_and(|area| Ok(area.value()) != area.default_value())
+            }
+        })
+}

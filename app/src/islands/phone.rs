@@ -1,0 +1,48 @@
+//! The phone number field of the registration form, with a hint that
+//! follows each keystroke (the same rules the server applies on submit).
+//! Without JavaScript it is a plain field, and the server's answer shows
+//! next to it after the form is sent.
+
+use leptos::prelude::*;
+
+use crate::domain::phone::PhoneNumber;
+
+#[island]
+pub fn PhoneField(
+    /// What the field shows: what was typed, or the number on file.
+    value: String,
+    /// Why the server refused what was sent, if it did.
+    error: Option<String>,
+) -> impl IntoView {
+    let typed = RwSignal::new(None::<String>);
+    let invalid = error.is_some().to_string();
+    let message = move || match typed.get() {
+        Some(text) if text.trim().is_empty() => None,
+        Some(text) => Some(match PhoneNumber::parse(&text) {
+            Ok(number) => {
+                view! { <span class="ok">{format!("{number} can receive text messages.")}</span> }
+                    .into_any()
+            }
+            Err(error) => view! { <span class="hint">{error.to_string()}</span> }.into_any(),
+        }),
+        None => error
+            .clone()
+            .map(|e| view! { <span class="error">{e}</span> }.into_any()),
+    };
+    view! {
+        <input
+            id="phone"
+            name="phone"
+            type="tel"
+            autocomplete="tel"
+            inputmode="tel"
+            value=value
+            aria-invalid=invalid
+            aria-describedby="phone-help phone-message"
+            on:input=move |ev| typed.set(Some(event_target_value(&ev)))
+        />
+        <p id="phone-message" class="field-message" aria-live="polite">
+            {message}
+        </p>
+    }
+}
