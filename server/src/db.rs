@@ -53,8 +53,12 @@ pub async fn connect(url: &str, pool_size: u32) -> Result<DatabaseConnection, Db
                     source,
                 })?;
         }
+        // A file in this process cannot drop the connection: no ping before
+        // each use (it was a second round trip to the connection's thread
+        // for every query).
         let pool = SqlitePoolOptions::new()
             .max_connections(pool_size)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
