@@ -47,7 +47,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
-                <AutoReload options />
+                {watching().then(|| view! { <AutoReload options /> })}
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <MetaTags />
             </head>
@@ -126,6 +126,14 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Whether `cargo leptos watch` runs the portal (it reloads the page when
+/// the code changes): known at start.
+fn watching() -> bool {
+    static WATCHING: std::sync::LazyLock<bool> =
+        std::sync::LazyLock::new(|| std::env::var("LEPTOS_WATCH").is_ok());
+    *WATCHING
+}
+
 /// The page's Content-Security-Policy: only this site's scripts (no inline
 /// script at all), styles and connections, and WASM.
 fn set_content_security_policy() {
@@ -136,7 +144,7 @@ fn set_content_security_policy() {
     // WebSocket of its own.
     static POLICY: std::sync::LazyLock<Option<http::HeaderValue>> =
         std::sync::LazyLock::new(|| {
-            let watch = std::env::var("LEPTOS_WATCH").is_ok();
+            let watch = watching();
             let policy = format!(
                 "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{}; \
              style-src 'self'; img-src 'self' data:; connect-src 'self'{}; form-action 'self'; \

@@ -9,9 +9,8 @@
 use app::api::certificates::uploaded_address;
 use app::domain::access::Action;
 use app::domain::certificates::{MAX_FILE_BYTES, UploadProblem, is_mobile_browser};
-use app::server::audit::RequestOrigin;
+use app::server::Caller;
 use app::server::certificates::{self, CertificateError, Upload, Uploaded};
-use app::server::{Authenticated, ClientAddr, CsrfToken};
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, Extension, Multipart, Path, State, multipart::Field},
@@ -20,6 +19,7 @@ use axum::{
     routing::{get, post},
 };
 use serde_json::json;
+use std::sync::Arc;
 
 use crate::http::AppState;
 use crate::security::{accepts_html, constant_time_eq, refusal};
@@ -130,14 +130,13 @@ fn unavailable(html: bool, error: &CertificateError) -> Response {
 
 async fn upload(
     State(state): State<AppState>,
-    Extension(Authenticated(user)): Extension<Authenticated>,
-    Extension(CsrfToken(expected)): Extension<CsrfToken>,
-    client: Option<Extension<ClientAddr>>,
+    Extension(caller): Extension<Arc<Caller>>,
     headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let html = accepts_html(&headers);
-    let Some(user) = user else {
+    let expected = &caller.csrf;
+    let Some(user) = &caller.user else {
         return refusal(html, StatusCode::UNAUTHORIZED, "Please sign in.");
     };
     if let Err(denied) = user.may(Action::UsePortal) {
@@ -166,8 +165,8 @@ async fn upload(
     let header_token = headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|sent| constant_time_eq(sent, &expected));
-    if !header_token && !constant_time_eq(&form.csrf_token, &expected) {
+        .is_some_and(|sent| constant_time_eq(sent, expected));
+    if !header_token && !constant_time_eq(&form.csrf_token, expected) {
         tracing::warn!("refused an upload without a valid anti-forgery token");
         return refusal(
             html,
@@ -182,14 +181,10 @@ async fn upload(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let origin = RequestOrigin {
-        client_addr: client.map_or_else(|| "unknown".to_owned(), |c| c.0.0.clone()),
-        user_agent: user_agent.chars().take(200).collect(),
-    };
     let uploaded = certificates::upload(
         &state.db,
         state.portal.directory.sealer(),
-        &origin,
+        &caller.origin,
         (user.id(), user.username().as_str()),
         Upload {
             setting_id: form.setting,
@@ -221,12 +216,12 @@ async fn upload(
 
 async fn download(
     State(state): State<AppState>,
-    Extension(Authenticated(user)): Extension<Authenticated>,
+    Extension(caller): Extension<Arc<Caller>>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
     let html = accepts_html(&headers);
-    let Some(user) = user else {
+    let Some(user) = &caller.user else {
         return refusal(html, StatusCode::UNAUTHORIZED, "Please sign in.");
     };
     if let Err(denied) = user.may(Action::UsePortal) {

@@ -95,28 +95,41 @@ fn json_rejection(rejection: JsonRejection) -> ApiFailure {
     }
 }
 
-/// The enrolled device behind the request's Bearer credential.
-async fn authenticated(state: &AppState, headers: &HeaderMap) -> Result<device::Model, ApiFailure> {
-    let token = headers
+/// The request's Bearer credential.
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiFailure> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
-        .filter(|t| !t.is_empty());
-    let Some(token) = token else {
-        return Err(ApiFailure::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "a Bearer credential is required",
-        ));
-    };
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiFailure::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "a Bearer credential is required",
+            )
+        })
+}
+
+fn unknown_credential() -> ApiFailure {
+    ApiFailure::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "unknown or revoked credential",
+    )
+}
+
+/// The enrolled device behind the request's Bearer credential.
+async fn authenticated(state: &AppState, headers: &HeaderMap) -> Result<device::Model, ApiFailure> {
+    authenticate_token(state, bearer(headers)?).await
+}
+
+/// The enrolled device whose credential is `token`.
+async fn authenticate_token(state: &AppState, token: &str) -> Result<device::Model, ApiFailure> {
     match devices::authenticate(&state.db, token).await {
         Ok(Some(device)) => Ok(device),
-        Ok(None) => Err(ApiFailure::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "unknown or revoked credential",
-        )),
+        Ok(None) => Err(unknown_credential()),
         Err(error) => Err(ApiFailure::unavailable(error)),
     }
 }
@@ -168,18 +181,34 @@ async fn checkin(
     headers: HeaderMap,
     body: Result<Json<CheckinRequest>, JsonRejection>,
 ) -> Result<Json<CheckinResponse>, ApiFailure> {
-    let device = authenticated(&state, &headers).await?;
-    let Json(request) = body.map_err(json_rejection)?;
-    request
-        .facts
-        .validate()
-        .map_err(|m| ApiFailure::new(StatusCode::BAD_REQUEST, "invalid", m))?;
-    valid_version(&request.certificates_version)?;
-    valid_version(&request.configuration_version)?;
-    let device_id = device.id;
+    let token = bearer(&headers)?;
+    let request = body.map_err(json_rejection).and_then(|Json(request)| {
+        request
+            .facts
+            .validate()
+            .map_err(|m| ApiFailure::new(StatusCode::BAD_REQUEST, "invalid", m))?;
+        valid_version(&request.certificates_version)?;
+        valid_version(&request.configuration_version)?;
+        Ok(request)
+    });
+    let request = match request {
+        Ok(request) => request,
+        Err(refused) => {
+            // Who asks comes first: an unknown credential hears that, not
+            // what is wrong with its body.
+            authenticate_token(&state, token).await?;
+            return Err(refused);
+        }
+    };
     let now = chrono::Utc::now();
+    // Finding the device and recording its check-in are one statement.
+    let device = devices::record_check_in(&state.db, token, &request.facts, now)
+        .await
+        .map_err(ApiFailure::unavailable)?
+        .ok_or_else(unknown_credential)?;
+    let device_id = device.id;
     let (commands, catalogue, device) =
-        devices::check_in(&state.db, &state.portal.caches, device, request.facts, now)
+        devices::hand_over(&state.db, &state.portal.caches, device, now)
             .await
             .map_err(ApiFailure::unavailable)?;
     // The commands are on their way already: a problem with what else the

@@ -6,7 +6,7 @@ use app::App;
 use app::api::types::ApiError;
 use app::domain::access::Action;
 use app::pages::admin::audit::AuditQuery;
-use app::server::{Authenticated, PortalConfig, audit};
+use app::server::{Caller, PortalConfig, audit};
 use axum::extract::{Extension, Query};
 use axum::{
     Json, Router,
@@ -19,6 +19,7 @@ use leptos::prelude::LeptosOptions;
 use leptos_axum::{AxumRouteListing, generate_route_list};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 use crate::security;
@@ -27,7 +28,7 @@ use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::{
     compression::{CompressionLayer, CompressionLevel},
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     services::ServeFile,
     trace::TraceLayer,
 };
@@ -35,19 +36,38 @@ use tracing::{Span, field};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// What every handler can reach.
+/// What every handler can reach: shared, so that each request (whose
+/// handlers and layers each take a copy) copies one pointer.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The server's state behind an [`AppState`].
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
-    pub portal: PortalConfig,
+    pub portal: Arc<PortalConfig>,
     pub proxies: Proxies,
     /// The stylesheet, the islands' loader and bundle.
     pub site: crate::assets::SiteFiles,
 }
 
 impl AppState {
-    /// What pages and server functions reach through context.
+    /// What pages and server functions reach through context (the caller
+    /// comes from the request: see `render::page` and `router`).
     pub fn provide_context(&self) {
         leptos::context::provide_context(self.db.clone());
         leptos::context::provide_context(self.portal.clone());
@@ -108,7 +128,16 @@ pub fn router(state: AppState) -> Router {
             let changes = request.method() != axum::http::Method::GET;
             let state = context.clone();
             let response = leptos_axum::handle_server_fns_with_context(
-                move || context.provide_context(),
+                move || {
+                    context.provide_context();
+                    let caller =
+                        leptos::prelude::with_context::<axum::http::request::Parts, _>(|parts| {
+                            parts.extensions.get::<Arc<Caller>>().cloned()
+                        });
+                    if let Some(caller) = caller.flatten() {
+                        leptos::context::provide_context(caller);
+                    }
+                },
                 request,
             )
             .await
@@ -136,7 +165,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds::new()))
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(request_span)
@@ -151,6 +180,46 @@ pub fn router(state: AppState) -> Router {
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4))),
         )
         .with_state(state)
+}
+
+/// Request ids in the form of a UUID: 64 random bits drawn at start and a
+/// counter, so unique across instances and restarts without drawing a
+/// random number (a system call) for every request.
+#[derive(Clone)]
+struct RequestIds {
+    process: u64,
+    next: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl RequestIds {
+    fn new() -> RequestIds {
+        let token = app::server::passwords::random_token();
+        let process = token
+            .bytes()
+            .fold(0u64, |acc, b| acc.rotate_left(5) ^ u64::from(b));
+        RequestIds {
+            process,
+            next: Arc::default(),
+        }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = self.process;
+        let id = format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            p >> 32,
+            (p >> 16) & 0xffff,
+            p & 0xffff,
+            n >> 48,
+            n & 0xffff_ffff_ffff
+        );
+        axum::http::HeaderValue::from_str(&id)
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// One span per request: method, matched route (never the query string,
@@ -220,10 +289,10 @@ const CSV_EXPORT_LIMIT: u64 = 100_000;
 /// The audit log as CSV, with the same filter as the Audit page.
 async fn audit_csv(
     State(state): State<AppState>,
-    Extension(Authenticated(user)): Extension<Authenticated>,
+    Extension(caller): Extension<Arc<Caller>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let allowed = user.as_ref().map(|u| u.may(Action::Administer));
+    let allowed = caller.user.as_ref().map(|u| u.may(Action::Administer));
     match allowed {
         Some(Ok(())) => {}
         Some(Err(denied)) => return (StatusCode::FORBIDDEN, denied.to_string()).into_response(),

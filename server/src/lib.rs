@@ -102,7 +102,7 @@ impl Server {
                 tls: transport.tls.clone(),
                 client_ca: transport.client_ca.clone(),
             },
-            state: AppState {
+            state: AppState::new(http::Shared {
                 proxies: http::Proxies {
                     trusted: transport.trusted_proxies.clone(),
                     certificate_header: transport.certificate_header.clone(),
@@ -110,7 +110,7 @@ impl Server {
                 leptos_options: leptos_options(config),
                 site,
                 db,
-                portal: app::server::PortalConfig {
+                portal: std::sync::Arc::new(app::server::PortalConfig {
                     secure_cookies: config.public_url.starts_with("https://"),
                     public_url: config.public_url.trim_end_matches('/').to_owned(),
                     messenger,
@@ -118,8 +118,8 @@ impl Server {
                     client_trust,
                     certificate_via,
                     caches,
-                },
-            },
+                }),
+            }),
         })
     }
 
@@ -186,7 +186,7 @@ impl Server {
         watcher.abort();
         refresher.abort();
         cleaner.abort();
-        self.state.db.close().await.ok();
+        self.state.db.clone().close().await.ok();
         Ok(())
     }
 }
@@ -213,7 +213,10 @@ async fn refresh_caches(db: sea_orm::DatabaseConnection, caches: app::server::ca
 /// that were never used, reminds owners of devices not enrolled 48
 /// hours after registering, and tells owners of certificates that are
 /// about to expire.
-async fn housekeeping(db: sea_orm::DatabaseConnection, portal: app::server::PortalConfig) {
+async fn housekeeping(
+    db: sea_orm::DatabaseConnection,
+    portal: std::sync::Arc<app::server::PortalConfig>,
+) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;

@@ -24,6 +24,7 @@ use crate::http::AppState;
 /// `GET` on any page.
 pub async fn page(State(state): State<AppState>, request: Request) -> Response {
     let (parts, _body) = request.into_parts();
+    let caller = parts.extensions.get::<Arc<app::server::Caller>>().cloned();
     let url = format!(
         "http://portal{}",
         parts.uri.path_and_query().map_or("/", |p| p.as_str())
@@ -39,6 +40,9 @@ pub async fn page(State(state): State<AppState>, request: Request) -> Response {
                 provide_context(RequestUrl::new(&url));
                 provide_context(meta);
                 provide_context(parts);
+                if let Some(caller) = caller {
+                    provide_context(caller);
+                }
                 provide_context(response);
                 leptos_router::components::provide_server_redirect(leptos_axum::redirect);
                 state.provide_context();

@@ -5,8 +5,9 @@
 
 use app::api::types::ApiError;
 use app::components::csrf::CSRF_FIELD;
+use app::server::audit::RequestOrigin;
 use app::server::client_certificates::{self, PresentedCertificate};
-use app::server::{Authenticated, ClientAddr, CsrfToken, auth, cookie, passwords};
+use app::server::{Caller, auth, cookie, passwords};
 use axum::{
     body::{Body, Bytes},
     extract::{ConnectInfo, Request, State},
@@ -15,6 +16,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::http::{AppState, Proxies};
 
@@ -72,14 +74,13 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     let html = accepts_html(request.headers());
     let secure = state.portal.secure_cookies;
 
-    identify_client(&state.proxies, &mut request);
+    let (client_addr, certificate) = identify_client(&state.proxies, &mut request);
 
     // This browser's anti-forgery token: the cookie's, or a new one.
     let existing_csrf = cookie_value(request.headers(), auth::CSRF_COOKIE).map(str::to_owned);
     let csrf = existing_csrf
         .clone()
         .unwrap_or_else(passwords::random_token);
-    request.extensions_mut().insert(CsrfToken(csrf.clone()));
 
     // Who is asking.
     let session_cookie = cookie_value(request.headers(), auth::SESSION_COOKIE).map(str::to_owned);
@@ -106,7 +107,23 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     };
     let stale_cookie = session_cookie.is_some() && user.is_none();
     let signed_in = user.is_some();
-    request.extensions_mut().insert(Authenticated(user));
+    let user_agent = request
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    request.extensions_mut().insert(Arc::new(Caller {
+        user,
+        csrf: csrf.clone(),
+        origin: RequestOrigin {
+            client_addr,
+            user_agent,
+        },
+        certificate,
+    }));
 
     // Every state-changing request must come from our own pages.
     let mut request = request;
@@ -178,7 +195,10 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
 /// trusted proxy). A proxy's headers from any other address are ignored,
 /// and the certificate header never reaches the pages and server
 /// functions.
-fn identify_client(proxies: &Proxies, request: &mut Request) {
+fn identify_client(
+    proxies: &Proxies,
+    request: &mut Request,
+) -> (String, Option<PresentedCertificate>) {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -216,12 +236,10 @@ fn identify_client(proxies: &Proxies, request: &mut Request) {
     if let Some(name) = &proxies.certificate_header {
         request.headers_mut().remove(name);
     }
-    if let Some(presented) = from_tls.or(from_header) {
-        request.extensions_mut().insert(presented);
-    }
-    if let Some(ip) = forwarded.or(peer) {
-        request.extensions_mut().insert(ClientAddr(ip.to_string()));
-    }
+    let client_addr = forwarded
+        .or(peer)
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    (client_addr, from_tls.or(from_header))
 }
 
 /// Checks the Origin / Sec-Fetch-Site headers and the token (header

@@ -16,7 +16,7 @@ pub async fn whoami() -> Result<Option<Me>, ApiError> {
         username: user.username().to_string(),
         display_name: user.display_name().to_owned(),
         roles: user.roles().clone(),
-        csrf_token: ctx.csrf.clone().unwrap_or_default(),
+        csrf_token: ctx.csrf.clone(),
     }))
 }
 

@@ -8,13 +8,7 @@ pub const CSRF_FIELD: &str = "csrf_token";
 
 /// This request's token.
 pub fn csrf_token() -> String {
-    use_context::<http::request::Parts>()
-        .and_then(|parts| {
-            parts
-                .extensions
-                .get::<crate::server::CsrfToken>()
-                .map(|t| t.0.clone())
-        })
+    with_context::<std::sync::Arc<crate::server::Caller>, _>(|caller| caller.csrf.clone())
         .unwrap_or_default()
 }
 

@@ -5,26 +5,65 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use std::sync::Arc;
 
 use super::csrf::CsrfField;
-use crate::api::session::whoami;
-use crate::api::types::{ApiError, Me};
+use crate::api::types::Me;
 use crate::domain::role::Role;
+use crate::server::Caller;
 
-/// The signed-in user (or `None`), loaded once per page and shared with
-/// every page through context.
-pub type MeResource = Resource<Result<Option<Me>, ApiError>>;
-
-/// The signed-in user, for pages inside the layout.
-pub fn use_me() -> Option<MeResource> {
-    use_context::<MeResource>()
+/// The signed-in user (or `None`): known from the request before the page
+/// is rendered, so no page waits for it.
+pub fn use_me() -> Option<Me> {
+    with_context::<Arc<Caller>, _>(|caller| {
+        caller.user.as_ref().map(|user| Me {
+            username: user.username().to_string(),
+            display_name: user.display_name().to_owned(),
+            roles: user.roles().clone(),
+            csrf_token: caller.csrf.clone(),
+        })
+    })
+    .flatten()
 }
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let me: MeResource = Resource::new_blocking(|| (), |_| whoami());
-    provide_context(me);
-    let signed_in = move || me.get().and_then(|r| r.ok()).flatten();
+    let header = use_me().map(|me| {
+        let admin = me.has(Role::Administrator);
+        view! {
+            <nav aria-label="Main">
+                <ul>
+                    <li>
+                        <A href="/" exact=true>
+                            "My devices"
+                        </A>
+                    </li>
+                    <li>
+                        <A href="/certificates">"My certificates"</A>
+                    </li>
+                    {admin
+                        .then(|| {
+                            view! {
+                                <li>
+                                    <A href="/admin">"Admin"</A>
+                                </li>
+                            }
+                        })}
+                </ul>
+            </nav>
+            <div class="account">
+                <span class="who" title=me.username.clone()>
+                    {me.display_name.clone()}
+                </span>
+                <form method="post" action="/api/sign_out" class="inline">
+                    <CsrfField />
+                    <button type="submit" class="link-button">
+                        "Sign out"
+                    </button>
+                </form>
+            </div>
+        }
+    });
 
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
@@ -33,47 +72,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <span class="brand-mark" aria-hidden="true">"SSP"</span>
                 <span class="brand-name">"Device self-service"</span>
             </a>
-            <Suspense>
-                {move || {
-                    signed_in()
-                        .map(|me| {
-                            let admin = me.has(Role::Administrator);
-                            view! {
-                                <nav aria-label="Main">
-                                    <ul>
-                                        <li>
-                                            <A href="/" exact=true>
-                                                "My devices"
-                                            </A>
-                                        </li>
-                                        <li>
-                                            <A href="/certificates">"My certificates"</A>
-                                        </li>
-                                        {admin
-                                            .then(|| {
-                                                view! {
-                                                    <li>
-                                                        <A href="/admin">"Admin"</A>
-                                                    </li>
-                                                }
-                                            })}
-                                    </ul>
-                                </nav>
-                                <div class="account">
-                                    <span class="who" title=me.username.clone()>
-                                        {me.display_name.clone()}
-                                    </span>
-                                    <form method="post" action="/api/sign_out" class="inline">
-                                        <CsrfField />
-                                        <button type="submit" class="link-button">
-                                            "Sign out"
-                                        </button>
-                                    </form>
-                                </div>
-                            }
-                        })
-                }}
-            </Suspense>
+            {header}
         </header>
         // The islands' loader sets `data-hydrated` once they are live (on a
         // page that has some): it tells tools and the browser tests.

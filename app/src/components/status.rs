@@ -5,6 +5,25 @@ use leptos::prelude::*;
 use crate::api::types::ApiError;
 use crate::domain::device::{DeviceStatus, LockState};
 
+/// What `load` gives, shown by `show`; or, when it fails, what happened in
+/// plain words. The page waits for it on the server (nothing is loaded in
+/// the browser).
+pub fn loaded<T, V>(
+    load: impl Future<Output = Result<T, ApiError>> + Send + 'static,
+    show: impl FnOnce(T) -> V + Send + 'static,
+) -> impl IntoView
+where
+    T: Send + 'static,
+    V: IntoView + 'static,
+{
+    Suspend::new(async move {
+        match load.await {
+            Ok(data) => show(data).into_any(),
+            Err(error) => view! { <ErrorPanel error /> }.into_any(),
+        }
+    })
+}
+
 #[component]
 pub fn ErrorPanel(error: ApiError) -> impl IntoView {
     let (title, text) = match &error {

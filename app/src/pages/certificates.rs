@@ -14,7 +14,7 @@ use crate::api::certificates::{
 };
 use crate::components::csrf::CsrfField;
 use crate::components::form::PostForm;
-use crate::components::status::ErrorPanel;
+use crate::components::status::loaded;
 use crate::domain::certificates::{Expiry, UploadField, UploadProblem, upload_refusal};
 
 fn day(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -24,17 +24,6 @@ fn day(at: chrono::DateTime<chrono::Utc>) -> String {
 #[component]
 pub fn MyCertificatesPage() -> impl IntoView {
     let query = use_query_map();
-    let page = Resource::new(
-        move || {
-            query.with(|q| {
-                (
-                    q.to_query_string(),
-                    q.get("pending").and_then(|p| p.parse().ok()),
-                )
-            })
-        },
-        |(_, pending)| get_my_certificates(pending),
-    );
     let notice = move || {
         query.with(|q| {
             if q.get("uploaded").is_some() {
@@ -49,6 +38,8 @@ pub fn MyCertificatesPage() -> impl IntoView {
         })
     };
     let warning = move || query.with(|q| q.get("warning").is_some());
+    // An upload that holds several keys waits for the person to pick one.
+    let pending = query.with_untracked(|q| q.get("pending").and_then(|p| p.parse().ok()));
     view! {
         <Title text="My certificates" />
         <h1>"My certificates"</h1>
@@ -63,15 +54,10 @@ pub fn MyCertificatesPage() -> impl IntoView {
                     }
                 })
         }}
-        <Suspense fallback=|| view! { <p>"Loading your certificates…"</p> }>
-            {move || {
-                page.get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(mine) => view! { <Certificates mine /> }.into_any(),
-                    })
-            }}
-        </Suspense>
+        {loaded(
+            get_my_certificates(pending),
+            |mine| view! { <Certificates mine /> },
+        )}
     }
 }
 

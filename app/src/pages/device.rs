@@ -13,7 +13,7 @@ use crate::api::catalogue::{ConfigurationState, DeviceConfiguration};
 use crate::api::devices::{CancelDeviceCommand, RenameDevice, RequestDeviceAction, get_device};
 use crate::api::types::{ActionOption, CommandView, DeviceDetail};
 use crate::components::form::PostForm;
-use crate::components::status::{ErrorPanel, StatusBadge};
+use crate::components::status::{StatusBadge, loaded};
 use crate::domain::device::{
     CommandState, DeviceAction, Ownership, Progress, ago, at_minute, parse_device_name,
     parse_lock_message,
@@ -53,36 +53,19 @@ fn command_text(command: &CommandView) -> String {
 
 #[component]
 pub fn DevicePage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
-    let page = move || {
-        query.with(|q| {
-            q.get("page")
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(1)
-        })
-    };
-    // Fetched again after every action (the query changes).
-    let detail = Resource::new(
-        move || (id(), page(), query.get()),
-        |(id, page, _)| get_device(id, page),
-    );
+    let id = use_params_map()
+        .with_untracked(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
+    let page = use_query_map().with_untracked(|q| {
+        q.get("page")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(1)
+    });
     view! {
         <Title text="Device" />
         <p>
             <a href="/">"← My devices"</a>
         </p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                detail
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(d) => view! { <DeviceView d /> }.into_any(),
-                    })
-            }}
-        </Suspense>
+        {loaded(get_device(id, page), |d| view! { <DeviceView d /> })}
     }
 }
 
@@ -557,71 +540,70 @@ fn History(d: crate::api::types::AuditPage, id: i64) -> impl IntoView {
 /// plain words what will happen. Works without JavaScript.
 #[component]
 pub fn ConfirmActionPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
-    let action = move || params.with(|p| p.get("action").and_then(|a| DeviceAction::parse(&a)));
-    let detail = Resource::new(id, |id| get_device(id, 1));
-
+    let (id, action) = use_params_map().with_untracked(|p| {
+        (
+            p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0),
+            p.get("action").and_then(|a| DeviceAction::parse(&a)),
+        )
+    });
+    let load = async move {
+        let detail = get_device(id, 1).await?;
+        let action = action.ok_or(crate::api::types::ApiError::NotFound)?;
+        Ok((detail, action))
+    };
     view! {
         <Title text="Confirm" />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                detail
-                    .get()
-                    .map(|result| match (result, action()) {
-                        (Err(error), _) => view! { <ErrorPanel error /> }.into_any(),
-                        (Ok(_), None) => {
-                            view! { <ErrorPanel error=crate::api::types::ApiError::NotFound /> }.into_any()
-                        }
-                        (Ok(d), Some(action)) => {
-                            let id = d.summary.id;
-                            let name = d.summary.display_name.clone();
-                            let allowed = d
-                                .actions
-                                .iter()
-                                .find(|o| o.action == action)
-                                .map(|o| o.unavailable.clone());
-                            view! {
-                                <section class="card confirm" aria-labelledby="confirm-title">
-                                    <h1 id="confirm-title">{format!("{} “{}”?", action.label(), name)}</h1>
-                                    <p>{action.consequence()}</p>
-                                    {match allowed {
-                                        None => {
-                                            view! {
-                                                <p class="notice error" role="alert">
-                                                    {format!("You do not have the role to {} devices.", action.label().to_lowercase())}
-                                                </p>
-                                            }
-                                                .into_any()
-                                        }
-                                        Some(Some(reason)) => {
-                                            view! { <p class="notice error" role="alert">{reason}</p> }.into_any()
-                                        }
-                                        Some(None) => {
-                                            view! {
-                                                <PostForm to=RequestDeviceAction::url()>
-                                                    <input type="hidden" name="id" value=id />
-                                                    <input type="hidden" name="action" value=action.as_str() />
-                                                    <input type="hidden" name="confirm" value="yes" />
-                                                    <div class="confirm-buttons">
-                                                        <button type="submit" class="danger">
-                                                            {format!("Yes, {} {}", action.label().to_lowercase(), name)}
-                                                        </button>
-                                                        <a class="button secondary" href=format!("/devices/{id}")>
-                                                            "Cancel"
-                                                        </a>
-                                                    </div>
-                                                </PostForm>
-                                            }
-                                                .into_any()
-                                        }
-                                    }}
-                                </section>
+        {loaded(
+            load,
+            |(d, action)| {
+                let id = d.summary.id;
+                let name = d.summary.display_name.clone();
+                let allowed = d
+                    .actions
+                    .iter()
+                    .find(|o| o.action == action)
+                    .map(|o| o.unavailable.clone());
+                view! {
+                    <section class="card confirm" aria-labelledby="confirm-title">
+                        <h1 id="confirm-title">{format!("{} “{}”?", action.label(), name)}</h1>
+                        <p>{action.consequence()}</p>
+                        {match allowed {
+                            None => {
+                                view! {
+                                    <p class="notice error" role="alert">
+                                        {format!(
+                                            "You do not have the role to {} devices.",
+                                            action.label().to_lowercase(),
+                                        )}
+                                    </p>
+                                }
+                                    .into_any()
                             }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+                            Some(Some(reason)) => {
+                                view! { <p class="notice error" role="alert">{reason}</p> }.into_any()
+                            }
+                            Some(None) => {
+                                view! {
+                                    <PostForm to=RequestDeviceAction::url()>
+                                        <input type="hidden" name="id" value=id />
+                                        <input type="hidden" name="action" value=action.as_str() />
+                                        <input type="hidden" name="confirm" value="yes" />
+                                        <div class="confirm-buttons">
+                                            <button type="submit" class="danger">
+                                                {format!("Yes, {} {}", action.label().to_lowercase(), name)}
+                                            </button>
+                                            <a class="button secondary" href=format!("/devices/{id}")>
+                                                "Cancel"
+                                            </a>
+                                        </div>
+                                    </PostForm>
+                                }
+                                    .into_any()
+                            }
+                        }}
+                    </section>
+                }
+            },
+        )}
     }
 }

@@ -7,47 +7,46 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::devices::list_devices;
-use crate::api::types::DeviceSummary;
+use crate::api::types::{DeviceSummary, Me};
 use crate::components::layout::use_me;
-use crate::components::status::{ErrorPanel, StatusBadge};
+use crate::components::status::{StatusBadge, loaded};
 use crate::domain::device::ago;
 use crate::domain::role::Role;
 
 #[component]
 pub fn MyDevicesPage() -> impl IntoView {
-    let devices = Resource::new(|| (), |_| list_devices());
     let cancelled = use_query_map().with_untracked(|q| q.get("cancelled").is_some());
+    let me = use_me();
+    let may_register = me
+        .as_ref()
+        .is_some_and(|me| me.has(Role::DeviceRegistration));
     view! {
         <Title text="My devices" />
         <div class="page-head">
             <h1>"My devices"</h1>
-            <RegisterLink />
+            {may_register.then(|| view! { <a class="button" href="/devices/register">"Register a device"</a> })}
         </div>
         {cancelled.then(|| view! { <p class="notice ok" role="status">"Registration cancelled."</p> })}
-        <Suspense fallback=|| view! { <p>"Loading your devices…"</p> }>
-            {move || {
-                devices
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(list) if list.devices.is_empty() => view! { <NoDevices /> }.into_any(),
-                        Ok(list) => {
-                            let now = list.now;
-                            view! {
-                                <ul class="device-list">
-                                    {list
-                                        .devices
-                                        .into_iter()
-                                        .map(|d| view! { <DeviceCard device=d now /> })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
-        <YourRoles />
+        {loaded(
+            list_devices(),
+            |list| {
+                if list.devices.is_empty() {
+                    return view! { <NoDevices /> }.into_any();
+                }
+                let now = list.now;
+                view! {
+                    <ul class="device-list">
+                        {list
+                            .devices
+                            .into_iter()
+                            .map(|d| view! { <DeviceCard device=d now /> })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            },
+        )}
+        {me.map(|me| view! { <YourRoles me /> })}
     }
 }
 
@@ -80,23 +79,6 @@ fn DeviceCard(device: DeviceSummary, now: chrono::DateTime<chrono::Utc>) -> impl
     }
 }
 
-/// "Register a device", for those with the role.
-#[component]
-fn RegisterLink() -> impl IntoView {
-    let me = use_me();
-    view! {
-        <Suspense>
-            {move || {
-                me.and_then(|me| me.get())
-                    .and_then(|r| r.ok())
-                    .flatten()
-                    .filter(|me| me.has(Role::DeviceRegistration))
-                    .map(|_| view! { <a class="button" href="/devices/register">"Register a device"</a> })
-            }}
-        </Suspense>
-    }
-}
-
 /// What to do when there is no device yet.
 #[component]
 fn NoDevices() -> impl IntoView {
@@ -121,51 +103,41 @@ fn NoDevices() -> impl IntoView {
 
 /// What the signed-in user may do, from the roles an administrator gave them.
 #[component]
-fn YourRoles() -> impl IntoView {
-    let me = use_me();
+fn YourRoles(me: Me) -> impl IntoView {
+    let roles: Vec<Role> = me
+        .roles
+        .iter()
+        .filter(|r| *r != Role::PortalAccess)
+        .collect();
     view! {
         <section class="card" aria-labelledby="your-roles">
             <h2 id="your-roles">"What you can do"</h2>
-            <Suspense>
-                {move || {
-                    me.and_then(|me| me.get())
-                        .and_then(|r| r.ok())
-                        .flatten()
-                        .map(|me| {
-                            let roles: Vec<Role> = me
-                                .roles
-                                .iter()
-                                .filter(|r| *r != Role::PortalAccess)
-                                .collect();
-                            if roles.is_empty() {
+            {if roles.is_empty() {
+                view! {
+                    <p>
+                        "You can see your devices and their history. Ask your IT helpdesk if you need to do more."
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <ul class="roles-list">
+                        {roles
+                            .into_iter()
+                            .map(|r| {
                                 view! {
-                                    <p>
-                                        "You can see your devices and their history. Ask your IT helpdesk if you need to do more."
-                                    </p>
+                                    <li>
+                                        <strong>{r.label()}</strong>
+                                        ": "
+                                        {r.description()}
+                                    </li>
                                 }
-                                    .into_any()
-                            } else {
-                                view! {
-                                    <ul class="roles-list">
-                                        {roles
-                                            .into_iter()
-                                            .map(|r| {
-                                                view! {
-                                                    <li>
-                                                        <strong>{r.label()}</strong>
-                                                        ": "
-                                                        {r.description()}
-                                                    </li>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </ul>
-                                }
-                                    .into_any()
-                            }
-                        })
-                }}
-            </Suspense>
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
         </section>
     }
 }

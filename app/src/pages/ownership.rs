@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::catalogue::{ChangeDeviceOwnership, OwnershipPreview, get_ownership_preview};
 use crate::components::form::PostForm;
-use crate::components::status::ErrorPanel;
+use crate::components::status::loaded;
 use crate::domain::catalogue::Item;
 use crate::domain::device::Ownership;
 
@@ -19,25 +19,12 @@ pub fn OwnershipPage() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let to = move || query.with(|q| q.get("to"));
-    let preview = Resource::new(
-        move || (id(), to()),
-        |(id, to)| get_ownership_preview(id, to),
-    );
     view! {
         <Title text="Change ownership" />
         <p>
             <a href=move || format!("/devices/{}", id())>"← Back to the device"</a>
         </p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                preview
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(p) => view! { <Preview p /> }.into_any(),
-                    })
-            }}
-        </Suspense>
+        {loaded(get_ownership_preview(id(), to()), |p| view! { <Preview p /> })}
     }
 }
 

@@ -12,31 +12,24 @@ use crate::api::registration::{
 };
 use crate::api::types::{EnrollmentView, RegistrationOverview};
 use crate::components::form::PostForm;
-use crate::components::status::ErrorPanel;
+use crate::components::status::loaded;
 use crate::domain::device::{DeviceStatus, Platform, at_minute};
 use crate::domain::registration::{Invitation, check_form};
 use crate::islands::{IslandScripts, PhoneField};
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let query = use_query_map();
-    // A form sent back with what was typed shows again, with the reasons.
-    let overview = Resource::new(move || query.get(), |_| get_registration_overview());
+    // A form sent back with what was typed shows again, with the reasons
+    // (RegisterForm reads them).
     view! {
-        <Title text="Register a device" />
-        <h1>"Register a device"</h1>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                overview
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(o) if o.slots_left == Some(0) => view! { <AtLimit overview=o /> }.into_any(),
-                        Ok(o) => view! { <RegisterForm overview=o /> }.into_any(),
-                    })
-            }}
-        </Suspense>
-    }
+            <Title text="Register a device" />
+            <h1>"Register a device"</h1>
+            {loaded(get_registration_overview(), move |value| match value {
+                            o if o.slots_left == Some(0) => view! { <AtLimit overview=o /> }.into_any(),
+                            o => view! { <RegisterForm overview=o /> }.into_any(),
+
+    })}
+        }
 }
 
 /// Why no more devices can be registered, and what to do about it.
@@ -189,23 +182,9 @@ pub fn EnrollPage() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or_default()
     };
-    let query = use_query_map();
-    let view_data = Resource::new(
-        move || (id(), query.with(|q| q.get("reissued"))),
-        |(id, _)| get_enrollment(id),
-    );
     view! {
         <Title text="Enroll your device" />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                view_data
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(enrollment) => view! { <Enrollment enrollment /> }.into_any(),
-                    })
-            }}
-        </Suspense>
+        {loaded(get_enrollment(id()), |enrollment| view! { <Enrollment enrollment /> })}
     }
 }
 

@@ -21,7 +21,6 @@ pub fn SignInPage() -> impl IntoView {
     let next = get("next");
     let username = get("username");
     let has_error = error.is_some();
-    let options = Resource::new(|| (), |_| sign_in_options());
 
     view! {
         <Title text="Sign in" />
@@ -36,43 +35,34 @@ pub fn SignInPage() -> impl IntoView {
                         </p>
                     }
                 })}
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || {
-                    options
-                        .get()
-                        .map(|result| {
-                            // If the options cannot be read, the password form
-                            // is offered: the server has the last word anyway.
-                            let options = result
-                                .unwrap_or(SignInChoices {
-                                    password: true,
-                                    certificate: false,
-                                    presented: None,
-                                });
-                            let next = next.clone();
-                            let username = username.clone();
+            {Suspend::new(async move {
+                // If the options cannot be read, the password form is
+                // offered: the server has the last word anyway.
+                let options = sign_in_options()
+                    .await
+                    .unwrap_or(SignInChoices {
+                        password: true,
+                        certificate: false,
+                        presented: None,
+                    });
+                view! {
+                    {options
+                        .certificate
+                        .then(|| {
                             view! {
-                                {options
-                                    .certificate
-                                    .then(|| {
-                                        view! {
-                                            <CertificateSignIn
-                                                presented=options.presented.clone()
-                                                next=next.clone()
-                                            />
-                                        }
-                                    })}
-                                {(options.certificate && options.password)
-                                    .then(|| view! { <p class="or">"or with your user name and password"</p> })}
-                                {options
-                                    .password
-                                    .then(|| {
-                                        view! { <PasswordSignIn next username has_error /> }
-                                    })}
+                                <CertificateSignIn
+                                    presented=options.presented.clone()
+                                    next=next.clone()
+                                />
                             }
-                        })
-                }}
-            </Suspense>
+                        })}
+                    {(options.certificate && options.password)
+                        .then(|| view! { <p class="or">"or with your user name and password"</p> })}
+                    {options
+                        .password
+                        .then(|| view! { <PasswordSignIn next username has_error /> })}
+                }
+            })}
         </section>
     }
 }

@@ -29,8 +29,13 @@ pub const DIRECTORY: &str = "ldap";
 /// Everything a user may do: the roles an administrator gave them and
 /// those their directory groups grant.
 pub fn roles_of(model: &user::Model) -> RoleSet {
-    let own = RoleSet::from_stored(&model.roles);
-    let granted = RoleSet::from_stored(&model.group_roles);
+    roles_from(&model.roles, &model.group_roles)
+}
+
+/// A user's roles from their stored own and group roles.
+pub fn roles_from(own: &str, granted: &str) -> RoleSet {
+    let own = RoleSet::from_stored(own);
+    let granted = RoleSet::from_stored(granted);
     RoleSet::new(own.iter().chain(granted.iter()))
 }
 
@@ -137,7 +142,7 @@ pub async fn from_directory(
         .as_deref()
         .and_then(|m| PhoneNumber::parse(m).ok())
         .map(|p| p.to_string());
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let existing = find(&txn, &username).await?;
     if existing.as_ref().is_some_and(|u| u.source == LOCAL) {
         return Ok(None);
@@ -300,7 +305,7 @@ pub async fn create_local(
     now: DateTime<Utc>,
 ) -> Result<user::Model, AccountError> {
     let hash = passwords::hash(password).await?;
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     if find(&txn, &new.username).await?.is_some() {
         return Err(AccountError::Exists(new.username.to_string()));
     }
@@ -440,7 +445,7 @@ pub async fn set_roles(
     roles: RoleSet,
     now: DateTime<Utc>,
 ) -> Result<user::Model, AccountError> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let current = find_existing(&txn, username).await?;
     let before = RoleSet::from_stored(&current.roles);
     if before.contains(Role::Administrator)
@@ -484,7 +489,7 @@ pub async fn set_password(
     now: DateTime<Utc>,
 ) -> Result<(), AccountError> {
     let hash = passwords::hash(password).await?;
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let current = find_existing(&txn, username).await?;
     let id = current.id;
     let mut active: user::ActiveModel = current.into();
@@ -523,7 +528,7 @@ pub async fn set_disabled(
     disabled: bool,
     now: DateTime<Utc>,
 ) -> Result<(), AccountError> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let current = find_existing(&txn, username).await?;
     let id = current.id;
     if disabled

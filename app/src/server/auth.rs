@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::ExprTrait as _;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter,
+    QueryFilter, QuerySelect,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -618,51 +619,70 @@ pub async fn resolve(
     now: DateTime<Utc>,
 ) -> Result<Option<CurrentUser>, DbErr> {
     let session_hash = hash_token(token);
-    // The session and its user in one query.
-    let Some((found, user)) = session::Entity::find_by_id(session_hash.clone())
-        .find_also_related(user::Entity)
+    // The session and its user in one query, with only what is needed.
+    let found = session::Entity::find_by_id(session_hash.clone())
+        .select_only()
+        .columns([session::Column::CreatedAt, session::Column::LastSeenAt])
+        .column_as(user::Column::Id, "user_id")
+        .column_as(user::Column::Username, "username")
+        .column_as(user::Column::DisplayName, "display_name")
+        .column_as(user::Column::Roles, "roles")
+        .column_as(user::Column::GroupRoles, "group_roles")
+        .column_as(user::Column::Disabled, "disabled")
+        .inner_join(user::Entity)
+        .into_model::<SessionOfUser>()
         .one(db)
-        .await?
-    else {
+        .await?;
+    let Some(found) = found else {
         return Ok(None);
     };
+    let roles = accounts::roles_from(&found.roles, &found.group_roles);
     let alive = session_alive(found.created_at, found.last_seen_at, idle, now);
-    let usable = user.filter(|u| {
-        alive
-            && access::check(
-                Subject {
-                    roles: &accounts::roles_of(u),
-                    disabled: u.disabled,
-                },
-                Action::UsePortal,
-            )
-            .is_ok()
-    });
-    let Some(user) = usable else {
+    let allowed = access::check(
+        Subject {
+            roles: &roles,
+            disabled: found.disabled,
+        },
+        Action::UsePortal,
+    )
+    .is_ok();
+    let username = Username::parse(&found.username).ok();
+    let Some(username) = username.filter(|_| alive && allowed) else {
         session::Entity::delete_by_id(session_hash).exec(db).await?;
         return Ok(None);
     };
     if now - found.last_seen_at >= TOUCH_EVERY {
-        let mut active: session::ActiveModel = found.into();
-        active.last_seen_at = Set(now);
-        match active.update(db).await {
-            Ok(_) => {}
-            // Ended meanwhile (signed out in another tab, cleaned up by
-            // another instance): the request has no user.
-            Err(DbErr::RecordNotUpdated) => return Ok(None),
-            Err(error) => return Err(error),
+        let touched = session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .filter(session::Column::IdHash.eq(session_hash.clone()))
+            .exec(db)
+            .await?;
+        // Ended meanwhile (signed out in another tab, cleaned up by
+        // another instance): the request has no user.
+        if touched.rows_affected == 0 {
+            return Ok(None);
         }
     }
-    let Ok(username) = Username::parse(&user.username) else {
-        return Ok(None);
-    };
     Ok(Some(CurrentUser {
-        id: user.id,
+        id: found.user_id,
         username,
-        roles: accounts::roles_of(&user),
-        display_name: user.display_name,
+        roles,
+        display_name: found.display_name,
         session_hash,
     }))
+}
+
+/// A session and what the request needs to know of its user.
+#[derive(sea_orm::FromQueryResult)]
+struct SessionOfUser {
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    user_id: i32,
+    username: String,
+    display_name: String,
+    roles: String,
+    group_roles: String,
+    disabled: bool,
 }
 
 /// Forgets a session without a trace in the audit log: the session a

@@ -331,7 +331,7 @@ pub async fn change_ownership(
     to: Ownership,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = begin_write(db).await?;
+    let (_turn, txn) = begin_write(db).await?;
     let model = devices::find_for(&txn, user, id).await?;
     let catalogue = caches.catalogue_in(&txn).await?;
     let subject = Subject {
@@ -471,7 +471,7 @@ pub async fn record_applied(
     if device.configuration_version.as_deref() == Some(version) {
         return Ok(());
     }
-    let txn = begin_write(db).await?;
+    let (_turn, txn) = begin_write(db).await?;
     let changed = device::Entity::update_many()
         .col_expr(device::Column::ConfigurationVersion, Expr::value(version))
         .col_expr(device::Column::ConfigurationAppliedAt, Expr::value(now))
@@ -630,7 +630,7 @@ pub async fn save_item(
     mut draft: ItemDraft,
     now: DateTime<Utc>,
 ) -> Result<i32> {
-    let txn = begin_write(db).await?;
+    let (_turn, txn) = begin_write(db).await?;
     draft.labels = known_labels(&txn, draft.labels).await?;
     if name_taken::<catalogue_item::Entity>(
         &txn,
@@ -701,7 +701,7 @@ pub async fn delete_item(
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = begin_write(db).await?;
+    let (_turn, txn) = begin_write(db).await?;
     let model = catalogue_item::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -768,7 +768,7 @@ pub async fn save_label(
     (name, rule): (String, LabelRule),
     now: DateTime<Utc>,
 ) -> Result<i32> {
-    let txn = begin_write(db).await?;
+    let (_turn, txn) = begin_write(db).await?;
     if name_taken::<custom_label::Entity>(
         &txn,
         custom_label::Column::Name,
@@ -837,7 +837,7 @@ pub async fn delete_label(
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = begin_write(db).await?;
+    let (_turn, txn) = begin_write(db).await?;
     let model = custom_label::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -202,7 +202,7 @@ pub async fn save_setting(
     mut setting: Setting,
     now: DateTime<Utc>,
 ) -> Result<i32> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     setting.labels = catalogue::known_labels(&txn, setting.labels).await?;
     let (saved, before) = match id {
         Some(id) => {
@@ -268,7 +268,7 @@ pub async fn delete_setting(
     with_certificates: bool,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let model = certificate_setting::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -538,7 +538,7 @@ async fn try_upload(
     if usable.len() > 1 {
         let text = serde_json::to_string(&usable)
             .map_err(|e| CertificateError::Db(DbErr::Custom(e.to_string())))?;
-        let txn = super::begin_write(db).await?;
+        let (_turn, txn) = super::begin_write(db).await?;
         // One waiting upload per person and setting.
         pending_certificate::Entity::delete_many()
             .filter(pending_certificate::Column::UserId.eq(user_id))
@@ -654,7 +654,7 @@ async fn save(
     };
     let info = &chosen.certificate;
     let purpose = Purpose::parse(&setting.purpose).unwrap_or(Purpose::Other);
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     super::registration::lock_owner(&txn, user_id).await?;
     if let Some(pending) = pending {
         let used = pending_certificate::Entity::delete_many()
@@ -773,7 +773,7 @@ pub async fn delete(
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let model = own(&txn, user_id, id).await?;
     user_certificate::Entity::delete_by_id(id)
         .exec(&txn)
@@ -858,11 +858,19 @@ async fn for_device(
     settings: &[i32],
     applied: Option<&str>,
 ) -> Result<Option<Delivery>> {
-    let settings: Vec<certificate_setting::Model> = certificate_setting::Entity::find()
-        .filter(certificate_setting::Column::Id.is_in(settings.iter().copied()))
-        .all(db)
-        .await?;
-    let rows: Vec<(user_certificate::Model, &certificate_setting::Model)> =
+    // No certificate setting applies to the device (the common case): it
+    // gets none, and nothing needs reading.
+    let settings: Vec<certificate_setting::Model> = if settings.is_empty() {
+        Vec::new()
+    } else {
+        certificate_setting::Entity::find()
+            .filter(certificate_setting::Column::Id.is_in(settings.iter().copied()))
+            .all(db)
+            .await?
+    };
+    let rows: Vec<(user_certificate::Model, &certificate_setting::Model)> = if settings.is_empty() {
+        Vec::new()
+    } else {
         user_certificate::Entity::find()
             .filter(user_certificate::Column::UserId.eq(owner))
             .order_by_asc(user_certificate::Column::Id)
@@ -873,7 +881,8 @@ async fn for_device(
                 let setting = settings.iter().find(|s| s.id == row.setting_id)?;
                 Some((row, setting))
             })
-            .collect();
+            .collect()
+    };
     let mut version = Sha256::new();
     for (row, setting) in &rows {
         version.update(format!(

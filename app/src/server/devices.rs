@@ -65,6 +65,38 @@ fn platform(model: &device::Model) -> Platform {
     Platform::parse(&model.platform).unwrap_or(Platform::Android)
 }
 
+/// What a list of devices shows of each: read without the columns it does
+/// not show.
+#[derive(sea_orm::DerivePartialModel)]
+#[sea_orm(entity = "device::Entity")]
+struct Listed {
+    id: i64,
+    display_name: String,
+    platform: String,
+    manufacturer: String,
+    model: String,
+    ownership: String,
+    status: String,
+    lock_state: String,
+    last_checkin_at: Option<DateTime<Utc>>,
+}
+
+impl From<Listed> for DeviceSummary {
+    fn from(row: Listed) -> DeviceSummary {
+        DeviceSummary {
+            id: row.id,
+            platform: Platform::parse(&row.platform).unwrap_or(Platform::Android),
+            ownership: Ownership::parse(&row.ownership).unwrap_or(Ownership::CompanyOwned),
+            status: DeviceStatus::parse(&row.status).unwrap_or(DeviceStatus::Expired),
+            lock: LockState::parse(&row.lock_state).unwrap_or(LockState::Unlocked),
+            display_name: row.display_name,
+            manufacturer: row.manufacturer,
+            model: row.model,
+            last_checkin_at: row.last_checkin_at,
+        }
+    }
+}
+
 fn summary(model: &device::Model) -> DeviceSummary {
     DeviceSummary {
         id: model.id,
@@ -104,9 +136,10 @@ pub async fn list_for(
         .filter(device::Column::OwnerId.eq(user.id()))
         .order_by_desc(device::Column::RegisteredAt)
         .order_by_desc(device::Column::Id)
+        .into_partial_model::<Listed>()
         .all(db)
         .await?;
-    let mut devices: Vec<DeviceSummary> = rows.iter().map(summary).collect();
+    let mut devices: Vec<DeviceSummary> = rows.into_iter().map(DeviceSummary::from).collect();
     // A stable sort keeps newest first within each group.
     devices.sort_by_key(|d| d.status.is_final());
     Ok(devices)
@@ -235,7 +268,7 @@ pub async fn rename(
     name: String,
     now: DateTime<Utc>,
 ) -> Result<(), DeviceError> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let model = find_for(&txn, user, id).await?;
     let before = model.display_name.clone();
     let mut active: device::ActiveModel = model.into();
@@ -272,7 +305,7 @@ pub async fn request(
     params: LockParams,
     now: DateTime<Utc>,
 ) -> Result<(command::Model, bool), DeviceError> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let model = find_for(&txn, user, id).await?;
     let subject = Subject {
         roles: user.roles(),
@@ -354,7 +387,7 @@ pub async fn cancel(
     command_id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, DeviceError> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let model = find_for(&txn, user, id).await?;
     let row = command::Entity::find_by_id(command_id)
         .filter(command::Column::DeviceId.eq(id))
@@ -415,7 +448,7 @@ pub async fn expire_stale_commands(
         else {
             continue;
         };
-        let txn = super::begin_write(db).await?;
+        let (_turn, txn) = super::begin_write(db).await?;
         let changed = command::Entity::update_many()
             .col_expr(command::Column::State, Expr::value(next.as_str()))
             .col_expr(command::Column::CompletedAt, Expr::value(now))
@@ -464,7 +497,7 @@ pub async fn add_active(
     now: DateTime<Utc>,
 ) -> Result<(device::Model, String), DbErr> {
     let credential = passwords::random_token();
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let (manufacturer, model_name) = match platform {
         Platform::Ios => ("Apple", "iPhone"),
         Platform::Ipados => ("Apple", "iPad"),
@@ -577,54 +610,72 @@ pub struct DeviceCommand {
     pub params: LockParams,
 }
 
-/// Records a check-in: updates the facts, hands over the queued commands
-/// (they become Sent). A command the device's policies rule out now (its
+/// A check-in by the active device whose credential is `credential`:
+/// stores its time and the facts the device reported (those it left out
+/// are kept), in one statement that also finds the device and gives its
+/// row as it is now (`None`: no active device has that credential).
+pub async fn record_check_in(
+    db: &DatabaseConnection,
+    credential: &str,
+    facts: &ReportedFacts,
+    now: DateTime<Utc>,
+) -> Result<Option<device::Model>, DbErr> {
+    let mut update = device::Entity::update_many()
+        .col_expr(device::Column::LastCheckinAt, Expr::value(now))
+        .filter(device::Column::CredentialHash.eq(hash_token(credential)))
+        .filter(device::Column::Status.eq(DeviceStatus::Active.as_str()));
+    for (column, value) in [
+        (device::Column::Manufacturer, &facts.manufacturer),
+        (device::Column::Model, &facts.model),
+        (device::Column::OsVersion, &facts.os_version),
+        (device::Column::Serial, &facts.serial),
+        (device::Column::Imei, &facts.imei),
+        (device::Column::Phone, &facts.phone),
+        (device::Column::Carrier, &facts.carrier),
+    ] {
+        if let Some(value) = value {
+            update = update.col_expr(column, Expr::value(value.clone()));
+        }
+    }
+    let _turn = super::write_turn(db).await;
+    Ok(update.exec_with_returning(db).await?.into_iter().next())
+}
+
+/// Hands the queued commands to `device`, which has just checked in (they
+/// become Sent). A command the device's policies rule out now (its
 /// ownership or privacy policy changed after it was queued) is withheld:
 /// cancelled, with the reason, and never sent.
 ///
-/// Gives the commands and the catalogue they were checked against (read
-/// inside the transaction, with the device row, so that a policy or
-/// ownership change committed meanwhile is seen), for delivering the rest.
-pub async fn check_in(
+/// Gives the commands, the catalogue they were checked against, and the
+/// device as it is now. Most check-ins find nothing queued; otherwise the
+/// device, the catalogue and the commands are read in one transaction, so
+/// that a policy or ownership change committed meanwhile counts.
+pub async fn hand_over(
     db: &DatabaseConnection,
     caches: &Caches,
     device: device::Model,
-    facts: ReportedFacts,
     now: DateTime<Utc>,
 ) -> Result<(Vec<DeviceCommand>, Arc<catalogue::Catalogue>, device::Model), DbErr> {
-    let txn = super::begin_write(db).await?;
     let id = device.id;
+    let queued = || {
+        command::Entity::find()
+            .filter(command::Column::DeviceId.eq(id))
+            .filter(command::Column::State.eq(CommandState::Queued.as_str()))
+            .order_by_asc(command::Column::Id)
+    };
+    if queued().one(db).await?.is_none() {
+        return Ok((Vec::new(), caches.catalogue(), device));
+    }
+    let (_turn, txn) = super::begin_write(db).await?;
     let device = device::Entity::find_by_id(id)
         .one(&txn)
         .await?
         .unwrap_or(device);
     let catalogue = caches.catalogue_in(&txn).await?;
     let rules = catalogue.facts(&device, None);
-    let current = device.clone();
     let name = device.display_name.clone();
-    let mut active: device::ActiveModel = device.into();
-    active.last_checkin_at = Set(Some(now));
-    let keep = |value: Option<String>, column: &mut sea_orm::ActiveValue<String>| {
-        if let Some(value) = value {
-            *column = Set(value);
-        }
-    };
-    keep(facts.manufacturer, &mut active.manufacturer);
-    keep(facts.model, &mut active.model);
-    keep(facts.os_version, &mut active.os_version);
-    keep(facts.serial, &mut active.serial);
-    keep(facts.imei, &mut active.imei);
-    keep(facts.phone, &mut active.phone);
-    keep(facts.carrier, &mut active.carrier);
-    active.update(&txn).await?;
-    let queued = command::Entity::find()
-        .filter(command::Column::DeviceId.eq(id))
-        .filter(command::Column::State.eq(CommandState::Queued.as_str()))
-        .order_by_asc(command::Column::Id)
-        .all(&txn)
-        .await?;
-    let mut handed = Vec::with_capacity(queued.len());
-    for row in queued {
+    let mut handed = Vec::new();
+    for row in queued().all(&txn).await? {
         let Some(action) = DeviceAction::parse(&row.kind) else {
             continue;
         };
@@ -653,7 +704,7 @@ pub async fn check_in(
         }
     }
     txn.commit().await?;
-    Ok((handed, catalogue, current))
+    Ok((handed, catalogue, device))
 }
 
 /// Cancels a queued command the device's policies now rule out.
@@ -758,7 +809,7 @@ pub async fn report(
         }
     }
     let error_text: Option<String> = result.error.as_ref().map(|e| e.chars().take(500).collect());
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let row = command::Entity::find_by_id(command_id)
         .filter(command::Column::DeviceId.eq(device.id))
         .one(&txn)

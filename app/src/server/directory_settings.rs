@@ -185,7 +185,7 @@ pub async fn save_server(
         "" => None,
         password => Some(directory.sealer().seal(BIND_PASSWORD, password)?),
     };
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let saved = match id {
         Some(id) => Some(server(&txn, id).await?),
         None => None,
@@ -288,7 +288,7 @@ pub async fn move_server(
     earlier: bool,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let mut order = ldap_server::Entity::find()
         .order_by_asc(ldap_server::Column::Position)
         .order_by_asc(ldap_server::Column::Id)
@@ -339,7 +339,7 @@ pub async fn delete_server(
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let model = server(&txn, id).await?;
     let grants = ldap_group_role::Entity::delete_many()
         .filter(ldap_group_role::Column::ServerId.eq(id))
@@ -442,7 +442,7 @@ pub async fn save_grant(
     roles: RoleSet,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let existing = ldap_group_role::Entity::find()
         .filter(ldap_group_role::Column::ServerId.eq(group.server_id))
         .filter(ldap_group_role::Column::GroupDn.eq(group.dn.clone()))
@@ -541,7 +541,7 @@ pub async fn save_group_limit(
     limit: u32,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let same_group = ldap_group_limit::Entity::find()
         .filter(ldap_group_limit::Column::ServerId.eq(group.server_id))
         .filter(ldap_group_limit::Column::GroupDn.eq(group.dn.clone()))
@@ -598,7 +598,7 @@ pub async fn delete_group_limit(
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let row = ldap_group_limit::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -22,35 +22,80 @@ pub mod settings;
 
 use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 
 use crate::api::types::ApiError;
 use crate::domain::access::Action;
 use audit::RequestOrigin;
 use auth::CurrentUser;
 
-/// A transaction that is going to write. On SQLite it takes the write lock
-/// at `BEGIN`, so that it waits (the busy timeout) for another writer; a
-/// deferred one that reads first fails at once when a writer got in between.
-/// Elsewhere it is an ordinary transaction.
+/// A transaction that is going to write, and its turn to do so. On SQLite
+/// (one writer at a time per file) writers of this process first queue for
+/// their turn here, then take the write lock at `BEGIN`: they wait in line
+/// instead of in SQLite's busy handler, which sleeps in steps of up to
+/// 100 ms, and a deferred transaction that read first cannot fail when a
+/// writer got in between. Elsewhere it is an ordinary transaction. Keep the
+/// turn until the transaction ends (`let (_turn, txn) = …`).
 pub async fn begin_write(
     db: &DatabaseConnection,
-) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+) -> Result<(WriteTurn, sea_orm::DatabaseTransaction), sea_orm::DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    })
-    .await
+    let turn = write_turn(db).await;
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await?;
+    Ok((turn, txn))
 }
 
-/// Put into each request's extensions by the HTTP layer: who is asking.
-#[derive(Clone, Debug)]
-pub struct Authenticated(pub Option<CurrentUser>);
+/// The turn to write outside a transaction (one statement), as
+/// [`begin_write`] takes it: on SQLite, writers of this process queue here
+/// rather than in SQLite's busy handler. Elsewhere there is no line.
+pub async fn write_turn(db: &DatabaseConnection) -> WriteTurn {
+    match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            let file = pool.connect_options().get_filename().to_owned();
+            WriteTurn(Some(writers_of(file).lock_owned().await))
+        }
+        _ => WriteTurn(None),
+    }
+}
 
-/// Put into each request's extensions by the HTTP layer: this browser's
-/// anti-forgery token, which every form must send back.
-#[derive(Clone, Debug)]
-pub struct CsrfToken(pub String);
+/// The turn of a writing transaction (see [`begin_write`]).
+#[must_use = "the turn ends when it is dropped: keep it until the transaction ends"]
+pub struct WriteTurn(#[allow(dead_code)] Option<tokio::sync::OwnedMutexGuard<()>>);
+
+/// The line that writers of one SQLite file queue in.
+fn writers_of(file: std::path::PathBuf) -> Arc<tokio::sync::Mutex<()>> {
+    static LINES: std::sync::LazyLock<
+        std::sync::Mutex<
+            std::collections::HashMap<std::path::PathBuf, Arc<tokio::sync::Mutex<()>>>,
+        >,
+    > = std::sync::LazyLock::new(Default::default);
+    let mut lines = match LINES.lock() {
+        Ok(lines) => lines,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    lines.entry(file).or_default().clone()
+}
+
+/// Who is asking, from where, with which anti-forgery token and which
+/// certificate: made once per request by the HTTP layer, put into the
+/// request's extensions, and shared (not copied) by its page or server
+/// function.
+#[derive(Debug)]
+pub struct Caller {
+    /// The signed-in user, if any.
+    pub user: Option<CurrentUser>,
+    /// This browser's anti-forgery token, which every form sends back.
+    pub csrf: String,
+    pub origin: RequestOrigin,
+    /// The certificate the browser presented on this request, if any.
+    pub certificate: Option<client_certificates::PresentedCertificate>,
+}
 
 /// Settings of the running server that pages and services need.
 #[derive(Clone, Debug)]
@@ -71,15 +116,21 @@ pub struct PortalConfig {
     pub caches: cache::Caches,
 }
 
-/// What a server function knows about its request.
+/// What a server function (or a page) knows about its request: the
+/// database, the running configuration, and who is asking (through
+/// `Deref`: `ctx.user`, `ctx.origin`, `ctx.csrf`, `ctx.certificate`).
 pub struct RequestContext {
     pub db: DatabaseConnection,
-    pub origin: RequestOrigin,
-    pub user: Option<CurrentUser>,
-    pub csrf: Option<String>,
-    pub config: PortalConfig,
-    /// The certificate the browser presented on this request, if any.
-    pub certificate: Option<client_certificates::PresentedCertificate>,
+    pub config: Arc<PortalConfig>,
+    caller: Arc<Caller>,
+}
+
+impl std::ops::Deref for RequestContext {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.caller
+    }
 }
 
 impl RequestContext {
@@ -87,39 +138,10 @@ impl RequestContext {
     /// HTTP layer provided.
     pub fn current() -> Result<RequestContext, ApiError> {
         let db = use_context::<DatabaseConnection>().ok_or_else(|| fail(ApiError::Unavailable))?;
-        let config = use_context::<PortalConfig>().ok_or_else(|| fail(ApiError::Unavailable))?;
-        let parts =
-            use_context::<http::request::Parts>().ok_or_else(|| fail(ApiError::Unavailable))?;
-        let header = |name: http::HeaderName| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let client_addr = parts
-            .extensions
-            .get::<ClientAddr>()
-            .map(|a| a.0.clone())
-            .unwrap_or_else(|| "unknown".to_owned());
-        Ok(RequestContext {
-            db,
-            origin: RequestOrigin {
-                client_addr,
-                user_agent: header(http::header::USER_AGENT),
-            },
-            user: parts
-                .extensions
-                .get::<Authenticated>()
-                .and_then(|a| a.0.clone()),
-            csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()),
-            certificate: parts
-                .extensions
-                .get::<client_certificates::PresentedCertificate>()
-                .cloned(),
-            config,
-        })
+        let config =
+            use_context::<Arc<PortalConfig>>().ok_or_else(|| fail(ApiError::Unavailable))?;
+        let caller = use_context::<Arc<Caller>>().ok_or_else(|| fail(ApiError::Unavailable))?;
+        Ok(RequestContext { db, config, caller })
     }
 
     /// The signed-in user, or 401.
@@ -137,10 +159,6 @@ impl RequestContext {
         Ok(user)
     }
 }
-
-/// Put into each request's extensions by the HTTP layer: the client's address.
-#[derive(Clone, Debug)]
-pub struct ClientAddr(pub String);
 
 /// Sets the HTTP status that matches `error` on the current response.
 pub fn fail(error: ApiError) -> ApiError {
@@ -185,15 +203,17 @@ pub fn set_cookie(value: String) {
 
 /// The value of cookie `name` in the current request.
 pub fn request_cookie(name: &str) -> Option<String> {
-    let parts = use_context::<http::request::Parts>()?;
-    parts
-        .headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-        .filter(|v| !v.is_empty())
+    with_context::<http::request::Parts, _>(|parts| {
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
+            .filter(|v| !v.is_empty())
+    })
+    .flatten()
 }

@@ -244,7 +244,7 @@ pub async fn register(
     let expires_at = settings.pin_validity.expires_at(now);
 
     // The final word, with the owner's row locked.
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     lock_owner(&txn, user.id()).await?;
     expire_overdue(&txn, Some(user.id()), now).await?;
     let counted = counted(&txn, user.id()).await?;
@@ -481,7 +481,7 @@ pub async fn reissue(
         .ok_or(RegisterError::NotFound)?;
     let (token, pin) = secrets(settings).await?;
     let expires_at = settings.pin_validity.expires_at(now);
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let changed = registration::Entity::update_many()
         .col_expr(
             registration::Column::TokenHash,
@@ -553,7 +553,7 @@ pub async fn cancel(
         .one(db)
         .await?
         .ok_or(RegisterError::NotFound)?;
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     let changed = device::Entity::update_many()
         .col_expr(
             device::Column::Status,
@@ -932,7 +932,7 @@ pub async fn enroll(
     }
 
     let credential = passwords::random_token();
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     // Single use, and only with the link as it is now: not one replaced by
     // a reset meanwhile, not once expired.
     let used = registration::Entity::update_many()

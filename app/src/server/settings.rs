@@ -240,7 +240,7 @@ async fn put(
     after: Value,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let txn = super::begin_write(db).await?;
+    let (_turn, txn) = super::begin_write(db).await?;
     setting::Entity::insert(setting::ActiveModel {
         key: Set(key.to_owned()),
         value: Set(stored),

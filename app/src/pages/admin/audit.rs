@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use super::{Pager, query_string};
 use crate::api::admin::search_audit;
 use crate::api::types::{AuditFilter, Outcome};
-use crate::components::status::ErrorPanel;
+use crate::components::status::loaded;
 
 /// The filter as the page's query string carries it (`from`/`to` are days).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -80,126 +80,116 @@ pub fn AuditPage() -> impl IntoView {
                 .unwrap_or(1)
         })
     };
-    let events = Resource::new(
-        move || (filter(), page()),
-        |(f, page)| search_audit(f.filter(), page),
-    );
     let current = filter();
     let csv_link = format!("/admin/audit.csv?{}", query_string(&current.pairs()));
 
     view! {
-        <Title text="Audit log" />
-        <h1>"Audit log"</h1>
-        <form method="get" action="/admin/audit" class="filters">
-            <div class="field">
-                <label for="actor">"Who"</label>
-                <input id="actor" name="actor" type="text" value=current.actor.clone() placeholder="user name" />
-            </div>
-            <div class="field">
-                <label for="action">"Action"</label>
-                <input id="action" name="action" type="text" value=current.action.clone() placeholder="e.g. sign_in" />
-            </div>
-            <div class="field">
-                <label for="target">"Target"</label>
-                <input id="target" name="target" type="text" value=current.target.clone() />
-            </div>
-            <div class="field">
-                <label for="outcome">"Outcome"</label>
-                <select id="outcome" name="outcome">
-                    <option value="" selected=current.outcome.is_empty()>
-                        "Any"
-                    </option>
-                    {Outcome::ALL
-                        .into_iter()
-                        .map(|o| {
-                            view! {
-                                <option value=o.as_str() selected=current.outcome == o.as_str()>
-                                    {o.as_str()}
-                                </option>
+            <Title text="Audit log" />
+            <h1>"Audit log"</h1>
+            <form method="get" action="/admin/audit" class="filters">
+                <div class="field">
+                    <label for="actor">"Who"</label>
+                    <input id="actor" name="actor" type="text" value=current.actor.clone() placeholder="user name" />
+                </div>
+                <div class="field">
+                    <label for="action">"Action"</label>
+                    <input id="action" name="action" type="text" value=current.action.clone() placeholder="e.g. sign_in" />
+                </div>
+                <div class="field">
+                    <label for="target">"Target"</label>
+                    <input id="target" name="target" type="text" value=current.target.clone() />
+                </div>
+                <div class="field">
+                    <label for="outcome">"Outcome"</label>
+                    <select id="outcome" name="outcome">
+                        <option value="" selected=current.outcome.is_empty()>
+                            "Any"
+                        </option>
+                        {Outcome::ALL
+                            .into_iter()
+                            .map(|o| {
+                                view! {
+                                    <option value=o.as_str() selected=current.outcome == o.as_str()>
+                                        {o.as_str()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="from">"From (UTC day)"</label>
+                    <input id="from" name="from" type="date" value=current.from.clone() />
+                </div>
+                <div class="field">
+                    <label for="to">"To (UTC day)"</label>
+                    <input id="to" name="to" type="date" value=current.to.clone() />
+                </div>
+                <div class="actions">
+                    <button type="submit">"Filter"</button>
+                    <a href=csv_link class="button secondary" download="audit.csv">
+                        "Export CSV"
+                    </a>
+                </div>
+            </form>
+            {loaded(search_audit(filter().filter(), page()), move |value| match value {
+                            found if found.rows.is_empty() => {
+                                view! { <p class="card">"No event matches this filter."</p> }.into_any()
                             }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="from">"From (UTC day)"</label>
-                <input id="from" name="from" type="date" value=current.from.clone() />
-            </div>
-            <div class="field">
-                <label for="to">"To (UTC day)"</label>
-                <input id="to" name="to" type="date" value=current.to.clone() />
-            </div>
-            <div class="actions">
-                <button type="submit">"Filter"</button>
-                <a href=csv_link class="button secondary" download="audit.csv">
-                    "Export CSV"
-                </a>
-            </div>
-        </form>
-        <Suspense fallback=|| view! { <p>"Loading events…"</p> }>
-            {move || {
-                events
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(found) if found.rows.is_empty() => {
-                            view! { <p class="card">"No event matches this filter."</p> }.into_any()
-                        }
-                        Ok(found) => {
-                            view! {
-                                <div class="table-wrap">
-                                    <table class="audit">
-                                        <thead>
-                                            <tr>
-                                                <th scope="col">"Time (UTC)"</th>
-                                                <th scope="col">"Who"</th>
-                                                <th scope="col">"Action"</th>
-                                                <th scope="col">"Target"</th>
-                                                <th scope="col">"Outcome"</th>
-                                                <th scope="col">"From"</th>
-                                                <th scope="col">"Details"</th>
-                                            </tr>
-                                        </thead>
-                                        <tbody>
-                                            {found
-                                                .rows
-                                                .iter()
-                                                .map(|row| {
-                                                    view! {
-                                                        <tr>
-                                                            <td>{row.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
-                                                            <td>{row.actor.clone().unwrap_or_else(|| "—".to_owned())}</td>
-                                                            <td>{row.action.clone()}</td>
-                                                            <td>{row.target.clone().unwrap_or_default()}</td>
-                                                            <td>
-                                                                <span class=format!(
-                                                                    "badge {}",
-                                                                    row.outcome.as_str(),
-                                                                )>{row.outcome.as_str()}</span>
-                                                            </td>
-                                                            <td title=row.user_agent.clone()>{row.client_addr.clone()}</td>
-                                                            <td>
-                                                                <code>{row.details.clone()}</code>
-                                                            </td>
-                                                        </tr>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                                <Pager
-                                    base="/admin/audit".to_owned()
-                                    params=filter().pairs()
-                                    page=found.page
-                                    per_page=found.per_page
-                                    total=found.total
-                                />
+                            found => {
+                                view! {
+                                    <div class="table-wrap">
+                                        <table class="audit">
+                                            <thead>
+                                                <tr>
+                                                    <th scope="col">"Time (UTC)"</th>
+                                                    <th scope="col">"Who"</th>
+                                                    <th scope="col">"Action"</th>
+                                                    <th scope="col">"Target"</th>
+                                                    <th scope="col">"Outcome"</th>
+                                                    <th scope="col">"From"</th>
+                                                    <th scope="col">"Details"</th>
+                                                </tr>
+                                            </thead>
+                                            <tbody>
+                                                {found
+                                                    .rows
+                                                    .iter()
+                                                    .map(|row| {
+                                                        view! {
+                                                            <tr>
+                                                                <td>{row.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                                                <td>{row.actor.clone().unwrap_or_else(|| "—".to_owned())}</td>
+                                                                <td>{row.action.clone()}</td>
+                                                                <td>{row.target.clone().unwrap_or_default()}</td>
+                                                                <td>
+                                                                    <span class=format!(
+                                                                        "badge {}",
+                                                                        row.outcome.as_str(),
+                                                                    )>{row.outcome.as_str()}</span>
+                                                                </td>
+                                                                <td title=row.user_agent.clone()>{row.client_addr.clone()}</td>
+                                                                <td>
+                                                                    <code>{row.details.clone()}</code>
+                                                                </td>
+                                                            </tr>
+                                                        }
+                                                    })
+                                                    .collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </div>
+                                    <Pager
+                                        base="/admin/audit".to_owned()
+                                        params=filter().pairs()
+                                        page=found.page
+                                        per_page=found.per_page
+                                        total=found.total
+                                    />
+                                }
+                                    .into_any()
                             }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
-    }
+
+    })}
+        }
 }

@@ -13,7 +13,7 @@ use crate::api::certificates::{
     get_certificate_setting, get_certificate_settings,
 };
 use crate::components::form::PostForm;
-use crate::components::status::{ErrorPanel, Saved};
+use crate::components::status::{Saved, loaded};
 use crate::domain::certificates::{Purpose, SettingErrors, SettingInput};
 
 fn yes_no(value: bool) -> &'static str {
@@ -23,104 +23,83 @@ fn yes_no(value: bool) -> &'static str {
 #[component]
 pub fn CertificateSettingsPage() -> impl IntoView {
     let query = use_query_map();
-    let settings = Resource::new(
-        move || query.with(|q| q.to_query_string()),
-        |_| get_certificate_settings(),
-    );
     let deleted = move || query.with(|q| q.get("deleted").is_some());
     view! {
-        <Title text="Certificate settings" />
-        <h1>"Certificates"</h1>
-        <p class="help">
-            "Each setting is a kind of certificate people upload in My certificates (for example S/MIME signing) and their devices receive at check-in."
-        </p>
-        {move || deleted().then(|| view! { <Saved text="The setting was deleted." /> })}
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                settings
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(list) if list.is_empty() => {
-                            view! {
-                                <p class="empty-state">
-                                    "No certificate setting yet: people cannot upload certificates until you add one."
-                                </p>
+            <Title text="Certificate settings" />
+            <h1>"Certificates"</h1>
+            <p class="help">
+                "Each setting is a kind of certificate people upload in My certificates (for example S/MIME signing) and their devices receive at check-in."
+            </p>
+            {move || deleted().then(|| view! { <Saved text="The setting was deleted." /> })}
+            {loaded(get_certificate_settings(), move |value| match value {
+                            list if list.is_empty() => {
+                                view! {
+                                    <p class="empty-state">
+                                        "No certificate setting yet: people cannot upload certificates until you add one."
+                                    </p>
+                                }
+                                    .into_any()
                             }
-                                .into_any()
-                        }
-                        Ok(list) => {
-                            view! {
-                                <div class="table-wrap">
-                                    <table>
-                                        <thead>
-                                            <tr>
-                                                <th scope="col">"Name"</th>
-                                                <th scope="col">"Purpose"</th>
-                                                <th scope="col">"Private key required"</th>
-                                                <th scope="col">"Password required"</th>
-                                                <th scope="col">"Upload from phones"</th>
-                                                <th scope="col">"In use"</th>
-                                            </tr>
-                                        </thead>
-                                        <tbody>
-                                            {list
-                                                .into_iter()
-                                                .map(|s| {
-                                                    view! {
-                                                        <tr>
-                                                            <td>
-                                                                <a href=format!("/admin/certificates/{}", s.id)>{s.name}</a>
-                                                            </td>
-                                                            <td>{s.purpose.label()}</td>
-                                                            <td>{yes_no(s.key_required)}</td>
-                                                            <td>{yes_no(s.password_required)}</td>
-                                                            <td>{yes_no(s.mobile_upload)}</td>
-                                                            <td>
-                                                                {format!("{} certificate(s) of {} person/people", s.certificates, s.people)}
-                                                            </td>
-                                                        </tr>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
+                            list => {
+                                view! {
+                                    <div class="table-wrap">
+                                        <table>
+                                            <thead>
+                                                <tr>
+                                                    <th scope="col">"Name"</th>
+                                                    <th scope="col">"Purpose"</th>
+                                                    <th scope="col">"Private key required"</th>
+                                                    <th scope="col">"Password required"</th>
+                                                    <th scope="col">"Upload from phones"</th>
+                                                    <th scope="col">"In use"</th>
+                                                </tr>
+                                            </thead>
+                                            <tbody>
+                                                {list
+                                                    .into_iter()
+                                                    .map(|s| {
+                                                        view! {
+                                                            <tr>
+                                                                <td>
+                                                                    <a href=format!("/admin/certificates/{}", s.id)>{s.name}</a>
+                                                                </td>
+                                                                <td>{s.purpose.label()}</td>
+                                                                <td>{yes_no(s.key_required)}</td>
+                                                                <td>{yes_no(s.password_required)}</td>
+                                                                <td>{yes_no(s.mobile_upload)}</td>
+                                                                <td>
+                                                                    {format!("{} certificate(s) of {} person/people", s.certificates, s.people)}
+                                                                </td>
+                                                            </tr>
+                                                        }
+                                                    })
+                                                    .collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </div>
+                                }
+                                    .into_any()
                             }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
-        <p>
-            <a class="button" href="/admin/certificates/new">
-                "Add a certificate setting"
-            </a>
-        </p>
-    }
+
+    })}
+            <p>
+                <a class="button" href="/admin/certificates/new">
+                    "Add a certificate setting"
+                </a>
+            </p>
+        }
 }
 
 #[component]
 pub fn CertificateSettingPage() -> impl IntoView {
     let params = use_params_map();
-    let query = use_query_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
-    let setting = Resource::new(
-        move || (id(), query.with(|q| q.to_query_string())),
-        |(id, _)| get_certificate_setting(id),
-    );
     view! {
         <Title text="Certificate setting" />
         <p>
             <a href="/admin/certificates">"← All certificate settings"</a>
         </p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                setting
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(view) => {
+        {loaded(get_certificate_setting(id()), move |view| {
                             let delete = view
                                 .id
                                 .map(|id| view! { <DeleteSetting id certificates=view.certificates people=view.people /> });
@@ -129,10 +108,7 @@ pub fn CertificateSettingPage() -> impl IntoView {
                                 {delete}
                             }
                                 .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+                        })}
     }
 }
 

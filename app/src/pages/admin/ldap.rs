@@ -14,100 +14,90 @@ use crate::api::directory::{
 };
 use crate::api::types::{GroupGrant, LdapServerView};
 use crate::components::form::PostForm;
-use crate::components::status::{ErrorPanel, Saved};
+use crate::components::status::{Saved, loaded};
 use crate::domain::directory::{Membership, ServerFormErrors, ServerFormInput};
 use crate::domain::role::RoleSet;
 
 #[component]
 pub fn LdapServersPage() -> impl IntoView {
     let query = use_query_map();
-    let servers = Resource::new(
-        move || query.with(|q| q.to_query_string()),
-        |_| get_ldap_servers(),
-    );
     let deleted = move || query.with(|q| q.get("deleted").is_some());
     view! {
-        <Title text="LDAP servers" />
-        <h1>"LDAP"</h1>
-        <p class="help">
-            "People whose user name is not a local account sign in with their directory password. Servers are asked in this order; the first that knows the name decides."
-        </p>
-        {move || deleted().then(|| view! { <Saved text="The server was deleted." /> })}
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                servers
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(list) if list.is_empty() => {
-                            view! { <p>"No LDAP server yet: only local accounts can sign in."</p> }
-                                .into_any()
-                        }
-                        Ok(list) => {
-                            view! {
-                                <div class="table-wrap">
-                                    <table>
-                                        <thead>
-                                            <tr>
-                                                <th scope="col">"Name"</th>
-                                                <th scope="col">"Address"</th>
-                                                <th scope="col">"Groups from"</th>
-                                                <th scope="col">"Status"</th>
-                                                <th scope="col">"Order"</th>
-                                            </tr>
-                                        </thead>
-                                        <tbody>
-                                            {list
-                                                .into_iter()
-                                                .map(|s| {
-                                                    let name = s.name.clone();
-                                                    view! {
-                                                        <tr>
-                                                            <td>
-                                                                <a href=format!("/admin/ldap/{}", s.id)>{s.name}</a>
-                                                            </td>
-                                                            <td>
-                                                                <code>{s.url}</code>
-                                                            </td>
-                                                            <td>{s.membership}</td>
-                                                            <td>{if s.enabled { "Enabled" } else { "Disabled" }}</td>
-                                                            <td class="row-actions">
-                                                                {["up", "down"]
-                                                                    .into_iter()
-                                                                    .map(|direction| {
-                                                                        let label = format!(" {name}");
-                                                                        view! {
-                                                                            <PostForm to=MoveLdapServer::url()>
-                                                                                <input type="hidden" name="id" value=s.id />
-                                                                                <input type="hidden" name="direction" value=direction />
-                                                                                <button type="submit" class="link-button">
-                                                                                    {if direction == "up" { "Move up" } else { "Move down" }}
-                                                                                    <span class="visually-hidden">{label}</span>
-                                                                                </button>
-                                                                            </PostForm>
-                                                                        }
-                                                                    })
-                                                                    .collect_view()}
-                                                            </td>
-                                                        </tr>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
+            <Title text="LDAP servers" />
+            <h1>"LDAP"</h1>
+            <p class="help">
+                "People whose user name is not a local account sign in with their directory password. Servers are asked in this order; the first that knows the name decides."
+            </p>
+            {move || deleted().then(|| view! { <Saved text="The server was deleted." /> })}
+            {loaded(get_ldap_servers(), move |value| match value {
+                            list if list.is_empty() => {
+                                view! { <p>"No LDAP server yet: only local accounts can sign in."</p> }
+                                    .into_any()
                             }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
-        <p>
-            <a class="button" href="/admin/ldap/new">
-                "Add an LDAP server"
-            </a>
-        </p>
-    }
+                            list => {
+                                view! {
+                                    <div class="table-wrap">
+                                        <table>
+                                            <thead>
+                                                <tr>
+                                                    <th scope="col">"Name"</th>
+                                                    <th scope="col">"Address"</th>
+                                                    <th scope="col">"Groups from"</th>
+                                                    <th scope="col">"Status"</th>
+                                                    <th scope="col">"Order"</th>
+                                                </tr>
+                                            </thead>
+                                            <tbody>
+                                                {list
+                                                    .into_iter()
+                                                    .map(|s| {
+                                                        let name = s.name.clone();
+                                                        view! {
+                                                            <tr>
+                                                                <td>
+                                                                    <a href=format!("/admin/ldap/{}", s.id)>{s.name}</a>
+                                                                </td>
+                                                                <td>
+                                                                    <code>{s.url}</code>
+                                                                </td>
+                                                                <td>{s.membership}</td>
+                                                                <td>{if s.enabled { "Enabled" } else { "Disabled" }}</td>
+                                                                <td class="row-actions">
+                                                                    {["up", "down"]
+                                                                        .into_iter()
+                                                                        .map(|direction| {
+                                                                            let label = format!(" {name}");
+                                                                            view! {
+                                                                                <PostForm to=MoveLdapServer::url()>
+                                                                                    <input type="hidden" name="id" value=s.id />
+                                                                                    <input type="hidden" name="direction" value=direction />
+                                                                                    <button type="submit" class="link-button">
+                                                                                        {if direction == "up" { "Move up" } else { "Move down" }}
+                                                                                        <span class="visually-hidden">{label}</span>
+                                                                                    </button>
+                                                                                </PostForm>
+                                                                            }
+                                                                        })
+                                                                        .collect_view()}
+                                                                </td>
+                                                            </tr>
+                                                        }
+                                                    })
+                                                    .collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+
+    })}
+            <p>
+                <a class="button" href="/admin/ldap/new">
+                    "Add an LDAP server"
+                </a>
+            </p>
+        }
 }
 
 #[component]
@@ -117,22 +107,12 @@ pub fn LdapServerPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
     // Every answer of a form on this page comes back in the query: a new
     // one renders the page afresh (also when only the query changed).
-    let server = Resource::new(
-        move || (id(), query.with(|q| q.to_query_string())),
-        |(id, _)| get_ldap_server(id),
-    );
     view! {
         <Title text="LDAP server" />
         <p>
             <a href="/admin/ldap">"← All LDAP servers"</a>
         </p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                server
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(view) => {
+        {loaded(get_ldap_server(id()), move |view| {
                             let saved_id = view.id;
                             let last_admin = query
                                 .with_untracked(|q| q.get("error").as_deref() == Some("last-admin"));
@@ -156,10 +136,7 @@ pub fn LdapServerPage() -> impl IntoView {
                                     })}
                             }
                                 .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+                        })}
     }
 }
 
@@ -291,13 +268,7 @@ fn ServerForm(view: LdapServerView) -> impl IntoView {
 #[component]
 fn ConnectionTest(id: i32) -> impl IntoView {
     let query = use_query_map();
-    let asked = move || query.with(|q| q.get("test").map(|_| q.get("login").unwrap_or_default()));
-    let result = Resource::new(asked, move |asked| async move {
-        match asked {
-            Some(login) => Some(test_ldap_server(id, login).await),
-            None => None,
-        }
-    });
+    let asked = query.with_untracked(|q| q.get("test").map(|_| q.get("login").unwrap_or_default()));
     let login = query.with_untracked(|q| q.get("login").unwrap_or_default());
     view! {
         <section id="test" class="card">
@@ -307,31 +278,26 @@ fn ConnectionTest(id: i32) -> impl IntoView {
                 <Field id="login" label="User name to look up (optional)" help="Checks the search and shows what the portal would read: DN, attributes, groups." value=login />
                 <button type="submit">"Test connection"</button>
             </form>
-            <Suspense fallback=|| view! { <p>"Testing…"</p> }>
-                {move || {
-                    result
-                        .get()
-                        .flatten()
-                        .map(|outcome| match outcome {
-                            Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                            Ok(steps) => {
-                                view! {
-                                    <ul class="test-steps" role="status">
-                                        {steps
-                                            .into_iter()
-                                            .map(|step| {
-                                                view! {
-                                                    <li class=if step.ok { "ok" } else { "failed" }>{step.text}</li>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </ul>
-                                }
-                                    .into_any()
+            {asked
+                .map(|login| {
+                    loaded(
+                        test_ldap_server(id, login),
+                        |steps| {
+                            view! {
+                                <ul class="test-steps" role="status">
+                                    {steps
+                                        .into_iter()
+                                        .map(|step| {
+                                            view! {
+                                                <li class=if step.ok { "ok" } else { "failed" }>{step.text}</li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
                             }
-                        })
-                }}
-            </Suspense>
+                        },
+                    )
+                })}
         </section>
     }
 }
@@ -340,7 +306,6 @@ fn ConnectionTest(id: i32) -> impl IntoView {
 #[component]
 fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
     let query = use_query_map();
-    let choices = Resource::new(|| (), move |_| get_group_choices(Some(id)));
     let saved = query.with_untracked(|q| q.get("grants_saved").is_some());
     let error = query.with_untracked(|q| q.get("grant_error"));
     // "Choose a group." shows next to the picker instead.
@@ -386,12 +351,8 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
             <PostForm to=SaveGroupRoles::url() class="card grant">
                 <input type="hidden" name="server" value=id />
                 <h3>"Give roles to a group"</h3>
-                <Suspense fallback=|| view! { <p>"Reading groups…"</p> }>
-                    {move || {
-                        choices
-                            .get()
-                            .map(|result| {
-                                let (options, trouble) = match result {
+                {Suspend::new(async move {
+                                let (options, trouble) = match get_group_choices(Some(id)).await {
                                     Ok(c) => (c.choices, c.unreadable.first().cloned()),
                                     Err(error) => (Vec::new(), Some(error.to_string())),
                                 };
@@ -419,9 +380,7 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                                         </p>
                                     </div>
                                 }
-                            })
-                    }}
-                </Suspense>
+                })}
                 <RoleChecks legend="Roles of its members" prefix="new-".to_owned() checked=RoleSet::default() />
                 <button type="submit">"Give these roles"</button>
             </PostForm>

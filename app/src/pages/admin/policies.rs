@@ -13,7 +13,7 @@ use crate::api::catalogue::{
     SaveDevicePolicy, SaveLabel, get_catalogue, get_catalogue_item, get_label,
 };
 use crate::components::form::PostForm;
-use crate::components::status::{ErrorPanel, Saved};
+use crate::components::status::{Saved, loaded};
 use crate::domain::catalogue::{
     ItemErrors, ItemId, ItemInput, ItemKind, ItemType, Label, LabelErrors, LabelInput, LabelKey,
 };
@@ -72,10 +72,6 @@ fn label_names(overview: &CatalogueOverview, keys: &[LabelKey]) -> String {
 #[component]
 pub fn PoliciesPage() -> impl IntoView {
     let query = use_query_map();
-    let overview = Resource::new(
-        move || query.with(|q| q.to_query_string()),
-        |_| get_catalogue(),
-    );
     let notice = move || {
         query.with(|q| {
             if q.get("deleted").is_some() {
@@ -98,16 +94,7 @@ pub fn PoliciesPage() -> impl IntoView {
             "What devices get, by label. A device's labels follow from its ownership and platform; it gets everything assigned to any of them, and each change reaches it at its next check-in."
         </p>
         {move || notice().map(|text| view! { <Saved text /> })}
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                overview
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(o) => view! { <Overview o /> }.into_any(),
-                    })
-            }}
-        </Suspense>
+        {loaded(get_catalogue(), |o| view! { <Overview o /> })}
     }
 }
 
@@ -242,33 +229,20 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
 #[component]
 pub fn CatalogueItemPage() -> impl IntoView {
     let params = use_params_map();
-    let query = use_query_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
-    let item = Resource::new(
-        move || (id(), query.with(|q| q.to_query_string())),
-        |(id, _)| get_catalogue_item(id),
-    );
     view! {
         <Title text="Policy, configuration, app or book" />
         <p>
             <a href="/admin/policies">"← Policies & apps"</a>
         </p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                item.get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(view) => {
+        {loaded(get_catalogue_item(id()), move |view| {
                             let delete = view.id.map(|id| view! { <DeleteItem id /> });
                             view! {
                                 <ItemForm view />
                                 {delete}
                             }
                                 .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+                        })}
     }
 }
 
@@ -391,34 +365,20 @@ fn DeleteItem(id: i32) -> impl IntoView {
 #[component]
 pub fn LabelPage() -> impl IntoView {
     let params = use_params_map();
-    let query = use_query_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
-    let label = Resource::new(
-        move || (id(), query.with(|q| q.to_query_string())),
-        |(id, _)| get_label(id),
-    );
     view! {
         <Title text="Label" />
         <p>
             <a href="/admin/policies#labels">"← Policies & apps"</a>
         </p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                label
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(view) => {
+        {loaded(get_label(id()), move |view| {
                             let delete = view.id.map(|id| view! { <DeleteLabelForm id /> });
                             view! {
                                 <LabelForm view />
                                 {delete}
                             }
                                 .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+                        })}
     }
 }
 

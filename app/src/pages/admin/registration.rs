@@ -11,29 +11,19 @@ use crate::api::directory::{DeleteGroupLimit, SaveGroupLimit, get_group_limits};
 use crate::api::registration::{SaveRegistrationSettings, get_registration_settings};
 use crate::api::types::GroupLimits;
 use crate::components::form::PostForm;
-use crate::components::status::{ErrorPanel, Saved};
+use crate::components::status::{Saved, loaded};
 use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
 
 #[component]
 pub fn RegistrationSettingsPage() -> impl IntoView {
     let query = use_query_map();
-    let settings = Resource::new(
-        move || query.with(|q| q.get("saved")),
-        |_| get_registration_settings(),
-    );
     // Read inside the view: an answer that comes back with values changes the page.
     let typed = move |key: &str| query.with(|q| q.get(key));
 
     view! {
         <Title text="Registration settings" />
         <h1>"Registration"</h1>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                settings
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(current) => {
+        {loaded(get_registration_settings(), move |current| {
                             let saved = query.with(|q| q.get("saved").is_some());
                             let mode = typed("mode").unwrap_or_else(|| current.mode.as_str().to_owned());
                             let pin_length = typed("pin_length")
@@ -111,10 +101,7 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                                 </PostForm>
                             }
                                 .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+                        })}
         <GroupLimitsSection />
     }
 }
@@ -123,29 +110,13 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
 /// (links and plain forms: it all works without JavaScript).
 #[component]
 fn GroupLimitsSection() -> impl IntoView {
-    let query = use_query_map();
-    // Edit, Copy and a refused form change only the query: each renders
-    // the table afresh.
-    let limits = Resource::new(
-        move || query.with(|q| q.to_query_string()),
-        |_| get_group_limits(),
-    );
     view! {
         <section id="group-limits">
             <h2>"Directory group limits"</h2>
             <p class="help">
                 "Members of these LDAP groups may have this many pending and active devices. Groups are read from the directory when a person registers a device."
             </p>
-            <Suspense fallback=|| view! { <p>"Loading groups…"</p> }>
-                {move || {
-                    limits
-                        .get()
-                        .map(|result| match result {
-                            Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                            Ok(limits) => view! { <GroupLimitsTable limits /> }.into_any(),
-                        })
-                }}
-            </Suspense>
+            {loaded(get_group_limits(), |limits| view! { <GroupLimitsTable limits /> })}
         </section>
     }
 }

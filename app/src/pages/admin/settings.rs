@@ -7,13 +7,12 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{SaveSettings, get_settings};
 use crate::components::form::PostForm;
-use crate::components::status::{ErrorPanel, Saved};
+use crate::components::status::{Saved, loaded};
 use crate::domain::signin::IdleTimeout;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let query = use_query_map();
-    let settings = Resource::new(move || query.with(|q| q.get("saved")), |_| get_settings());
     // What was typed when the server refused it, to show again with the reason.
     let refused = move || query.with(|q| q.get("idle_timeout_minutes"));
     let saved = move || query.with(|q| q.get("saved").is_some());
@@ -21,13 +20,7 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings" />
         <h1>"Settings"</h1>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                settings
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(current) => {
+        {loaded(get_settings(), move |current| {
                             let typed = refused();
                             let error = typed
                                 .as_deref()
@@ -65,9 +58,6 @@ pub fn SettingsPage() -> impl IntoView {
                                 </PostForm>
                             }
                                 .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+                        })}
     }
 }

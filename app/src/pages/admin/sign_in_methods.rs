@@ -8,28 +8,18 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{SaveSignInSettings, get_sign_in_settings};
 use crate::components::form::PostForm;
-use crate::components::status::{ErrorPanel, Saved};
+use crate::components::status::{Saved, loaded};
 use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
 
 #[component]
 pub fn SignInMethodsPage() -> impl IntoView {
     let query = use_query_map();
-    let settings = Resource::new(
-        move || query.with(|q| q.get("saved")),
-        |_| get_sign_in_settings(),
-    );
     let saved = move || query.with(|q| q.get("saved").is_some());
 
     view! {
         <Title text="Sign-in methods" />
         <h1>"Sign-in methods"</h1>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                settings
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(current) => {
+        {loaded(get_sign_in_settings(), move |current| {
                             let available = !current.via.is_empty();
                             view! {
                                 {saved().then(|| view! { <Saved text="Sign-in methods saved." /> })}
@@ -110,9 +100,6 @@ pub fn SignInMethodsPage() -> impl IntoView {
                                 </PostForm>
                             }
                                 .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+                        })}
     }
 }

@@ -8,17 +8,13 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::RoleChecks;
 use crate::api::admin::{SaveUserRoles, get_user};
 use crate::components::form::PostForm;
-use crate::components::status::{ErrorPanel, Saved};
+use crate::components::status::{Saved, loaded};
 
 #[component]
 pub fn UserPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let username = move || params.with(|p| p.get("username").unwrap_or_default());
-    let user = Resource::new(
-        move || (username(), query.with(|q| q.get("saved"))),
-        |(name, _)| get_user(name),
-    );
     let saved = move || query.with(|q| q.get("saved").is_some());
     let last_admin = move || query.with(|q| q.get("error").as_deref() == Some("last-admin"));
 
@@ -27,12 +23,7 @@ pub fn UserPage() -> impl IntoView {
         <p>
             <a href="/admin/users">"← All users"</a>
         </p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                user.get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(user) => {
+        {loaded(get_user(username()), move |user| {
                             let roles = user.roles.clone();
                             view! {
                                 <h1>{user.display_name.clone()}</h1>
@@ -76,9 +67,6 @@ pub fn UserPage() -> impl IntoView {
                                 </PostForm>
                             }
                                 .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+                        })}
     }
 }

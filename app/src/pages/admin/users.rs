@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::Pager;
 use crate::api::admin::list_users;
-use crate::components::status::ErrorPanel;
+use crate::components::status::loaded;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -19,81 +19,74 @@ pub fn UsersPage() -> impl IntoView {
                 .unwrap_or(1)
         })
     };
-    let users = Resource::new(move || (q(), page()), |(q, page)| list_users(q, page));
 
     view! {
-        <Title text="Users" />
-        <h1>"Users"</h1>
-        <form method="get" action="/admin/users" class="search" role="search">
-            <label for="q">"Find users"</label>
-            <input id="q" name="q" type="search" value=q placeholder="name or e-mail" />
-            <button type="submit">"Search"</button>
-        </form>
-        <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
-            {move || {
-                users
-                    .get()
-                    .map(|result| match result {
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        Ok(found) if found.users.is_empty() => {
-                            view! { <p class="card">"No user matches your search."</p> }.into_any()
-                        }
-                        Ok(found) => {
-                            view! {
-                                <div class="table-wrap">
-                                    <table>
-                                        <thead>
-                                            <tr>
-                                                <th scope="col">"User name"</th>
-                                                <th scope="col">"Name"</th>
-                                                <th scope="col">"E-mail"</th>
-                                                <th scope="col">"Roles"</th>
-                                            </tr>
-                                        </thead>
-                                        <tbody>
-                                            {found
-                                                .users
-                                                .iter()
-                                                .map(|user| {
-                                                    let roles = user
-                                                        .roles
-                                                        .iter()
-                                                        .map(|r| r.label())
-                                                        .collect::<Vec<_>>()
-                                                        .join(", ");
-                                                    view! {
-                                                        <tr>
-                                                            <td>
-                                                                <a href=format!(
-                                                                    "/admin/users/{}",
-                                                                    user.username,
-                                                                )>{user.username.clone()}</a>
-                                                                {user
-                                                                    .disabled
-                                                                    .then(|| view! { <span class="badge">"disabled"</span> })}
-                                                            </td>
-                                                            <td>{user.display_name.clone()}</td>
-                                                            <td>{user.email.clone()}</td>
-                                                            <td>{roles}</td>
-                                                        </tr>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                                <Pager
-                                    base="/admin/users".to_owned()
-                                    params=vec![("q", q())]
-                                    page=found.page
-                                    per_page=found.per_page
-                                    total=found.total
-                                />
+            <Title text="Users" />
+            <h1>"Users"</h1>
+            <form method="get" action="/admin/users" class="search" role="search">
+                <label for="q">"Find users"</label>
+                <input id="q" name="q" type="search" value=q placeholder="name or e-mail" />
+                <button type="submit">"Search"</button>
+            </form>
+            {loaded(list_users(q(), page()), move |value| match value {
+                            found if found.users.is_empty() => {
+                                view! { <p class="card">"No user matches your search."</p> }.into_any()
                             }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
-    }
+                            found => {
+                                view! {
+                                    <div class="table-wrap">
+                                        <table>
+                                            <thead>
+                                                <tr>
+                                                    <th scope="col">"User name"</th>
+                                                    <th scope="col">"Name"</th>
+                                                    <th scope="col">"E-mail"</th>
+                                                    <th scope="col">"Roles"</th>
+                                                </tr>
+                                            </thead>
+                                            <tbody>
+                                                {found
+                                                    .users
+                                                    .iter()
+                                                    .map(|user| {
+                                                        let roles = user
+                                                            .roles
+                                                            .iter()
+                                                            .map(|r| r.label())
+                                                            .collect::<Vec<_>>()
+                                                            .join(", ");
+                                                        view! {
+                                                            <tr>
+                                                                <td>
+                                                                    <a href=format!(
+                                                                        "/admin/users/{}",
+                                                                        user.username,
+                                                                    )>{user.username.clone()}</a>
+                                                                    {user
+                                                                        .disabled
+                                                                        .then(|| view! { <span class="badge">"disabled"</span> })}
+                                                                </td>
+                                                                <td>{user.display_name.clone()}</td>
+                                                                <td>{user.email.clone()}</td>
+                                                                <td>{roles}</td>
+                                                            </tr>
+                                                        }
+                                                    })
+                                                    .collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </div>
+                                    <Pager
+                                        base="/admin/users".to_owned()
+                                        params=vec![("q", q())]
+                                        page=found.page
+                                        per_page=found.per_page
+                                        total=found.total
+                                    />
+                                }
+                                    .into_any()
+                            }
+
+    })}
+        }
 }
