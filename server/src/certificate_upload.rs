@@ -6,6 +6,9 @@
 //! gets JSON with the matching status. Also `GET /certificates/{id}/download`:
 //! the owner's certificate and chain as PEM (never the key).
 
+// The upload route is where the request begins: it reads the clock.
+#![allow(clippy::disallowed_methods)]
+
 use app::api::certificates::uploaded_address;
 use app::domain::access::Action;
 use app::domain::certificates::{MAX_FILE_BYTES, UploadProblem, is_mobile_browser};

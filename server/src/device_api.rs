@@ -3,6 +3,9 @@
 //! a hash), a small body limit, and errors as `{"error": {"code", "message"}}`
 //! with stable codes. See docs/device-api.md.
 
+// Each handler is where a device's request begins: it reads the clock.
+#![allow(clippy::disallowed_methods)]
+
 use app::domain::registration::Refusal;
 use app::server::audit::RequestOrigin;
 use app::server::catalogue::{self, ConfigurationDelivery};
@@ -13,10 +16,10 @@ use app::server::registration::{self, EnrollError, EnrollRequest};
 use axum::{
     Json, Router,
     extract::{
-        ConnectInfo, DefaultBodyLimit, Path, State,
+        ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, State,
         rejection::{JsonRejection, PathRejection},
     },
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
     routing::post,
 };
@@ -120,9 +123,18 @@ fn unknown_credential() -> ApiFailure {
     )
 }
 
-/// The enrolled device behind the request's Bearer credential.
-async fn authenticated(state: &AppState, headers: &HeaderMap) -> Result<device::Model, ApiFailure> {
-    authenticate_token(state, bearer(headers)?).await
+/// The enrolled device behind the request's Bearer credential. A handler
+/// that takes it answers 401 to any other caller before it reads the body.
+struct Device(device::Model);
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiFailure> {
+        authenticate_token(state, bearer(&parts.headers)?)
+            .await
+            .map(Device)
+    }
 }
 
 /// The enrolled device whose credential is `token`.
@@ -258,10 +270,9 @@ pub struct ConfigurationApplied {
 /// "pending" once this is the current version.
 async fn configuration_applied(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Device(device): Device,
     body: Result<Json<ConfigurationApplied>, JsonRejection>,
 ) -> Result<StatusCode, ApiFailure> {
-    let device = authenticated(&state, &headers).await?;
     let Json(body) = body.map_err(json_rejection)?;
     if body.version.is_empty() {
         return Err(ApiFailure::new(
@@ -286,11 +297,10 @@ async fn configuration_applied(
 
 async fn result(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Device(device): Device,
     id: Result<Path<i64>, PathRejection>,
     body: Result<Json<CommandResult>, JsonRejection>,
 ) -> Result<StatusCode, ApiFailure> {
-    let device = authenticated(&state, &headers).await?;
     let Path(id) = id.map_err(|_| {
         ApiFailure::new(
             StatusCode::NOT_FOUND,

@@ -213,6 +213,7 @@ async fn refresh_caches(db: sea_orm::DatabaseConnection, caches: app::server::ca
 /// that were never used, reminds owners of devices not enrolled 48
 /// hours after registering, and tells owners of certificates that are
 /// about to expire.
+#[allow(clippy::disallowed_methods)] // a background job: each round reads the clock
 async fn housekeeping(
     db: sea_orm::DatabaseConnection,
     portal: std::sync::Arc<app::server::PortalConfig>,

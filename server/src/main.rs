@@ -93,6 +93,7 @@ fn main() -> ExitCode {
     }
 }
 
+#[allow(clippy::disallowed_methods)] // `ssp demo-certificates` starts its certificates now
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref(), std::env::vars(), &cli.overrides)
         .context("invalid configuration")?;

@@ -211,6 +211,7 @@ pub fn write_demo(
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
     use app::domain::certificate_sign_in::CertificateIdentity;

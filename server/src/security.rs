@@ -66,6 +66,7 @@ pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("text/html"))
 }
 
+#[allow(clippy::disallowed_methods)] // where every request begins: the clock for the session
 pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     if is_bare(&path) {

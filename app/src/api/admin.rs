@@ -19,24 +19,24 @@ pub const AUDIT_PER_PAGE: u64 = 50;
 #[server(endpoint = "admin/list_users", input = GetUrl)]
 pub async fn list_users(query: String, page: u64) -> Result<UserPage, ApiError> {
     use crate::domain::access::Action;
-    use crate::server::{RequestContext, accounts, internal};
+    use crate::server::{RequestContext, accounts};
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
     accounts::list(&ctx.db, &query, page, USERS_PER_PAGE)
         .await
-        .map_err(internal)
+        .map_err(ApiError::from)
 }
 
 #[server(endpoint = "admin/get_user", input = GetUrl)]
 pub async fn get_user(username: String) -> Result<UserSummary, ApiError> {
     use crate::domain::{access::Action, username::Username};
-    use crate::server::{RequestContext, accounts, fail, internal};
+    use crate::server::{RequestContext, accounts, fail};
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
     let name = Username::parse(&username).map_err(|_| fail(ApiError::NotFound))?;
-    match accounts::find(&ctx.db, &name).await.map_err(internal)? {
+    match accounts::find(&ctx.db, &name).await? {
         Some(user) => Ok(accounts::summary(&user)),
         None => Err(fail(ApiError::NotFound)),
     }
@@ -83,14 +83,12 @@ pub async fn save_user_roles(
 #[server(endpoint = "admin/search_audit", input = GetUrl)]
 pub async fn search_audit(filter: AuditFilter, page: u64) -> Result<AuditPage, ApiError> {
     use crate::domain::access::Action;
-    use crate::server::{RequestContext, audit, internal};
+    use crate::server::{RequestContext, audit};
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
     let page = page.clamp(1, crate::server::audit::MAX_PAGE);
-    let (rows, total) = audit::search(&ctx.db, &filter, page, AUDIT_PER_PAGE)
-        .await
-        .map_err(internal)?;
+    let (rows, total) = audit::search(&ctx.db, &filter, page, AUDIT_PER_PAGE).await?;
     Ok(AuditPage {
         rows,
         total,
@@ -102,11 +100,11 @@ pub async fn search_audit(filter: AuditFilter, page: u64) -> Result<AuditPage, A
 #[server(endpoint = "admin/get_settings", input = GetUrl)]
 pub async fn get_settings() -> Result<PortalSettings, ApiError> {
     use crate::domain::access::Action;
-    use crate::server::{RequestContext, internal, settings};
+    use crate::server::{RequestContext, settings};
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
-    settings::all(&ctx.db).await.map_err(internal)
+    settings::all(&ctx.db).await.map_err(ApiError::from)
 }
 
 /// Saves the settings; a value out of range goes back to the page with the
@@ -117,7 +115,7 @@ pub async fn save_settings(
     idle_timeout_minutes: String,
 ) -> Result<(), ApiError> {
     use crate::domain::{access::Action, signin::IdleTimeout};
-    use crate::server::{RequestContext, internal, settings};
+    use crate::server::{RequestContext, settings};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
@@ -131,8 +129,7 @@ pub async fn save_settings(
                 value,
                 chrono::Utc::now(),
             )
-            .await
-            .map_err(internal)?;
+            .await?;
             leptos_axum::redirect("/admin/settings?saved=1");
         }
         // The page shows the domain's reason next to what was typed.
@@ -147,11 +144,11 @@ pub async fn save_settings(
 #[server(endpoint = "admin/sign_in_settings", input = GetUrl)]
 pub async fn get_sign_in_settings() -> Result<SignInSettings, ApiError> {
     use crate::domain::access::Action;
-    use crate::server::{RequestContext, internal, settings};
+    use crate::server::{RequestContext, settings};
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
-    let (methods, mapping) = settings::sign_in(&ctx.db).await.map_err(internal)?;
+    let (methods, mapping) = settings::sign_in(&ctx.db).await?;
     let trust = ctx.config.client_trust.get();
     Ok(SignInSettings {
         // What is in force: passwords while certificates cannot be taken.

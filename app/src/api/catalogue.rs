@@ -89,21 +89,6 @@ pub struct OwnershipPreview {
     pub enrolled: bool,
 }
 
-#[cfg(feature = "ssr")]
-fn refused(error: CatalogueError) -> ApiError {
-    use crate::domain::device::Unavailable;
-    use crate::server::{fail, internal};
-    match error {
-        CatalogueError::NotFound => fail(ApiError::NotFound),
-        CatalogueError::NameTaken => fail(ApiError::Conflict(error.to_string())),
-        CatalogueError::Unavailable(Unavailable::Denied(denied)) => {
-            fail(ApiError::Forbidden(denied.to_string()))
-        }
-        CatalogueError::Unavailable(reason) => fail(ApiError::Conflict(reason.to_string())),
-        CatalogueError::Db(error) => internal(error),
-    }
-}
-
 /// The keys of the ticked boxes of a `name[key]` checkbox group.
 #[cfg(feature = "ssr")]
 fn ticked(boxes: Option<BTreeMap<String, String>>) -> Vec<String> {
@@ -117,7 +102,7 @@ pub async fn get_catalogue() -> Result<CatalogueOverview, ApiError> {
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
-    catalogue::overview(&ctx.db).await.map_err(refused)
+    catalogue::overview(&ctx.db).await.map_err(ApiError::from)
 }
 
 #[server(endpoint = "admin/catalogue_item", input = GetUrl)]
@@ -127,7 +112,9 @@ pub async fn get_catalogue_item(#[server(default)] id: Option<i32>) -> Result<It
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
-    catalogue::item_view(&ctx.db, id).await.map_err(refused)
+    catalogue::item_view(&ctx.db, id)
+        .await
+        .map_err(ApiError::from)
 }
 
 /// Saves a policy, configuration, app or book. With a mistake, back to the
@@ -191,7 +178,7 @@ pub async fn save_catalogue_item(
         Err(CatalogueError::NameTaken) => {
             leptos_axum::redirect(&format!("{page}?{}", typed("name-taken")))
         }
-        Err(other) => return Err(refused(other)),
+        Err(other) => return Err(other.into()),
     }
     Ok(())
 }
@@ -211,8 +198,7 @@ pub async fn delete_catalogue_item(csrf_token: String, id: i32) -> Result<(), Ap
         id,
         Utc::now(),
     )
-    .await
-    .map_err(refused)?;
+    .await?;
     leptos_axum::redirect(&format!("/admin/policies?deleted={}", stamp()));
     Ok(())
 }
@@ -224,7 +210,9 @@ pub async fn get_label(#[server(default)] id: Option<i32>) -> Result<LabelView, 
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
-    catalogue::label_view(&ctx.db, id).await.map_err(refused)
+    catalogue::label_view(&ctx.db, id)
+        .await
+        .map_err(ApiError::from)
 }
 
 #[server(endpoint = "admin/save_label")]
@@ -277,7 +265,7 @@ pub async fn save_label(
         Err(CatalogueError::NameTaken) => {
             leptos_axum::redirect(&format!("{page}?{}", typed("name-taken")))
         }
-        Err(other) => return Err(refused(other)),
+        Err(other) => return Err(other.into()),
     }
     Ok(())
 }
@@ -297,8 +285,7 @@ pub async fn delete_label(csrf_token: String, id: i32) -> Result<(), ApiError> {
         id,
         Utc::now(),
     )
-    .await
-    .map_err(refused)?;
+    .await?;
     leptos_axum::redirect(&format!("/admin/policies?label_deleted={}#labels", stamp()));
     Ok(())
 }
@@ -310,7 +297,7 @@ pub async fn save_device_policy(
     #[server(default)] forbid_employee_wipe: Option<String>,
 ) -> Result<(), ApiError> {
     use crate::domain::access::Action;
-    use crate::server::{RequestContext, internal, settings};
+    use crate::server::{RequestContext, settings};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
@@ -322,8 +309,7 @@ pub async fn save_device_policy(
         forbid_employee_wipe.is_some(),
         Utc::now(),
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     leptos_axum::redirect(&format!("/admin/policies?policy_saved={}", stamp()));
     Ok(())
 }
@@ -343,7 +329,7 @@ pub async fn get_ownership_preview(
     let to = to.as_deref().and_then(Ownership::parse);
     catalogue::preview(&ctx.db, &ctx.config.caches.catalogue(), user, id, to)
         .await
-        .map_err(refused)
+        .map_err(ApiError::from)
 }
 
 /// Switches the device's ownership (after the preview); the device gets
@@ -371,8 +357,7 @@ pub async fn change_device_ownership(
         to,
         Utc::now(),
     )
-    .await
-    .map_err(refused)?;
+    .await?;
     leptos_axum::redirect(&format!("/devices/{id}?ownership={}", to.as_str()));
     Ok(())
 }

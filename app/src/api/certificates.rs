@@ -109,18 +109,6 @@ pub struct MyCertificates {
     pub pending: Option<PendingChoice>,
 }
 
-#[cfg(feature = "ssr")]
-fn refused(error: CertificateError) -> ApiError {
-    use crate::server::{fail, internal};
-    match error {
-        CertificateError::NotFound => fail(ApiError::NotFound),
-        CertificateError::Invalid(message) => fail(ApiError::Invalid(message)),
-        CertificateError::InUse { .. } => fail(ApiError::Conflict(error.to_string())),
-        CertificateError::Upload(problem) => fail(ApiError::Invalid(problem.message().to_owned())),
-        other => internal(other),
-    }
-}
-
 #[server(endpoint = "certificates", input = GetUrl)]
 pub async fn get_my_certificates(
     #[server(default)] pending: Option<i32>,
@@ -139,7 +127,7 @@ pub async fn get_my_certificates(
         Utc::now(),
     )
     .await
-    .map_err(refused)
+    .map_err(ApiError::from)
 }
 
 /// Finishes an upload that held several keys with the one picked.
@@ -171,7 +159,7 @@ pub async fn choose_certificate_key(
             "/certificates?pending={pending}&error={}",
             problem.code()
         )),
-        Err(other) => return Err(refused(other)),
+        Err(other) => return Err(other.into()),
     }
     Ok(())
 }
@@ -206,9 +194,7 @@ pub async fn discard_certificate_upload(csrf_token: String, pending: i32) -> Res
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
-    certificates::discard(&ctx.db, user.id(), pending)
-        .await
-        .map_err(refused)?;
+    certificates::discard(&ctx.db, user.id(), pending).await?;
     leptos_axum::redirect("/certificates");
     Ok(())
 }
@@ -228,8 +214,7 @@ pub async fn delete_certificate(csrf_token: String, id: i32) -> Result<(), ApiEr
         id,
         Utc::now(),
     )
-    .await
-    .map_err(refused)?;
+    .await?;
     leptos_axum::redirect(&format!("/certificates?deleted={}", stamp()));
     Ok(())
 }
@@ -241,7 +226,9 @@ pub async fn get_certificate_settings() -> Result<Vec<CertificateSettingSummary>
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
-    certificates::settings(&ctx.db).await.map_err(refused)
+    certificates::settings(&ctx.db)
+        .await
+        .map_err(ApiError::from)
 }
 
 /// A saved setting (`id`), or the form of a new one.
@@ -256,7 +243,7 @@ pub async fn get_certificate_setting(
     ctx.allowed(Action::Administer)?;
     certificates::setting_view(&ctx.db, id)
         .await
-        .map_err(refused)
+        .map_err(ApiError::from)
 }
 
 /// Saves a setting. With a mistake, goes back to the form with what was
@@ -323,7 +310,7 @@ pub async fn save_certificate_setting(
         Err(CertificateError::Invalid(_)) => {
             leptos_axum::redirect(&format!("{page}?{}", typed("name-taken")))
         }
-        Err(other) => return Err(refused(other)),
+        Err(other) => return Err(other.into()),
     }
     Ok(())
 }
@@ -355,7 +342,7 @@ pub async fn delete_certificate_setting(
         Err(CertificateError::InUse { .. }) => {
             leptos_axum::redirect(&format!("/admin/certificates/{id}?error=in-use"))
         }
-        Err(other) => return Err(refused(other)),
+        Err(other) => return Err(other.into()),
     }
     Ok(())
 }

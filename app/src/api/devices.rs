@@ -12,11 +12,11 @@ pub const HISTORY_PER_PAGE: u64 = 20;
 #[server(endpoint = "devices/list", input = GetUrl)]
 pub async fn list_devices() -> Result<DeviceList, ApiError> {
     use crate::domain::access::Action;
-    use crate::server::{RequestContext, devices, internal};
+    use crate::server::{RequestContext, devices};
 
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
-    let devices = devices::list_for(&ctx.db, user).await.map_err(internal)?;
+    let devices = devices::list_for(&ctx.db, user).await?;
     Ok(DeviceList {
         devices,
         now: chrono::Utc::now(),
@@ -26,11 +26,11 @@ pub async fn list_devices() -> Result<DeviceList, ApiError> {
 #[server(endpoint = "devices/detail", input = GetUrl)]
 pub async fn get_device(id: i64, page: u64) -> Result<DeviceDetail, ApiError> {
     use crate::domain::access::Action;
-    use crate::server::{RequestContext, devices, fail, internal};
+    use crate::server::{RequestContext, devices};
 
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
-    match devices::detail(
+    let detail = devices::detail(
         &ctx.db,
         &ctx.config.caches.catalogue(),
         user,
@@ -39,12 +39,8 @@ pub async fn get_device(id: i64, page: u64) -> Result<DeviceDetail, ApiError> {
         HISTORY_PER_PAGE,
         chrono::Utc::now(),
     )
-    .await
-    {
-        Ok(detail) => Ok(detail),
-        Err(devices::DeviceError::NotFound) => Err(fail(ApiError::NotFound)),
-        Err(error) => Err(internal(error)),
-    }
+    .await?;
+    Ok(detail)
 }
 
 /// Where the device and its latest commands stand: what the device page
@@ -52,15 +48,11 @@ pub async fn get_device(id: i64, page: u64) -> Result<DeviceDetail, ApiError> {
 #[server(endpoint = "devices/progress", input = GetUrl)]
 pub async fn device_progress(id: i64) -> Result<Progress, ApiError> {
     use crate::domain::access::Action;
-    use crate::server::{RequestContext, devices, fail, internal};
+    use crate::server::{RequestContext, devices};
 
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
-    match devices::progress(&ctx.db, user, id).await {
-        Ok(progress) => Ok(progress),
-        Err(devices::DeviceError::NotFound) => Err(fail(ApiError::NotFound)),
-        Err(error) => Err(internal(error)),
-    }
+    Ok(devices::progress(&ctx.db, user, id).await?)
 }
 
 /// Renames the device; a name that is not acceptable goes back to the page
@@ -68,7 +60,7 @@ pub async fn device_progress(id: i64) -> Result<Progress, ApiError> {
 #[server(endpoint = "devices/rename")]
 pub async fn rename_device(csrf_token: String, id: i64, name: String) -> Result<(), ApiError> {
     use crate::domain::{access::Action, device::parse_device_name};
-    use crate::server::{RequestContext, devices, fail, internal};
+    use crate::server::{RequestContext, devices};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
@@ -79,14 +71,9 @@ pub async fn rename_device(csrf_token: String, id: i64, name: String) -> Result<
         leptos_axum::redirect(&format!("{page}?name={typed}#rename"));
         return Ok(());
     };
-    match devices::rename(&ctx.db, &ctx.origin, user, id, valid, chrono::Utc::now()).await {
-        Ok(()) => {
-            leptos_axum::redirect(&format!("{page}?renamed=1"));
-            Ok(())
-        }
-        Err(devices::DeviceError::NotFound) => Err(fail(ApiError::NotFound)),
-        Err(error) => Err(internal(error)),
-    }
+    devices::rename(&ctx.db, &ctx.origin, user, id, valid, chrono::Utc::now()).await?;
+    leptos_axum::redirect(&format!("{page}?renamed=1"));
+    Ok(())
 }
 
 /// Asks the device to do `action`. Wipe and Retire need `confirm=yes`
@@ -102,13 +89,13 @@ pub async fn request_device_action(
 ) -> Result<(), ApiError> {
     use crate::domain::{
         access::Action,
-        device::{DeviceAction, Unavailable, parse_lock_message},
+        device::{DeviceAction, parse_lock_message},
         phone::PhoneNumber,
     };
     use crate::server::{
         RequestContext,
-        devices::{self, DeviceError, LockParams},
-        fail, internal,
+        devices::{self, LockParams},
+        fail,
     };
 
     drop(csrf_token); // checked by the HTTP layer before this runs
@@ -148,7 +135,7 @@ pub async fn request_device_action(
             }
         }
     }
-    match devices::request(
+    devices::request(
         &ctx.db,
         &ctx.config.caches,
         &ctx.origin,
@@ -158,19 +145,9 @@ pub async fn request_device_action(
         params,
         chrono::Utc::now(),
     )
-    .await
-    {
-        Ok(_) => {
-            leptos_axum::redirect(&format!("{page}?requested={}", action.as_str()));
-            Ok(())
-        }
-        Err(DeviceError::NotFound) => Err(fail(ApiError::NotFound)),
-        Err(DeviceError::Unavailable(Unavailable::Denied(denied))) => {
-            Err(fail(ApiError::Forbidden(denied.to_string())))
-        }
-        Err(DeviceError::Unavailable(reason)) => Err(fail(ApiError::Conflict(reason.to_string()))),
-        Err(error) => Err(internal(error)),
-    }
+    .await?;
+    leptos_axum::redirect(&format!("{page}?requested={}", action.as_str()));
+    Ok(())
 }
 
 /// Cancels a command the device has not picked up yet.
@@ -181,17 +158,14 @@ pub async fn cancel_device_command(
     command: i64,
 ) -> Result<(), ApiError> {
     use crate::domain::access::Action;
-    use crate::server::{RequestContext, devices, fail, internal};
+    use crate::server::{RequestContext, devices};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
-    match devices::cancel(&ctx.db, &ctx.origin, user, id, command, chrono::Utc::now()).await {
-        Ok(true) => leptos_axum::redirect(&format!("/devices/{id}?cancelled=1")),
-        // Too late: the page shows where the command is now.
-        Ok(false) => leptos_axum::redirect(&format!("/devices/{id}?cancelled=0")),
-        Err(devices::DeviceError::NotFound) => return Err(fail(ApiError::NotFound)),
-        Err(error) => return Err(internal(error)),
-    }
+    // Too late (false): the page shows where the command is now.
+    let cancelled =
+        devices::cancel(&ctx.db, &ctx.origin, user, id, command, chrono::Utc::now()).await?;
+    leptos_axum::redirect(&format!("/devices/{id}?cancelled={}", u8::from(cancelled)));
     Ok(())
 }

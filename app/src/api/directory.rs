@@ -17,18 +17,6 @@ use super::types::{
 use crate::server::directory_settings::DirectorySettingsError;
 
 #[cfg(feature = "ssr")]
-fn refused(error: DirectorySettingsError) -> ApiError {
-    use crate::server::{fail, internal};
-    match error {
-        DirectorySettingsError::NotFound => fail(ApiError::NotFound),
-        DirectorySettingsError::LastAdministrator => fail(ApiError::Conflict(error.to_string())),
-        DirectorySettingsError::NoRoles => fail(ApiError::Invalid(error.to_string())),
-        DirectorySettingsError::Invalid(message) => fail(ApiError::Invalid(message)),
-        other => internal(other),
-    }
-}
-
-#[cfg(feature = "ssr")]
 use super::{query, stamp};
 
 #[server(endpoint = "admin/ldap_servers", input = GetUrl)]
@@ -38,7 +26,9 @@ pub async fn get_ldap_servers() -> Result<Vec<LdapServerSummary>, ApiError> {
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
-    directory_settings::servers(&ctx.db).await.map_err(refused)
+    directory_settings::servers(&ctx.db)
+        .await
+        .map_err(ApiError::from)
 }
 
 /// A saved server (`id`), or the form of a new one (`id` empty).
@@ -49,7 +39,9 @@ pub async fn get_ldap_server(id: Option<i32>) -> Result<LdapServerView, ApiError
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
-    directory_settings::view(&ctx.db, id).await.map_err(refused)
+    directory_settings::view(&ctx.db, id)
+        .await
+        .map_err(ApiError::from)
 }
 
 /// Saves a server. With a mistake, goes back to the form with what was
@@ -104,11 +96,7 @@ pub async fn save_ldap_server(
         None => "/admin/ldap/new".to_owned(),
     };
     let saved = match id {
-        Some(id) => Some(
-            directory_settings::view(&ctx.db, Some(id))
-                .await
-                .map_err(refused)?,
-        ),
+        Some(id) => Some(directory_settings::view(&ctx.db, Some(id)).await?),
         None => None,
     };
     let keeps = saved
@@ -146,7 +134,7 @@ pub async fn save_ldap_server(
         Err(DirectorySettingsError::LastAdministrator) => {
             leptos_axum::redirect(&format!("{page}?error=last-admin"))
         }
-        Err(other) => return Err(refused(other)),
+        Err(other) => return Err(other.into()),
     }
     Ok(())
 }
@@ -172,8 +160,7 @@ pub async fn move_ldap_server(
         direction == "up",
         chrono::Utc::now(),
     )
-    .await
-    .map_err(refused)?;
+    .await?;
     leptos_axum::redirect(&format!("/admin/ldap?moved={}", stamp()));
     Ok(())
 }
@@ -199,7 +186,7 @@ pub async fn delete_ldap_server(csrf_token: String, id: i32) -> Result<(), ApiEr
         Err(DirectorySettingsError::LastAdministrator) => {
             leptos_axum::redirect(&format!("/admin/ldap/{id}?error=last-admin"))
         }
-        Err(other) => return Err(refused(other)),
+        Err(other) => return Err(other.into()),
     }
     Ok(())
 }
@@ -215,7 +202,7 @@ pub async fn test_ldap_server(id: i32, login: String) -> Result<Vec<TestStep>, A
     ctx.allowed(Action::Administer)?;
     directory_settings::test(&ctx.db, &ctx.config.directory, id, &login)
         .await
-        .map_err(refused)
+        .map_err(ApiError::from)
 }
 
 /// The groups an administrator can pick: of one server, or of all.
@@ -228,7 +215,7 @@ pub async fn get_group_choices(server_id: Option<i32>) -> Result<GroupChoices, A
     ctx.allowed(Action::Administer)?;
     directory_settings::group_choices(&ctx.db, &ctx.config.directory, server_id)
         .await
-        .map_err(refused)
+        .map_err(ApiError::from)
 }
 
 /// Sets the roles members of a group get (`group`, picked on the page of
@@ -263,7 +250,7 @@ pub async fn save_group_roles(
     let group = match picked {
         Ok(group) if group.server_id == server => group,
         Ok(_) | Err(DirectorySettingsError::Invalid(_)) => return back("group"),
-        Err(other) => return Err(refused(other)),
+        Err(other) => return Err(other.into()),
     };
     match directory_settings::save_grant(
         &ctx.db,
@@ -285,7 +272,7 @@ pub async fn save_group_roles(
         Err(DirectorySettingsError::LastAdministrator) => back("last-admin"),
         Err(DirectorySettingsError::NoRoles) => back("roles"),
         Err(DirectorySettingsError::Invalid(_)) => back("group"),
-        Err(other) => Err(refused(other)),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -296,12 +283,8 @@ pub async fn get_group_limits() -> Result<GroupLimits, ApiError> {
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
-    let rows = directory_settings::group_limits(&ctx.db)
-        .await
-        .map_err(refused)?;
-    let groups = directory_settings::group_choices(&ctx.db, &ctx.config.directory, None)
-        .await
-        .map_err(refused)?;
+    let rows = directory_settings::group_limits(&ctx.db).await?;
+    let groups = directory_settings::group_choices(&ctx.db, &ctx.config.directory, None).await?;
     Ok(GroupLimits { rows, groups })
 }
 
@@ -341,7 +324,7 @@ pub async fn save_group_limit(
     let group_model = match picked {
         Ok(group) => group,
         Err(DirectorySettingsError::Invalid(_)) => return back("group"),
-        Err(other) => return Err(refused(other)),
+        Err(other) => return Err(other.into()),
     };
     match directory_settings::save_group_limit(
         &ctx.db,
@@ -362,7 +345,7 @@ pub async fn save_group_limit(
             Ok(())
         }
         Err(DirectorySettingsError::Invalid(_)) => back("taken"),
-        Err(other) => Err(refused(other)),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -381,8 +364,7 @@ pub async fn delete_group_limit(csrf_token: String, id: i32) -> Result<(), ApiEr
         id,
         chrono::Utc::now(),
     )
-    .await
-    .map_err(refused)?;
+    .await?;
     leptos_axum::redirect(&format!(
         "/admin/registration?limit_deleted={}#group-limits",
         stamp()

@@ -15,13 +15,13 @@ pub const REVEAL_COOKIE: &str = "ssp_enroll";
 #[server(endpoint = "registration/overview", input = GetUrl)]
 pub async fn get_registration_overview() -> Result<RegistrationOverview, ApiError> {
     use crate::domain::access::Action;
-    use crate::server::{RequestContext, internal, registration};
+    use crate::server::{RequestContext, registration};
 
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::RegisterDevice)?;
     registration::overview(&ctx.db, &ctx.config, user, chrono::Utc::now())
         .await
-        .map_err(internal)
+        .map_err(ApiError::from)
 }
 
 /// Registers a device. A form that cannot be accepted goes back to the
@@ -36,7 +36,7 @@ pub async fn register_device(
 ) -> Result<(), ApiError> {
     use crate::domain::{access::Action, registration::check_form};
     use crate::server::{
-        RequestContext, fail, internal,
+        RequestContext,
         registration::{self, RegisterError, RegisterRequest},
     };
 
@@ -77,10 +77,7 @@ pub async fn register_device(
             Ok(())
         }
         Err(RegisterError::NoEmail | RegisterError::NoPhone) => back(),
-        Err(error @ RegisterError::LimitReached { .. }) => {
-            Err(fail(ApiError::Conflict(error.to_string())))
-        }
-        Err(error) => Err(internal(error)),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -88,15 +85,12 @@ pub async fn register_device(
 #[server(endpoint = "registration/reissue")]
 pub async fn reissue_registration(csrf_token: String, id: i64) -> Result<(), ApiError> {
     use crate::domain::access::Action;
-    use crate::server::{
-        RequestContext, fail, internal,
-        registration::{self, RegisterError},
-    };
+    use crate::server::{RequestContext, registration};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::RegisterDevice)?;
-    match registration::reissue(
+    let issued = registration::reissue(
         &ctx.db,
         &ctx.config.caches.settings().registration,
         &ctx.origin,
@@ -104,42 +98,26 @@ pub async fn reissue_registration(csrf_token: String, id: i64) -> Result<(), Api
         id,
         chrono::Utc::now(),
     )
-    .await
-    {
-        Ok(issued) => {
-            reveal(&ctx, &issued);
-            // A new address, so that an open page fetches the new secrets.
-            let at = chrono::Utc::now().timestamp_millis();
-            leptos_axum::redirect(&format!("/devices/{id}/enroll?reissued={at}"));
-            Ok(())
-        }
-        Err(RegisterError::NotFound) => Err(fail(ApiError::NotFound)),
-        Err(error @ RegisterError::NotPending) => Err(fail(ApiError::Conflict(error.to_string()))),
-        Err(error) => Err(internal(error)),
-    }
+    .await?;
+    reveal(&ctx, &issued);
+    // A new address, so that an open page fetches the new secrets.
+    let at = chrono::Utc::now().timestamp_millis();
+    leptos_axum::redirect(&format!("/devices/{id}/enroll?reissued={at}"));
+    Ok(())
 }
 
 /// Withdraws the registration of a Pending device; it frees its slot.
 #[server(endpoint = "registration/cancel")]
 pub async fn cancel_registration(csrf_token: String, id: i64) -> Result<(), ApiError> {
     use crate::domain::access::Action;
-    use crate::server::{
-        RequestContext, fail, internal,
-        registration::{self, RegisterError},
-    };
+    use crate::server::{RequestContext, registration};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::RegisterDevice)?;
-    match registration::cancel(&ctx.db, &ctx.origin, user, id, chrono::Utc::now()).await {
-        Ok(()) => {
-            leptos_axum::redirect("/?cancelled=1");
-            Ok(())
-        }
-        Err(RegisterError::NotFound) => Err(fail(ApiError::NotFound)),
-        Err(error @ RegisterError::NotPending) => Err(fail(ApiError::Conflict(error.to_string()))),
-        Err(error) => Err(internal(error)),
-    }
+    registration::cancel(&ctx.db, &ctx.origin, user, id, chrono::Utc::now()).await?;
+    leptos_axum::redirect("/?cancelled=1");
+    Ok(())
 }
 
 /// Hands the fresh secrets to the enrollment page: a cookie that lives ten
@@ -166,7 +144,7 @@ pub async fn get_enrollment(id: i64) -> Result<EnrollmentView, ApiError> {
     use super::types::Revealed;
     use crate::domain::{access::Action, device::DeviceStatus};
     use crate::server::{
-        RequestContext, cookie, fail, internal,
+        RequestContext, cookie, fail,
         registration::{self, enrollment_url, qr_svg},
         request_cookie, set_cookie,
     };
@@ -174,8 +152,7 @@ pub async fn get_enrollment(id: i64) -> Result<EnrollmentView, ApiError> {
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
     let mut view = registration::view(&ctx.db, user, id, chrono::Utc::now())
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| fail(ApiError::NotFound))?;
     if let Some(value) = request_cookie(REVEAL_COOKIE) {
         let mut parts = value.splitn(3, '.');
@@ -198,11 +175,13 @@ pub async fn get_enrollment(id: i64) -> Result<EnrollmentView, ApiError> {
 #[server(endpoint = "admin/get_registration_settings", input = GetUrl)]
 pub async fn get_registration_settings() -> Result<RegistrationSettings, ApiError> {
     use crate::domain::access::Action;
-    use crate::server::{RequestContext, internal, settings};
+    use crate::server::{RequestContext, settings};
 
     let ctx = RequestContext::current()?;
     ctx.allowed(Action::Administer)?;
-    settings::registration(&ctx.db).await.map_err(internal)
+    settings::registration(&ctx.db)
+        .await
+        .map_err(ApiError::from)
 }
 
 /// Saves the registration settings; values out of range go back to the
@@ -221,7 +200,7 @@ pub async fn save_registration_settings(
 ) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
-    use crate::server::{RequestContext, internal, settings};
+    use crate::server::{RequestContext, settings};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
@@ -257,18 +236,12 @@ pub async fn save_registration_settings(
             device_limit,
             group_limits_first: match precedence.as_deref() {
                 Some(choice) => choice != "global",
-                None => {
-                    settings::registration(&ctx.db)
-                        .await
-                        .map_err(internal)?
-                        .group_limits_first
-                }
+                None => settings::registration(&ctx.db).await?.group_limits_first,
             },
         },
         chrono::Utc::now(),
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     leptos_axum::redirect("/admin/registration?saved=1");
     Ok(())
 }

@@ -86,7 +86,7 @@ async fn signed_in(
     match outcome {
         Ok((_user, token)) => {
             if let Some(previous) = &ctx.user {
-                auth::discard(&ctx.db, previous).await.map_err(internal)?;
+                auth::discard(&ctx.db, previous).await?;
             }
             let secure = ctx.config.secure_cookies;
             set_cookie(cookie(auth::SESSION_COOKIE, Some(&token), secure));
@@ -151,13 +151,11 @@ pub(crate) fn presented_subject(ctx: &crate::server::RequestContext) -> Option<S
 /// Ends the session and goes to the sign-in page.
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), ApiError> {
-    use crate::server::{RequestContext, auth, cookie, internal, passwords, set_cookie};
+    use crate::server::{RequestContext, auth, cookie, passwords, set_cookie};
 
     let ctx = RequestContext::current()?;
     if let Some(user) = &ctx.user {
-        auth::sign_out(&ctx.db, &ctx.origin, user, chrono::Utc::now())
-            .await
-            .map_err(internal)?;
+        auth::sign_out(&ctx.db, &ctx.origin, user, chrono::Utc::now()).await?;
     }
     let secure = ctx.config.secure_cookies;
     set_cookie(cookie(auth::SESSION_COOKIE, None, secure));

@@ -311,6 +311,7 @@ pub fn fill_template(template: &str, to: &str, text: &str) -> String {
         .replace("{text}", &escape(text))
 }
 
+#[allow(clippy::disallowed_methods)] // a background job: when the delivery ended
 async fn record(
     db: &DatabaseConnection,
     message: &Outgoing,

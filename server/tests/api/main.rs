@@ -8,6 +8,8 @@
 
 // A test that cannot go on says so loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Tests set the scene with times of their own.
+#![allow(clippy::disallowed_methods)]
 
 mod auth;
 mod caches;
