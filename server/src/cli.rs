@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use app::domain::device::{DeviceStatus, Platform, parse_device_name};
 use app::domain::role::{Role, RoleSet};
 use app::domain::username::Username;
+use app::server::Admin;
 use app::server::accounts::{self, NewUser};
 use app::server::audit::RequestOrigin;
 use app::server::devices;
@@ -140,8 +141,15 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> anyhow::Resul
         UserCommand::Roles { name, set } => {
             let username = username(&name)?;
             let roles = RoleSet::parse_names(set.iter().map(String::as_str))?;
-            accounts::set_roles(db, &origin, "(command line)", &username, roles.clone(), now)
-                .await?;
+            accounts::set_roles(
+                db,
+                &origin,
+                &Admin::command_line(),
+                &username,
+                roles.clone(),
+                now,
+            )
+            .await?;
             println!("{username} now has roles: {}", roles.to_stored());
         }
         UserCommand::Passwd {
@@ -282,7 +290,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
     app::server::settings::set_registration(
         db,
         &origin,
-        "demo",
+        &Admin::command_line(),
         app::api::types::RegistrationSettings {
             device_limit: app::domain::registration::DeviceLimit::new(Some(5))
                 .map_err(anyhow::Error::msg)?,
@@ -307,7 +315,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
         app::server::certificates::save_setting(
             db,
             &origin,
-            "demo",
+            &Admin::command_line(),
             None,
             setting,
             chrono::Utc::now(),
@@ -372,7 +380,7 @@ pub async fn sign_in_methods(db: &DatabaseConnection, methods: &str) -> anyhow::
     app::server::settings::set_sign_in(
         db,
         &RequestOrigin::command_line(),
-        "command line",
+        &Admin::command_line(),
         methods,
         mapping,
         chrono::Utc::now(),

@@ -18,11 +18,10 @@ pub const AUDIT_PER_PAGE: u64 = 50;
 
 #[server(endpoint = "admin/list_users", input = GetUrl)]
 pub async fn list_users(query: String, page: u64) -> Result<UserPage, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, accounts};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     accounts::list(&ctx.db, &query, page, USERS_PER_PAGE)
         .await
         .map_err(ApiError::from)
@@ -30,11 +29,11 @@ pub async fn list_users(query: String, page: u64) -> Result<UserPage, ApiError> 
 
 #[server(endpoint = "admin/get_user", input = GetUrl)]
 pub async fn get_user(username: String) -> Result<UserSummary, ApiError> {
-    use crate::domain::{access::Action, username::Username};
+    use crate::domain::username::Username;
     use crate::server::{RequestContext, accounts, fail};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     let name = Username::parse(&username).map_err(|_| fail(ApiError::NotFound))?;
     match accounts::find(&ctx.db, &name).await? {
         Some(user) => Ok(accounts::summary(&user)),
@@ -50,12 +49,12 @@ pub async fn save_user_roles(
     username: String,
     #[server(default)] roles: BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
-    use crate::domain::{access::Action, role::RoleSet, username::Username};
+    use crate::domain::{role::RoleSet, username::Username};
     use crate::server::{RequestContext, accounts, fail, internal};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
+    let admin = ctx.admin()?;
     let name = Username::parse(&username).map_err(|_| fail(ApiError::NotFound))?;
     let roles = RoleSet::parse_names(roles.keys().map(String::as_str))
         .map_err(|e| fail(ApiError::Invalid(e.to_string())))?;
@@ -63,7 +62,7 @@ pub async fn save_user_roles(
     match accounts::set_roles(
         &ctx.db,
         &ctx.origin,
-        admin.username().as_str(),
+        &admin,
         &name,
         roles,
         chrono::Utc::now(),
@@ -82,11 +81,10 @@ pub async fn save_user_roles(
 
 #[server(endpoint = "admin/search_audit", input = GetUrl)]
 pub async fn search_audit(filter: AuditFilter, page: u64) -> Result<AuditPage, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, audit};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     let page = page.clamp(1, crate::server::audit::MAX_PAGE);
     let (rows, total) = audit::search(&ctx.db, &filter, page, AUDIT_PER_PAGE).await?;
     Ok(AuditPage {
@@ -99,11 +97,10 @@ pub async fn search_audit(filter: AuditFilter, page: u64) -> Result<AuditPage, A
 
 #[server(endpoint = "admin/get_settings", input = GetUrl)]
 pub async fn get_settings() -> Result<PortalSettings, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, settings};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     settings::all(&ctx.db).await.map_err(ApiError::from)
 }
 
@@ -114,22 +111,16 @@ pub async fn save_settings(
     csrf_token: String,
     idle_timeout_minutes: String,
 ) -> Result<(), ApiError> {
-    use crate::domain::{access::Action, signin::IdleTimeout};
+    use crate::domain::signin::IdleTimeout;
     use crate::server::{RequestContext, settings};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
+    let admin = ctx.admin()?;
     match IdleTimeout::parse(&idle_timeout_minutes) {
         Ok(value) => {
-            settings::set_idle_timeout(
-                &ctx.db,
-                &ctx.origin,
-                admin.username().as_str(),
-                value,
-                chrono::Utc::now(),
-            )
-            .await?;
+            settings::set_idle_timeout(&ctx.db, &ctx.origin, &admin, value, chrono::Utc::now())
+                .await?;
             leptos_axum::redirect("/admin/settings?saved=1");
         }
         // The page shows the domain's reason next to what was typed.
@@ -143,11 +134,10 @@ pub async fn save_settings(
 
 #[server(endpoint = "admin/sign_in_settings", input = GetUrl)]
 pub async fn get_sign_in_settings() -> Result<SignInSettings, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, settings};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     let (methods, mapping) = settings::sign_in(&ctx.db).await?;
     let trust = ctx.config.client_trust.get();
     Ok(SignInSettings {
@@ -175,13 +165,12 @@ pub async fn save_sign_in_settings(
     methods: String,
     mapping: String,
 ) -> Result<(), ApiError> {
-    use crate::domain::access::Action;
     use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
     use crate::server::{RequestContext, auth, fail, internal};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
+    let admin = ctx.admin()?;
     let (Some(methods), Some(mapping)) = (
         SignInMethods::parse(&methods),
         CertificateMapping::parse(&mapping),
@@ -195,7 +184,7 @@ pub async fn save_sign_in_settings(
         &ctx.db,
         &ctx.config.directory,
         &ctx.origin,
-        admin,
+        &admin,
         trust.as_deref(),
         ctx.certificate.as_ref(),
         methods,

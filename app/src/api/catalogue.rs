@@ -97,21 +97,19 @@ fn ticked(boxes: Option<BTreeMap<String, String>>) -> Vec<String> {
 
 #[server(endpoint = "admin/catalogue", input = GetUrl)]
 pub async fn get_catalogue() -> Result<CatalogueOverview, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, catalogue};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     catalogue::overview(&ctx.db).await.map_err(ApiError::from)
 }
 
 #[server(endpoint = "admin/catalogue_item", input = GetUrl)]
 pub async fn get_catalogue_item(#[server(default)] id: Option<i32>) -> Result<ItemView, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, catalogue};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     catalogue::item_view(&ctx.db, id)
         .await
         .map_err(ApiError::from)
@@ -130,12 +128,11 @@ pub async fn save_catalogue_item(
     #[server(default)] labels: Option<BTreeMap<String, String>>,
 ) -> Result<(), ApiError> {
     use super::query;
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, catalogue};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
+    let admin = ctx.admin()?;
     let input = ItemInput {
         item_type,
         name,
@@ -164,16 +161,7 @@ pub async fn save_catalogue_item(
         leptos_axum::redirect(&format!("{page}?{}", typed("1")));
         return Ok(());
     };
-    match catalogue::save_item(
-        &ctx.db,
-        &ctx.origin,
-        admin.username().as_str(),
-        id,
-        draft,
-        Utc::now(),
-    )
-    .await
-    {
+    match catalogue::save_item(&ctx.db, &ctx.origin, &admin, id, draft, Utc::now()).await {
         Ok(saved) => leptos_axum::redirect(&format!("/admin/policies/{saved}?saved={}", stamp())),
         Err(CatalogueError::NameTaken) => {
             leptos_axum::redirect(&format!("{page}?{}", typed("name-taken")))
@@ -185,31 +173,22 @@ pub async fn save_catalogue_item(
 
 #[server(endpoint = "admin/delete_catalogue_item")]
 pub async fn delete_catalogue_item(csrf_token: String, id: i32) -> Result<(), ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, catalogue};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
-    catalogue::delete_item(
-        &ctx.db,
-        &ctx.origin,
-        admin.username().as_str(),
-        id,
-        Utc::now(),
-    )
-    .await?;
+    let admin = ctx.admin()?;
+    catalogue::delete_item(&ctx.db, &ctx.origin, &admin, id, Utc::now()).await?;
     leptos_axum::redirect(&format!("/admin/policies?deleted={}", stamp()));
     Ok(())
 }
 
 #[server(endpoint = "admin/label", input = GetUrl)]
 pub async fn get_label(#[server(default)] id: Option<i32>) -> Result<LabelView, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, catalogue};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     catalogue::label_view(&ctx.db, id)
         .await
         .map_err(ApiError::from)
@@ -224,12 +203,11 @@ pub async fn save_label(
     #[server(default)] platforms: Option<BTreeMap<String, String>>,
 ) -> Result<(), ApiError> {
     use super::query;
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, catalogue};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
+    let admin = ctx.admin()?;
     let input = LabelInput {
         name,
         ownership: ownership.unwrap_or_default(),
@@ -251,16 +229,7 @@ pub async fn save_label(
         leptos_axum::redirect(&format!("{page}?{}", typed("1")));
         return Ok(());
     };
-    match catalogue::save_label(
-        &ctx.db,
-        &ctx.origin,
-        admin.username().as_str(),
-        id,
-        checked,
-        Utc::now(),
-    )
-    .await
-    {
+    match catalogue::save_label(&ctx.db, &ctx.origin, &admin, id, checked, Utc::now()).await {
         Ok(_) => leptos_axum::redirect(&format!("/admin/policies?label_saved={}#labels", stamp())),
         Err(CatalogueError::NameTaken) => {
             leptos_axum::redirect(&format!("{page}?{}", typed("name-taken")))
@@ -272,20 +241,12 @@ pub async fn save_label(
 
 #[server(endpoint = "admin/delete_label")]
 pub async fn delete_label(csrf_token: String, id: i32) -> Result<(), ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, catalogue};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
-    catalogue::delete_label(
-        &ctx.db,
-        &ctx.origin,
-        admin.username().as_str(),
-        id,
-        Utc::now(),
-    )
-    .await?;
+    let admin = ctx.admin()?;
+    catalogue::delete_label(&ctx.db, &ctx.origin, &admin, id, Utc::now()).await?;
     leptos_axum::redirect(&format!("/admin/policies?label_deleted={}#labels", stamp()));
     Ok(())
 }
@@ -296,16 +257,15 @@ pub async fn save_device_policy(
     csrf_token: String,
     #[server(default)] forbid_employee_wipe: Option<String>,
 ) -> Result<(), ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, settings};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
+    let admin = ctx.admin()?;
     settings::set_forbid_employee_wipe(
         &ctx.db,
         &ctx.origin,
-        admin.username().as_str(),
+        &admin,
         forbid_employee_wipe.is_some(),
         Utc::now(),
     )

@@ -221,11 +221,10 @@ pub async fn delete_certificate(csrf_token: String, id: i32) -> Result<(), ApiEr
 
 #[server(endpoint = "admin/certificate_settings", input = GetUrl)]
 pub async fn get_certificate_settings() -> Result<Vec<CertificateSettingSummary>, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, certificates};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     certificates::settings(&ctx.db)
         .await
         .map_err(ApiError::from)
@@ -236,11 +235,10 @@ pub async fn get_certificate_settings() -> Result<Vec<CertificateSettingSummary>
 pub async fn get_certificate_setting(
     #[server(default)] id: Option<i32>,
 ) -> Result<CertificateSettingView, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, certificates};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     certificates::setting_view(&ctx.db, id)
         .await
         .map_err(ApiError::from)
@@ -260,12 +258,11 @@ pub async fn save_certificate_setting(
     #[server(default)] labels: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<(), ApiError> {
     use super::query;
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, certificates};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
+    let admin = ctx.admin()?;
     let input = SettingInput {
         name,
         purpose,
@@ -294,15 +291,8 @@ pub async fn save_certificate_setting(
         leptos_axum::redirect(&format!("{page}?{}", typed("1")));
         return Ok(());
     };
-    let saved = certificates::save_setting(
-        &ctx.db,
-        &ctx.origin,
-        admin.username().as_str(),
-        id,
-        setting,
-        Utc::now(),
-    )
-    .await;
+    let saved =
+        certificates::save_setting(&ctx.db, &ctx.origin, &admin, id, setting, Utc::now()).await;
     match saved {
         Ok(saved) => {
             leptos_axum::redirect(&format!("/admin/certificates/{saved}?saved={}", stamp()))
@@ -322,16 +312,15 @@ pub async fn delete_certificate_setting(
     id: i32,
     #[server(default)] with_certificates: Option<String>,
 ) -> Result<(), ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, certificates};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
+    let admin = ctx.admin()?;
     let deleted = certificates::delete_setting(
         &ctx.db,
         &ctx.origin,
-        admin.username().as_str(),
+        &admin,
         id,
         with_certificates.is_some(),
         Utc::now(),

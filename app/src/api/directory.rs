@@ -21,11 +21,10 @@ use super::{query, stamp};
 
 #[server(endpoint = "admin/ldap_servers", input = GetUrl)]
 pub async fn get_ldap_servers() -> Result<Vec<LdapServerSummary>, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, directory_settings};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     directory_settings::servers(&ctx.db)
         .await
         .map_err(ApiError::from)
@@ -34,11 +33,10 @@ pub async fn get_ldap_servers() -> Result<Vec<LdapServerSummary>, ApiError> {
 /// A saved server (`id`), or the form of a new one (`id` empty).
 #[server(endpoint = "admin/ldap_server", input = GetUrl)]
 pub async fn get_ldap_server(id: Option<i32>) -> Result<LdapServerView, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, directory_settings};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     directory_settings::view(&ctx.db, id)
         .await
         .map_err(ApiError::from)
@@ -67,13 +65,12 @@ pub async fn save_ldap_server(
     membership: String,
     timeout_seconds: String,
 ) -> Result<(), ApiError> {
-    use crate::domain::access::Action;
     use crate::domain::directory::ServerFormInput;
     use crate::server::{RequestContext, directory_settings};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
+    let admin = ctx.admin()?;
     let input = ServerFormInput {
         name,
         enabled: enabled.is_some(),
@@ -122,7 +119,7 @@ pub async fn save_ldap_server(
         &ctx.db,
         &ctx.config.directory,
         &ctx.origin,
-        admin.username().as_str(),
+        &admin,
         id,
         form,
         &bind_password,
@@ -146,16 +143,15 @@ pub async fn move_ldap_server(
     id: i32,
     direction: String,
 ) -> Result<(), ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, directory_settings};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
+    let admin = ctx.admin()?;
     directory_settings::move_server(
         &ctx.db,
         &ctx.origin,
-        admin.username().as_str(),
+        &admin,
         id,
         direction == "up",
         chrono::Utc::now(),
@@ -167,20 +163,14 @@ pub async fn move_ldap_server(
 
 #[server(endpoint = "admin/delete_ldap_server")]
 pub async fn delete_ldap_server(csrf_token: String, id: i32) -> Result<(), ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, directory_settings};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
-    let deleted = directory_settings::delete_server(
-        &ctx.db,
-        &ctx.origin,
-        admin.username().as_str(),
-        id,
-        chrono::Utc::now(),
-    )
-    .await;
+    let admin = ctx.admin()?;
+    let deleted =
+        directory_settings::delete_server(&ctx.db, &ctx.origin, &admin, id, chrono::Utc::now())
+            .await;
     match deleted {
         Ok(()) => leptos_axum::redirect(&format!("/admin/ldap?deleted={}", stamp())),
         Err(DirectorySettingsError::LastAdministrator) => {
@@ -195,11 +185,10 @@ pub async fn delete_ldap_server(csrf_token: String, id: i32) -> Result<(), ApiEr
 /// looks that user up. Changes nothing.
 #[server(endpoint = "admin/test_ldap_server", input = GetUrl)]
 pub async fn test_ldap_server(id: i32, login: String) -> Result<Vec<TestStep>, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, directory_settings};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     directory_settings::test(&ctx.db, &ctx.config.directory, id, &login)
         .await
         .map_err(ApiError::from)
@@ -208,11 +197,10 @@ pub async fn test_ldap_server(id: i32, login: String) -> Result<Vec<TestStep>, A
 /// The groups an administrator can pick: of one server, or of all.
 #[server(endpoint = "admin/ldap_groups", input = GetUrl)]
 pub async fn get_group_choices(server_id: Option<i32>) -> Result<GroupChoices, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, directory_settings};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     directory_settings::group_choices(&ctx.db, &ctx.config.directory, server_id)
         .await
         .map_err(ApiError::from)
@@ -229,12 +217,12 @@ pub async fn save_group_roles(
     #[server(default)] grant: Option<i32>,
     #[server(default)] roles: BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
-    use crate::domain::{access::Action, role::RoleSet};
+    use crate::domain::role::RoleSet;
     use crate::server::{RequestContext, directory_settings, fail};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
+    let admin = ctx.admin()?;
     let roles = RoleSet::parse_names(roles.keys().map(String::as_str))
         .map_err(|e| fail(ApiError::Invalid(e.to_string())))?;
     let back = |code: &str| {
@@ -255,7 +243,7 @@ pub async fn save_group_roles(
     match directory_settings::save_grant(
         &ctx.db,
         &ctx.origin,
-        admin.username().as_str(),
+        &admin,
         &group,
         roles,
         chrono::Utc::now(),
@@ -278,11 +266,10 @@ pub async fn save_group_roles(
 
 #[server(endpoint = "admin/group_limits", input = GetUrl)]
 pub async fn get_group_limits() -> Result<GroupLimits, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, directory_settings};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     let rows = directory_settings::group_limits(&ctx.db).await?;
     let groups = directory_settings::group_choices(&ctx.db, &ctx.config.directory, None).await?;
     Ok(GroupLimits { rows, groups })
@@ -297,13 +284,12 @@ pub async fn save_group_limit(
     #[server(default)] group: String,
     limit: String,
 ) -> Result<(), ApiError> {
-    use crate::domain::access::Action;
     use crate::domain::registration::DeviceLimit;
     use crate::server::{RequestContext, directory_settings};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
+    let admin = ctx.admin()?;
     let id_text = id.map(|i| i.to_string()).unwrap_or_default();
     // Codes, not words: nobody can put text on the page through a link.
     let back = |code: &str| {
@@ -329,7 +315,7 @@ pub async fn save_group_limit(
     match directory_settings::save_group_limit(
         &ctx.db,
         &ctx.origin,
-        admin.username().as_str(),
+        &admin,
         id,
         &group_model,
         limit,
@@ -351,20 +337,13 @@ pub async fn save_group_limit(
 
 #[server(endpoint = "admin/delete_group_limit")]
 pub async fn delete_group_limit(csrf_token: String, id: i32) -> Result<(), ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, directory_settings};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
-    directory_settings::delete_group_limit(
-        &ctx.db,
-        &ctx.origin,
-        admin.username().as_str(),
-        id,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let admin = ctx.admin()?;
+    directory_settings::delete_group_limit(&ctx.db, &ctx.origin, &admin, id, chrono::Utc::now())
+        .await?;
     leptos_axum::redirect(&format!(
         "/admin/registration?limit_deleted={}#group-limits",
         stamp()

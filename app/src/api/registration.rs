@@ -174,11 +174,10 @@ pub async fn get_enrollment(id: i64) -> Result<EnrollmentView, ApiError> {
 
 #[server(endpoint = "admin/get_registration_settings", input = GetUrl)]
 pub async fn get_registration_settings() -> Result<RegistrationSettings, ApiError> {
-    use crate::domain::access::Action;
     use crate::server::{RequestContext, settings};
 
     let ctx = RequestContext::current()?;
-    ctx.allowed(Action::Administer)?;
+    ctx.admin()?;
     settings::registration(&ctx.db)
         .await
         .map_err(ApiError::from)
@@ -198,13 +197,12 @@ pub async fn save_registration_settings(
     #[server(default)]
     precedence: Option<String>,
 ) -> Result<(), ApiError> {
-    use crate::domain::access::Action;
     use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
     use crate::server::{RequestContext, settings};
 
     drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
-    let admin = ctx.allowed(Action::Administer)?;
+    let admin = ctx.admin()?;
     let parsed = (
         RegistrationMode::parse(&mode),
         PinLength::parse(&pin_length),
@@ -228,7 +226,7 @@ pub async fn save_registration_settings(
     settings::set_registration(
         &ctx.db,
         &ctx.origin,
-        admin.username().as_str(),
+        &admin,
         RegistrationSettings {
             mode,
             pin_length,

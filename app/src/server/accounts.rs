@@ -1,6 +1,7 @@
 //! User accounts: creating them, their roles, passwords and the disabled
 //! flag. Every change is audited in the same transaction.
 
+use super::Admin;
 use chrono::{DateTime, Utc};
 use sea_orm::ExprTrait as _;
 use sea_orm::sea_query::{Expr, Func, LikeExpr};
@@ -440,7 +441,7 @@ pub async fn an_administrator_remains(db: &impl ConnectionTrait) -> Result<bool,
 pub async fn set_roles(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     username: &Username,
     roles: RoleSet,
     now: DateTime<Utc>,

@@ -12,6 +12,7 @@ use sea_orm::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::Admin;
 use super::audit::{self, Event, RequestOrigin, TimesBy};
 use super::client_certificates::{
     CertificateRefusal, ClientTrust, PresentedCertificate, Refusal, Shown,
@@ -505,7 +506,7 @@ pub async fn change_sign_in(
     db: &DatabaseConnection,
     directory: &Directory,
     origin: &RequestOrigin,
-    admin: &CurrentUser,
+    admin: &Admin,
     trust: Option<&ClientTrust>,
     presented: Option<&PresentedCertificate>,
     methods: SignInMethods,
@@ -517,7 +518,7 @@ pub async fn change_sign_in(
             Ok(verified) => match mapping.lookups(&verified.identity) {
                 Ok(lookups) => matches!(
                     find_certificate_user(db, directory, origin, &lookups, now).await,
-                    Ok(Some(user)) if user.id == admin.id
+                    Ok(Some(user)) if Some(user.id) == admin.user_id()
                 ),
                 Err(_) => false,
             },
@@ -531,7 +532,7 @@ pub async fn change_sign_in(
             origin,
             now,
             Event {
-                actor: Some(admin.username.as_str()),
+                actor: Some(admin.name()),
                 action: "setting.change",
                 target: Some("sign_in"),
                 device_id: None,
@@ -546,7 +547,7 @@ pub async fn change_sign_in(
         .await?;
         return Err(refused.into());
     }
-    settings::set_sign_in(db, origin, admin.username.as_str(), methods, mapping, now).await?;
+    settings::set_sign_in(db, origin, admin, methods, mapping, now).await?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! its effective set and the version of it, ownership changes with their
 //! impact, and delivering the set at check-in.
 
+use super::Admin;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
@@ -625,7 +626,7 @@ pub(crate) async fn known_labels(
 pub async fn save_item(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     id: Option<i32>,
     mut draft: ItemDraft,
     now: DateTime<Utc>,
@@ -697,7 +698,7 @@ pub async fn save_item(
 pub async fn delete_item(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -763,7 +764,7 @@ fn rule_json(name: &str, rule: &LabelRule) -> Value {
 pub async fn save_label(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     id: Option<i32>,
     (name, rule): (String, LabelRule),
     now: DateTime<Utc>,
@@ -833,7 +834,7 @@ pub async fn save_label(
 pub async fn delete_label(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -982,7 +983,7 @@ pub async fn add_samples(
             forbids_locate,
             labels,
         };
-        match save_item(db, origin, "demo", None, draft, now).await {
+        match save_item(db, origin, &Admin::command_line(), None, draft, now).await {
             Ok(_) => added += 1,
             Err(CatalogueError::NameTaken) => {}
             Err(other) => return Err(other),

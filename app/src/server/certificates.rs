@@ -3,6 +3,7 @@
 //! deleting, what devices receive at check-in, and the expiry warning.
 //! Every change is audited in the same transaction.
 
+use super::Admin;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -197,7 +198,7 @@ pub async fn setting_view(
 pub async fn save_setting(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     id: Option<i32>,
     mut setting: Setting,
     now: DateTime<Utc>,
@@ -263,7 +264,7 @@ pub async fn save_setting(
 pub async fn delete_setting(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     id: i32,
     with_certificates: bool,
     now: DateTime<Utc>,

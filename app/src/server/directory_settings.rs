@@ -2,6 +2,7 @@
 //! roles their groups grant and the device limits of their groups. Every
 //! change is audited in the same transaction.
 
+use super::Admin;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
@@ -54,7 +55,7 @@ type Result<T> = std::result::Result<T, DirectorySettingsError>;
 async fn record(
     db: &impl ConnectionTrait,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     action: &str,
     target: &str,
     details: Value,
@@ -175,7 +176,7 @@ pub async fn save_server(
     db: &DatabaseConnection,
     directory: &Directory,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     id: Option<i32>,
     form: ServerForm,
     password: &str,
@@ -283,7 +284,7 @@ pub async fn save_server(
 pub async fn move_server(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     id: i32,
     earlier: bool,
     now: DateTime<Utc>,
@@ -335,7 +336,7 @@ pub async fn move_server(
 pub async fn delete_server(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -437,7 +438,7 @@ pub async fn picked_group(db: &impl ConnectionTrait, value: &str) -> Result<Grou
 pub async fn save_grant(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     group: &Group,
     roles: RoleSet,
     now: DateTime<Utc>,
@@ -535,7 +536,7 @@ pub async fn group_limits(db: &impl ConnectionTrait) -> Result<Vec<GroupLimit>> 
 pub async fn save_group_limit(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     id: Option<i32>,
     group: &Group,
     limit: u32,
@@ -594,7 +595,7 @@ pub async fn save_group_limit(
 pub async fn delete_group_limit(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {

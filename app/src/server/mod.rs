@@ -158,6 +158,52 @@ impl RequestContext {
             .map_err(|denied| fail(ApiError::Forbidden(denied.to_string())))?;
         Ok(user)
     }
+
+    /// The signed-in user as an administrator making a change, or 401/403.
+    pub fn admin(&self) -> Result<Admin, ApiError> {
+        let user = self.allowed(Action::Administer)?;
+        Ok(Admin {
+            name: user.username().as_str().to_owned(),
+            user_id: Some(user.id()),
+        })
+    }
+}
+
+/// An administrator making a change, by the name the audit log records.
+/// Only the check of the Administrator role ([`RequestContext::admin`]) and
+/// the server's own command line ([`Admin::command_line`]) make one, so an
+/// administrative service, which takes one, cannot be reached without it.
+#[derive(Debug)]
+pub struct Admin {
+    name: String,
+    user_id: Option<i32>,
+}
+
+impl Admin {
+    /// Whoever runs `ssp` on the server: they hold its database already.
+    pub fn command_line() -> Admin {
+        Admin {
+            name: "(command line)".to_owned(),
+            user_id: None,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The portal account making the change (none from the command line).
+    pub fn user_id(&self) -> Option<i32> {
+        self.user_id
+    }
+}
+
+impl std::ops::Deref for Admin {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.name
+    }
 }
 
 /// Sets the HTTP status that matches `error` on the current response.

@@ -1,6 +1,7 @@
 //! Administrator settings, stored as key → value text. Each setting has a
 //! typed getter (with its default); every change is audited.
 
+use super::Admin;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -118,7 +119,7 @@ fn registration_json(settings: &RegistrationSettings) -> Value {
 pub async fn set_idle_timeout(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     value: IdleTimeout,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -139,7 +140,7 @@ pub async fn set_idle_timeout(
 pub async fn set_registration(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     value: RegistrationSettings,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -167,7 +168,7 @@ pub async fn forbid_employee_wipe(db: &impl ConnectionTrait) -> Result<bool, DbE
 pub async fn set_forbid_employee_wipe(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     value: bool,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -207,7 +208,7 @@ pub async fn sign_in(
 pub async fn set_sign_in(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     methods: SignInMethods,
     mapping: CertificateMapping,
     now: DateTime<Utc>,
@@ -233,7 +234,7 @@ pub async fn set_sign_in(
 async fn put(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    actor: &str,
+    actor: &Admin,
     key: &str,
     stored: String,
     before: Value,
@@ -245,7 +246,7 @@ async fn put(
         key: Set(key.to_owned()),
         value: Set(stored),
         updated_at: Set(now),
-        updated_by: Set(Some(actor.to_owned())),
+        updated_by: Set(Some(actor.name().to_owned())),
     })
     .on_conflict(
         OnConflict::column(setting::Column::Key)

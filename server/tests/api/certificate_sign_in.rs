@@ -109,7 +109,7 @@ pub async fn set_sign_in(app: &TestApp, methods: SignInMethods, mapping: Certifi
     app::server::settings::set_sign_in(
         &app.db,
         &RequestOrigin::command_line(),
-        "test",
+        &app::server::Admin::command_line(),
         methods,
         mapping,
         Utc::now(),

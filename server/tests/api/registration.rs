@@ -54,7 +54,7 @@ async fn configure(app: &TestApp, mode: RegistrationMode, limit: Option<u32>) {
     settings::set_registration(
         &app.db,
         &RequestOrigin::command_line(),
-        "admin",
+        &app::server::Admin::command_line(),
         RegistrationSettings {
             mode,
             device_limit: DeviceLimit::new(limit).unwrap(),
