@@ -7,6 +7,7 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::domain::audit::Outcome;
 use crate::domain::device::{
     CommandState, DeviceAction, DeviceStatus, LockState, Ownership, Platform,
 };
@@ -58,36 +59,6 @@ impl ApiError {
             ApiError::Invalid(_) | ApiError::BadRequest(_) => 400,
             ApiError::Conflict(_) => 409,
             ApiError::Unavailable => 503,
-        }
-    }
-}
-
-/// How an audited action ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    Success,
-    Failure,
-    /// Not attempted: a rule said no (no role, locked, disabled, …).
-    Refused,
-}
-
-impl Outcome {
-    pub const ALL: [Outcome; 3] = [Outcome::Success, Outcome::Failure, Outcome::Refused];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Success => "success",
-            Outcome::Failure => "failure",
-            Outcome::Refused => "refused",
-        }
-    }
-
-    pub fn parse(text: &str) -> Outcome {
-        match text {
-            "success" => Outcome::Success,
-            "refused" => Outcome::Refused,
-            _ => Outcome::Failure,
         }
     }
 }

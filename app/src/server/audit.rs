@@ -11,7 +11,8 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::entities::audit_event;
-use crate::api::types::{AuditFilter, AuditRow, Outcome};
+use crate::api::types::{AuditFilter, AuditRow};
+use crate::domain::audit::Outcome;
 
 /// Where a request came from; every event records it.
 #[derive(Clone, Debug, Default)]
@@ -126,7 +127,10 @@ pub async fn search(
         .limit(per_page)
         .all(db)
         .await?;
-    Ok((rows.into_iter().map(to_row).collect(), total))
+    Ok((
+        rows.into_iter().map(to_row).collect::<Result<_, _>>()?,
+        total,
+    ))
 }
 
 /// The furthest page any list goes to; larger page numbers show it.
@@ -149,7 +153,7 @@ pub async fn export(
         .limit(limit)
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(to_row).collect())
+    rows.into_iter().map(to_row).collect()
 }
 
 fn filtered(filter: &AuditFilter) -> sea_orm::Select<audit_event::Entity> {
@@ -178,19 +182,27 @@ fn filtered(filter: &AuditFilter) -> sea_orm::Select<audit_event::Entity> {
     query
 }
 
-fn to_row(model: audit_event::Model) -> AuditRow {
-    AuditRow {
+/// A stored row; an outcome the portal does not know is an error, not a
+/// guess.
+fn to_row(model: audit_event::Model) -> Result<AuditRow, DbErr> {
+    let outcome = Outcome::parse(&model.outcome).ok_or_else(|| {
+        DbErr::Type(format!(
+            "audit event {}: unknown outcome {:?}",
+            model.id, model.outcome
+        ))
+    })?;
+    Ok(AuditRow {
         id: model.id,
         at: model.at,
         actor: model.actor,
         action: model.action,
         target: model.target,
         device_id: model.device_id,
-        outcome: Outcome::parse(&model.outcome),
+        outcome,
         client_addr: model.client_addr,
         user_agent: model.user_agent,
         details: model.details,
-    }
+    })
 }
 
 /// The rows as CSV (RFC 4180), with a header line. Cells that a spreadsheet

@@ -21,8 +21,8 @@ use super::directory::{Checked, Directory, DirectoryError, FindBy};
 use super::entities::{session, user};
 use super::settings::{self, Settings};
 use super::{accounts, passwords};
-use crate::api::types::Outcome;
 use crate::domain::access::{self, Action, Denied, Subject};
+use crate::domain::audit::Outcome;
 use crate::domain::certificate_sign_in::{
     CertificateMapping, Lookup, MethodsChangeError, SignInMethods, check_methods_change,
 };

@@ -23,8 +23,8 @@ use crate::api::catalogue::{
     CatalogueOverview, ConfigurationState, DeviceConfiguration, ItemView, LabelSummary, LabelView,
     OwnershipPreview,
 };
-use crate::api::types::Outcome;
 use crate::domain::access::Subject;
+use crate::domain::audit::Outcome;
 use crate::domain::catalogue::{
     DeviceTraits, Item, ItemDraft, ItemId, ItemInput, ItemType, Label, LabelInput, LabelKey,
     LabelRule, built_in_labels, effective_set, impact, labels_of, locate_forbidden_by,

@@ -26,7 +26,7 @@ use crate::api::certificates::{
     CertificateRow, CertificateSettingSummary, CertificateSettingView, KeyChoice, MyCertificates,
     PendingChoice, SettingChoice,
 };
-use crate::api::types::Outcome;
+use crate::domain::audit::Outcome;
 use crate::domain::catalogue::ItemId;
 use crate::domain::certificates::{
     EXPIRY_WARNING_DAYS, Expiry, PENDING_SECONDS, Purpose, Setting, SettingInput, UploadProblem,

@@ -20,9 +20,9 @@ use super::entities::{command, device};
 use super::passwords;
 use crate::api::types::{
     ActionOption, AuditFilter, AuditPage, CommandView, DeviceDetail, DeviceSummary, Location,
-    Outcome,
 };
 use crate::domain::access::Subject;
+use crate::domain::audit::Outcome;
 use crate::domain::device::{
     CommandEvent, CommandState, DeviceAction, DeviceStatus, LockState, Ownership, Platform,
     Progress, Unavailable, availability, policy_refusal,

@@ -15,9 +15,9 @@ use super::audit::{self, Event, RequestOrigin};
 use super::directory::{BIND_PASSWORD, Directory};
 use super::entities::{ldap_group_limit, ldap_group_role, ldap_server};
 use crate::api::types::{
-    GroupChoice, GroupChoices, GroupGrant, GroupLimit, LdapServerSummary, LdapServerView, Outcome,
-    TestStep,
+    GroupChoice, GroupChoices, GroupGrant, GroupLimit, LdapServerSummary, LdapServerView, TestStep,
 };
+use crate::domain::audit::Outcome;
 use crate::domain::directory::{Group, Membership, ServerForm, ServerFormInput};
 use crate::domain::role::RoleSet;
 

@@ -15,7 +15,7 @@ use std::{sync::Arc, time::Duration};
 
 use super::audit::{self, Event, RequestOrigin};
 use super::entities::registration;
-use crate::api::types::Outcome;
+use crate::domain::audit::Outcome;
 use crate::domain::registration::Delivery;
 
 /// How the connection to the mail server is protected.

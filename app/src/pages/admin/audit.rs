@@ -8,8 +8,9 @@ use leptos_router::hooks::use_query_map;
 
 use super::{Pager, query_string};
 use crate::api::admin::search_audit;
-use crate::api::types::{AuditFilter, Outcome};
+use crate::api::types::AuditFilter;
 use crate::components::status::loaded;
+use crate::domain::audit::Outcome;
 
 /// The filter as the page's query string carries it (`from`/`to` are days).
 #[derive(Clone, Debug, Default, PartialEq)]
