@@ -360,8 +360,8 @@ fn finish(
 }
 
 /// Headers on every response. Pages set their own Content-Security-Policy
-/// (with the nonce of their inline scripts); everything else gets a
-/// policy that allows nothing.
+/// (the shell's: their own scripts and styles, no inline script);
+/// everything else gets a policy that allows nothing.
 fn with_security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     let mut set = |name: &'static str, value: &'static str| {
