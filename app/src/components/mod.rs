@@ -4,3 +4,4 @@ pub mod csrf;
 pub mod form;
 pub mod layout;
 pub mod status;
+pub mod table;

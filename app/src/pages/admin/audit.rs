@@ -10,6 +10,7 @@ use super::{Pager, query_string};
 use crate::api::admin::search_audit;
 use crate::api::types::AuditFilter;
 use crate::components::status::loaded;
+use crate::components::table::DataTable;
 use crate::domain::audit::Outcome;
 
 /// The filter as the page's query string carries it (`from`/`to` are days).
@@ -139,47 +140,32 @@ pub fn AuditPage() -> impl IntoView {
                             }
                             found => {
                                 view! {
-                                    <div class="table-wrap">
-                                        <table class="audit">
-                                            <thead>
-                                                <tr>
-                                                    <th scope="col">"Time (UTC)"</th>
-                                                    <th scope="col">"Who"</th>
-                                                    <th scope="col">"Action"</th>
-                                                    <th scope="col">"Target"</th>
-                                                    <th scope="col">"Outcome"</th>
-                                                    <th scope="col">"From"</th>
-                                                    <th scope="col">"Details"</th>
-                                                </tr>
-                                            </thead>
-                                            <tbody>
-                                                {found
-                                                    .rows
-                                                    .iter()
-                                                    .map(|row| {
-                                                        view! {
-                                                            <tr>
-                                                                <td>{row.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
-                                                                <td>{row.actor.clone().unwrap_or_else(|| "—".to_owned())}</td>
-                                                                <td>{row.action.clone()}</td>
-                                                                <td>{row.target.clone().unwrap_or_default()}</td>
-                                                                <td>
-                                                                    <span class=format!(
-                                                                        "badge {}",
-                                                                        row.outcome.as_str(),
-                                                                    )>{row.outcome.as_str()}</span>
-                                                                </td>
-                                                                <td title=row.user_agent.clone()>{row.client_addr.clone()}</td>
-                                                                <td>
-                                                                    <code>{row.details.clone()}</code>
-                                                                </td>
-                                                            </tr>
-                                                        }
-                                                    })
-                                                    .collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </div>
+                                    <DataTable headings=&["Time (UTC)", "Who", "Action", "Target", "Outcome", "From", "Details"] class="audit">
+                                        {found
+                                            .rows
+                                            .iter()
+                                            .map(|row| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{row.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                                        <td>{row.actor.clone().unwrap_or_else(|| "—".to_owned())}</td>
+                                                        <td>{row.action.clone()}</td>
+                                                        <td>{row.target.clone().unwrap_or_default()}</td>
+                                                        <td>
+                                                            <span class=format!(
+                                                                "badge {}",
+                                                                row.outcome.as_str(),
+                                                            )>{row.outcome.as_str()}</span>
+                                                        </td>
+                                                        <td title=row.user_agent.clone()>{row.client_addr.clone()}</td>
+                                                        <td>
+                                                            <code>{row.details.clone()}</code>
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </DataTable>
                                     <Pager
                                         base="/admin/audit".to_owned()
                                         params=filter().pairs()

@@ -14,6 +14,7 @@ use crate::api::certificates::{
 };
 use crate::components::form::PostForm;
 use crate::components::status::{Saved, loaded};
+use crate::components::table::DataTable;
 use crate::domain::certificates::{Purpose, SettingErrors, SettingInput};
 
 fn yes_no(value: bool) -> &'static str {
@@ -42,41 +43,27 @@ pub fn CertificateSettingsPage() -> impl IntoView {
                             }
                             list => {
                                 view! {
-                                    <div class="table-wrap">
-                                        <table>
-                                            <thead>
-                                                <tr>
-                                                    <th scope="col">"Name"</th>
-                                                    <th scope="col">"Purpose"</th>
-                                                    <th scope="col">"Private key required"</th>
-                                                    <th scope="col">"Password required"</th>
-                                                    <th scope="col">"Upload from phones"</th>
-                                                    <th scope="col">"In use"</th>
-                                                </tr>
-                                            </thead>
-                                            <tbody>
-                                                {list
-                                                    .into_iter()
-                                                    .map(|s| {
-                                                        view! {
-                                                            <tr>
-                                                                <td>
-                                                                    <a href=format!("/admin/certificates/{}", s.id)>{s.name}</a>
-                                                                </td>
-                                                                <td>{s.purpose.label()}</td>
-                                                                <td>{yes_no(s.key_required)}</td>
-                                                                <td>{yes_no(s.password_required)}</td>
-                                                                <td>{yes_no(s.mobile_upload)}</td>
-                                                                <td>
-                                                                    {format!("{} certificate(s) of {} person/people", s.certificates, s.people)}
-                                                                </td>
-                                                            </tr>
-                                                        }
-                                                    })
-                                                    .collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </div>
+                                    <DataTable headings=&["Name", "Purpose", "Private key required", "Password required", "Upload from phones", "In use"]>
+                                        {list
+                                            .into_iter()
+                                            .map(|s| {
+                                                view! {
+                                                    <tr>
+                                                        <td>
+                                                            <a href=format!("/admin/certificates/{}", s.id)>{s.name}</a>
+                                                        </td>
+                                                        <td>{s.purpose.label()}</td>
+                                                        <td>{yes_no(s.key_required)}</td>
+                                                        <td>{yes_no(s.password_required)}</td>
+                                                        <td>{yes_no(s.mobile_upload)}</td>
+                                                        <td>
+                                                            {format!("{} certificate(s) of {} person/people", s.certificates, s.people)}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </DataTable>
                                 }
                                     .into_any()
                             }

@@ -15,6 +15,7 @@ use crate::api::directory::{
 use crate::api::types::{GroupGrant, LdapServerView};
 use crate::components::form::PostForm;
 use crate::components::status::{Saved, loaded};
+use crate::components::table::DataTable;
 use crate::domain::directory::{Membership, ServerFormErrors, ServerFormInput};
 use crate::domain::role::RoleSet;
 
@@ -36,57 +37,44 @@ pub fn LdapServersPage() -> impl IntoView {
                             }
                             list => {
                                 view! {
-                                    <div class="table-wrap">
-                                        <table>
-                                            <thead>
-                                                <tr>
-                                                    <th scope="col">"Name"</th>
-                                                    <th scope="col">"Address"</th>
-                                                    <th scope="col">"Groups from"</th>
-                                                    <th scope="col">"Status"</th>
-                                                    <th scope="col">"Order"</th>
-                                                </tr>
-                                            </thead>
-                                            <tbody>
-                                                {list
-                                                    .into_iter()
-                                                    .map(|s| {
-                                                        let name = s.name.clone();
-                                                        view! {
-                                                            <tr>
-                                                                <td>
-                                                                    <a href=format!("/admin/ldap/{}", s.id)>{s.name}</a>
-                                                                </td>
-                                                                <td>
-                                                                    <code>{s.url}</code>
-                                                                </td>
-                                                                <td>{s.membership}</td>
-                                                                <td>{if s.enabled { "Enabled" } else { "Disabled" }}</td>
-                                                                <td class="row-actions">
-                                                                    {["up", "down"]
-                                                                        .into_iter()
-                                                                        .map(|direction| {
-                                                                            let label = format!(" {name}");
-                                                                            view! {
-                                                                                <PostForm to=MoveLdapServer::url()>
-                                                                                    <input type="hidden" name="id" value=s.id />
-                                                                                    <input type="hidden" name="direction" value=direction />
-                                                                                    <button type="submit" class="link-button">
-                                                                                        {if direction == "up" { "Move up" } else { "Move down" }}
-                                                                                        <span class="visually-hidden">{label}</span>
-                                                                                    </button>
-                                                                                </PostForm>
-                                                                            }
-                                                                        })
-                                                                        .collect_view()}
-                                                                </td>
-                                                            </tr>
-                                                        }
-                                                    })
-                                                    .collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </div>
+                                    <DataTable headings=&["Name", "Address", "Groups from", "Status", "Order"]>
+                                        {list
+                                            .into_iter()
+                                            .map(|s| {
+                                                let name = s.name.clone();
+                                                view! {
+                                                    <tr>
+                                                        <td>
+                                                            <a href=format!("/admin/ldap/{}", s.id)>{s.name}</a>
+                                                        </td>
+                                                        <td>
+                                                            <code>{s.url}</code>
+                                                        </td>
+                                                        <td>{s.membership}</td>
+                                                        <td>{if s.enabled { "Enabled" } else { "Disabled" }}</td>
+                                                        <td class="row-actions">
+                                                            {["up", "down"]
+                                                                .into_iter()
+                                                                .map(|direction| {
+                                                                    let label = format!(" {name}");
+                                                                    view! {
+                                                                        <PostForm to=MoveLdapServer::url()>
+                                                                            <input type="hidden" name="id" value=s.id />
+                                                                            <input type="hidden" name="direction" value=direction />
+                                                                            <button type="submit" class="link-button">
+                                                                                {if direction == "up" { "Move up" } else { "Move down" }}
+                                                                                <span class="visually-hidden">{label}</span>
+                                                                            </button>
+                                                                        </PostForm>
+                                                                    }
+                                                                })
+                                                                .collect_view()}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </DataTable>
                                 }
                                     .into_any()
                             }

@@ -14,6 +14,7 @@ use crate::api::catalogue::{
 };
 use crate::components::form::PostForm;
 use crate::components::status::{Saved, loaded};
+use crate::components::table::DataTable;
 use crate::domain::catalogue::{
     ItemErrors, ItemId, ItemInput, ItemKind, ItemType, Label, LabelErrors, LabelInput, LabelKey,
 };
@@ -103,52 +104,45 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
     let sections = ItemKind::ALL
         .into_iter()
         .map(|kind| {
-            let rows: Vec<_> = o.items.iter().filter(|i| i.kind() == kind).cloned().collect();
+            let rows: Vec<_> = o
+                .items
+                .iter()
+                .filter(|i| i.kind() == kind)
+                .cloned()
+                .collect();
             let heading_id = format!("kind-{}", kind.plural().to_lowercase());
             let body = if rows.is_empty() {
                 view! { <p class="muted">"None yet."</p> }.into_any()
             } else {
+                // Rendered here: the table's rows borrow the overview.
+                let rows = rows
+                    .into_iter()
+                    .map(|item| {
+                        let href = match item.id {
+                            ItemId::Catalogue(id) => format!("/admin/policies/{id}"),
+                            ItemId::CertificateSetting(id) => format!("/admin/certificates/{id}"),
+                        };
+                        let detail = if item.forbids_locate {
+                            format!("{} (Locate is not offered)", item.detail)
+                        } else {
+                            item.detail.clone()
+                        };
+                        view! {
+                            <tr>
+                                <td>
+                                    <a href=href>{item.name.clone()}</a>
+                                </td>
+                                <td>{item.item_type.label()}</td>
+                                <td>{detail}</td>
+                                <td>{label_names(&o, &item.labels)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
                 view! {
-                    <div class="table-wrap">
-                        <table>
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Name"</th>
-                                    <th scope="col">"Type"</th>
-                                    <th scope="col">"Details"</th>
-                                    <th scope="col">"Labels"</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {rows
-                                    .into_iter()
-                                    .map(|item| {
-                                        let href = match item.id {
-                                            ItemId::Catalogue(id) => format!("/admin/policies/{id}"),
-                                            ItemId::CertificateSetting(id) => format!("/admin/certificates/{id}"),
-                                        };
-                                        let detail = if item.forbids_locate {
-                                            format!("{} (Locate is not offered)", item.detail)
-                                        } else {
-                                            item.detail.clone()
-                                        };
-                                        view! {
-                                            <tr>
-                                                <td>
-                                                    <a href=href>{item.name.clone()}</a>
-                                                </td>
-                                                <td>{item.item_type.label()}</td>
-                                                <td>{detail}</td>
-                                                <td>{label_names(&o, &item.labels)}</td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <DataTable headings=&["Name", "Type", "Details", "Labels"]>{rows}</DataTable>
                 }
-                    .into_any()
+                .into_any()
             };
             view! {
                 <section class="card" aria-labelledby=heading_id.clone()>
@@ -184,39 +178,28 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
         {sections}
         <section class="card" aria-labelledby="labels">
             <h2 id="labels">"Labels"</h2>
-            <div class="table-wrap">
-                <table>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Label"</th>
-                            <th scope="col">"Devices"</th>
-                            <th scope="col">"Assigned items"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {o
-                            .labels
-                            .iter()
-                            .map(|l| {
-                                let name = match l.label.key {
-                                    LabelKey::Custom(id) => {
-                                        view! { <a href=format!("/admin/labels/{id}")>{l.label.name.clone()}</a> }
-                                            .into_any()
-                                    }
-                                    _ => view! { {l.label.name.clone()} " (built in)" }.into_any(),
-                                };
-                                view! {
-                                    <tr>
-                                        <td>{name}</td>
-                                        <td>{l.description.clone()}</td>
-                                        <td>{l.used_by}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <DataTable headings=&["Label", "Devices", "Assigned items"]>
+                {o
+                    .labels
+                    .iter()
+                    .map(|l| {
+                        let name = match l.label.key {
+                            LabelKey::Custom(id) => {
+                                view! { <a href=format!("/admin/labels/{id}")>{l.label.name.clone()}</a> }
+                                    .into_any()
+                            }
+                            _ => view! { {l.label.name.clone()} " (built in)" }.into_any(),
+                        };
+                        view! {
+                            <tr>
+                                <td>{name}</td>
+                                <td>{l.description.clone()}</td>
+                                <td>{l.used_by}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </DataTable>
             <p>
                 <a class="button secondary-button" href="/admin/labels/new">
                     "Add a label"

@@ -12,6 +12,7 @@ use crate::api::registration::{SaveRegistrationSettings, get_registration_settin
 use crate::api::types::GroupLimits;
 use crate::components::form::PostForm;
 use crate::components::status::{Saved, loaded};
+use crate::components::table::DataTable;
 use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
 
 #[component]
@@ -191,52 +192,40 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
             view! { <p>"No group has a limit: the global limit applies to everyone."</p> }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
-                    <table class="group-limits">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Group"</th>
-                                <th scope="col">"Directory"</th>
-                                <th scope="col">"Devices"</th>
-                                <th scope="col">"Actions"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {limits
-                                .rows
-                                .clone()
-                                .into_iter()
-                                .map(|row| {
-                                    let id = row.id;
-                                    view! {
-                                        <tr>
-                                            <td title=row.group_dn.clone()>{row.group_name.clone()}</td>
-                                            <td>{row.server_name.clone()}</td>
-                                            <td>{row.limit}</td>
-                                            <td class="row-actions">
-                                                <a href=format!("/admin/registration?edit_limit={id}#group-limits")>
-                                                    "Edit"
-                                                    <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
-                                                </a>
-                                                <a href=format!("/admin/registration?copy_limit={id}#group-limits")>
-                                                    "Copy"
-                                                    <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
-                                                </a>
-                                                <PostForm to=DeleteGroupLimit::url()>
-                                                    <input type="hidden" name="id" value=id />
-                                                    <button type="submit" class="link-button danger-text">
-                                                        "Delete"
-                                                        <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
-                                                    </button>
-                                                </PostForm>
-                                            </td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                <DataTable headings=&["Group", "Directory", "Devices", "Actions"] class="group-limits">
+                    {limits
+                        .rows
+                        .clone()
+                        .into_iter()
+                        .map(|row| {
+                            let id = row.id;
+                            view! {
+                                <tr>
+                                    <td title=row.group_dn.clone()>{row.group_name.clone()}</td>
+                                    <td>{row.server_name.clone()}</td>
+                                    <td>{row.limit}</td>
+                                    <td class="row-actions">
+                                        <a href=format!("/admin/registration?edit_limit={id}#group-limits")>
+                                            "Edit"
+                                            <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
+                                        </a>
+                                        <a href=format!("/admin/registration?copy_limit={id}#group-limits")>
+                                            "Copy"
+                                            <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
+                                        </a>
+                                        <PostForm to=DeleteGroupLimit::url()>
+                                            <input type="hidden" name="id" value=id />
+                                            <button type="submit" class="link-button danger-text">
+                                                "Delete"
+                                                <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
+                                            </button>
+                                        </PostForm>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </DataTable>
             }
                 .into_any()
         }}

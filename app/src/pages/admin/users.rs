@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 use super::Pager;
 use crate::api::admin::list_users;
 use crate::components::status::loaded;
+use crate::components::table::DataTable;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -34,48 +35,36 @@ pub fn UsersPage() -> impl IntoView {
                             }
                             found => {
                                 view! {
-                                    <div class="table-wrap">
-                                        <table>
-                                            <thead>
-                                                <tr>
-                                                    <th scope="col">"User name"</th>
-                                                    <th scope="col">"Name"</th>
-                                                    <th scope="col">"E-mail"</th>
-                                                    <th scope="col">"Roles"</th>
-                                                </tr>
-                                            </thead>
-                                            <tbody>
-                                                {found
-                                                    .users
+                                    <DataTable headings=&["User name", "Name", "E-mail", "Roles"]>
+                                        {found
+                                            .users
+                                            .iter()
+                                            .map(|user| {
+                                                let roles = user
+                                                    .roles
                                                     .iter()
-                                                    .map(|user| {
-                                                        let roles = user
-                                                            .roles
-                                                            .iter()
-                                                            .map(|r| r.label())
-                                                            .collect::<Vec<_>>()
-                                                            .join(", ");
-                                                        view! {
-                                                            <tr>
-                                                                <td>
-                                                                    <a href=format!(
-                                                                        "/admin/users/{}",
-                                                                        user.username,
-                                                                    )>{user.username.clone()}</a>
-                                                                    {user
-                                                                        .disabled
-                                                                        .then(|| view! { <span class="badge">"disabled"</span> })}
-                                                                </td>
-                                                                <td>{user.display_name.clone()}</td>
-                                                                <td>{user.email.clone()}</td>
-                                                                <td>{roles}</td>
-                                                            </tr>
-                                                        }
-                                                    })
-                                                    .collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </div>
+                                                    .map(|r| r.label())
+                                                    .collect::<Vec<_>>()
+                                                    .join(", ");
+                                                view! {
+                                                    <tr>
+                                                        <td>
+                                                            <a href=format!(
+                                                                "/admin/users/{}",
+                                                                user.username,
+                                                            )>{user.username.clone()}</a>
+                                                            {user
+                                                                .disabled
+                                                                .then(|| view! { <span class="badge">"disabled"</span> })}
+                                                        </td>
+                                                        <td>{user.display_name.clone()}</td>
+                                                        <td>{user.email.clone()}</td>
+                                                        <td>{roles}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </DataTable>
                                     <Pager
                                         base="/admin/users".to_owned()
                                         params=vec![("q", q())]
