@@ -378,13 +378,7 @@ async fn enroll(
         .map_err(|m| ApiFailure::new(StatusCode::BAD_REQUEST, "invalid", m))?;
     let origin = RequestOrigin {
         client_addr: client.ip().to_string(),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .chars()
-            .take(200)
-            .collect(),
+        user_agent: crate::security::user_agent(&headers),
     };
     let request = EnrollRequest {
         token: body.token,

@@ -59,6 +59,18 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
+/// The request's User-Agent as the audit log keeps it: 200 characters at
+/// most, empty when missing or not text.
+pub(crate) fn user_agent(headers: &HeaderMap) -> String {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect()
+}
+
 pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
@@ -108,14 +120,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     };
     let stale_cookie = session_cookie.is_some() && user.is_none();
     let signed_in = user.is_some();
-    let user_agent = request
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect();
+    let user_agent = user_agent(request.headers());
     request.extensions_mut().insert(Arc::new(Caller {
         user,
         csrf: csrf.clone(),
