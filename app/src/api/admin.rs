@@ -1,9 +1,5 @@
 //! The admin area's server functions. Every one needs the Administrator
 //! role (403 otherwise), whatever the page shows.
-//!
-//! Functions that change something take `csrf_token`: the hydrated form
-//! sends only the fields its function declares, and the HTTP layer checks
-//! this one before the function runs.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -45,14 +41,12 @@ pub async fn get_user(username: String) -> Result<UserSummary, ApiError> {
 /// (`roles[lock]=on`). Goes back to the user's page with a confirmation.
 #[server(endpoint = "admin/save_user_roles")]
 pub async fn save_user_roles(
-    csrf_token: String,
     username: String,
     #[server(default)] roles: BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
     use crate::domain::{role::RoleSet, username::Username};
     use crate::server::{RequestContext, accounts, fail, internal};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     let name = Username::parse(&username).map_err(|_| fail(ApiError::NotFound))?;
@@ -107,14 +101,10 @@ pub async fn get_settings() -> Result<PortalSettings, ApiError> {
 /// Saves the settings; a value out of range goes back to the page with the
 /// reason next to its field and what was typed.
 #[server(endpoint = "admin/save_settings")]
-pub async fn save_settings(
-    csrf_token: String,
-    idle_timeout_minutes: String,
-) -> Result<(), ApiError> {
+pub async fn save_settings(idle_timeout_minutes: String) -> Result<(), ApiError> {
     use crate::domain::signin::IdleTimeout;
     use crate::server::{RequestContext, settings};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     match IdleTimeout::parse(&idle_timeout_minutes) {
@@ -160,15 +150,10 @@ pub async fn get_sign_in_settings() -> Result<SignInSettings, ApiError> {
 /// certificate of the administrator's own) comes back to the page as a
 /// message, with nothing changed.
 #[server(endpoint = "admin/save_sign_in_settings")]
-pub async fn save_sign_in_settings(
-    csrf_token: String,
-    methods: String,
-    mapping: String,
-) -> Result<(), ApiError> {
+pub async fn save_sign_in_settings(methods: String, mapping: String) -> Result<(), ApiError> {
     use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
     use crate::server::{RequestContext, auth, fail, internal};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     let (Some(methods), Some(mapping)) = (

@@ -119,7 +119,6 @@ pub async fn get_catalogue_item(#[server(default)] id: Option<i32>) -> Result<It
 /// form with what was typed and the reasons next to the fields.
 #[server(endpoint = "admin/save_catalogue_item")]
 pub async fn save_catalogue_item(
-    csrf_token: String,
     #[server(default)] id: Option<i32>,
     item_type: String,
     name: String,
@@ -130,7 +129,6 @@ pub async fn save_catalogue_item(
     use super::query;
     use crate::server::{RequestContext, catalogue};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     let input = ItemInput {
@@ -172,10 +170,9 @@ pub async fn save_catalogue_item(
 }
 
 #[server(endpoint = "admin/delete_catalogue_item")]
-pub async fn delete_catalogue_item(csrf_token: String, id: i32) -> Result<(), ApiError> {
+pub async fn delete_catalogue_item(id: i32) -> Result<(), ApiError> {
     use crate::server::{RequestContext, catalogue};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     catalogue::delete_item(&ctx.db, &ctx.origin, &admin, id, Utc::now()).await?;
@@ -196,7 +193,6 @@ pub async fn get_label(#[server(default)] id: Option<i32>) -> Result<LabelView, 
 
 #[server(endpoint = "admin/save_label")]
 pub async fn save_label(
-    csrf_token: String,
     #[server(default)] id: Option<i32>,
     name: String,
     #[server(default)] ownership: Option<String>,
@@ -205,7 +201,6 @@ pub async fn save_label(
     use super::query;
     use crate::server::{RequestContext, catalogue};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     let input = LabelInput {
@@ -240,10 +235,9 @@ pub async fn save_label(
 }
 
 #[server(endpoint = "admin/delete_label")]
-pub async fn delete_label(csrf_token: String, id: i32) -> Result<(), ApiError> {
+pub async fn delete_label(id: i32) -> Result<(), ApiError> {
     use crate::server::{RequestContext, catalogue};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     catalogue::delete_label(&ctx.db, &ctx.origin, &admin, id, Utc::now()).await?;
@@ -254,12 +248,10 @@ pub async fn delete_label(csrf_token: String, id: i32) -> Result<(), ApiError> {
 /// The device policy option: no Wipe for employee-owned devices.
 #[server(endpoint = "admin/save_device_policy")]
 pub async fn save_device_policy(
-    csrf_token: String,
     #[server(default)] forbid_employee_wipe: Option<String>,
 ) -> Result<(), ApiError> {
     use crate::server::{RequestContext, settings};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     settings::set_forbid_employee_wipe(
@@ -295,15 +287,10 @@ pub async fn get_ownership_preview(
 /// Switches the device's ownership (after the preview); the device gets
 /// its new set at its next check-in.
 #[server(endpoint = "devices/change_ownership")]
-pub async fn change_device_ownership(
-    csrf_token: String,
-    id: i64,
-    to: String,
-) -> Result<(), ApiError> {
+pub async fn change_device_ownership(id: i64, to: String) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, catalogue};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
     let to = Ownership::parse(&to)

@@ -133,14 +133,12 @@ pub async fn get_my_certificates(
 /// Finishes an upload that held several keys with the one picked.
 #[server(endpoint = "choose_certificate_key")]
 pub async fn choose_certificate_key(
-    csrf_token: String,
     pending: i32,
     #[server(default)] key: Option<usize>,
 ) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, certificates};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
     let chosen = certificates::choose(
@@ -187,11 +185,10 @@ pub fn uploaded_address(uploaded: &crate::server::certificates::Uploaded) -> Str
 
 /// Drops an upload waiting for a key to be picked.
 #[server(endpoint = "discard_certificate_upload")]
-pub async fn discard_certificate_upload(csrf_token: String, pending: i32) -> Result<(), ApiError> {
+pub async fn discard_certificate_upload(pending: i32) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, certificates};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
     certificates::discard(&ctx.db, user.id(), pending).await?;
@@ -200,11 +197,10 @@ pub async fn discard_certificate_upload(csrf_token: String, pending: i32) -> Res
 }
 
 #[server(endpoint = "delete_certificate")]
-pub async fn delete_certificate(csrf_token: String, id: i32) -> Result<(), ApiError> {
+pub async fn delete_certificate(id: i32) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, certificates};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
     certificates::delete(
@@ -248,7 +244,6 @@ pub async fn get_certificate_setting(
 /// typed and the reasons next to the fields.
 #[server(endpoint = "admin/save_certificate_setting")]
 pub async fn save_certificate_setting(
-    csrf_token: String,
     #[server(default)] id: Option<i32>,
     name: String,
     purpose: String,
@@ -260,7 +255,6 @@ pub async fn save_certificate_setting(
     use super::query;
     use crate::server::{RequestContext, certificates};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     let input = SettingInput {
@@ -308,13 +302,11 @@ pub async fn save_certificate_setting(
 /// Deletes a setting; one in use only with `with_certificates` ticked.
 #[server(endpoint = "admin/delete_certificate_setting")]
 pub async fn delete_certificate_setting(
-    csrf_token: String,
     id: i32,
     #[server(default)] with_certificates: Option<String>,
 ) -> Result<(), ApiError> {
     use crate::server::{RequestContext, certificates};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     let deleted = certificates::delete_setting(

@@ -58,11 +58,10 @@ pub async fn device_progress(id: i64) -> Result<Progress, ApiError> {
 /// Renames the device; a name that is not acceptable goes back to the page
 /// with what was typed, and the page shows why next to the field.
 #[server(endpoint = "devices/rename")]
-pub async fn rename_device(csrf_token: String, id: i64, name: String) -> Result<(), ApiError> {
+pub async fn rename_device(id: i64, name: String) -> Result<(), ApiError> {
     use crate::domain::{access::Action, device::parse_device_name};
     use crate::server::{RequestContext, devices};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
     let page = format!("/devices/{id}");
@@ -80,7 +79,6 @@ pub async fn rename_device(csrf_token: String, id: i64, name: String) -> Result<
 /// (sent by the confirmation step); without it the user is taken there.
 #[server(endpoint = "devices/action")]
 pub async fn request_device_action(
-    csrf_token: String,
     id: i64,
     action: String,
     #[server(default)] message: Option<String>,
@@ -98,7 +96,6 @@ pub async fn request_device_action(
         fail,
     };
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
     let action = DeviceAction::parse(&action)
@@ -152,15 +149,10 @@ pub async fn request_device_action(
 
 /// Cancels a command the device has not picked up yet.
 #[server(endpoint = "devices/cancel")]
-pub async fn cancel_device_command(
-    csrf_token: String,
-    id: i64,
-    command: i64,
-) -> Result<(), ApiError> {
+pub async fn cancel_device_command(id: i64, command: i64) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, devices};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
     // Too late (false): the page shows where the command is now.

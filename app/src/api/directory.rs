@@ -46,7 +46,6 @@ pub async fn get_ldap_server(id: Option<i32>) -> Result<LdapServerView, ApiError
 /// typed (never the password) and the reasons next to the fields.
 #[server(endpoint = "admin/save_ldap_server")]
 pub async fn save_ldap_server(
-    csrf_token: String,
     id: Option<i32>,
     name: String,
     enabled: Option<String>,
@@ -68,7 +67,6 @@ pub async fn save_ldap_server(
     use crate::domain::directory::ServerFormInput;
     use crate::server::{RequestContext, directory_settings};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     let input = ServerFormInput {
@@ -138,14 +136,9 @@ pub async fn save_ldap_server(
 
 /// Moves a server `up` (asked earlier) or down in the order.
 #[server(endpoint = "admin/move_ldap_server")]
-pub async fn move_ldap_server(
-    csrf_token: String,
-    id: i32,
-    direction: String,
-) -> Result<(), ApiError> {
+pub async fn move_ldap_server(id: i32, direction: String) -> Result<(), ApiError> {
     use crate::server::{RequestContext, directory_settings};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     directory_settings::move_server(
@@ -162,10 +155,9 @@ pub async fn move_ldap_server(
 }
 
 #[server(endpoint = "admin/delete_ldap_server")]
-pub async fn delete_ldap_server(csrf_token: String, id: i32) -> Result<(), ApiError> {
+pub async fn delete_ldap_server(id: i32) -> Result<(), ApiError> {
     use crate::server::{RequestContext, directory_settings};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     let deleted =
@@ -211,7 +203,6 @@ pub async fn get_group_choices(server_id: Option<i32>) -> Result<GroupChoices, A
 /// mistake goes back to the server's page with a code saying which.
 #[server(endpoint = "admin/save_group_roles")]
 pub async fn save_group_roles(
-    csrf_token: String,
     server: i32,
     #[server(default)] group: String,
     #[server(default)] grant: Option<i32>,
@@ -220,7 +211,6 @@ pub async fn save_group_roles(
     use crate::domain::role::RoleSet;
     use crate::server::{RequestContext, directory_settings, fail};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     let roles = RoleSet::parse_names(roles.keys().map(String::as_str))
@@ -279,7 +269,6 @@ pub async fn get_group_limits() -> Result<GroupLimits, ApiError> {
 /// goes back to Admin → Registration with what was typed and why.
 #[server(endpoint = "admin/save_group_limit")]
 pub async fn save_group_limit(
-    csrf_token: String,
     #[server(default)] id: Option<i32>,
     #[server(default)] group: String,
     limit: String,
@@ -287,7 +276,6 @@ pub async fn save_group_limit(
     use crate::domain::registration::DeviceLimit;
     use crate::server::{RequestContext, directory_settings};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     let id_text = id.map(|i| i.to_string()).unwrap_or_default();
@@ -336,10 +324,9 @@ pub async fn save_group_limit(
 }
 
 #[server(endpoint = "admin/delete_group_limit")]
-pub async fn delete_group_limit(csrf_token: String, id: i32) -> Result<(), ApiError> {
+pub async fn delete_group_limit(id: i32) -> Result<(), ApiError> {
     use crate::server::{RequestContext, directory_settings};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     directory_settings::delete_group_limit(&ctx.db, &ctx.origin, &admin, id, chrono::Utc::now())

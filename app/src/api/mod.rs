@@ -1,7 +1,8 @@
 //! Server functions: thin adapters between the pages and the server-side
 //! services. Each one has a stable URL under `/api/`. Those that only read
 //! are GET requests; those that change something are POSTed forms, which
-//! the HTTP layer checks for the anti-forgery token.
+//! the HTTP layer checks for the anti-forgery token (`csrf_token`) before
+//! any function runs, so no function declares it.
 
 // Server functions are where a request begins: they read the clock.
 #![allow(clippy::disallowed_methods)]

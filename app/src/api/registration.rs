@@ -29,7 +29,6 @@ pub async fn get_registration_overview() -> Result<RegistrationOverview, ApiErro
 /// device limit the answer is 409.
 #[server(endpoint = "registration/register")]
 pub async fn register_device(
-    csrf_token: String,
     platform: String,
     phone: String,
     invitation: String,
@@ -40,7 +39,6 @@ pub async fn register_device(
         registration::{self, RegisterError, RegisterRequest},
     };
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::RegisterDevice)?;
     let back = || {
@@ -83,11 +81,10 @@ pub async fn register_device(
 
 /// A new link (and PIN) for a Pending device; the old ones stop working.
 #[server(endpoint = "registration/reissue")]
-pub async fn reissue_registration(csrf_token: String, id: i64) -> Result<(), ApiError> {
+pub async fn reissue_registration(id: i64) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, registration};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::RegisterDevice)?;
     let issued = registration::reissue(
@@ -108,11 +105,10 @@ pub async fn reissue_registration(csrf_token: String, id: i64) -> Result<(), Api
 
 /// Withdraws the registration of a Pending device; it frees its slot.
 #[server(endpoint = "registration/cancel")]
-pub async fn cancel_registration(csrf_token: String, id: i64) -> Result<(), ApiError> {
+pub async fn cancel_registration(id: i64) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, registration};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::RegisterDevice)?;
     registration::cancel(&ctx.db, &ctx.origin, user, id, chrono::Utc::now()).await?;
@@ -187,7 +183,6 @@ pub async fn get_registration_settings() -> Result<RegistrationSettings, ApiErro
 /// page with what was typed.
 #[server(endpoint = "admin/save_registration_settings")]
 pub async fn save_registration_settings(
-    csrf_token: String,
     mode: String,
     pin_length: String,
     pin_validity_hours: String,
@@ -200,7 +195,6 @@ pub async fn save_registration_settings(
     use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
     use crate::server::{RequestContext, settings};
 
-    drop(csrf_token); // checked by the HTTP layer before this runs
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     let parsed = (
