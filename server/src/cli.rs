@@ -7,6 +7,7 @@
 use anyhow::{Context, bail};
 use app::domain::device::{DeviceStatus, Platform, parse_device_name};
 use app::domain::role::{Role, RoleSet};
+use app::domain::text::TextEnum;
 use app::domain::username::Username;
 use app::server::Admin;
 use app::server::accounts::{self, NewUser};
@@ -221,7 +222,11 @@ async fn add_device(
     let platform = Platform::parse(platform).ok_or_else(|| {
         anyhow::anyhow!(
             "unknown platform {platform:?}; platforms are: {}",
-            Platform::ALL.map(Platform::as_str).join(", ")
+            Platform::ALL
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })?;
     let name = match name {
@@ -346,7 +351,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("device {id} vanished"))?;
                 let mut row: device::ActiveModel = row.into();
-                row.status = Set(status.as_str().to_owned());
+                row.status = Set(status);
                 row.credential_hash = Set(None);
                 row.update(db).await?;
                 println!("  {id:<3} {name:<20} ({})", status.label());

@@ -1,6 +1,8 @@
 //! The admin area's server functions. Every one needs the Administrator
 //! role (403 otherwise), whatever the page shows.
 
+#[cfg(feature = "ssr")]
+use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use std::collections::BTreeMap;

@@ -1,6 +1,8 @@
 //! Admin → Policies & apps (items, labels, the device policy option) and
 //! changing a device's ownership with a preview of its impact.
 
+#[cfg(feature = "ssr")]
+use crate::domain::text::TextEnum;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};

@@ -1,6 +1,8 @@
 //! The signed-in user's devices: list, details, rename, and actions.
 //! Every call is scoped to the caller's own devices (someone else's is 404).
 
+#[cfg(feature = "ssr")]
+use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 

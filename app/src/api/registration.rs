@@ -3,6 +3,8 @@
 //! shown once: they travel from the form's answer to the enrollment page
 //! in a short-lived cookie that the page clears, and are never stored.
 
+#[cfg(feature = "ssr")]
+use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 

@@ -1,5 +1,6 @@
 //! How a page says that it cannot show what was asked, in plain words.
 
+use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 
 use crate::api::types::ApiError;

@@ -3,6 +3,8 @@
 //! platform) and are never stored; its effective set is the union of what
 //! its labels bring, computed here and nowhere else.
 
+use super::text::text_enum;
+use crate::domain::text::TextEnum;
 use serde::{Deserialize, Serialize};
 
 use super::device::{Ownership, Platform};
@@ -177,7 +179,7 @@ pub fn built_in_labels() -> Vec<Label> {
             built_in: true,
         });
     }
-    for platform in Platform::ALL {
+    for &platform in Platform::ALL {
         labels.push(Label {
             key: LabelKey::platform(platform),
             name: platform.label().to_owned(),
@@ -304,20 +306,25 @@ impl ItemKind {
     }
 }
 
-/// What exactly an item is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ItemType {
-    PasscodePolicy,
-    PrivacyPolicy,
-    RestrictionsPolicy,
-    Wifi,
-    Vpn,
-    Email,
-    /// A user-provided certificate setting (Admin → Certificates).
-    Certificate,
-    App,
-    Book,
+text_enum! {
+    /// What exactly an item is.
+    #[derive(PartialOrd, Ord)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum ItemType {
+        #[strum(serialize = "passcode")]
+        PasscodePolicy,
+        #[strum(serialize = "privacy")]
+        PrivacyPolicy,
+        #[strum(serialize = "restrictions")]
+        RestrictionsPolicy,
+        Wifi,
+        Vpn,
+        Email,
+        /// A user-provided certificate setting (Admin → Certificates).
+        Certificate,
+        App,
+        Book,
+    }
 }
 
 impl ItemType {
@@ -344,20 +351,6 @@ impl ItemType {
             }
             ItemType::App => ItemKind::App,
             ItemType::Book => ItemKind::Book,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemType::PasscodePolicy => "passcode",
-            ItemType::PrivacyPolicy => "privacy",
-            ItemType::RestrictionsPolicy => "restrictions",
-            ItemType::Wifi => "wifi",
-            ItemType::Vpn => "vpn",
-            ItemType::Email => "email",
-            ItemType::Certificate => "certificate",
-            ItemType::App => "app",
-            ItemType::Book => "book",
         }
     }
 
@@ -388,13 +381,6 @@ impl ItemType {
             ItemType::App => "Store identifier or version, e.g. com.example.expenses",
             ItemType::Book => "Author or file, e.g. Employee handbook 2026 (PDF)",
         }
-    }
-
-    pub fn parse(text: &str) -> Option<ItemType> {
-        ItemType::EDITABLE
-            .into_iter()
-            .chain([ItemType::Certificate])
-            .find(|t| t.as_str() == text.trim())
     }
 }
 

@@ -2,43 +2,26 @@
 //! signing in the administrator allows, and how a certificate names its
 //! user.
 
+use super::text::text_enum;
 use serde::{Deserialize, Serialize};
 
 use super::signin::SignInProblem;
 
-/// The ways people may sign in to the portal.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SignInMethods {
-    /// User name and password only (local accounts and directories).
-    #[default]
-    Password,
-    /// An identity certificate only: no password form.
-    Certificate,
-    /// Either.
-    Both,
+text_enum! {
+    /// The ways people may sign in to the portal.
+    #[derive(Default)]
+    pub enum SignInMethods {
+        /// User name and password only (local accounts and directories).
+        #[default]
+        Password,
+        /// An identity certificate only: no password form.
+        Certificate,
+        /// Either.
+        Both,
+    }
 }
 
 impl SignInMethods {
-    pub const ALL: [SignInMethods; 3] = [
-        SignInMethods::Password,
-        SignInMethods::Certificate,
-        SignInMethods::Both,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SignInMethods::Password => "password",
-            SignInMethods::Certificate => "certificate",
-            SignInMethods::Both => "both",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<SignInMethods> {
-        SignInMethods::ALL
-            .into_iter()
-            .find(|m| m.as_str() == text.trim())
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             SignInMethods::Password => "User name and password",
@@ -67,44 +50,25 @@ impl SignInMethods {
     }
 }
 
-/// Which part of a certificate names its user.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CertificateMapping {
-    /// The user principal name in the subject alternative name (the
-    /// Microsoft otherName 1.3.6.1.4.1.311.20.2.3), as on smart cards.
-    #[default]
-    Upn,
-    /// The e-mail address in the subject alternative name.
-    Email,
-    /// The subject's common name (CN).
-    CommonName,
-    /// The subject's user id (UID, 0.9.2342.19200300.100.1.1).
-    Uid,
+text_enum! {
+    /// Which part of a certificate names its user.
+    #[derive(Default)]
+    pub enum CertificateMapping {
+        /// The user principal name in the subject alternative name (the
+        /// Microsoft otherName 1.3.6.1.4.1.311.20.2.3), as on smart cards.
+        #[default]
+        Upn,
+        /// The e-mail address in the subject alternative name.
+        Email,
+        /// The subject's common name (CN).
+        #[strum(serialize = "cn")]
+        CommonName,
+        /// The subject's user id (UID, 0.9.2342.19200300.100.1.1).
+        Uid,
+    }
 }
 
 impl CertificateMapping {
-    pub const ALL: [CertificateMapping; 4] = [
-        CertificateMapping::Upn,
-        CertificateMapping::Email,
-        CertificateMapping::CommonName,
-        CertificateMapping::Uid,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CertificateMapping::Upn => "upn",
-            CertificateMapping::Email => "email",
-            CertificateMapping::CommonName => "cn",
-            CertificateMapping::Uid => "uid",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<CertificateMapping> {
-        CertificateMapping::ALL
-            .into_iter()
-            .find(|m| m.as_str() == text.trim())
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             CertificateMapping::Upn => {
@@ -235,6 +199,7 @@ pub fn check_methods_change(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::text::TextEnum;
 
     fn identity() -> CertificateIdentity {
         CertificateIdentity {
@@ -288,7 +253,7 @@ mod tests {
 
     #[test]
     fn without_certificate_sign_in_set_up_passwords_are_in_force() {
-        for methods in SignInMethods::ALL {
+        for &methods in SignInMethods::ALL {
             assert_eq!(methods.effective(true), methods);
             assert_eq!(methods.effective(false), SignInMethods::Password);
         }
@@ -325,15 +290,7 @@ mod tests {
     }
 
     #[test]
-    fn settings_round_trip() {
-        for m in SignInMethods::ALL {
-            assert_eq!(SignInMethods::parse(m.as_str()), Some(m));
-        }
-        for m in CertificateMapping::ALL {
-            assert_eq!(CertificateMapping::parse(m.as_str()), Some(m));
-        }
-        assert_eq!(SignInMethods::parse("smartcard"), None);
-        assert_eq!(CertificateMapping::parse("dn"), None);
+    fn methods_say_what_they_allow() {
         assert!(SignInMethods::Both.password() && SignInMethods::Both.certificate());
         assert!(!SignInMethods::Certificate.password());
         assert!(!SignInMethods::Password.certificate());

@@ -2,6 +2,8 @@
 //! may upload where, what an upload problem is called, and how close a
 //! certificate is to its end.
 
+use super::text::text_enum;
+use crate::domain::text::TextEnum;
 use serde::{Deserialize, Serialize};
 
 use super::catalogue::{LabelKey, parse_labels};
@@ -13,37 +15,18 @@ pub const EXPIRY_WARNING_DAYS: i64 = 30;
 /// The largest file accepted for upload.
 pub const MAX_FILE_BYTES: usize = 256 * 1024;
 
-/// What a setting's certificate is for on the device.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Purpose {
-    Signing,
-    Encryption,
-    Authentication,
-    Other,
+text_enum! {
+    /// What a setting's certificate is for on the device.
+    #[serde(rename_all = "lowercase")]
+    pub enum Purpose {
+        Signing,
+        Encryption,
+        Authentication,
+        Other,
+    }
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 4] = [
-        Purpose::Signing,
-        Purpose::Encryption,
-        Purpose::Authentication,
-        Purpose::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::Signing => "signing",
-            Purpose::Encryption => "encryption",
-            Purpose::Authentication => "authentication",
-            Purpose::Other => "other",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Purpose> {
-        Purpose::ALL.into_iter().find(|p| p.as_str() == text)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Purpose::Signing => "Signing",
@@ -419,7 +402,7 @@ mod tests {
 
     #[test]
     fn only_encryption_keeps_replaced_keys() {
-        for purpose in Purpose::ALL {
+        for &purpose in Purpose::ALL {
             assert_eq!(
                 purpose.keeps_replaced_keys(),
                 purpose == Purpose::Encryption

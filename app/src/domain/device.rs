@@ -1,45 +1,28 @@
 //! Devices and the commands sent to them: platforms, lifecycle, lock state,
 //! and the one table of which action applies to which device, for whom.
 
+use super::text::text_enum;
+use crate::domain::text::TextEnum;
 use serde::{Deserialize, Serialize};
 
 use super::access::{self, Action, Denied, Subject};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Platform {
-    Ios,
-    Ipados,
-    Android,
-    Windows,
-    WindowsPhone81,
-    Windows10Mobile,
-    Macos,
+text_enum! {
+    #[serde(rename_all = "kebab-case")]
+    pub enum Platform {
+        Ios,
+        Ipados,
+        Android,
+        Windows,
+        #[strum(serialize = "windows-phone-8.1")]
+        WindowsPhone81,
+        #[strum(serialize = "windows-10-mobile")]
+        Windows10Mobile,
+        Macos,
+    }
 }
 
 impl Platform {
-    pub const ALL: [Platform; 7] = [
-        Platform::Ios,
-        Platform::Ipados,
-        Platform::Android,
-        Platform::Windows,
-        Platform::WindowsPhone81,
-        Platform::Windows10Mobile,
-        Platform::Macos,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::Ios => "ios",
-            Platform::Ipados => "ipados",
-            Platform::Android => "android",
-            Platform::Windows => "windows",
-            Platform::WindowsPhone81 => "windows-phone-8.1",
-            Platform::Windows10Mobile => "windows-10-mobile",
-            Platform::Macos => "macos",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Platform::Ios => "iOS",
@@ -52,35 +35,24 @@ impl Platform {
         }
     }
 
-    pub fn parse(text: &str) -> Option<Platform> {
-        Platform::ALL
-            .into_iter()
-            .find(|p| p.as_str() == text.trim())
-    }
-
     /// Whether the device's PIN can be reset remotely (Windows phones only).
     pub fn supports_pin_reset(self) -> bool {
         matches!(self, Platform::WindowsPhone81 | Platform::Windows10Mobile)
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Ownership {
-    /// What registration sets.
-    #[default]
-    CompanyOwned,
-    EmployeeOwned,
+text_enum! {
+    #[derive(Default)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Ownership {
+        /// What registration sets.
+        #[default]
+        CompanyOwned,
+        EmployeeOwned,
+    }
 }
 
 impl Ownership {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ownership::CompanyOwned => "company-owned",
-            Ownership::EmployeeOwned => "employee-owned",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Ownership::CompanyOwned => "Company-owned",
@@ -95,36 +67,21 @@ impl Ownership {
             Ownership::EmployeeOwned => Ownership::CompanyOwned,
         }
     }
-
-    pub fn parse(text: &str) -> Option<Ownership> {
-        [Ownership::CompanyOwned, Ownership::EmployeeOwned]
-            .into_iter()
-            .find(|o| o.as_str() == text)
-    }
 }
 
-/// Where a device is in its life. Retired, Wiped and Expired are final.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DeviceStatus {
-    Pending,
-    Active,
-    Retired,
-    Wiped,
-    Expired,
+text_enum! {
+    /// Where a device is in its life. Retired, Wiped and Expired are final.
+    #[serde(rename_all = "kebab-case")]
+    pub enum DeviceStatus {
+        Pending,
+        Active,
+        Retired,
+        Wiped,
+        Expired,
+    }
 }
 
 impl DeviceStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceStatus::Pending => "pending",
-            DeviceStatus::Active => "active",
-            DeviceStatus::Retired => "retired",
-            DeviceStatus::Wiped => "wiped",
-            DeviceStatus::Expired => "expired",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             DeviceStatus::Pending => "Pending",
@@ -135,18 +92,6 @@ impl DeviceStatus {
         }
     }
 
-    pub fn parse(text: &str) -> Option<DeviceStatus> {
-        [
-            DeviceStatus::Pending,
-            DeviceStatus::Active,
-            DeviceStatus::Retired,
-            DeviceStatus::Wiped,
-            DeviceStatus::Expired,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-
     pub fn is_final(self) -> bool {
         matches!(
             self,
@@ -155,66 +100,34 @@ impl DeviceStatus {
     }
 }
 
-/// Whether the device is locked, and how.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LockState {
-    Unlocked,
-    Locked,
-    /// Locked with a message and call-back number on the lock screen: the
-    /// device is reported lost, and Unlock is never offered for it.
-    LostMode,
-}
-
-impl LockState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LockState::Unlocked => "unlocked",
-            LockState::Locked => "locked",
-            LockState::LostMode => "lost-mode",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<LockState> {
-        [LockState::Unlocked, LockState::Locked, LockState::LostMode]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+text_enum! {
+    /// Whether the device is locked, and how.
+    #[serde(rename_all = "kebab-case")]
+    pub enum LockState {
+        Unlocked,
+        Locked,
+        /// Locked with a message and call-back number on the lock screen: the
+        /// device is reported lost, and Unlock is never offered for it.
+        LostMode,
     }
 }
 
-/// What a user can ask their device to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DeviceAction {
-    Lock,
-    Unlock,
-    Locate,
-    ResetPin,
-    Retire,
-    Wipe,
+impl LockState {}
+
+text_enum! {
+    /// What a user can ask their device to do.
+    #[serde(rename_all = "kebab-case")]
+    pub enum DeviceAction {
+        Lock,
+        Unlock,
+        Locate,
+        ResetPin,
+        Retire,
+        Wipe,
+    }
 }
 
 impl DeviceAction {
-    pub const ALL: [DeviceAction; 6] = [
-        DeviceAction::Lock,
-        DeviceAction::Unlock,
-        DeviceAction::Locate,
-        DeviceAction::ResetPin,
-        DeviceAction::Retire,
-        DeviceAction::Wipe,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceAction::Lock => "lock",
-            DeviceAction::Unlock => "unlock",
-            DeviceAction::Locate => "locate",
-            DeviceAction::ResetPin => "reset-pin",
-            DeviceAction::Retire => "retire",
-            DeviceAction::Wipe => "wipe",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             DeviceAction::Lock => "Lock",
@@ -224,10 +137,6 @@ impl DeviceAction {
             DeviceAction::Retire => "Retire",
             DeviceAction::Wipe => "Wipe",
         }
-    }
-
-    pub fn parse(text: &str) -> Option<DeviceAction> {
-        DeviceAction::ALL.into_iter().find(|a| a.as_str() == text)
     }
 
     /// The portal action (and so the role) this needs.
@@ -368,16 +277,17 @@ pub fn ownership_change(
 /// week-old Lock or Wipe when it comes back.
 pub const COMMAND_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
-/// Where a command is on its way to the device.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CommandState {
-    Queued,
-    Sent,
-    Acknowledged,
-    Failed,
-    Cancelled,
-    Expired,
+text_enum! {
+    /// Where a command is on its way to the device.
+    #[serde(rename_all = "kebab-case")]
+    pub enum CommandState {
+        Queued,
+        Sent,
+        Acknowledged,
+        Failed,
+        Cancelled,
+        Expired,
+    }
 }
 
 /// What moves a command along.
@@ -391,30 +301,6 @@ pub enum CommandEvent {
 }
 
 impl CommandState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommandState::Queued => "queued",
-            CommandState::Sent => "sent",
-            CommandState::Acknowledged => "acknowledged",
-            CommandState::Failed => "failed",
-            CommandState::Cancelled => "cancelled",
-            CommandState::Expired => "expired",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<CommandState> {
-        [
-            CommandState::Queued,
-            CommandState::Sent,
-            CommandState::Acknowledged,
-            CommandState::Failed,
-            CommandState::Cancelled,
-            CommandState::Expired,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-
     /// Still on its way: a second identical request joins it.
     pub fn in_flight(self) -> bool {
         matches!(self, CommandState::Queued | CommandState::Sent)
@@ -623,8 +509,8 @@ mod tests {
             disabled: false,
         };
         let active = |p| facts(p, DeviceStatus::Active, LockState::Unlocked);
-        for action in DeviceAction::ALL {
-            for platform in Platform::ALL {
+        for &action in DeviceAction::ALL {
+            for &platform in Platform::ALL {
                 let got = availability(user, active(platform), action);
                 let want = if action == DeviceAction::ResetPin && !platform.supports_pin_reset() {
                     Err(Unavailable::Platform)
@@ -660,7 +546,7 @@ mod tests {
 
     #[test]
     fn each_action_needs_its_role() {
-        for action in DeviceAction::ALL {
+        for &action in DeviceAction::ALL {
             let others = RoleSet::new(
                 Role::ALL
                     .into_iter()
@@ -730,13 +616,7 @@ mod tests {
     }
 
     #[test]
-    fn names_round_trip() {
-        for p in Platform::ALL {
-            assert_eq!(Platform::parse(p.as_str()), Some(p));
-        }
-        for a in DeviceAction::ALL {
-            assert_eq!(DeviceAction::parse(a.as_str()), Some(a));
-        }
+    fn only_wipe_and_retire_ask_for_confirmation() {
         assert!(
             DeviceAction::Wipe.needs_confirmation() && DeviceAction::Retire.needs_confirmation()
         );

@@ -2,47 +2,28 @@
 //! portal sends (every value typed by a person escaped), and how groups are
 //! named. The network side lives in `server::directory`.
 
+use super::text::text_enum;
+use crate::domain::text::TextEnum;
 use serde::{Deserialize, Serialize};
 
-/// How the portal learns which groups a user is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Membership {
-    /// The user's entry lists its groups in `memberOf` (Active Directory,
-    /// OpenLDAP with the memberof overlay).
-    MemberOf,
-    /// `groupOfNames` entries list members' DNs in `member`.
-    GroupOfNames,
-    /// `groupOfUniqueNames` entries list members' DNs in `uniqueMember`.
-    GroupOfUniqueNames,
-    /// `posixGroup` entries list members' login names in `memberUid`.
-    PosixGroup,
-    /// Any of the three kinds of group entry.
-    AnyGroup,
+text_enum! {
+    /// How the portal learns which groups a user is in.
+    pub enum Membership {
+        /// The user's entry lists its groups in `memberOf` (Active Directory,
+        /// OpenLDAP with the memberof overlay).
+        MemberOf,
+        /// `groupOfNames` entries list members' DNs in `member`.
+        GroupOfNames,
+        /// `groupOfUniqueNames` entries list members' DNs in `uniqueMember`.
+        GroupOfUniqueNames,
+        /// `posixGroup` entries list members' login names in `memberUid`.
+        PosixGroup,
+        /// Any of the three kinds of group entry.
+        AnyGroup,
+    }
 }
 
 impl Membership {
-    pub const ALL: [Membership; 5] = [
-        Membership::MemberOf,
-        Membership::GroupOfNames,
-        Membership::GroupOfUniqueNames,
-        Membership::PosixGroup,
-        Membership::AnyGroup,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Membership::MemberOf => "member-of",
-            Membership::GroupOfNames => "group-of-names",
-            Membership::GroupOfUniqueNames => "group-of-unique-names",
-            Membership::PosixGroup => "posix-group",
-            Membership::AnyGroup => "any-group",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Membership> {
-        Membership::ALL.into_iter().find(|m| m.as_str() == text)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Membership::MemberOf => "memberOf attribute of the user",
@@ -474,9 +455,6 @@ mod tests {
         assert!(
             any.starts_with("(|") && any.contains("uniqueMember=") && any.contains("memberUid=a")
         );
-        for m in Membership::ALL {
-            assert_eq!(Membership::parse(m.as_str()), Some(m));
-        }
     }
 
     #[test]

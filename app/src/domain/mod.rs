@@ -15,4 +15,5 @@ pub mod phone;
 pub mod registration;
 pub mod role;
 pub mod signin;
+pub mod text;
 pub mod username;

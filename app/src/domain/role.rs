@@ -1,27 +1,32 @@
 //! Roles: what an administrator lets a user do. Each user has a set of them.
 
+use super::text::text_enum;
+use crate::domain::text::TextEnum;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::fmt;
 
-/// One right in the portal. The kebab-case name (`as_str`) is what the
-/// command line, the database and forms use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    Wipe,
-    Lock,
-    Unlock,
-    Locate,
-    Retire,
-    DeviceRegistration,
-    ChangeOwnership,
-    ResetPinPassword,
-    PortalAccess,
-    Administrator,
+text_enum! {
+    /// One right in the portal. The kebab-case name (`as_str`) is what the
+    /// command line, the database and forms use.
+    #[derive(PartialOrd, Ord)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Role {
+        Wipe,
+        Lock,
+        Unlock,
+        Locate,
+        Retire,
+        DeviceRegistration,
+        ChangeOwnership,
+        ResetPinPassword,
+        PortalAccess,
+        Administrator,
+    }
 }
 
 impl Role {
+    /// The order roles are offered in; the declaration's order is the order
+    /// a user's roles are stored and listed in.
     pub const ALL: [Role; 10] = [
         Role::PortalAccess,
         Role::Lock,
@@ -34,21 +39,6 @@ impl Role {
         Role::ResetPinPassword,
         Role::Administrator,
     ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Wipe => "wipe",
-            Role::Lock => "lock",
-            Role::Unlock => "unlock",
-            Role::Locate => "locate",
-            Role::Retire => "retire",
-            Role::DeviceRegistration => "device-registration",
-            Role::ChangeOwnership => "change-ownership",
-            Role::ResetPinPassword => "reset-pin-password",
-            Role::PortalAccess => "portal-access",
-            Role::Administrator => "administrator",
-        }
-    }
 
     /// The name people see.
     pub fn label(self) -> &'static str {
@@ -84,16 +74,6 @@ impl Role {
             Role::PortalAccess => "Sign in to the portal at all.",
             Role::Administrator => "Use the admin area: users, roles, settings and the audit log.",
         }
-    }
-
-    pub fn parse(name: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == name.trim())
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

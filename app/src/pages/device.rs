@@ -4,6 +4,7 @@
 //! JavaScript, the same in a dialog). While a command is on its way, the
 //! page follows the device (an island).
 
+use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;

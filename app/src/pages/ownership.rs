@@ -2,6 +2,7 @@
 //! will gain and lose, then confirm. A plain GET form and a POSTed
 //! confirmation, so it works the same without JavaScript.
 
+use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;

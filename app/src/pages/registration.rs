@@ -1,6 +1,7 @@
 //! Registering a device: the form (with the slots left), the enrollment
 //! page with its QR code and PIN, and the page an enrollment link opens.
 
+use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -108,7 +109,8 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
                 >
                     <option value="" selected=platform.is_empty()>"Choose…"</option>
                     {Platform::ALL
-                        .into_iter()
+                        .iter()
+                        .copied()
                         .map(|p| {
                             view! {
                                 <option value=p.as_str() selected=platform == p.as_str()>
@@ -132,7 +134,8 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
             <fieldset class="field" aria-describedby="invitation-message">
                 <legend>"Send me the invitation by"</legend>
                 {Invitation::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .map(|i| {
                         let why = unavailable(i);
                         let id = format!("invitation-{}", i.as_str());

@@ -2,6 +2,7 @@
 //! flag. Every change is audited in the same transaction.
 
 use super::Admin;
+use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
 use sea_orm::ExprTrait as _;
 use sea_orm::sea_query::{Expr, Func, LikeExpr};

@@ -2,6 +2,7 @@
 //! sign-in, sign-out, role change and, later, every device action. Nothing
 //! in the product updates or deletes a row.
 
+use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
@@ -68,7 +69,7 @@ pub async fn record(
         action: Set(event.action.to_owned()),
         target: Set(event.target.map(str::to_owned)),
         device_id: Set(event.device_id),
-        outcome: Set(event.outcome.as_str().to_owned()),
+        outcome: Set(event.outcome),
         client_addr: Set(origin.client_addr.clone()),
         user_agent: Set(origin.user_agent.chars().take(512).collect()),
         details: Set(event.details.to_string()),
@@ -182,15 +183,10 @@ fn filtered(filter: &AuditFilter) -> sea_orm::Select<audit_event::Entity> {
     query
 }
 
-/// A stored row; an outcome the portal does not know is an error, not a
-/// guess.
+/// A stored row (an outcome the portal does not know was an error when
+/// the row was read).
 fn to_row(model: audit_event::Model) -> Result<AuditRow, DbErr> {
-    let outcome = Outcome::parse(&model.outcome).ok_or_else(|| {
-        DbErr::Type(format!(
-            "audit event {}: unknown outcome {:?}",
-            model.id, model.outcome
-        ))
-    })?;
+    let outcome = model.outcome;
     Ok(AuditRow {
         id: model.id,
         at: model.at,

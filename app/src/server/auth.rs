@@ -2,6 +2,7 @@
 //! database (they survive restarts and work across instances), whose
 //! cookie secret is stored only as a SHA-256 hash.
 
+use crate::domain::text::TextEnum;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::ExprTrait as _;
 use sea_orm::sea_query::Expr;

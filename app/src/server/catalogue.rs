@@ -3,6 +3,7 @@
 //! impact, and delivering the set at check-in.
 
 use super::Admin;
+use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
@@ -30,8 +31,8 @@ use crate::domain::catalogue::{
     LabelRule, built_in_labels, effective_set, impact, labels_of, locate_forbidden_by,
 };
 use crate::domain::device::{
-    DeviceAction, DeviceFacts, DeviceStatus, LockState, Ownership, Platform, Unavailable,
-    availability, ownership_change,
+    DeviceAction, DeviceFacts, DeviceStatus, Ownership, Platform, Unavailable, availability,
+    ownership_change,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +80,7 @@ fn custom(model: &custom_label::Model) -> Label {
         key: LabelKey::Custom(model.id),
         name: model.name.clone(),
         rule: LabelRule {
-            ownership: model.ownership.as_deref().and_then(Ownership::parse),
+            ownership: model.ownership,
             platforms: model
                 .platforms
                 .split(',')
@@ -93,7 +94,7 @@ fn custom(model: &custom_label::Model) -> Label {
 fn item_of(model: &catalogue_item::Model) -> Option<Item> {
     Some(Item {
         id: ItemId::Catalogue(model.id),
-        item_type: ItemType::parse(&model.item_type)?,
+        item_type: model.item_type,
         name: model.name.clone(),
         detail: model.detail.clone(),
         forbids_locate: model.forbids_locate,
@@ -146,8 +147,8 @@ pub async fn load(db: &impl ConnectionTrait) -> std::result::Result<Catalogue, D
 
 pub fn traits(model: &device::Model) -> DeviceTraits {
     DeviceTraits {
-        ownership: Ownership::parse(&model.ownership).unwrap_or(Ownership::CompanyOwned),
-        platform: Platform::parse(&model.platform).unwrap_or(Platform::Android),
+        ownership: model.ownership,
+        platform: model.platform,
     }
 }
 
@@ -165,8 +166,8 @@ impl Catalogue {
         }
         DeviceFacts {
             platform: traits.platform,
-            status: DeviceStatus::parse(&model.status).unwrap_or(DeviceStatus::Expired),
-            lock: LockState::parse(&model.lock_state).unwrap_or(LockState::Unlocked),
+            status: model.status,
+            lock: model.lock_state,
             ownership: traits.ownership,
             locate_forbidden: locate_forbidden_by(&self.set_for(traits)).is_some(),
             employee_wipe_forbidden: self.forbid_employee_wipe,
@@ -214,7 +215,7 @@ pub fn configuration_of(
 ) -> DeviceConfiguration {
     let traits = traits(model);
     let set = catalogue.set_for(traits);
-    let status = DeviceStatus::parse(&model.status).unwrap_or(DeviceStatus::Expired);
+    let status = model.status;
     let state = if status == DeviceStatus::Pending {
         ConfigurationState::NotEnrolled
     } else if status.is_final() {
@@ -288,7 +289,8 @@ pub async fn preview(
         let actions = |ownership| {
             let facts = catalogue.facts(&model, Some(ownership));
             DeviceAction::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .filter(|a| availability(subject, facts, *a).is_ok())
                 .collect::<Vec<_>>()
         };
@@ -317,7 +319,7 @@ pub async fn preview(
         impact,
         actions_lost,
         actions_gained,
-        enrolled: model.status == DeviceStatus::Active.as_str(),
+        enrolled: model.status == DeviceStatus::Active,
     })
 }
 
@@ -645,7 +647,7 @@ pub async fn save_item(
         return Err(CatalogueError::NameTaken);
     }
     let mut row = catalogue_item::ActiveModel {
-        item_type: Set(draft.item_type.as_str().to_owned()),
+        item_type: Set(draft.item_type),
         name: Set(draft.name.clone()),
         detail: Set(draft.detail.clone()),
         forbids_locate: Set(draft.forbids_locate),
@@ -783,7 +785,7 @@ pub async fn save_label(
     }
     let mut row = custom_label::ActiveModel {
         name: Set(name.clone()),
-        ownership: Set(rule.ownership.map(|o| o.as_str().to_owned())),
+        ownership: Set(rule.ownership),
         platforms: Set(rule
             .platforms
             .iter()

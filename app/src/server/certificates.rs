@@ -4,6 +4,7 @@
 //! Every change is audited in the same transaction.
 
 use super::Admin;
+use crate::domain::text::TextEnum;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -99,7 +100,7 @@ fn event<'a>(
 fn setting_of(model: &certificate_setting::Model) -> Setting {
     Setting {
         name: model.name.clone(),
-        purpose: Purpose::parse(&model.purpose).unwrap_or(Purpose::Other),
+        purpose: model.purpose,
         key_required: model.key_required,
         password_required: model.password_required,
         mobile_upload: model.mobile_upload,
@@ -184,7 +185,7 @@ pub async fn setting_view(
         labels: catalogue::load(db).await?.labels,
         input: SettingInput {
             name: model.name,
-            purpose: model.purpose,
+            purpose: model.purpose.as_str().to_owned(),
             key_required: model.key_required,
             password_required: model.password_required,
             mobile_upload: model.mobile_upload,
@@ -214,7 +215,7 @@ pub async fn save_setting(
             let before = setting_json(&setting_of(&model));
             let mut row: certificate_setting::ActiveModel = model.into();
             row.name = Set(setting.name.clone());
-            row.purpose = Set(setting.purpose.as_str().to_owned());
+            row.purpose = Set(setting.purpose);
             row.key_required = Set(setting.key_required);
             row.password_required = Set(setting.password_required);
             row.mobile_upload = Set(setting.mobile_upload);
@@ -225,7 +226,7 @@ pub async fn save_setting(
         None => {
             let row = certificate_setting::ActiveModel {
                 name: Set(setting.name.clone()),
-                purpose: Set(setting.purpose.as_str().to_owned()),
+                purpose: Set(setting.purpose),
                 key_required: Set(setting.key_required),
                 password_required: Set(setting.password_required),
                 mobile_upload: Set(setting.mobile_upload),
@@ -378,7 +379,7 @@ pub async fn mine(
         .map(|s| SettingChoice {
             id: s.id,
             name: s.name.clone(),
-            purpose: Purpose::parse(&s.purpose).unwrap_or(Purpose::Other),
+            purpose: s.purpose,
             key_required: s.key_required,
             password_required: s.password_required,
             mobile_upload: s.mobile_upload,
@@ -654,7 +655,7 @@ async fn save(
         None => None,
     };
     let info = &chosen.certificate;
-    let purpose = Purpose::parse(&setting.purpose).unwrap_or(Purpose::Other);
+    let purpose = setting.purpose;
     let (_turn, txn) = super::begin_write(db).await?;
     super::registration::lock_owner(&txn, user_id).await?;
     if let Some(pending) = pending {
@@ -923,7 +924,7 @@ async fn for_device(
         };
         items.push(Delivered {
             setting: setting.name.clone(),
-            purpose: Purpose::parse(&setting.purpose).unwrap_or(Purpose::Other),
+            purpose: setting.purpose,
             alias: row.alias,
             fingerprint: row.fingerprint,
             retired: row.retired,

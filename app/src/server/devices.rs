@@ -2,6 +2,7 @@
 //! report through the device API. Every query for a person is scoped to
 //! the devices they own; someone else's device is "not found".
 
+use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -53,18 +54,6 @@ impl LockParams {
     }
 }
 
-fn status(model: &device::Model) -> DeviceStatus {
-    DeviceStatus::parse(&model.status).unwrap_or(DeviceStatus::Expired)
-}
-
-fn lock(model: &device::Model) -> LockState {
-    LockState::parse(&model.lock_state).unwrap_or(LockState::Unlocked)
-}
-
-fn platform(model: &device::Model) -> Platform {
-    Platform::parse(&model.platform).unwrap_or(Platform::Android)
-}
-
 /// What a list of devices shows of each: read without the columns it does
 /// not show.
 #[derive(sea_orm::DerivePartialModel)]
@@ -72,12 +61,12 @@ fn platform(model: &device::Model) -> Platform {
 struct Listed {
     id: i64,
     display_name: String,
-    platform: String,
+    platform: Platform,
     manufacturer: String,
     model: String,
-    ownership: String,
-    status: String,
-    lock_state: String,
+    ownership: Ownership,
+    status: DeviceStatus,
+    lock_state: LockState,
     last_checkin_at: Option<DateTime<Utc>>,
 }
 
@@ -85,10 +74,10 @@ impl From<Listed> for DeviceSummary {
     fn from(row: Listed) -> DeviceSummary {
         DeviceSummary {
             id: row.id,
-            platform: Platform::parse(&row.platform).unwrap_or(Platform::Android),
-            ownership: Ownership::parse(&row.ownership).unwrap_or(Ownership::CompanyOwned),
-            status: DeviceStatus::parse(&row.status).unwrap_or(DeviceStatus::Expired),
-            lock: LockState::parse(&row.lock_state).unwrap_or(LockState::Unlocked),
+            platform: row.platform,
+            ownership: row.ownership,
+            status: row.status,
+            lock: row.lock_state,
             display_name: row.display_name,
             manufacturer: row.manufacturer,
             model: row.model,
@@ -101,12 +90,12 @@ fn summary(model: &device::Model) -> DeviceSummary {
     DeviceSummary {
         id: model.id,
         display_name: model.display_name.clone(),
-        platform: platform(model),
+        platform: model.platform,
         manufacturer: model.manufacturer.clone(),
         model: model.model.clone(),
-        ownership: Ownership::parse(&model.ownership).unwrap_or(Ownership::CompanyOwned),
-        status: status(model),
-        lock: lock(model),
+        ownership: model.ownership,
+        status: model.status,
+        lock: model.lock_state,
         last_checkin_at: model.last_checkin_at,
     }
 }
@@ -115,8 +104,8 @@ fn command_view(model: &command::Model) -> Option<CommandView> {
     let result: serde_json::Value = serde_json::from_str(&model.result).unwrap_or_default();
     Some(CommandView {
         id: model.id,
-        action: DeviceAction::parse(&model.kind)?,
-        state: CommandState::parse(&model.state)?,
+        action: model.kind,
+        state: model.state,
         requested_at: model.requested_at,
         sent_at: model.sent_at,
         completed_at: model.completed_at,
@@ -181,8 +170,8 @@ pub async fn progress(
     let model = find_for(db, user, id).await?;
     let commands = latest_commands(db, id).await?;
     Ok(Progress::of(
-        status(&model),
-        lock(&model),
+        model.status,
+        model.lock_state,
         commands
             .iter()
             .filter_map(command_view)
@@ -207,7 +196,8 @@ pub async fn detail(
     };
     let facts = catalogue.facts(&model, None);
     let actions = DeviceAction::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter_map(|action| match availability(subject, facts, action) {
             // Not offered at all without the role.
             Err(Unavailable::Denied(_)) => None,
@@ -334,10 +324,7 @@ pub async fn request(
     let in_flight = command::Entity::find()
         .filter(command::Column::DeviceId.eq(id))
         .filter(command::Column::Kind.eq(action.as_str()))
-        .filter(
-            command::Column::State
-                .is_in([CommandState::Queued.as_str(), CommandState::Sent.as_str()]),
-        )
+        .filter(command::Column::State.is_in([CommandState::Queued, CommandState::Sent]))
         .filter(command::Column::Params.eq(params_json.clone()))
         .one(&txn)
         .await?;
@@ -347,9 +334,9 @@ pub async fn request(
     }
     let created = command::ActiveModel {
         device_id: Set(id),
-        kind: Set(action.as_str().to_owned()),
+        kind: Set(action),
         params: Set(params_json),
-        state: Set(CommandState::Queued.as_str().to_owned()),
+        state: Set(CommandState::Queued),
         requested_by: Set(user.id()),
         requested_at: Set(now),
         sent_at: Set(None),
@@ -394,17 +381,17 @@ pub async fn cancel(
         .one(&txn)
         .await?
         .ok_or(DeviceError::NotFound)?;
-    let next = CommandState::parse(&row.state).and_then(|s| s.next(CommandEvent::Cancel));
+    let next = row.state.next(CommandEvent::Cancel);
     let Some(next) = next else {
         return Ok(false);
     };
-    let kind = row.kind.clone();
+    let kind = row.kind;
     // Only if it is still queued: a check-in may be handing it over right now.
     let changed = command::Entity::update_many()
         .col_expr(command::Column::State, Expr::value(next.as_str()))
         .col_expr(command::Column::CompletedAt, Expr::value(now))
         .filter(command::Column::Id.eq(command_id))
-        .filter(command::Column::State.eq(CommandState::Queued.as_str()))
+        .filter(command::Column::State.eq(CommandState::Queued))
         .exec(&txn)
         .await?;
     if changed.rows_affected != 1 {
@@ -435,17 +422,13 @@ pub async fn expire_stale_commands(
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let stale = command::Entity::find()
-        .filter(
-            command::Column::State
-                .is_in([CommandState::Queued.as_str(), CommandState::Sent.as_str()]),
-        )
+        .filter(command::Column::State.is_in([CommandState::Queued, CommandState::Sent]))
         .filter(command::Column::RequestedAt.lt(now - crate::domain::device::COMMAND_LIFETIME))
         .all(db)
         .await?;
     let mut expired = 0;
     for row in stale {
-        let Some(next) = CommandState::parse(&row.state).and_then(|s| s.next(CommandEvent::Expire))
-        else {
+        let Some(next) = row.state.next(CommandEvent::Expire) else {
             continue;
         };
         let (_turn, txn) = super::begin_write(db).await?;
@@ -509,7 +492,7 @@ pub async fn add_active(
     let created = device::ActiveModel {
         owner_id: Set(owner.id),
         display_name: Set(name),
-        platform: Set(platform.as_str().to_owned()),
+        platform: Set(platform),
         manufacturer: Set(manufacturer.to_owned()),
         model: Set(model_name.to_owned()),
         os_version: Set(String::new()),
@@ -517,12 +500,12 @@ pub async fn add_active(
         imei: Set(String::new()),
         phone: Set(String::new()),
         carrier: Set(String::new()),
-        ownership: Set(Ownership::CompanyOwned.as_str().to_owned()),
-        status: Set(DeviceStatus::Active.as_str().to_owned()),
+        ownership: Set(Ownership::CompanyOwned),
+        status: Set(DeviceStatus::Active),
         registered_at: Set(now),
         enrolled_at: Set(Some(now)),
         last_checkin_at: Set(None),
-        lock_state: Set(LockState::Unlocked.as_str().to_owned()),
+        lock_state: Set(LockState::Unlocked),
         latitude: Set(None),
         longitude: Set(None),
         accuracy_m: Set(None),
@@ -559,7 +542,7 @@ pub async fn authenticate(
 ) -> Result<Option<device::Model>, DbErr> {
     device::Entity::find()
         .filter(device::Column::CredentialHash.eq(hash_token(credential)))
-        .filter(device::Column::Status.eq(DeviceStatus::Active.as_str()))
+        .filter(device::Column::Status.eq(DeviceStatus::Active))
         .one(db)
         .await
 }
@@ -623,7 +606,7 @@ pub async fn record_check_in(
     let mut update = device::Entity::update_many()
         .col_expr(device::Column::LastCheckinAt, Expr::value(now))
         .filter(device::Column::CredentialHash.eq(hash_token(credential)))
-        .filter(device::Column::Status.eq(DeviceStatus::Active.as_str()));
+        .filter(device::Column::Status.eq(DeviceStatus::Active));
     for (column, value) in [
         (device::Column::Manufacturer, &facts.manufacturer),
         (device::Column::Model, &facts.model),
@@ -660,7 +643,7 @@ pub async fn hand_over(
     let queued = || {
         command::Entity::find()
             .filter(command::Column::DeviceId.eq(id))
-            .filter(command::Column::State.eq(CommandState::Queued.as_str()))
+            .filter(command::Column::State.eq(CommandState::Queued))
             .order_by_asc(command::Column::Id)
     };
     if queued().one(db).await?.is_none() {
@@ -676,22 +659,17 @@ pub async fn hand_over(
     let name = device.display_name.clone();
     let mut handed = Vec::new();
     for row in queued().all(&txn).await? {
-        let Some(action) = DeviceAction::parse(&row.kind) else {
-            continue;
-        };
+        let action = row.kind;
         if let Some(reason) = policy_refusal(rules, action) {
             withhold(&txn, &row, &name, &reason.to_string(), now).await?;
             continue;
         }
         // Only if still queued: the owner may have cancelled it meanwhile.
         let taken = command::Entity::update_many()
-            .col_expr(
-                command::Column::State,
-                Expr::value(CommandState::Sent.as_str()),
-            )
+            .col_expr(command::Column::State, Expr::value(CommandState::Sent))
             .col_expr(command::Column::SentAt, Expr::value(now))
             .filter(command::Column::Id.eq(row.id))
-            .filter(command::Column::State.eq(CommandState::Queued.as_str()))
+            .filter(command::Column::State.eq(CommandState::Queued))
             .exec(&txn)
             .await?;
         if taken.rows_affected == 1 {
@@ -716,17 +694,14 @@ async fn withhold(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let cancelled = command::Entity::update_many()
-        .col_expr(
-            command::Column::State,
-            Expr::value(CommandState::Cancelled.as_str()),
-        )
+        .col_expr(command::Column::State, Expr::value(CommandState::Cancelled))
         .col_expr(command::Column::CompletedAt, Expr::value(now))
         .col_expr(
             command::Column::Result,
             Expr::value(json!({ "error": reason }).to_string()),
         )
         .filter(command::Column::Id.eq(row.id))
-        .filter(command::Column::State.eq(CommandState::Queued.as_str()))
+        .filter(command::Column::State.eq(CommandState::Queued))
         .exec(txn)
         .await?;
     if cancelled.rows_affected == 1 {
@@ -815,9 +790,8 @@ pub async fn report(
         .one(&txn)
         .await?
         .ok_or(ReportError::UnknownCommand)?;
-    let state = CommandState::parse(&row.state).ok_or(ReportError::NotWaiting)?;
-    let next = state.next(event).ok_or(ReportError::NotWaiting)?;
-    let action = DeviceAction::parse(&row.kind).ok_or(ReportError::NotWaiting)?;
+    let next = row.state.next(event).ok_or(ReportError::NotWaiting)?;
+    let action = row.kind;
     let params: LockParams = serde_json::from_str(&row.params).unwrap_or_default();
     let device_id = device.id;
     let device_name = device.display_name.clone();
@@ -833,7 +807,7 @@ pub async fn report(
             Expr::value(json!({ "error": error_text }).to_string()),
         )
         .filter(command::Column::Id.eq(row.id))
-        .filter(command::Column::State.eq(state.as_str()))
+        .filter(command::Column::State.eq(row.state))
         .exec(&txn)
         .await?;
     if recorded.rows_affected != 1 {
@@ -849,11 +823,9 @@ pub async fn report(
                 } else {
                     LockState::Locked
                 };
-                changed.lock_state = Set(state.as_str().to_owned());
+                changed.lock_state = Set(state);
             }
-            DeviceAction::Unlock => {
-                changed.lock_state = Set(LockState::Unlocked.as_str().to_owned())
-            }
+            DeviceAction::Unlock => changed.lock_state = Set(LockState::Unlocked),
             DeviceAction::Locate => {
                 if let Some(location) = &result.location {
                     changed.latitude = Set(Some(location.latitude));
@@ -868,7 +840,7 @@ pub async fn report(
                 } else {
                     DeviceStatus::Retired
                 };
-                changed.status = Set(status.as_str().to_owned());
+                changed.status = Set(status);
                 // The device is no longer managed: its credential stops working.
                 changed.credential_hash = Set(None);
             }
@@ -878,15 +850,9 @@ pub async fn report(
         // Whatever else was waiting cannot reach a device that is gone.
         if matches!(action, DeviceAction::Wipe | DeviceAction::Retire) {
             command::Entity::update_many()
-                .col_expr(
-                    command::Column::State,
-                    Expr::value(CommandState::Cancelled.as_str()),
-                )
+                .col_expr(command::Column::State, Expr::value(CommandState::Cancelled))
                 .filter(command::Column::DeviceId.eq(device_id))
-                .filter(
-                    command::Column::State
-                        .is_in([CommandState::Queued.as_str(), CommandState::Sent.as_str()]),
-                )
+                .filter(command::Column::State.is_in([CommandState::Queued, CommandState::Sent]))
                 .exec(&txn)
                 .await?;
         }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use super::entities::ldap_server;
 use super::secrets::Sealer;
 use crate::api::types::TestStep;
-use crate::domain::directory::{Group, Membership, is_under, normalize_dn, user_filter};
+use crate::domain::directory::{Group, is_under, normalize_dn, user_filter};
 
 /// What the sealed bind passwords are bound to.
 pub const BIND_PASSWORD: &str = "ldap-bind-password";
@@ -763,8 +763,7 @@ impl Work<'_> {
                 }))
             }
             Work::AllGroups => {
-                let membership =
-                    Membership::parse(&server.membership).unwrap_or(Membership::AnyGroup);
+                let membership = server.membership;
                 // In pages: Active Directory answers at most 1000 entries at once.
                 let adapters: Vec<Box<dyn Adapter<_, _>>> = vec![
                     Box::new(EntriesOnly::new()),
@@ -854,7 +853,7 @@ async fn read_groups(
     entry: &SearchEntry,
     login: &str,
 ) -> Result<Vec<Group>, LdapError> {
-    let membership = Membership::parse(&server.membership).unwrap_or(Membership::MemberOf);
+    let membership = server.membership;
     let login = first(entry, &server.login_attribute).unwrap_or_else(|| login.to_owned());
     let mut groups: Vec<Group> = match membership.member_filter(&entry.dn, &login) {
         None => {

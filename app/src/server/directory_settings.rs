@@ -18,7 +18,7 @@ use crate::api::types::{
     GroupChoice, GroupChoices, GroupGrant, GroupLimit, LdapServerSummary, LdapServerView, TestStep,
 };
 use crate::domain::audit::Outcome;
-use crate::domain::directory::{Group, Membership, ServerForm, ServerFormInput};
+use crate::domain::directory::{Group, ServerForm, ServerFormInput};
 use crate::domain::role::RoleSet;
 
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +92,7 @@ fn form_of(model: &ldap_server::Model) -> ServerForm {
         email_attribute: model.email_attribute.clone(),
         mobile_attribute: model.mobile_attribute.clone(),
         group_base: model.group_base.clone(),
-        membership: Membership::parse(&model.membership).unwrap_or(Membership::MemberOf),
+        membership: model.membership,
         timeout_seconds: u32::try_from(model.timeout_seconds).unwrap_or(5),
     }
 }
@@ -120,9 +120,7 @@ pub async fn servers(db: &impl ConnectionTrait) -> Result<Vec<LdapServerSummary>
         .into_iter()
         .map(|s| LdapServerSummary {
             id: s.id,
-            membership: Membership::parse(&s.membership)
-                .map(|m| m.label().to_owned())
-                .unwrap_or_default(),
+            membership: s.membership.label().to_owned(),
             name: s.name,
             url: s.url,
             enabled: s.enabled,
@@ -241,7 +239,7 @@ pub async fn save_server(
     active.email_attribute = Set(form.email_attribute.clone());
     active.mobile_attribute = Set(form.mobile_attribute.clone());
     active.group_base = Set(form.group_base.clone());
-    active.membership = Set(form.membership.as_str().to_owned());
+    active.membership = Set(form.membership);
     active.timeout_seconds = Set(i32::try_from(form.timeout_seconds).unwrap_or(5));
     active.updated_at = Set(now);
     let model = match before {

@@ -79,6 +79,8 @@ pub mod session {
 pub mod audit_event {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::audit::Outcome;
+
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "audit_events")]
     pub struct Model {
@@ -89,7 +91,7 @@ pub mod audit_event {
         pub action: String,
         pub target: Option<String>,
         pub device_id: Option<i64>,
-        pub outcome: String,
+        pub outcome: Outcome,
         pub client_addr: String,
         pub user_agent: String,
         pub details: String,
@@ -123,6 +125,8 @@ pub mod setting {
 pub mod device {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform};
+
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
     #[sea_orm(table_name = "devices")]
     pub struct Model {
@@ -130,7 +134,7 @@ pub mod device {
         pub id: i64,
         pub owner_id: i32,
         pub display_name: String,
-        pub platform: String,
+        pub platform: Platform,
         pub manufacturer: String,
         pub model: String,
         pub os_version: String,
@@ -138,12 +142,12 @@ pub mod device {
         pub imei: String,
         pub phone: String,
         pub carrier: String,
-        pub ownership: String,
-        pub status: String,
+        pub ownership: Ownership,
+        pub status: DeviceStatus,
         pub registered_at: ChronoDateTimeUtc,
         pub enrolled_at: Option<ChronoDateTimeUtc>,
         pub last_checkin_at: Option<ChronoDateTimeUtc>,
-        pub lock_state: String,
+        pub lock_state: LockState,
         pub latitude: Option<f64>,
         pub longitude: Option<f64>,
         pub accuracy_m: Option<f64>,
@@ -166,18 +170,18 @@ pub mod device {
 pub mod command {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::device::{CommandState, DeviceAction};
+
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "commands")]
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i64,
         pub device_id: i64,
-        /// A `DeviceAction` name.
-        pub kind: String,
+        pub kind: DeviceAction,
         /// JSON: the lock-screen message and call-back number for Lock.
         pub params: String,
-        /// A `CommandState` name.
-        pub state: String,
+        pub state: CommandState,
         pub requested_by: i32,
         pub requested_at: ChronoDateTimeUtc,
         pub sent_at: Option<ChronoDateTimeUtc>,
@@ -195,6 +199,8 @@ pub mod command {
 pub mod registration {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::registration::{Invitation, RegistrationMode};
+
     /// The registration of a device that has not enrolled yet (or has, with
     /// `used_at` set). Only hashes of the link token and the PIN are kept.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -206,13 +212,12 @@ pub mod registration {
         pub token_hash: String,
         /// argon2id hash of the registration PIN; `None` without one or once used.
         pub pin_hash: Option<String>,
-        /// The `RegistrationMode` when the link was issued: what enrollment asks for.
-        pub mode: String,
+        /// What enrollment asks for: the mode when the link was issued.
+        pub mode: RegistrationMode,
         pub expires_at: ChronoDateTimeUtc,
         pub pin_failed: i32,
         pub pin_locked_until: Option<ChronoDateTimeUtc>,
-        /// An `Invitation` name.
-        pub invitation: String,
+        pub invitation: Invitation,
         /// A `Delivery` name, or empty when not asked for.
         pub email_delivery: String,
         pub sms_delivery: String,
@@ -229,6 +234,8 @@ pub mod registration {
 
 pub mod ldap_server {
     use sea_orm::entity::prelude::*;
+
+    use crate::domain::directory::Membership;
 
     /// An LDAP server users sign in against. The service account's password
     /// is sealed (`Sealer`), never stored in clear.
@@ -254,8 +261,7 @@ pub mod ldap_server {
         pub email_attribute: String,
         pub mobile_attribute: String,
         pub group_base: String,
-        /// A `Membership` name.
-        pub membership: String,
+        pub membership: Membership,
         pub timeout_seconds: i32,
         pub updated_at: ChronoDateTimeUtc,
     }
@@ -314,6 +320,8 @@ pub mod ldap_group_limit {
 pub mod certificate_setting {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::certificates::Purpose;
+
     /// A kind of certificate people upload ("S/MIME signing", …).
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "certificate_settings")]
@@ -322,8 +330,7 @@ pub mod certificate_setting {
         pub id: i32,
         #[sea_orm(unique)]
         pub name: String,
-        /// A `Purpose` name.
-        pub purpose: String,
+        pub purpose: Purpose,
         pub key_required: bool,
         pub password_required: bool,
         pub mobile_upload: bool,
@@ -403,6 +410,8 @@ pub mod pending_certificate {
 pub mod custom_label {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::device::Ownership;
+
     /// An administrator's label: which ownership and platforms it covers.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "custom_labels")]
@@ -411,7 +420,7 @@ pub mod custom_label {
         pub id: i32,
         #[sea_orm(unique)]
         pub name: String,
-        pub ownership: Option<String>,
+        pub ownership: Option<Ownership>,
         /// Platform names separated by commas; empty for any.
         pub platforms: String,
         pub updated_at: ChronoDateTimeUtc,
@@ -426,14 +435,15 @@ pub mod custom_label {
 pub mod catalogue_item {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::catalogue::ItemType;
+
     /// A policy, configuration, app or book, and the labels it goes to.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "catalogue_items")]
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i32,
-        /// An `ItemType` name.
-        pub item_type: String,
+        pub item_type: ItemType,
         #[sea_orm(unique)]
         pub name: String,
         pub detail: String,

@@ -3,6 +3,7 @@
 //! background task that retries, and every attempt's outcome is audited.
 //! Messages (which may carry a registration PIN) are kept in memory only.
 
+use crate::domain::text::TextEnum;
 use chrono::Utc;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,

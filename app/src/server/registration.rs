@@ -2,6 +2,7 @@
 //! limit, which concurrent requests cannot overrun), the enrollment link
 //! and PIN, invitations, and the enrollment a device does with them.
 
+use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -24,7 +25,7 @@ use crate::domain::directory::Group;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::registration::{
     Delivery, DeviceLimit, Invitation, PinAttempts, Presented, REMINDER_AFTER, Refusal,
-    RegistrationMode, device_limit, reminder_due,
+    device_limit, reminder_due,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -148,10 +149,7 @@ async fn group_limits(db: &impl ConnectionTrait, groups: &[Group]) -> Result<Vec
 async fn counted(db: &impl ConnectionTrait, owner: i32) -> Result<u64, DbErr> {
     device::Entity::find()
         .filter(device::Column::OwnerId.eq(owner))
-        .filter(device::Column::Status.is_in([
-            DeviceStatus::Pending.as_str(),
-            DeviceStatus::Active.as_str(),
-        ]))
+        .filter(device::Column::Status.is_in([DeviceStatus::Pending, DeviceStatus::Active]))
         .count(db)
         .await
 }
@@ -273,7 +271,7 @@ pub async fn register(
     let created = device::ActiveModel {
         owner_id: Set(user.id()),
         display_name: Set(format!("New {} device", request.platform.label())),
-        platform: Set(request.platform.as_str().to_owned()),
+        platform: Set(request.platform),
         manufacturer: Set(String::new()),
         model: Set(String::new()),
         os_version: Set(String::new()),
@@ -285,12 +283,12 @@ pub async fn register(
             .map(|p| p.as_str().to_owned())
             .unwrap_or_default()),
         carrier: Set(String::new()),
-        ownership: Set(Ownership::CompanyOwned.as_str().to_owned()),
-        status: Set(DeviceStatus::Pending.as_str().to_owned()),
+        ownership: Set(Ownership::CompanyOwned),
+        status: Set(DeviceStatus::Pending),
         registered_at: Set(now),
         enrolled_at: Set(None),
         last_checkin_at: Set(None),
-        lock_state: Set(LockState::Unlocked.as_str().to_owned()),
+        lock_state: Set(LockState::Unlocked),
         latitude: Set(None),
         longitude: Set(None),
         accuracy_m: Set(None),
@@ -304,11 +302,11 @@ pub async fn register(
         device_id: Set(created.id),
         token_hash: Set(hash_token(&token)),
         pin_hash: Set(pin.as_ref().map(|(_, hash)| hash.clone())),
-        mode: Set(settings.mode.as_str().to_owned()),
+        mode: Set(settings.mode),
         expires_at: Set(expires_at),
         pin_failed: Set(0),
         pin_locked_until: Set(None),
-        invitation: Set(request.invitation.as_str().to_owned()),
+        invitation: Set(request.invitation),
         email_delivery: Set(status_of(&email)),
         sms_delivery: Set(status_of(&sms)),
         used_at: Set(None),
@@ -510,7 +508,7 @@ pub async fn reissue(
         .exec(&txn)
         .await?;
     let pending = device::Entity::find_by_id(device_id)
-        .filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()))
+        .filter(device::Column::Status.eq(DeviceStatus::Pending))
         .one(&txn)
         .await?
         .is_some();
@@ -556,12 +554,9 @@ pub async fn cancel(
         .ok_or(RegisterError::NotFound)?;
     let (_turn, txn) = super::begin_write(db).await?;
     let changed = device::Entity::update_many()
-        .col_expr(
-            device::Column::Status,
-            Expr::value(DeviceStatus::Retired.as_str()),
-        )
+        .col_expr(device::Column::Status, Expr::value(DeviceStatus::Retired))
         .filter(device::Column::Id.eq(device_id))
-        .filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()))
+        .filter(device::Column::Status.eq(DeviceStatus::Pending))
         .exec(&txn)
         .await?;
     if changed.rows_affected != 1 {
@@ -614,9 +609,9 @@ pub async fn view(
     Ok(Some(EnrollmentView {
         device_id,
         display_name: model.display_name,
-        platform: Platform::parse(&model.platform).unwrap_or(Platform::Android),
-        status: DeviceStatus::parse(&model.status).unwrap_or(DeviceStatus::Expired),
-        mode: RegistrationMode::parse(&row.mode).unwrap_or_default(),
+        platform: model.platform,
+        status: model.status,
+        mode: row.mode,
         expires_at: row.expires_at,
         email_delivery: Delivery::parse(&row.email_delivery),
         sms_delivery: Delivery::parse(&row.sms_delivery),
@@ -638,7 +633,7 @@ pub async fn expire_overdue(
         .and_where(registration::Column::UsedAt.is_null())
         .to_owned();
     let mut overdue = device::Entity::find()
-        .filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()))
+        .filter(device::Column::Status.eq(DeviceStatus::Pending))
         .filter(device::Column::Id.in_subquery(overdue_ids));
     if let Some(owner) = owner {
         overdue = overdue.filter(device::Column::OwnerId.eq(owner));
@@ -647,12 +642,9 @@ pub async fn expire_overdue(
     let mut expired = 0;
     for model in overdue {
         let changed = device::Entity::update_many()
-            .col_expr(
-                device::Column::Status,
-                Expr::value(DeviceStatus::Expired.as_str()),
-            )
+            .col_expr(device::Column::Status, Expr::value(DeviceStatus::Expired))
             .filter(device::Column::Id.eq(model.id))
-            .filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()))
+            .filter(device::Column::Status.eq(DeviceStatus::Pending))
             .exec(db)
             .await?;
         if changed.rows_affected != 1 {
@@ -704,7 +696,7 @@ pub async fn send_reminders(
         .and_where(registration::Column::ExpiresAt.gt(now))
         .to_owned();
     let candidates = device::Entity::find()
-        .filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()))
+        .filter(device::Column::Status.eq(DeviceStatus::Pending))
         .filter(device::Column::RegisteredAt.lte(now - REMINDER_AFTER))
         .filter(device::Column::Id.in_subquery(waiting))
         .all(db)
@@ -863,10 +855,10 @@ pub async fn enroll(
             .await
         }
     };
-    let status = DeviceStatus::parse(&model.status);
-    let verdict = if row.used_at.is_some() || status == Some(DeviceStatus::Active) {
+    let status = model.status;
+    let verdict = if row.used_at.is_some() || status == DeviceStatus::Active {
         Err(Refusal::AlreadyUsed)
-    } else if status != Some(DeviceStatus::Pending) || row.expires_at <= now {
+    } else if status != DeviceStatus::Pending || row.expires_at <= now {
         Err(Refusal::Expired)
     } else if owner.disabled {
         Err(Refusal::OwnerDisabled)
@@ -878,7 +870,7 @@ pub async fn enroll(
         return refused(refusal);
     }
     // What was asked for when the link was issued.
-    let mode = RegistrationMode::parse(&row.mode).unwrap_or_default();
+    let mode = row.mode;
     let pin = match request.pin.filter(|p| !p.is_empty()) {
         None => Presented::Absent,
         Some(pin) => {
@@ -950,10 +942,7 @@ pub async fn enroll(
         .await?;
     let facts = request.facts;
     let mut activate = device::Entity::update_many()
-        .col_expr(
-            device::Column::Status,
-            Expr::value(DeviceStatus::Active.as_str()),
-        )
+        .col_expr(device::Column::Status, Expr::value(DeviceStatus::Active))
         .col_expr(device::Column::EnrolledAt, Expr::value(now))
         .col_expr(device::Column::LastCheckinAt, Expr::value(now))
         .col_expr(
@@ -975,7 +964,7 @@ pub async fn enroll(
     }
     let activated = activate
         .filter(device::Column::Id.eq(model.id))
-        .filter(device::Column::Status.eq(DeviceStatus::Pending.as_str()))
+        .filter(device::Column::Status.eq(DeviceStatus::Pending))
         .exec(&txn)
         .await?;
     if used.rows_affected != 1 || activated.rows_affected != 1 {
@@ -1106,9 +1095,7 @@ fn enrolled_notice(
 ) -> Outgoing {
     let when = at_minute(now);
     let link = format!("{}/devices/{}", public_url.trim_end_matches('/'), model.id);
-    let platform = Platform::parse(&model.platform)
-        .map(Platform::label)
-        .unwrap_or("new");
+    let platform = model.platform.label();
     let text = format!(
         "a {platform} device (\"{}\") was enrolled in your name on {when}.\n\nIf this was not you, open {link} and retire the device, then tell your IT department.\n",
         model.display_name

@@ -2,6 +2,7 @@
 //! typed getter (with its default); every change is audited.
 
 use super::Admin;
+use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,

@@ -3,6 +3,7 @@
 
 use crate::helpers::{TestApp, TestDb, on_every_backend};
 use app::domain::role::Role;
+use app::domain::text::TextEnum;
 use app::server::entities::session;
 use chrono::{TimeDelta, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
@@ -520,7 +521,7 @@ async fn a_burst_of_parallel_guesses_gets_six_tries(db: TestDb) {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.outcome)
+        .map(|e| e.outcome.as_str().to_owned())
         .collect();
     let failures = outcomes.iter().filter(|o| *o == "failure").count();
     let refused = outcomes.iter().filter(|o| *o == "refused").count();

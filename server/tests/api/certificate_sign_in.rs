@@ -6,6 +6,7 @@
 use crate::helpers::{Browser, TestApp, TestDb, location, on_every_backend};
 use app::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
 use app::domain::role::Role;
+use app::domain::text::TextEnum;
 use app::server::audit::RequestOrigin;
 use app::server::entities::{audit_event, session};
 use chrono::{TimeDelta, Utc};

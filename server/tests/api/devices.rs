@@ -4,6 +4,7 @@
 use crate::helpers::{TestApp, TestDb, on_every_backend};
 use app::domain::device::Platform;
 use app::domain::role::Role;
+use app::domain::text::TextEnum;
 use app::server::entities::{command, device};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
@@ -421,7 +422,7 @@ async fn a_queued_command_can_be_cancelled_by_its_owner_only(db: TestDb) {
         )
         .await;
     assert_eq!(crafted.status(), 404);
-    assert_eq!(commands(&app).await[0].state, "queued");
+    assert_eq!(commands(&app).await[0].state.as_str(), "queued");
 
     let page = alice
         .get(&format!("/devices/{id}"))
@@ -440,7 +441,7 @@ async fn a_queued_command_can_be_cancelled_by_its_owner_only(db: TestDb) {
         done.headers()["location"].to_str().unwrap(),
         format!("/devices/{id}?cancelled=1")
     );
-    assert_eq!(commands(&app).await[0].state, "cancelled");
+    assert_eq!(commands(&app).await[0].state.as_str(), "cancelled");
     let checkin: Value = app
         .client
         .post(app.url("/api/device/v1/checkin"))
@@ -500,7 +501,11 @@ async fn commands_that_never_reach_the_device_expire(db: TestDb) {
         .await;
     // The lock was asked for eight days ago; the locate just now.
     let rows = commands(&app).await;
-    let lock = rows.iter().find(|c| c.kind == "lock").unwrap().clone();
+    let lock = rows
+        .iter()
+        .find(|c| c.kind.as_str() == "lock")
+        .unwrap()
+        .clone();
     let mut old: command::ActiveModel = lock.into();
     old.requested_at = Set(Utc::now() - TimeDelta::days(8));
     old.update(&app.db).await.unwrap();
@@ -514,7 +519,7 @@ async fn commands_that_never_reach_the_device_expire(db: TestDb) {
     let states: Vec<(String, String)> = commands(&app)
         .await
         .into_iter()
-        .map(|c| (c.kind, c.state))
+        .map(|c| (c.kind.as_str().to_owned(), c.state.as_str().to_owned()))
         .collect();
     assert!(
         states.contains(&("lock".to_owned(), "expired".to_owned())),

@@ -4,6 +4,7 @@
 
 use crate::helpers::{Browser, TestApp, TestDb, ldap_url, location, on_every_backend};
 use app::domain::role::Role;
+use app::domain::text::TextEnum;
 use app::server::entities::{audit_event, ldap_server, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
@@ -285,7 +286,7 @@ async fn local_users_sign_in_while_the_directory_is_down(db: TestDb) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(refused.outcome, "refused");
+    assert_eq!(refused.outcome.as_str(), "refused");
     assert!(refused.details.contains("directory unavailable"));
     app.stop().await;
 }

@@ -5,6 +5,7 @@
 use crate::helpers::{Browser, TestApp, TestDb, on_every_backend};
 use app::domain::device::Platform;
 use app::domain::role::Role;
+use app::domain::text::TextEnum;
 use app::server::audit::RequestOrigin;
 use app::server::entities::{audit_event, command, device};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -38,6 +39,8 @@ async fn ownership_of(app: &TestApp, id: i64) -> String {
         .unwrap()
         .unwrap()
         .ownership
+        .as_str()
+        .to_owned()
 }
 
 /// Runs the device simulator once with a state file; gives what it printed.
@@ -204,7 +207,7 @@ async fn an_ownership_change_reaches_the_device_at_its_next_check_in(db: TestDb)
     assert!(!second.contains("locate:"), "{second}");
     let withheld = command::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(withheld.len(), 1);
-    assert_eq!(withheld[0].state, "cancelled");
+    assert_eq!(withheld[0].state.as_str(), "cancelled");
     assert!(
         withheld[0].result.contains("privacy policy"),
         "{:?}",

@@ -6,6 +6,7 @@ use crate::helpers::{Browser, MailSink, SmsSink, TestApp, TestDb, on_every_backe
 use app::api::types::RegistrationSettings;
 use app::domain::registration::{DeviceLimit, RegistrationMode};
 use app::domain::role::Role;
+use app::domain::text::TextEnum;
 use app::server::audit::RequestOrigin;
 use app::server::entities::{audit_event, device, registration};
 use app::server::settings;
@@ -144,6 +145,8 @@ async fn status_of(app: &TestApp, id: i64) -> String {
         .unwrap()
         .unwrap()
         .status
+        .as_str()
+        .to_owned()
 }
 
 async fn registering_shows_the_link_qr_code_and_pin_once(db: TestDb) {

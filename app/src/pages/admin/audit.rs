@@ -1,6 +1,7 @@
 //! Admin → Audit log: every recorded action, filtered by actor, action,
 //! outcome and time, paged, and exported as CSV with the same filter.
 
+use crate::domain::text::TextEnum;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -62,7 +63,8 @@ impl AuditQuery {
             action: some(&self.action),
             target: some(&self.target),
             outcome: Outcome::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .find(|o| o.as_str() == self.outcome),
             from: day(&self.from),
             to: day(&self.to).map(|d| d + TimeDelta::days(1)),
@@ -108,7 +110,8 @@ pub fn AuditPage() -> impl IntoView {
                             "Any"
                         </option>
                         {Outcome::ALL
-                            .into_iter()
+                            .iter()
+                            .copied()
                             .map(|o| {
                                 view! {
                                     <option value=o.as_str() selected=current.outcome == o.as_str()>

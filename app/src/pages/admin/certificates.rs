@@ -1,6 +1,7 @@
 //! Admin → Certificates: the kinds of certificate people may upload
 //! (user-provided certificate enrollment settings).
 
+use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -154,7 +155,8 @@ fn SettingForm(view: CertificateSettingView) -> impl IntoView {
                     aria-describedby="purpose-message"
                 >
                     {Purpose::ALL
-                        .into_iter()
+                        .iter()
+                        .copied()
                         .map(|p| {
                             view! {
                                 <option value=p.as_str() selected=form.purpose == p.as_str()>

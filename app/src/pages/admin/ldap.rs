@@ -2,6 +2,7 @@
 //! each server's settings, its connection test, and the roles its groups
 //! grant.
 
+use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -232,7 +233,8 @@ fn ServerForm(view: LdapServerView) -> impl IntoView {
                         aria-describedby="membership-message"
                     >
                         {Membership::ALL
-                            .into_iter()
+                            .iter()
+                            .copied()
                             .map(|m| {
                                 view! {
                                     <option value=m.as_str() selected=form.membership == m.as_str()>

@@ -11,6 +11,7 @@ pub mod sign_in_methods;
 pub mod user;
 pub mod users;
 
+use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 

@@ -2,6 +2,7 @@
 //! configurations, apps and books and the labels they are assigned to, and
 //! the administrator's own labels.
 
+use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -428,7 +429,8 @@ fn LabelForm(view: LabelView) -> impl IntoView {
             <fieldset aria-describedby="platforms-message">
                 <legend>"Platforms (none ticked: any)"</legend>
                 {Platform::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .map(|p| {
                         let id = format!("platform-{}", p.as_str());
                         view! {

@@ -1,6 +1,7 @@
 //! Admin → Registration: how devices prove they were invited, the PIN's
 //! length and validity, and the per-user device limit.
 
+use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -50,7 +51,8 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                                     <fieldset>
                                         <legend>"What a device needs to enroll"</legend>
                                         {RegistrationMode::ALL
-                                            .into_iter()
+                                            .iter()
+                                            .copied()
                                             .map(|m| {
                                                 let id = format!("mode-{}", m.as_str());
                                                 let label_for = id.clone();

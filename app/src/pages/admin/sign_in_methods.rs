@@ -1,6 +1,7 @@
 //! Admin → Sign-in methods: password, identity certificate (smart card)
 //! or both, and which name in a certificate finds its user.
 
+use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -53,7 +54,8 @@ pub fn SignInMethodsPage() -> impl IntoView {
                                     <fieldset>
                                         <legend>"People sign in with"</legend>
                                         {SignInMethods::ALL
-                                            .into_iter()
+                                            .iter()
+                                            .copied()
                                             .map(|m| {
                                                 let id = format!("methods-{}", m.as_str());
                                                 view! {
@@ -78,7 +80,8 @@ pub fn SignInMethodsPage() -> impl IntoView {
                                     <fieldset>
                                         <legend>"A certificate belongs to"</legend>
                                         {CertificateMapping::ALL
-                                            .into_iter()
+                                            .iter()
+                                            .copied()
                                             .map(|m| {
                                                 let id = format!("mapping-{}", m.as_str());
                                                 view! {
