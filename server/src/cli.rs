@@ -6,6 +6,7 @@
 
 use anyhow::{Context, bail};
 use app::domain::device::{DeviceStatus, Platform, parse_device_name};
+use app::domain::ids::DeviceId;
 use app::domain::role::{Role, RoleSet};
 use app::domain::text::TextEnum;
 use app::domain::username::Username;
@@ -215,7 +216,7 @@ async fn add_device(
     user: &str,
     platform: &str,
     name: Option<String>,
-) -> anyhow::Result<(i64, String)> {
+) -> anyhow::Result<(DeviceId, String)> {
     let owner = accounts::find(db, &username(user)?)
         .await?
         .ok_or_else(|| anyhow::anyhow!("there is no user named {user}"))?;

@@ -6,6 +6,7 @@
 // Each handler is where a device's request begins: it reads the clock.
 #![allow(clippy::disallowed_methods)]
 
+use app::domain::ids::{CommandId, DeviceId};
 use app::domain::registration::Refusal;
 use app::server::audit::RequestOrigin;
 use app::server::catalogue::{self, ConfigurationDelivery};
@@ -161,7 +162,7 @@ pub struct CheckinRequest {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct CheckinResponse {
-    pub device_id: i64,
+    pub device_id: DeviceId,
     pub commands: Vec<DeviceCommand>,
     pub checkin_interval_seconds: u64,
     /// The owner's certificates, when they differ from the version the
@@ -234,7 +235,7 @@ async fn checkin(
     )
     .await
     .unwrap_or_else(|error| {
-        tracing::error!(%error, device = device_id, "configuration not delivered");
+        tracing::error!(%error, device = %device_id, "configuration not delivered");
         None
     });
     let certificates = certificates::deliver(
@@ -247,7 +248,7 @@ async fn checkin(
     )
     .await
     .unwrap_or_else(|error| {
-        tracing::error!(%error, device = device_id, "certificates not delivered");
+        tracing::error!(%error, device = %device_id, "certificates not delivered");
         None
     });
     Ok(Json(CheckinResponse {
@@ -298,7 +299,7 @@ async fn configuration_applied(
 async fn result(
     State(state): State<AppState>,
     Device(device): Device,
-    id: Result<Path<i64>, PathRejection>,
+    id: Result<Path<CommandId>, PathRejection>,
     body: Result<Json<CommandResult>, JsonRejection>,
 ) -> Result<StatusCode, ApiFailure> {
     let Path(id) = id.map_err(|_| {
@@ -344,7 +345,7 @@ pub struct EnrollRequestBody {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct EnrollResponse {
-    pub device_id: i64,
+    pub device_id: DeviceId,
     /// The device's API credential: shown this once, kept only as a hash.
     pub credential: String,
     pub checkin_interval_seconds: u64,

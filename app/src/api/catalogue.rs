@@ -1,6 +1,7 @@
 //! Admin → Policies & apps (items, labels, the device policy option) and
 //! changing a device's ownership with a preview of its impact.
 
+use crate::domain::ids::DeviceId;
 #[cfg(feature = "ssr")]
 use crate::domain::text::TextEnum;
 use std::collections::BTreeMap;
@@ -77,7 +78,7 @@ pub struct DeviceConfiguration {
 /// The ownership page: the choice, and once made, its impact.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct OwnershipPreview {
-    pub device_id: i64,
+    pub device_id: DeviceId,
     pub device_name: String,
     pub current: Ownership,
     /// The ownership the impact is shown for.
@@ -272,7 +273,7 @@ pub async fn save_device_policy(
 /// switching to it.
 #[server(endpoint = "devices/ownership", input = GetUrl)]
 pub async fn get_ownership_preview(
-    id: i64,
+    id: DeviceId,
     #[server(default)] to: Option<String>,
 ) -> Result<OwnershipPreview, ApiError> {
     use crate::domain::access::Action;
@@ -289,7 +290,7 @@ pub async fn get_ownership_preview(
 /// Switches the device's ownership (after the preview); the device gets
 /// its new set at its next check-in.
 #[server(endpoint = "devices/change_ownership")]
-pub async fn change_device_ownership(id: i64, to: String) -> Result<(), ApiError> {
+pub async fn change_device_ownership(id: DeviceId, to: String) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, catalogue};
 

@@ -1,6 +1,7 @@
 //! The signed-in user's devices: list, details, rename, and actions.
 //! Every call is scoped to the caller's own devices (someone else's is 404).
 
+use crate::domain::ids::{CommandId, DeviceId};
 #[cfg(feature = "ssr")]
 use crate::domain::text::TextEnum;
 use leptos::prelude::*;
@@ -26,7 +27,7 @@ pub async fn list_devices() -> Result<DeviceList, ApiError> {
 }
 
 #[server(endpoint = "devices/detail", input = GetUrl)]
-pub async fn get_device(id: i64, page: u64) -> Result<DeviceDetail, ApiError> {
+pub async fn get_device(id: DeviceId, page: u64) -> Result<DeviceDetail, ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, devices};
 
@@ -48,7 +49,7 @@ pub async fn get_device(id: i64, page: u64) -> Result<DeviceDetail, ApiError> {
 /// Where the device and its latest commands stand: what the device page
 /// follows, with JavaScript, while a command is on its way.
 #[server(endpoint = "devices/progress", input = GetUrl)]
-pub async fn device_progress(id: i64) -> Result<Progress, ApiError> {
+pub async fn device_progress(id: DeviceId) -> Result<Progress, ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, devices};
 
@@ -60,7 +61,7 @@ pub async fn device_progress(id: i64) -> Result<Progress, ApiError> {
 /// Renames the device; a name that is not acceptable goes back to the page
 /// with what was typed, and the page shows why next to the field.
 #[server(endpoint = "devices/rename")]
-pub async fn rename_device(id: i64, name: String) -> Result<(), ApiError> {
+pub async fn rename_device(id: DeviceId, name: String) -> Result<(), ApiError> {
     use crate::domain::{access::Action, device::parse_device_name};
     use crate::server::{RequestContext, devices};
 
@@ -81,7 +82,7 @@ pub async fn rename_device(id: i64, name: String) -> Result<(), ApiError> {
 /// (sent by the confirmation step); without it the user is taken there.
 #[server(endpoint = "devices/action")]
 pub async fn request_device_action(
-    id: i64,
+    id: DeviceId,
     action: String,
     #[server(default)] message: Option<String>,
     #[server(default)] phone: Option<String>,
@@ -151,7 +152,7 @@ pub async fn request_device_action(
 
 /// Cancels a command the device has not picked up yet.
 #[server(endpoint = "devices/cancel")]
-pub async fn cancel_device_command(id: i64, command: i64) -> Result<(), ApiError> {
+pub async fn cancel_device_command(id: DeviceId, command: CommandId) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, devices};
 

@@ -3,6 +3,7 @@
 //! shown once: they travel from the form's answer to the enrollment page
 //! in a short-lived cookie that the page clears, and are never stored.
 
+use crate::domain::ids::DeviceId;
 #[cfg(feature = "ssr")]
 use crate::domain::text::TextEnum;
 use leptos::prelude::*;
@@ -83,7 +84,7 @@ pub async fn register_device(
 
 /// A new link (and PIN) for a Pending device; the old ones stop working.
 #[server(endpoint = "registration/reissue")]
-pub async fn reissue_registration(id: i64) -> Result<(), ApiError> {
+pub async fn reissue_registration(id: DeviceId) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, registration};
 
@@ -107,7 +108,7 @@ pub async fn reissue_registration(id: i64) -> Result<(), ApiError> {
 
 /// Withdraws the registration of a Pending device; it frees its slot.
 #[server(endpoint = "registration/cancel")]
-pub async fn cancel_registration(id: i64) -> Result<(), ApiError> {
+pub async fn cancel_registration(id: DeviceId) -> Result<(), ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, registration};
 
@@ -138,7 +139,7 @@ fn reveal(ctx: &crate::server::RequestContext, issued: &crate::server::registrat
 /// The enrollment page of the user's device; right after registering it
 /// also carries the link, its QR code and the PIN (once).
 #[server(endpoint = "registration/enrollment", input = GetUrl)]
-pub async fn get_enrollment(id: i64) -> Result<EnrollmentView, ApiError> {
+pub async fn get_enrollment(id: DeviceId) -> Result<EnrollmentView, ApiError> {
     use super::types::Revealed;
     use crate::domain::{access::Action, device::DeviceStatus};
     use crate::server::{

@@ -1,5 +1,6 @@
 //! Types the pages and the server functions exchange.
 
+use crate::domain::ids::{CommandId, DeviceId};
 use chrono::{DateTime, Utc};
 use leptos::server_fn::{
     codec::JsonEncoding,
@@ -112,7 +113,7 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
     /// One device's history.
     #[serde(default)]
-    pub device_id: Option<i64>,
+    pub device_id: Option<DeviceId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -122,7 +123,7 @@ pub struct AuditRow {
     pub actor: Option<String>,
     pub action: String,
     pub target: Option<String>,
-    pub device_id: Option<i64>,
+    pub device_id: Option<DeviceId>,
     pub outcome: Outcome,
     pub client_addr: String,
     pub user_agent: String,
@@ -167,7 +168,7 @@ pub struct SignInSettings {
 /// A device in the owner's list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeviceSummary {
-    pub id: i64,
+    pub id: DeviceId,
     pub display_name: String,
     pub platform: Platform,
     pub manufacturer: String,
@@ -202,7 +203,7 @@ pub struct ActionOption {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CommandView {
-    pub id: i64,
+    pub id: CommandId,
     pub action: DeviceAction,
     pub state: CommandState,
     pub requested_at: DateTime<Utc>,
@@ -277,7 +278,7 @@ pub struct RegistrationOverview {
 /// A Pending device's enrollment page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnrollmentView {
-    pub device_id: i64,
+    pub device_id: DeviceId,
     pub display_name: String,
     pub platform: Platform,
     pub status: DeviceStatus,

@@ -2,6 +2,7 @@
 //! and the one table of which action applies to which device, for whom.
 
 use super::text::text_enum;
+use crate::domain::ids::CommandId;
 use crate::domain::text::TextEnum;
 use serde::{Deserialize, Serialize};
 
@@ -337,7 +338,7 @@ impl Progress {
     pub fn of(
         status: DeviceStatus,
         lock: LockState,
-        commands: impl IntoIterator<Item = (i64, CommandState)>,
+        commands: impl IntoIterator<Item = (CommandId, CommandState)>,
     ) -> Progress {
         let mut stamp = format!("{}:{}", status.as_str(), lock.as_str());
         let mut in_flight = false;
@@ -359,21 +360,27 @@ mod tests {
         let queued = Progress::of(
             DeviceStatus::Active,
             LockState::Unlocked,
-            [(7, CommandState::Queued), (3, CommandState::Acknowledged)],
+            [
+                (CommandId(7), CommandState::Queued),
+                (CommandId(3), CommandState::Acknowledged),
+            ],
         );
         assert!(queued.in_flight);
         let sent = Progress::of(
             DeviceStatus::Active,
             LockState::Unlocked,
-            [(7, CommandState::Sent), (3, CommandState::Acknowledged)],
+            [
+                (CommandId(7), CommandState::Sent),
+                (CommandId(3), CommandState::Acknowledged),
+            ],
         );
         assert_ne!(queued.stamp, sent.stamp);
         let done = Progress::of(
             DeviceStatus::Active,
             LockState::Locked,
             [
-                (7, CommandState::Acknowledged),
-                (3, CommandState::Acknowledged),
+                (CommandId(7), CommandState::Acknowledged),
+                (CommandId(3), CommandState::Acknowledged),
             ],
         );
         assert!(!done.in_flight);
@@ -384,8 +391,8 @@ mod tests {
                 DeviceStatus::Active,
                 LockState::Locked,
                 [
-                    (7, CommandState::Acknowledged),
-                    (3, CommandState::Acknowledged)
+                    (CommandId(7), CommandState::Acknowledged),
+                    (CommandId(3), CommandState::Acknowledged)
                 ],
             )
         );

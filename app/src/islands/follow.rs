@@ -3,6 +3,7 @@
 //! page again (or, if the person is typing in a form, says that it
 //! changed). Without JavaScript the page is reloaded by hand.
 
+use crate::domain::ids::DeviceId;
 use leptos::prelude::*;
 
 /// How often the page asks while a command is on its way.
@@ -12,7 +13,7 @@ const EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 /// Follows device `id` while `in_flight`, from `stamp` (its
 /// [`Progress`](crate::domain::device::Progress) when the page was made).
 #[island]
-pub fn FollowDevice(id: i64, stamp: String, in_flight: bool) -> impl IntoView {
+pub fn FollowDevice(id: DeviceId, stamp: String, in_flight: bool) -> impl IntoView {
     let note = RwSignal::new(None::<&'static str>);
     #[cfg(feature = "hydrate")]
     if in_flight {
@@ -28,7 +29,7 @@ pub fn FollowDevice(id: i64, stamp: String, in_flight: bool) -> impl IntoView {
 }
 
 #[cfg(feature = "hydrate")]
-fn follow(id: i64, stamp: String, note: RwSignal<Option<&'static str>>) {
+fn follow(id: DeviceId, stamp: String, note: RwSignal<Option<&'static str>>) {
     note.set(Some("This page follows the device and shows its answer."));
     let timer = StoredValue::new_local(None::<IntervalHandle>);
     let asking = StoredValue::new_local(false);
@@ -65,7 +66,7 @@ fn follow(id: i64, stamp: String, note: RwSignal<Option<&'static str>>) {
 /// client, which would triple the size of the bundle); `None` when it
 /// cannot be asked (offline, signed out): the page stays as it is.
 #[cfg(feature = "hydrate")]
-async fn current_stamp(id: i64) -> Option<String> {
+async fn current_stamp(id: DeviceId) -> Option<String> {
     use crate::api::devices::DeviceProgress;
     use leptos::server_fn::ServerFn;
     use leptos::wasm_bindgen::JsCast;

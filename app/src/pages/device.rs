@@ -4,6 +4,7 @@
 //! JavaScript, the same in a dialog). While a command is on its way, the
 //! page follows the device (an island).
 
+use crate::domain::ids::DeviceId;
 use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -54,8 +55,11 @@ fn command_text(command: &CommandView) -> String {
 
 #[component]
 pub fn DevicePage() -> impl IntoView {
-    let id = use_params_map()
-        .with_untracked(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
+    let id = use_params_map().with_untracked(|p| {
+        p.get("id")
+            .and_then(|v| v.parse::<DeviceId>().ok())
+            .unwrap_or(DeviceId(0))
+    });
     let page = use_query_map().with_untracked(|q| {
         q.get("page")
             .and_then(|v| v.parse::<u64>().ok())
@@ -248,7 +252,7 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
 /// The device's labels, what they bring, and whether it has applied it.
 #[component]
 fn ConfigurationCard(
-    id: i64,
+    id: DeviceId,
     configuration: DeviceConfiguration,
     now: chrono::DateTime<chrono::Utc>,
 ) -> impl IntoView {
@@ -322,7 +326,7 @@ fn ConfigurationCard(
 
 /// A command on its way; one the device has not picked up yet can be cancelled.
 #[component]
-fn InFlight(id: i64, command: CommandView) -> impl IntoView {
+fn InFlight(id: DeviceId, command: CommandView) -> impl IntoView {
     let queued = command.state == CommandState::Queued;
     view! {
         <li class=format!("command {}", command.state.as_str())>
@@ -331,8 +335,8 @@ fn InFlight(id: i64, command: CommandView) -> impl IntoView {
                 .then(|| {
                     view! {
                         <PostForm to=CancelDeviceCommand::url() class="inline">
-                            <input type="hidden" name="id" value=id />
-                            <input type="hidden" name="command" value=command.id />
+                            <input type="hidden" name="id" value=id.to_string() />
+                            <input type="hidden" name="command" value=command.id.to_string() />
                             <button type="submit" class="link-button">
                                 {format!("Cancel {}", command.action.label().to_lowercase())}
                             </button>
@@ -352,7 +356,7 @@ fn or_dash(text: &str) -> String {
 }
 
 #[component]
-fn RenameForm(id: i64, name: String) -> impl IntoView {
+fn RenameForm(id: DeviceId, name: String) -> impl IntoView {
     let query = use_query_map();
     let typed = query.with_untracked(|q| q.get("name"));
     let error = typed
@@ -363,7 +367,7 @@ fn RenameForm(id: i64, name: String) -> impl IntoView {
     let invalid = error.is_some();
     view! {
         <PostForm to=RenameDevice::url() id="rename">
-            <input type="hidden" name="id" value=id />
+            <input type="hidden" name="id" value=id.to_string() />
             <div class="field">
                 <label for="device-name">"Name"</label>
                 <input
@@ -387,7 +391,7 @@ fn RenameForm(id: i64, name: String) -> impl IntoView {
 /// One action: a button (with the Lock fields), a link to the confirmation
 /// step for Wipe and Retire, or the reason it is not available now.
 #[component]
-fn ActionControl(id: i64, name: String, option: ActionOption) -> impl IntoView {
+fn ActionControl(id: DeviceId, name: String, option: ActionOption) -> impl IntoView {
     let action = option.action;
     if let Some(reason) = option.unavailable {
         return view! {
@@ -416,7 +420,7 @@ fn ActionControl(id: i64, name: String, option: ActionOption) -> impl IntoView {
         .flatten();
     view! {
         <PostForm to=RequestDeviceAction::url() class="action" id=action.as_str()>
-            <input type="hidden" name="id" value=id />
+            <input type="hidden" name="id" value=id.to_string() />
             <input type="hidden" name="action" value=action.as_str() />
             {(action == DeviceAction::Lock)
                 .then(|| {
@@ -465,7 +469,7 @@ fn ActionControl(id: i64, name: String, option: ActionOption) -> impl IntoView {
 /// Wipe or Retire: a link to the confirmation page, which works without
 /// JavaScript; with it, the same confirmation opens in a dialog instead.
 #[component]
-fn ConfirmInDialog(id: i64, name: String, action: DeviceAction) -> impl IntoView {
+fn ConfirmInDialog(id: DeviceId, name: String, action: DeviceAction) -> impl IntoView {
     let heading = format!("confirm-{}-title", action.as_str());
     view! {
         <div class="action">
@@ -478,7 +482,7 @@ fn ConfirmInDialog(id: i64, name: String, action: DeviceAction) -> impl IntoView
                 <p>{action.consequence()}</p>
                 <div class="confirm-buttons">
                     <PostForm to=RequestDeviceAction::url()>
-                        <input type="hidden" name="id" value=id />
+                        <input type="hidden" name="id" value=id.to_string() />
                         <input type="hidden" name="action" value=action.as_str() />
                         <input type="hidden" name="confirm" value="yes" />
                         <button type="submit" class="danger">
@@ -497,7 +501,7 @@ fn ConfirmInDialog(id: i64, name: String, action: DeviceAction) -> impl IntoView
 }
 
 #[component]
-fn History(d: crate::api::types::AuditPage, id: i64) -> impl IntoView {
+fn History(d: crate::api::types::AuditPage, id: DeviceId) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="history">
             <h2 id="history">"History"</h2>
@@ -543,7 +547,9 @@ fn History(d: crate::api::types::AuditPage, id: i64) -> impl IntoView {
 pub fn ConfirmActionPage() -> impl IntoView {
     let (id, action) = use_params_map().with_untracked(|p| {
         (
-            p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0),
+            p.get("id")
+                .and_then(|v| v.parse::<DeviceId>().ok())
+                .unwrap_or(DeviceId(0)),
             p.get("action").and_then(|a| DeviceAction::parse(&a)),
         )
     });
@@ -586,7 +592,7 @@ pub fn ConfirmActionPage() -> impl IntoView {
                             Some(None) => {
                                 view! {
                                     <PostForm to=RequestDeviceAction::url()>
-                                        <input type="hidden" name="id" value=id />
+                                        <input type="hidden" name="id" value=id.to_string() />
                                         <input type="hidden" name="action" value=action.as_str() />
                                         <input type="hidden" name="confirm" value="yes" />
                                         <div class="confirm-buttons">

@@ -2,6 +2,7 @@
 //! will gain and lose, then confirm. A plain GET form and a POSTed
 //! confirmation, so it works the same without JavaScript.
 
+use crate::domain::ids::DeviceId;
 use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -18,7 +19,13 @@ use crate::domain::device::Ownership;
 pub fn OwnershipPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
+    let id = move || {
+        params.with(|p| {
+            p.get("id")
+                .and_then(|v| v.parse::<DeviceId>().ok())
+                .unwrap_or(DeviceId(0))
+        })
+    };
     let to = move || query.with(|q| q.get("to"));
     view! {
         <Title text="Change ownership" />
@@ -137,7 +144,7 @@ fn Preview(p: OwnershipPreview) -> impl IntoView {
                     })}
                 <p>{format!("This happens on the device {when}.")}</p>
                 <PostForm to=ChangeDeviceOwnership::url()>
-                    <input type="hidden" name="id" value=p.device_id />
+                    <input type="hidden" name="id" value=p.device_id.to_string() />
                     <input type="hidden" name="to" value=to.as_str() />
                     <button type="submit">{format!("Yes, make it {}", to.label().to_lowercase())}</button>
                     " "

@@ -1,6 +1,7 @@
 //! Registering a device: the form (with the slots left), the enrollment
 //! page with its QR code and PIN, and the page an enrollment link opens.
 
+use crate::domain::ids::DeviceId;
 use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -182,7 +183,7 @@ pub fn EnrollPage() -> impl IntoView {
     let id = move || {
         params
             .with(|p| p.get("id"))
-            .and_then(|id| id.parse::<i64>().ok())
+            .and_then(|id| id.parse::<DeviceId>().ok())
             .unwrap_or_default()
     };
     view! {
@@ -293,7 +294,7 @@ fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
                             "If you no longer have them, get new ones: the old ones stop working."
                         </p>
                         <PostForm to=ReissueRegistration::url()>
-                            <input type="hidden" name="id" value=enrollment.device_id />
+                            <input type="hidden" name="id" value=enrollment.device_id.to_string() />
                             <button type="submit">{if uses_pin { "Reset PIN" } else { "New enrollment link" }}</button>
                         </PostForm>
                     </section>
@@ -311,7 +312,7 @@ fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
                 <h2 id="cancel-title">"Registered by mistake?"</h2>
                 <p>"Cancel the registration: the link and PIN stop working and the device no longer counts against your limit."</p>
                 <PostForm to=CancelRegistration::url()>
-                    <input type="hidden" name="id" value=enrollment.device_id />
+                    <input type="hidden" name="id" value=enrollment.device_id.to_string() />
                     <button type="submit" class="secondary-button">"Cancel registration"</button>
                 </PostForm>
             </section>

@@ -2,6 +2,7 @@
 //! flag. Every change is audited in the same transaction.
 
 use super::Admin;
+use crate::domain::ids::UserId;
 use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
 use sea_orm::ExprTrait as _;
@@ -108,7 +109,7 @@ pub async fn end_sessions_of_directory(
     db: &impl ConnectionTrait,
     server_id: i32,
 ) -> Result<(), DbErr> {
-    let members: Vec<i32> = user::Entity::find()
+    let members: Vec<UserId> = user::Entity::find()
         .filter(user::Column::DirectoryServer.eq(server_id))
         .all(db)
         .await?
@@ -396,7 +397,7 @@ pub async fn list(
 /// to sign in (local, or with an enabled directory).
 async fn another_admin_exists(
     db: &impl ConnectionTrait,
-    except: Option<i32>,
+    except: Option<UserId>,
 ) -> Result<bool, DbErr> {
     let admin = Role::Administrator.as_str();
     let mut candidates = user::Entity::find()

@@ -2,6 +2,7 @@
 //! sign-in, sign-out, role change and, later, every device action. Nothing
 //! in the product updates or deletes a row.
 
+use crate::domain::ids::DeviceId;
 use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -48,7 +49,7 @@ pub struct Event<'a> {
     pub action: &'a str,
     /// To whom or what: a user name, a setting key, …
     pub target: Option<&'a str>,
-    pub device_id: Option<i64>,
+    pub device_id: Option<DeviceId>,
     pub outcome: Outcome,
     /// Anything else worth keeping, never a secret.
     pub details: Value,

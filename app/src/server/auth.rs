@@ -2,6 +2,7 @@
 //! database (they survive restarts and work across instances), whose
 //! cookie secret is stored only as a SHA-256 hash.
 
+use crate::domain::ids::UserId;
 use crate::domain::text::TextEnum;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::ExprTrait as _;
@@ -40,7 +41,7 @@ pub const CSRF_COOKIE: &str = "ssp_csrf";
 /// live session or a successful sign-in.
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
-    id: i32,
+    id: UserId,
     username: Username,
     display_name: String,
     roles: RoleSet,
@@ -48,7 +49,7 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    pub fn id(&self) -> i32 {
+    pub fn id(&self) -> UserId {
         self.id
     }
 
@@ -679,7 +680,7 @@ pub async fn resolve(
 struct SessionOfUser {
     created_at: DateTime<Utc>,
     last_seen_at: DateTime<Utc>,
-    user_id: i32,
+    user_id: UserId,
     username: String,
     display_name: String,
     roles: String,

@@ -3,6 +3,7 @@
 //! impact, and delivering the set at check-in.
 
 use super::Admin;
+use crate::domain::ids::DeviceId;
 use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -257,7 +258,7 @@ pub async fn preview(
     db: &DatabaseConnection,
     catalogue: &Catalogue,
     user: &CurrentUser,
-    id: i64,
+    id: DeviceId,
     to: Option<Ownership>,
 ) -> Result<OwnershipPreview> {
     let model = devices::find_for(db, user, id).await?;
@@ -330,7 +331,7 @@ pub async fn change_ownership(
     caches: &super::cache::Caches,
     origin: &RequestOrigin,
     user: &CurrentUser,
-    id: i64,
+    id: DeviceId,
     to: Ownership,
     now: DateTime<Utc>,
 ) -> Result<()> {

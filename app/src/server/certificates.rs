@@ -4,6 +4,7 @@
 //! Every change is audited in the same transaction.
 
 use super::Admin;
+use crate::domain::ids::UserId;
 use crate::domain::text::TextEnum;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -127,7 +128,7 @@ async fn usage(db: &impl ConnectionTrait, setting_id: i32) -> Result<(u64, u64)>
         .filter(user_certificate::Column::SettingId.eq(setting_id))
         .all(db)
         .await?;
-    let mut people: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
+    let mut people: Vec<UserId> = rows.iter().map(|r| r.user_id).collect();
     people.sort_unstable();
     people.dedup();
     Ok((rows.len() as u64, people.len() as u64))
@@ -348,7 +349,7 @@ fn row_of(model: &user_certificate::Model, setting: &str, now: DateTime<Utc>) ->
 pub async fn mine(
     db: &DatabaseConnection,
     sealer: &Sealer,
-    user_id: i32,
+    user_id: UserId,
     pending: Option<i32>,
     mobile: bool,
     now: DateTime<Utc>,
@@ -447,7 +448,7 @@ pub async fn upload(
     db: &DatabaseConnection,
     sealer: &Sealer,
     origin: &RequestOrigin,
-    (user_id, username): (i32, &str),
+    (user_id, username): (UserId, &str),
     upload: Upload,
     now: DateTime<Utc>,
 ) -> Result<Uploaded> {
@@ -477,7 +478,7 @@ async fn try_upload(
     db: &DatabaseConnection,
     sealer: &Sealer,
     origin: &RequestOrigin,
-    (user_id, username): (i32, &str),
+    (user_id, username): (UserId, &str),
     upload: Upload,
     now: DateTime<Utc>,
 ) -> Result<Uploaded> {
@@ -578,7 +579,7 @@ async fn try_upload(
 async fn load_pending(
     db: &impl ConnectionTrait,
     sealer: &Sealer,
-    user_id: i32,
+    user_id: UserId,
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<(pending_certificate::Model, Vec<Candidate>)> {
@@ -599,7 +600,7 @@ pub async fn choose(
     db: &DatabaseConnection,
     sealer: &Sealer,
     origin: &RequestOrigin,
-    (user_id, username): (i32, &str),
+    (user_id, username): (UserId, &str),
     pending: i32,
     key: Option<usize>,
     now: DateTime<Utc>,
@@ -626,7 +627,7 @@ pub async fn choose(
 }
 
 /// Drops an upload waiting for a key to be picked.
-pub async fn discard(db: &DatabaseConnection, user_id: i32, pending: i32) -> Result<()> {
+pub async fn discard(db: &DatabaseConnection, user_id: UserId, pending: i32) -> Result<()> {
     pending_certificate::Entity::delete_many()
         .filter(pending_certificate::Column::Id.eq(pending))
         .filter(pending_certificate::Column::UserId.eq(user_id))
@@ -644,7 +645,7 @@ async fn save(
     db: &DatabaseConnection,
     sealer: &Sealer,
     origin: &RequestOrigin,
-    (user_id, username): (i32, &str),
+    (user_id, username): (UserId, &str),
     setting: &certificate_setting::Model,
     chosen: Candidate,
     pending: Option<i32>,
@@ -758,7 +759,7 @@ async fn save(
 /// else's).
 pub async fn own(
     db: &impl ConnectionTrait,
-    user_id: i32,
+    user_id: UserId,
     id: i32,
 ) -> Result<user_certificate::Model> {
     user_certificate::Entity::find_by_id(id)
@@ -771,7 +772,7 @@ pub async fn own(
 pub async fn delete(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
-    (user_id, username): (i32, &str),
+    (user_id, username): (UserId, &str),
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -808,7 +809,11 @@ pub async fn delete(
 }
 
 /// The certificate and its chain as PEM (never the key).
-pub async fn download(db: &DatabaseConnection, user_id: i32, id: i32) -> Result<(String, String)> {
+pub async fn download(
+    db: &DatabaseConnection,
+    user_id: UserId,
+    id: i32,
+) -> Result<(String, String)> {
     let model = own(db, user_id, id).await?;
     let name = if model.alias.is_empty() {
         format!("certificate-{}.pem", model.id)
@@ -856,7 +861,7 @@ pub struct Delivered {
 async fn for_device(
     db: &impl ConnectionTrait,
     sealer: &Sealer,
-    owner: i32,
+    owner: UserId,
     settings: &[i32],
     applied: Option<&str>,
 ) -> Result<Option<Delivery>> {

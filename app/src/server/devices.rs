@@ -2,6 +2,7 @@
 //! report through the device API. Every query for a person is scoped to
 //! the devices they own; someone else's device is "not found".
 
+use crate::domain::ids::{CommandId, DeviceId};
 use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -59,7 +60,7 @@ impl LockParams {
 #[derive(sea_orm::DerivePartialModel)]
 #[sea_orm(entity = "device::Entity")]
 struct Listed {
-    id: i64,
+    id: DeviceId,
     display_name: String,
     platform: Platform,
     manufacturer: String,
@@ -138,7 +139,7 @@ pub async fn list_for(
 pub async fn find_for(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
-    id: i64,
+    id: DeviceId,
 ) -> Result<device::Model, DeviceError> {
     device::Entity::find_by_id(id)
         .filter(device::Column::OwnerId.eq(user.id()))
@@ -150,7 +151,7 @@ pub async fn find_for(
 /// The device's latest commands (those its page shows), newest first.
 async fn latest_commands(
     db: &impl ConnectionTrait,
-    device_id: i64,
+    device_id: DeviceId,
 ) -> Result<Vec<command::Model>, DbErr> {
     command::Entity::find()
         .filter(command::Column::DeviceId.eq(device_id))
@@ -165,7 +166,7 @@ async fn latest_commands(
 pub async fn progress(
     db: &DatabaseConnection,
     user: &CurrentUser,
-    id: i64,
+    id: DeviceId,
 ) -> Result<Progress, DeviceError> {
     let model = find_for(db, user, id).await?;
     let commands = latest_commands(db, id).await?;
@@ -184,7 +185,7 @@ pub async fn detail(
     db: &DatabaseConnection,
     catalogue: &catalogue::Catalogue,
     user: &CurrentUser,
-    id: i64,
+    id: DeviceId,
     history_page: u64,
     per_page: u64,
     now: DateTime<Utc>,
@@ -254,7 +255,7 @@ pub async fn rename(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
     user: &CurrentUser,
-    id: i64,
+    id: DeviceId,
     name: String,
     now: DateTime<Utc>,
 ) -> Result<(), DeviceError> {
@@ -290,7 +291,7 @@ pub async fn request(
     caches: &Caches,
     origin: &RequestOrigin,
     user: &CurrentUser,
-    id: i64,
+    id: DeviceId,
     action: DeviceAction,
     params: LockParams,
     now: DateTime<Utc>,
@@ -370,8 +371,8 @@ pub async fn cancel(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
     user: &CurrentUser,
-    id: i64,
-    command_id: i64,
+    id: DeviceId,
+    command_id: CommandId,
     now: DateTime<Utc>,
 ) -> Result<bool, DeviceError> {
     let (_turn, txn) = super::begin_write(db).await?;
@@ -587,7 +588,7 @@ impl ReportedFacts {
 /// A command as the device receives it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DeviceCommand {
-    pub id: i64,
+    pub id: CommandId,
     pub action: DeviceAction,
     #[serde(default)]
     pub params: LockParams,
@@ -760,7 +761,7 @@ pub enum ReportError {
 pub async fn report(
     db: &DatabaseConnection,
     device: device::Model,
-    command_id: i64,
+    command_id: CommandId,
     result: CommandResult,
     now: DateTime<Utc>,
 ) -> Result<(), ReportError> {

@@ -4,11 +4,13 @@
 pub mod user {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::ids::UserId;
+
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "users")]
     pub struct Model {
         #[sea_orm(primary_key)]
-        pub id: i32,
+        pub id: UserId,
         #[sea_orm(unique)]
         pub username: String,
         pub display_name: String,
@@ -44,13 +46,15 @@ pub mod user {
 pub mod session {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::ids::UserId;
+
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "sessions")]
     pub struct Model {
         /// SHA-256 (hex) of the cookie's secret: the secret itself is never stored.
         #[sea_orm(primary_key, auto_increment = false)]
         pub id_hash: String,
-        pub user_id: i32,
+        pub user_id: UserId,
         pub created_at: ChronoDateTimeUtc,
         pub last_seen_at: ChronoDateTimeUtc,
         pub client_addr: String,
@@ -79,6 +83,8 @@ pub mod session {
 pub mod audit_event {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::ids::DeviceId;
+
     use crate::domain::audit::Outcome;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -90,7 +96,7 @@ pub mod audit_event {
         pub actor: Option<String>,
         pub action: String,
         pub target: Option<String>,
-        pub device_id: Option<i64>,
+        pub device_id: Option<DeviceId>,
         pub outcome: Outcome,
         pub client_addr: String,
         pub user_agent: String,
@@ -125,14 +131,16 @@ pub mod setting {
 pub mod device {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::ids::{DeviceId, UserId};
+
     use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform};
 
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
     #[sea_orm(table_name = "devices")]
     pub struct Model {
         #[sea_orm(primary_key)]
-        pub id: i64,
-        pub owner_id: i32,
+        pub id: DeviceId,
+        pub owner_id: UserId,
         pub display_name: String,
         pub platform: Platform,
         pub manufacturer: String,
@@ -170,19 +178,21 @@ pub mod device {
 pub mod command {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::ids::{CommandId, DeviceId, UserId};
+
     use crate::domain::device::{CommandState, DeviceAction};
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "commands")]
     pub struct Model {
         #[sea_orm(primary_key)]
-        pub id: i64,
-        pub device_id: i64,
+        pub id: CommandId,
+        pub device_id: DeviceId,
         pub kind: DeviceAction,
         /// JSON: the lock-screen message and call-back number for Lock.
         pub params: String,
         pub state: CommandState,
-        pub requested_by: i32,
+        pub requested_by: UserId,
         pub requested_at: ChronoDateTimeUtc,
         pub sent_at: Option<ChronoDateTimeUtc>,
         pub completed_at: Option<ChronoDateTimeUtc>,
@@ -199,6 +209,8 @@ pub mod command {
 pub mod registration {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::ids::DeviceId;
+
     use crate::domain::registration::{Invitation, RegistrationMode};
 
     /// The registration of a device that has not enrolled yet (or has, with
@@ -207,7 +219,7 @@ pub mod registration {
     #[sea_orm(table_name = "registrations")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
-        pub device_id: i64,
+        pub device_id: DeviceId,
         /// SHA-256 (hex) of the token in the enrollment link.
         pub token_hash: String,
         /// argon2id hash of the registration PIN; `None` without one or once used.
@@ -348,6 +360,8 @@ pub mod certificate_setting {
 pub mod user_certificate {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::ids::UserId;
+
     /// A certificate someone uploaded for a setting. The private key is
     /// sealed (`Sealer`); the rest stays readable for listing.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -355,7 +369,7 @@ pub mod user_certificate {
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i32,
-        pub user_id: i32,
+        pub user_id: UserId,
         pub setting_id: i32,
         /// Replaced, with its key kept (encryption settings).
         pub retired: bool,
@@ -388,6 +402,8 @@ pub mod user_certificate {
 pub mod pending_certificate {
     use sea_orm::entity::prelude::*;
 
+    use crate::domain::ids::UserId;
+
     /// An uploaded file with several keys, waiting for its owner to pick
     /// one. The candidates are sealed as a whole.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -395,7 +411,7 @@ pub mod pending_certificate {
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i32,
-        pub user_id: i32,
+        pub user_id: UserId,
         pub setting_id: i32,
         pub candidates: String,
         pub created_at: ChronoDateTimeUtc,

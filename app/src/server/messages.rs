@@ -3,6 +3,7 @@
 //! background task that retries, and every attempt's outcome is audited.
 //! Messages (which may carry a registration PIN) are kept in memory only.
 
+use crate::domain::ids::DeviceId;
 use crate::domain::text::TextEnum;
 use chrono::Utc;
 use lettre::{
@@ -66,11 +67,11 @@ pub struct Outgoing {
     pub audit_action: &'static str,
     /// The person it concerns (for the audit log).
     pub actor: String,
-    pub device_id: Option<i64>,
+    pub device_id: Option<DeviceId>,
     /// The registration (device id, hash of its link token) whose delivery
     /// status follows this message. Retries stop once that link is used or
     /// replaced.
-    pub tracks_registration: Option<(i64, String)>,
+    pub tracks_registration: Option<(DeviceId, String)>,
 }
 
 #[derive(Clone, Debug)]

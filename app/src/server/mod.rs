@@ -20,6 +20,7 @@ pub mod registration;
 pub mod secrets;
 pub mod settings;
 
+use crate::domain::ids::UserId;
 use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -176,7 +177,7 @@ impl RequestContext {
 #[derive(Debug)]
 pub struct Admin {
     name: String,
-    user_id: Option<i32>,
+    user_id: Option<UserId>,
 }
 
 impl Admin {
@@ -193,7 +194,7 @@ impl Admin {
     }
 
     /// The portal account making the change (none from the command line).
-    pub fn user_id(&self) -> Option<i32> {
+    pub fn user_id(&self) -> Option<UserId> {
         self.user_id
     }
 }

@@ -2,6 +2,7 @@
 //! limit, which concurrent requests cannot overrun), the enrollment link
 //! and PIN, invitations, and the enrollment a device does with them.
 
+use crate::domain::ids::{DeviceId, UserId};
 use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
@@ -69,7 +70,7 @@ pub struct RegisterRequest {
 /// A registration's secrets, to show once.
 #[derive(Clone, Debug)]
 pub struct Issued {
-    pub device_id: i64,
+    pub device_id: DeviceId,
     pub token: String,
     pub pin: Option<String>,
     pub expires_at: DateTime<Utc>,
@@ -146,7 +147,7 @@ async fn group_limits(db: &impl ConnectionTrait, groups: &[Group]) -> Result<Vec
 }
 
 /// The owner's devices that count against the limit: Pending and Active.
-async fn counted(db: &impl ConnectionTrait, owner: i32) -> Result<u64, DbErr> {
+async fn counted(db: &impl ConnectionTrait, owner: UserId) -> Result<u64, DbErr> {
     device::Entity::find()
         .filter(device::Column::OwnerId.eq(owner))
         .filter(device::Column::Status.is_in([DeviceStatus::Pending, DeviceStatus::Active]))
@@ -391,7 +392,7 @@ async fn at_limit(
 
 /// Locks the owner's row until the transaction ends (a no-op write: a row
 /// lock on PostgreSQL, the database's write lock on SQLite).
-pub(crate) async fn lock_owner(txn: &impl ConnectionTrait, owner: i32) -> Result<(), DbErr> {
+pub(crate) async fn lock_owner(txn: &impl ConnectionTrait, owner: UserId) -> Result<(), DbErr> {
     user::Entity::update_many()
         .col_expr(user::Column::Id, Expr::col(user::Column::Id))
         .filter(user::Column::Id.eq(owner))
@@ -470,7 +471,7 @@ pub async fn reissue(
     settings: &RegistrationSettings,
     origin: &RequestOrigin,
     user: &CurrentUser,
-    device_id: i64,
+    device_id: DeviceId,
     now: DateTime<Utc>,
 ) -> Result<Issued, RegisterError> {
     let model = device::Entity::find_by_id(device_id)
@@ -544,7 +545,7 @@ pub async fn cancel(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
     user: &CurrentUser,
-    device_id: i64,
+    device_id: DeviceId,
     now: DateTime<Utc>,
 ) -> Result<(), RegisterError> {
     let model = device::Entity::find_by_id(device_id)
@@ -592,7 +593,7 @@ pub async fn cancel(
 pub async fn view(
     db: &DatabaseConnection,
     user: &CurrentUser,
-    device_id: i64,
+    device_id: DeviceId,
     now: DateTime<Utc>,
 ) -> Result<Option<EnrollmentView>, DbErr> {
     expire_overdue(db, Some(user.id()), now).await?;
@@ -623,7 +624,7 @@ pub async fn view(
 /// slot (for one owner, or everyone). Gives how many.
 pub async fn expire_overdue(
     db: &impl ConnectionTrait,
-    owner: Option<i32>,
+    owner: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let overdue_ids = Query::select()
@@ -820,7 +821,7 @@ pub async fn enroll(
     origin: &RequestOrigin,
     request: EnrollRequest,
     now: DateTime<Utc>,
-) -> Result<(i64, String), EnrollError> {
+) -> Result<(DeviceId, String), EnrollError> {
     let refused = |refusal| Err(EnrollError::Refused(refusal));
     let token_hash = hash_token(&request.token);
     let Some(row) = registration::Entity::find()
@@ -1003,7 +1004,7 @@ pub async fn enroll(
 
 async fn pin_attempts(
     db: &DatabaseConnection,
-    device_id: i64,
+    device_id: DeviceId,
 ) -> Result<Option<(i32, PinAttempts)>, DbErr> {
     Ok(registration::Entity::find_by_id(device_id)
         .one(db)
@@ -1023,7 +1024,7 @@ async fn pin_attempts(
 /// another request changed them meanwhile.
 async fn store_pin_attempts(
     db: &DatabaseConnection,
-    device_id: i64,
+    device_id: DeviceId,
     read_failed: i32,
     next: PinAttempts,
 ) -> Result<bool, DbErr> {
@@ -1048,7 +1049,7 @@ async fn store_pin_attempts(
 /// PIN entry is locked (or too contended to count, which is treated alike).
 async fn claim_pin_check(
     db: &DatabaseConnection,
-    device_id: i64,
+    device_id: DeviceId,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     for _ in 0..8 {
@@ -1072,7 +1073,7 @@ async fn claim_pin_check(
 /// After a wrong PIN: the round's last attempt locks PIN entry.
 async fn after_wrong_pin(
     db: &DatabaseConnection,
-    device_id: i64,
+    device_id: DeviceId,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     for _ in 0..8 {

@@ -5,6 +5,7 @@
 
 use crate::helpers::{Browser, MailSink, TestApp, TestDb, on_every_backend};
 use app::domain::device::Platform;
+use app::domain::ids::DeviceId;
 use app::domain::role::Role;
 use app::server::entities::{audit_event, user_certificate};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -756,7 +757,7 @@ async fn devices_receive_certificates_at_check_in(db: TestDb) {
     let deliveries: Vec<_> = events(&app, "certificate.deliver", "success")
         .await
         .into_iter()
-        .filter(|e| e.device_id == Some(device))
+        .filter(|e| e.device_id == Some(DeviceId(device)))
         .collect();
     assert_eq!(deliveries.len(), 1);
     assert!(!deliveries[0].details.to_string().contains("PRIVATE"));

@@ -3,6 +3,7 @@
 
 use crate::helpers::{TestApp, TestDb, on_every_backend};
 use app::domain::device::Platform;
+use app::domain::ids::DeviceId;
 use app::domain::role::Role;
 use app::domain::text::TextEnum;
 use app::server::entities::{command, device};
@@ -85,7 +86,7 @@ async fn nobody_sees_or_touches_another_users_device(db: TestDb) {
         .await;
     assert_eq!(rename.status(), 404);
     assert!(commands(&app).await.is_empty(), "nothing was queued");
-    let stored = device::Entity::find_by_id(id)
+    let stored = device::Entity::find_by_id(DeviceId(id))
         .one(&app.db)
         .await
         .unwrap()

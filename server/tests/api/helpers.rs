@@ -220,7 +220,7 @@ impl TestApp {
         )
         .await
         .unwrap();
-        (device.id, credential)
+        (device.id.0, credential)
     }
 
     pub async fn disable(&self, name: &str) {

@@ -4,6 +4,7 @@
 
 use crate::helpers::{Browser, TestApp, TestDb, on_every_backend};
 use app::domain::device::Platform;
+use app::domain::ids::DeviceId;
 use app::domain::role::Role;
 use app::domain::text::TextEnum;
 use app::server::audit::RequestOrigin;
@@ -33,7 +34,7 @@ async fn samples(app: &TestApp) {
 }
 
 async fn ownership_of(app: &TestApp, id: i64) -> String {
-    device::Entity::find_by_id(id)
+    device::Entity::find_by_id(DeviceId(id))
         .one(&app.db)
         .await
         .unwrap()

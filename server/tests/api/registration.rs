@@ -4,6 +4,7 @@
 
 use crate::helpers::{Browser, MailSink, SmsSink, TestApp, TestDb, on_every_backend};
 use app::api::types::RegistrationSettings;
+use app::domain::ids::DeviceId;
 use app::domain::registration::{DeviceLimit, RegistrationMode};
 use app::domain::role::Role;
 use app::domain::text::TextEnum;
@@ -139,7 +140,7 @@ async fn enroll(app: &TestApp, body: Value) -> (u16, Value) {
 }
 
 async fn status_of(app: &TestApp, id: i64) -> String {
-    device::Entity::find_by_id(id)
+    device::Entity::find_by_id(DeviceId(id))
         .one(&app.db)
         .await
         .unwrap()
@@ -180,7 +181,7 @@ async fn registering_shows_the_link_qr_code_and_pin_once(db: TestDb) {
     assert!(again.contains("Reset PIN"));
 
     // Stored only as hashes.
-    let row = registration::Entity::find_by_id(enrollment.device_id)
+    let row = registration::Entity::find_by_id(DeviceId(enrollment.device_id))
         .one(&app.db)
         .await
         .unwrap()
@@ -292,7 +293,7 @@ async fn invitations_reach_the_mail_server_and_the_sms_gateway(db: TestDb) {
     // The delivery statuses reach the page.
     let mut sent = false;
     for _ in 0..50 {
-        let row = registration::Entity::find_by_id(enrollment.device_id)
+        let row = registration::Entity::find_by_id(DeviceId(enrollment.device_id))
             .one(&app.db)
             .await
             .unwrap()
@@ -438,12 +439,13 @@ async fn enrollment_refuses_wrong_missing_reused_and_expired_pins(db: TestDb) {
 
     // Expired.
     let third = register_and_read(&mut alice, "none", "").await;
-    let mut row: registration::ActiveModel = registration::Entity::find_by_id(third.device_id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .into();
+    let mut row: registration::ActiveModel =
+        registration::Entity::find_by_id(DeviceId(third.device_id))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
     row.expires_at = Set(Utc::now() - TimeDelta::minutes(1));
     row.update(&app.db).await.unwrap();
     let (status, body) = enroll(
@@ -531,12 +533,13 @@ async fn an_expired_registration_frees_its_slot(db: TestDb) {
     let first = register_and_read(&mut alice, "none", "").await;
     let (status, _) = register(&mut alice, "none", "").await;
     assert_eq!(status, 409, "at the limit");
-    let mut row: registration::ActiveModel = registration::Entity::find_by_id(first.device_id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .into();
+    let mut row: registration::ActiveModel =
+        registration::Entity::find_by_id(DeviceId(first.device_id))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
     row.expires_at = Set(Utc::now() - TimeDelta::minutes(1));
     row.update(&app.db).await.unwrap();
     let expired = app::server::registration::expire_overdue(&app.db, None, Utc::now())
@@ -699,7 +702,7 @@ async fn owners_are_reminded_once_of_devices_not_enrolled(db: TestDb) {
     };
     assert_eq!(remind().await.unwrap(), 0, "nothing is due yet");
 
-    let mut old: device::ActiveModel = device::Entity::find_by_id(waiting.device_id)
+    let mut old: device::ActiveModel = device::Entity::find_by_id(DeviceId(waiting.device_id))
         .one(&app.db)
         .await
         .unwrap()
