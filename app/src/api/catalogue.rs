@@ -4,7 +4,6 @@
 use crate::domain::ids::DeviceId;
 #[cfg(feature = "ssr")]
 use crate::domain::text::TextEnum;
-use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -92,12 +91,6 @@ pub struct OwnershipPreview {
     pub enrolled: bool,
 }
 
-/// The keys of the ticked boxes of a `name[key]` checkbox group.
-#[cfg(feature = "ssr")]
-fn ticked(boxes: Option<BTreeMap<String, String>>) -> Vec<String> {
-    boxes.unwrap_or_default().into_keys().collect()
-}
-
 #[server(endpoint = "admin/catalogue", input = GetUrl)]
 pub async fn get_catalogue() -> Result<CatalogueOverview, ApiError> {
     use crate::server::{RequestContext, catalogue};
@@ -123,50 +116,23 @@ pub async fn get_catalogue_item(#[server(default)] id: Option<i32>) -> Result<It
 #[server(endpoint = "admin/save_catalogue_item")]
 pub async fn save_catalogue_item(
     #[server(default)] id: Option<i32>,
-    item_type: String,
-    name: String,
-    #[server(default)] detail: Option<String>,
-    #[server(default)] forbids_locate: Option<String>,
-    #[server(default)] labels: Option<BTreeMap<String, String>>,
+    #[server(flatten)] input: ItemInput,
 ) -> Result<(), ApiError> {
-    use super::query;
+    use super::refuse;
     use crate::server::{RequestContext, catalogue};
 
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
-    let input = ItemInput {
-        item_type,
-        name,
-        detail: detail.unwrap_or_default(),
-        forbids_locate: forbids_locate.is_some(),
-        labels: ticked(labels),
-    };
     let page = match id {
         Some(id) => format!("/admin/policies/{id}"),
         None => "/admin/policies/new".to_owned(),
     };
-    let typed = |error: &str| {
-        query(&[
-            ("item_type", &input.item_type),
-            ("name", &input.name),
-            ("detail", &input.detail),
-            (
-                "forbids_locate",
-                if input.forbids_locate { "on" } else { "" },
-            ),
-            ("labels", &input.labels.join(",")),
-            ("refused", error),
-        ])
-    };
     let Ok(draft) = input.check() else {
-        leptos_axum::redirect(&format!("{page}?{}", typed("1")));
-        return Ok(());
+        return refuse(&page, &input, "1");
     };
     match catalogue::save_item(&ctx.db, &ctx.origin, &admin, id, draft, Utc::now()).await {
         Ok(saved) => leptos_axum::redirect(&format!("/admin/policies/{saved}?saved={}", stamp())),
-        Err(CatalogueError::NameTaken) => {
-            leptos_axum::redirect(&format!("{page}?{}", typed("name-taken")))
-        }
+        Err(CatalogueError::NameTaken) => return refuse(&page, &input, "name-taken"),
         Err(other) => return Err(other.into()),
     }
     Ok(())
@@ -197,41 +163,23 @@ pub async fn get_label(#[server(default)] id: Option<i32>) -> Result<LabelView, 
 #[server(endpoint = "admin/save_label")]
 pub async fn save_label(
     #[server(default)] id: Option<i32>,
-    name: String,
-    #[server(default)] ownership: Option<String>,
-    #[server(default)] platforms: Option<BTreeMap<String, String>>,
+    #[server(flatten)] input: LabelInput,
 ) -> Result<(), ApiError> {
-    use super::query;
+    use super::refuse;
     use crate::server::{RequestContext, catalogue};
 
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
-    let input = LabelInput {
-        name,
-        ownership: ownership.unwrap_or_default(),
-        platforms: ticked(platforms),
-    };
     let page = match id {
         Some(id) => format!("/admin/labels/{id}"),
         None => "/admin/labels/new".to_owned(),
     };
-    let typed = |error: &str| {
-        query(&[
-            ("name", &input.name),
-            ("ownership", &input.ownership),
-            ("platforms", &input.platforms.join(",")),
-            ("refused", error),
-        ])
-    };
     let Ok(checked) = input.check() else {
-        leptos_axum::redirect(&format!("{page}?{}", typed("1")));
-        return Ok(());
+        return refuse(&page, &input, "1");
     };
     match catalogue::save_label(&ctx.db, &ctx.origin, &admin, id, checked, Utc::now()).await {
         Ok(_) => leptos_axum::redirect(&format!("/admin/policies?label_saved={}#labels", stamp())),
-        Err(CatalogueError::NameTaken) => {
-            leptos_axum::redirect(&format!("{page}?{}", typed("name-taken")))
-        }
+        Err(CatalogueError::NameTaken) => return refuse(&page, &input, "name-taken"),
         Err(other) => return Err(other.into()),
     }
     Ok(())

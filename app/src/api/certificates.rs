@@ -245,45 +245,19 @@ pub async fn get_certificate_setting(
 #[server(endpoint = "admin/save_certificate_setting")]
 pub async fn save_certificate_setting(
     #[server(default)] id: Option<i32>,
-    name: String,
-    purpose: String,
-    #[server(default)] key_required: Option<String>,
-    #[server(default)] password_required: Option<String>,
-    #[server(default)] mobile_upload: Option<String>,
-    #[server(default)] labels: Option<std::collections::BTreeMap<String, String>>,
+    #[server(flatten)] input: SettingInput,
 ) -> Result<(), ApiError> {
-    use super::query;
+    use super::refuse;
     use crate::server::{RequestContext, certificates};
 
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
-    let input = SettingInput {
-        name,
-        purpose,
-        key_required: key_required.is_some(),
-        password_required: password_required.is_some(),
-        mobile_upload: mobile_upload.is_some(),
-        labels: labels.unwrap_or_default().into_keys().collect(),
-    };
     let page = match id {
         Some(id) => format!("/admin/certificates/{id}"),
         None => "/admin/certificates/new".to_owned(),
     };
-    let typed = |error: &str| {
-        let flag = |b: bool| if b { "on" } else { "" };
-        query(&[
-            ("name", &input.name),
-            ("purpose", &input.purpose),
-            ("key_required", flag(input.key_required)),
-            ("password_required", flag(input.password_required)),
-            ("mobile_upload", flag(input.mobile_upload)),
-            ("labels", &input.labels.join(",")),
-            ("refused", error),
-        ])
-    };
     let Ok(setting) = input.check() else {
-        leptos_axum::redirect(&format!("{page}?{}", typed("1")));
-        return Ok(());
+        return refuse(&page, &input, "1");
     };
     let saved =
         certificates::save_setting(&ctx.db, &ctx.origin, &admin, id, setting, Utc::now()).await;
@@ -291,9 +265,7 @@ pub async fn save_certificate_setting(
         Ok(saved) => {
             leptos_axum::redirect(&format!("/admin/certificates/{saved}?saved={}", stamp()))
         }
-        Err(CertificateError::Invalid(_)) => {
-            leptos_axum::redirect(&format!("{page}?{}", typed("name-taken")))
-        }
+        Err(CertificateError::Invalid(_)) => return refuse(&page, &input, "name-taken"),
         Err(other) => return Err(other.into()),
     }
     Ok(())

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use super::types::{ApiError, DeviceDetail, DeviceList};
-use crate::domain::device::Progress;
+use crate::domain::device::{LockInput, Progress};
 
 pub const HISTORY_PER_PAGE: u64 = 20;
 
@@ -84,20 +84,12 @@ pub async fn rename_device(id: DeviceId, name: String) -> Result<(), ApiError> {
 pub async fn request_device_action(
     id: DeviceId,
     action: String,
-    #[server(default)] message: Option<String>,
-    #[server(default)] phone: Option<String>,
     #[server(default)] confirm: Option<String>,
+    #[server(flatten)] lock: LockInput,
 ) -> Result<(), ApiError> {
-    use crate::domain::{
-        access::Action,
-        device::{DeviceAction, parse_lock_message},
-        phone::PhoneNumber,
-    };
-    use crate::server::{
-        RequestContext,
-        devices::{self, LockParams},
-        fail,
-    };
+    use super::refuse;
+    use crate::domain::{access::Action, device::DeviceAction};
+    use crate::server::{RequestContext, devices, fail};
 
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
@@ -108,33 +100,14 @@ pub async fn request_device_action(
         leptos_axum::redirect(&format!("{page}/confirm/{}", action.as_str()));
         return Ok(());
     }
-    let mut params = LockParams::default();
-    if action == DeviceAction::Lock {
-        let message_text = message.unwrap_or_default();
-        let phone_text = phone.unwrap_or_default();
-        let message = parse_lock_message(&message_text);
-        let phone = match phone_text.trim() {
-            "" => Ok(None),
-            text => PhoneNumber::parse(text).map(Some),
-        };
-        match (message, phone) {
-            (Ok(message), Ok(phone)) => {
-                params = LockParams {
-                    message,
-                    phone: phone.map(|p| p.to_string()),
-                }
-            }
-            _ => {
-                // Back to the form with what was typed; the page says why.
-                let query = form_urlencoded::Serializer::new(String::new())
-                    .append_pair("lock_message", &message_text)
-                    .append_pair("lock_phone", &phone_text)
-                    .finish();
-                leptos_axum::redirect(&format!("{page}?{query}#lock"));
-                return Ok(());
-            }
-        }
-    }
+    let params = match action {
+        DeviceAction::Lock => match lock.check() {
+            Ok(params) => params,
+            Err(_) => return refuse(&format!("{page}#lock"), &lock, "lock"),
+        },
+        _ => Default::default(),
+    };
+    let now = chrono::Utc::now();
     devices::request(
         &ctx.db,
         &ctx.config.caches,
@@ -143,7 +116,7 @@ pub async fn request_device_action(
         id,
         action,
         params,
-        chrono::Utc::now(),
+        now,
     )
     .await?;
     leptos_axum::redirect(&format!("{page}?requested={}", action.as_str()));

@@ -9,6 +9,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use std::collections::BTreeMap;
 
+use crate::domain::directory::ServerFormInput;
+
 use super::types::{
     ApiError, GroupChoices, GroupLimits, LdapServerSummary, LdapServerView, TestStep,
 };
@@ -17,7 +19,7 @@ use super::types::{
 use crate::server::directory_settings::DirectorySettingsError;
 
 #[cfg(feature = "ssr")]
-use super::{query, stamp};
+use super::{query, refuse, stamp};
 
 #[server(endpoint = "admin/ldap_servers", input = GetUrl)]
 pub async fn get_ldap_servers() -> Result<Vec<LdapServerSummary>, ApiError> {
@@ -46,46 +48,14 @@ pub async fn get_ldap_server(id: Option<i32>) -> Result<LdapServerView, ApiError
 /// typed (never the password) and the reasons next to the fields.
 #[server(endpoint = "admin/save_ldap_server")]
 pub async fn save_ldap_server(
-    id: Option<i32>,
-    name: String,
-    enabled: Option<String>,
-    url: String,
-    starttls: Option<String>,
-    ca_certificate: String,
-    bind_dn: String,
-    bind_password: String,
-    user_base: String,
-    user_filter: String,
-    login_attribute: String,
-    name_attribute: String,
-    email_attribute: String,
-    mobile_attribute: String,
-    group_base: String,
-    membership: String,
-    timeout_seconds: String,
+    #[server(default)] id: Option<i32>,
+    #[server(default)] bind_password: String,
+    #[server(flatten)] input: ServerFormInput,
 ) -> Result<(), ApiError> {
-    use crate::domain::directory::ServerFormInput;
     use crate::server::{RequestContext, directory_settings};
 
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
-    let input = ServerFormInput {
-        name,
-        enabled: enabled.is_some(),
-        url,
-        starttls: starttls.is_some(),
-        ca_certificate,
-        bind_dn,
-        user_base,
-        user_filter,
-        login_attribute,
-        name_attribute,
-        email_attribute,
-        mobile_attribute,
-        group_base,
-        membership,
-        timeout_seconds,
-    };
     let page = match id {
         Some(id) => format!("/admin/ldap/{id}"),
         None => "/admin/ldap/new".to_owned(),
@@ -97,21 +67,14 @@ pub async fn save_ldap_server(
     let keeps = saved
         .as_ref()
         .is_some_and(|s| s.has_password && input.keeps_password(&s.form));
-    let form = match input.check(!bind_password.is_empty() || keeps) {
-        Ok(form) => form,
-        Err(_) => {
-            // What was typed goes back in the address: a long CA bundle
-            // would make it too long for some proxies, so it is left out.
-            let mut typed = input.clone();
-            if typed.ca_certificate.len() > 2048 {
-                typed.ca_certificate.clear();
-            }
-            let mut fields = typed.fields();
-            fields.push(("refused", "1".to_owned()));
-            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            leptos_axum::redirect(&format!("{page}?{}", query(&pairs)));
-            return Ok(());
+    let Ok(form) = input.check(!bind_password.is_empty() || keeps) else {
+        // A long CA bundle would make the address too long for some
+        // proxies: it is left out of what goes back.
+        let mut typed = input;
+        if typed.ca_certificate.len() > 2048 {
+            typed.ca_certificate.clear();
         }
+        return refuse(&page, &typed, "1");
     };
     let saved = directory_settings::save_server(
         &ctx.db,

@@ -25,6 +25,28 @@ pub(crate) fn stamp() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Sends the browser back to `page` (with its `#anchor`, if any) with the
+/// form as it was typed and why it was refused (`refused=reason`); the
+/// page reads both with
+/// [`crate::components::form::refused`].
+#[cfg(feature = "ssr")]
+pub(crate) fn refuse<T: serde::Serialize>(
+    page: &str,
+    typed: &T,
+    reason: &str,
+) -> Result<(), types::ApiError> {
+    let typed = serde_qs::to_string(typed).map_err(crate::server::internal)?;
+    let (path, anchor) = page.split_once('#').unwrap_or((page, ""));
+    let reason = query(&[("refused", reason)]);
+    let anchor = if anchor.is_empty() {
+        String::new()
+    } else {
+        format!("#{anchor}")
+    };
+    leptos_axum::redirect(&format!("{path}?{typed}&{reason}{anchor}"));
+    Ok(())
+}
+
 /// `pairs` as a query string.
 #[cfg(feature = "ssr")]
 pub(crate) fn query(pairs: &[(&str, &str)]) -> String {

@@ -26,3 +26,19 @@ pub fn PostForm(
         </form>
     }
 }
+
+/// A form the server refused (see `api::refuse`), read back from the
+/// address as the server function read it: what was typed, and the reason.
+pub fn refused<T: serde::de::DeserializeOwned>() -> Option<(T, String)> {
+    leptos_router::hooks::use_query_map().with_untracked(|query| {
+        let reason = query.get("refused")?;
+        let mut text = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in query {
+            text.append_pair(key, value);
+        }
+        let typed = serde_qs::Config::new(5, false)
+            .deserialize_str(&text.finish())
+            .ok()?;
+        Some((typed, reason))
+    })
+}

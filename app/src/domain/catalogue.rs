@@ -7,6 +7,8 @@ use super::text::text_enum;
 use crate::domain::text::TextEnum;
 use serde::{Deserialize, Serialize};
 
+use super::form::{checkbox, ticked};
+
 use super::device::{Ownership, Platform};
 
 /// A label, as items and settings name it.
@@ -204,10 +206,12 @@ pub fn labels_of(device: DeviceTraits, labels: &[Label]) -> Vec<LabelKey> {
 
 /// An administrator's label as typed in its form.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LabelInput {
     pub name: String,
     /// `company-owned`, `employee-owned`, or empty for either.
     pub ownership: String,
+    #[serde(deserialize_with = "ticked")]
     pub platforms: Vec<String>,
 }
 
@@ -428,11 +432,14 @@ impl Item {
 
 /// An item as typed in its form.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ItemInput {
     pub item_type: String,
     pub name: String,
     pub detail: String,
+    #[serde(deserialize_with = "checkbox")]
     pub forbids_locate: bool,
+    #[serde(deserialize_with = "ticked")]
     pub labels: Vec<String>,
 }
 

@@ -6,6 +6,8 @@ use super::text::text_enum;
 use crate::domain::text::TextEnum;
 use serde::{Deserialize, Serialize};
 
+use super::form::{checkbox, ticked};
+
 use super::catalogue::{LabelKey, parse_labels};
 
 /// Certificates ending within this many days are flagged and their owner
@@ -45,13 +47,18 @@ impl Purpose {
 
 /// A certificate enrollment setting as an administrator fills it in.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SettingInput {
     pub name: String,
     pub purpose: String,
+    #[serde(deserialize_with = "checkbox")]
     pub key_required: bool,
+    #[serde(deserialize_with = "checkbox")]
     pub password_required: bool,
+    #[serde(deserialize_with = "checkbox")]
     pub mobile_upload: bool,
     /// The label keys whose devices get these certificates.
+    #[serde(deserialize_with = "ticked")]
     pub labels: Vec<String>,
 }
 

@@ -7,6 +7,7 @@ use crate::domain::text::TextEnum;
 use serde::{Deserialize, Serialize};
 
 use super::access::{self, Action, Denied, Subject};
+use super::phone::PhoneNumber;
 
 text_enum! {
     #[serde(rename_all = "kebab-case")]
@@ -653,6 +654,57 @@ pub enum DeviceNameError {
     TooLong,
     #[error("A device name cannot contain line breaks or control characters.")]
     Control,
+}
+
+/// The Lock form as typed: a lock-screen message and a call-back number,
+/// both optional (with either, the device is in lost mode).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LockInput {
+    pub message: String,
+    pub phone: String,
+}
+
+/// Why a Lock form was refused, field by field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LockErrors {
+    pub message: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl LockInput {
+    pub fn check(&self) -> Result<LockParams, LockErrors> {
+        let message = parse_lock_message(&self.message);
+        let phone = match self.phone.trim() {
+            "" => Ok(None),
+            text => PhoneNumber::parse(text).map(Some),
+        };
+        match (message, phone) {
+            (Ok(message), Ok(phone)) => Ok(LockParams {
+                message,
+                phone: phone.map(|p| p.to_string()),
+            }),
+            (message, phone) => Err(LockErrors {
+                message: message.err().map(|e| e.to_string()),
+                phone: phone.err().map(|e| e.to_string()),
+            }),
+        }
+    }
+}
+
+/// The lock-screen message and call-back number of a Lock command.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LockParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+impl LockParams {
+    pub fn lost_mode(&self) -> bool {
+        self.message.is_some() || self.phone.is_some()
+    }
 }
 
 /// The lock-screen message of a Lock (lost mode): at most 200 characters.

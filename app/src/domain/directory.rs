@@ -6,6 +6,8 @@ use super::text::text_enum;
 use crate::domain::text::TextEnum;
 use serde::{Deserialize, Serialize};
 
+use super::form::checkbox;
+
 text_enum! {
     /// How the portal learns which groups a user is in.
     pub enum Membership {
@@ -195,10 +197,13 @@ impl ServerFormErrors {
 
 /// The fields of a server form as typed (text, as a form posts them).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ServerFormInput {
     pub name: String,
+    #[serde(deserialize_with = "checkbox")]
     pub enabled: bool,
     pub url: String,
+    #[serde(deserialize_with = "checkbox")]
     pub starttls: bool,
     pub ca_certificate: String,
     pub bind_dn: String,
@@ -227,54 +232,6 @@ impl ServerFormInput {
             membership: Membership::MemberOf.as_str().to_owned(),
             timeout_seconds: "5".to_owned(),
             ..ServerFormInput::default()
-        }
-    }
-
-    /// The fields as a form posts them (checkboxes only when ticked), for
-    /// sending a refused form back in a query string.
-    pub fn fields(&self) -> Vec<(&'static str, String)> {
-        let mut fields = vec![
-            ("name", self.name.clone()),
-            ("url", self.url.clone()),
-            ("ca_certificate", self.ca_certificate.clone()),
-            ("bind_dn", self.bind_dn.clone()),
-            ("user_base", self.user_base.clone()),
-            ("user_filter", self.user_filter.clone()),
-            ("login_attribute", self.login_attribute.clone()),
-            ("name_attribute", self.name_attribute.clone()),
-            ("email_attribute", self.email_attribute.clone()),
-            ("mobile_attribute", self.mobile_attribute.clone()),
-            ("group_base", self.group_base.clone()),
-            ("membership", self.membership.clone()),
-            ("timeout_seconds", self.timeout_seconds.clone()),
-        ];
-        for (key, on) in [("enabled", self.enabled), ("starttls", self.starttls)] {
-            if on {
-                fields.push((key, "on".to_owned()));
-            }
-        }
-        fields
-    }
-
-    /// A form read back from `fields` (by name).
-    pub fn from_fields(get: impl Fn(&str) -> Option<String>) -> ServerFormInput {
-        let text = |key: &str| get(key).unwrap_or_default();
-        ServerFormInput {
-            name: text("name"),
-            enabled: get("enabled").is_some(),
-            url: text("url"),
-            starttls: get("starttls").is_some(),
-            ca_certificate: text("ca_certificate"),
-            bind_dn: text("bind_dn"),
-            user_base: text("user_base"),
-            user_filter: text("user_filter"),
-            login_attribute: text("login_attribute"),
-            name_attribute: text("name_attribute"),
-            email_attribute: text("email_attribute"),
-            mobile_attribute: text("mobile_attribute"),
-            group_base: text("group_base"),
-            membership: text("membership"),
-            timeout_seconds: text("timeout_seconds"),
         }
     }
 
@@ -484,13 +441,8 @@ mod tests {
         input.user_base = "ou=people,dc=example,dc=org".to_owned();
         let form = input.check(true).unwrap();
         assert_eq!(form.membership, Membership::MemberOf);
-        let fields = input.fields();
-        let back = ServerFormInput::from_fields(|key| {
-            fields
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| v.clone())
-        });
+        let typed = serde_qs::to_string(&input).unwrap();
+        let back: ServerFormInput = serde_qs::from_str(&typed).unwrap();
         assert_eq!(
             back, input,
             "a form survives the trip through a query string"

@@ -11,6 +11,7 @@ pub mod certificate_sign_in;
 pub mod certificates;
 pub mod device;
 pub mod directory;
+pub mod form;
 pub mod ids;
 pub mod phone;
 pub mod registration;

@@ -14,13 +14,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::catalogue::{ConfigurationState, DeviceConfiguration};
 use crate::api::devices::{CancelDeviceCommand, RenameDevice, RequestDeviceAction, get_device};
 use crate::api::types::{ActionOption, CommandView, DeviceDetail};
-use crate::components::form::PostForm;
+use crate::components::form::{PostForm, refused};
 use crate::components::status::{StatusBadge, loaded};
 use crate::domain::device::{
-    CommandState, DeviceAction, Ownership, Progress, ago, at_minute, parse_device_name,
-    parse_lock_message,
+    CommandState, DeviceAction, LockErrors, LockInput, Ownership, Progress, ago, at_minute,
+    parse_device_name,
 };
-use crate::domain::phone::PhoneNumber;
 use crate::islands::{ConfirmDialog, FollowDevice, IslandScripts};
 
 /// What really happened to a command, in words.
@@ -405,19 +404,19 @@ fn ActionControl(id: DeviceId, name: String, option: ActionOption) -> impl IntoV
     if action.needs_confirmation() {
         return view! { <ConfirmInDialog id name action /> }.into_any();
     }
-    let query = use_query_map();
-    let lock_message = query
-        .with_untracked(|q| q.get("lock_message"))
+    // A refused Lock comes back with what was typed.
+    let typed = refused::<LockInput>()
+        .filter(|(_, reason)| reason == "lock")
+        .map(|(typed, _)| typed)
         .unwrap_or_default();
-    let lock_phone = query
-        .with_untracked(|q| q.get("lock_phone"))
-        .unwrap_or_default();
-    let message_error = parse_lock_message(&lock_message)
-        .err()
-        .map(|e| e.to_string());
-    let phone_error = (!lock_phone.trim().is_empty())
-        .then(|| PhoneNumber::parse(&lock_phone).err().map(|e| e.to_string()))
-        .flatten();
+    let LockErrors {
+        message: message_error,
+        phone: phone_error,
+    } = typed.check().err().unwrap_or_default();
+    let LockInput {
+        message: lock_message,
+        phone: lock_phone,
+    } = typed;
     view! {
         <PostForm to=RequestDeviceAction::url() class="action" id=action.as_str()>
             <input type="hidden" name="id" value=id.to_string() />

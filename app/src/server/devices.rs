@@ -26,8 +26,8 @@ use crate::api::types::{
 use crate::domain::access::Subject;
 use crate::domain::audit::Outcome;
 use crate::domain::device::{
-    CommandEvent, CommandState, DeviceAction, DeviceStatus, LockState, Ownership, Platform,
-    Progress, Unavailable, availability, policy_refusal,
+    CommandEvent, CommandState, DeviceAction, DeviceStatus, LockParams, LockState, Ownership,
+    Platform, Progress, Unavailable, availability, policy_refusal,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -38,21 +38,6 @@ pub enum DeviceError {
     Unavailable(#[from] Unavailable),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
-}
-
-/// The lock-screen message and call-back number of a Lock command.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct LockParams {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-}
-
-impl LockParams {
-    pub fn lost_mode(&self) -> bool {
-        self.message.is_some() || self.phone.is_some()
-    }
 }
 
 /// What a list of devices shows of each: read without the columns it does

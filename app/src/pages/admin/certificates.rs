@@ -13,7 +13,7 @@ use crate::api::certificates::{
     CertificateSettingView, DeleteCertificateSetting, SaveCertificateSetting,
     get_certificate_setting, get_certificate_settings,
 };
-use crate::components::form::PostForm;
+use crate::components::form::{PostForm, refused};
 use crate::components::status::{Saved, loaded};
 use crate::components::table::DataTable;
 use crate::domain::certificates::{Purpose, SettingErrors, SettingInput};
@@ -104,23 +104,7 @@ pub fn CertificateSettingPage() -> impl IntoView {
 fn SettingForm(view: CertificateSettingView) -> impl IntoView {
     let query = use_query_map();
     // A refused form comes back with what was typed.
-    let refused = query.with_untracked(|q| q.get("refused"));
-    let typed = refused.as_ref().map(|_| {
-        query.with_untracked(|q| SettingInput {
-            name: q.get("name").unwrap_or_default(),
-            purpose: q.get("purpose").unwrap_or_default(),
-            key_required: q.get("key_required").is_some_and(|v| !v.is_empty()),
-            password_required: q.get("password_required").is_some_and(|v| !v.is_empty()),
-            mobile_upload: q.get("mobile_upload").is_some_and(|v| !v.is_empty()),
-            labels: q
-                .get("labels")
-                .unwrap_or_default()
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        })
-    });
+    let (typed, refused) = refused::<SettingInput>().unzip();
     let saved = query.with_untracked(|q| q.get("saved").is_some());
     let SettingErrors {
         name: name_error,

@@ -14,7 +14,7 @@ use crate::api::directory::{
     get_ldap_server, get_ldap_servers, test_ldap_server,
 };
 use crate::api::types::{GroupGrant, LdapServerView};
-use crate::components::form::PostForm;
+use crate::components::form::{PostForm, refused};
 use crate::components::status::{Saved, loaded};
 use crate::components::table::DataTable;
 use crate::domain::directory::{Membership, ServerFormErrors, ServerFormInput};
@@ -133,10 +133,7 @@ pub fn LdapServerPage() -> impl IntoView {
 fn ServerForm(view: LdapServerView) -> impl IntoView {
     let query = use_query_map();
     // A refused form comes back with what was typed (never the password).
-    let typed: Option<ServerFormInput> = query.with_untracked(|q| {
-        q.get("refused")
-            .map(|_| ServerFormInput::from_fields(|key| q.get(key)))
-    });
+    let typed = refused::<ServerFormInput>().map(|(typed, _)| typed);
     let saved = query.with_untracked(|q| q.get("saved").is_some());
     let errors = typed
         .as_ref()

@@ -13,7 +13,7 @@ use crate::api::catalogue::{
     CatalogueOverview, DeleteCatalogueItem, DeleteLabel, ItemView, LabelView, SaveCatalogueItem,
     SaveDevicePolicy, SaveLabel, get_catalogue, get_catalogue_item, get_label,
 };
-use crate::components::form::PostForm;
+use crate::components::form::{PostForm, refused};
 use crate::components::status::{Saved, loaded};
 use crate::components::table::DataTable;
 use crate::domain::catalogue::{
@@ -230,28 +230,10 @@ pub fn CatalogueItemPage() -> impl IntoView {
     }
 }
 
-/// Comma-separated values of a query parameter.
-fn list(text: Option<String>) -> Vec<String> {
-    text.unwrap_or_default()
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 #[component]
 fn ItemForm(view: ItemView) -> impl IntoView {
     let query = use_query_map();
-    let refused = query.with_untracked(|q| q.get("refused"));
-    let typed = refused.as_ref().map(|_| {
-        query.with_untracked(|q| ItemInput {
-            item_type: q.get("item_type").unwrap_or_default(),
-            name: q.get("name").unwrap_or_default(),
-            detail: q.get("detail").unwrap_or_default(),
-            forbids_locate: q.get("forbids_locate").is_some_and(|v| !v.is_empty()),
-            labels: list(q.get("labels")),
-        })
-    });
+    let (typed, refused) = refused::<ItemInput>().unzip();
     let saved = query.with_untracked(|q| q.get("saved").is_some());
     let ItemErrors {
         item_type: type_error,
@@ -368,15 +350,7 @@ pub fn LabelPage() -> impl IntoView {
 
 #[component]
 fn LabelForm(view: LabelView) -> impl IntoView {
-    let query = use_query_map();
-    let refused = query.with_untracked(|q| q.get("refused"));
-    let typed = refused.as_ref().map(|_| {
-        query.with_untracked(|q| LabelInput {
-            name: q.get("name").unwrap_or_default(),
-            ownership: q.get("ownership").unwrap_or_default(),
-            platforms: list(q.get("platforms")),
-        })
-    });
+    let (typed, refused) = refused::<LabelInput>().unzip();
     let LabelErrors {
         name: name_error,
         ownership: ownership_error,
