@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use std::collections::BTreeMap;
 
+#[cfg(feature = "ssr")]
+use super::notice::{Notice, answer};
 use super::types::{
     ApiError, AuditFilter, AuditPage, PortalSettings, SignInSettings, UserPage, UserSummary,
 };
@@ -65,11 +67,9 @@ pub async fn save_user_roles(
     )
     .await
     {
-        Ok(_) => leptos_axum::redirect(&format!("{page}?saved=1")),
+        Ok(_) => answer(&page, Notice::Saved)?,
         Err(accounts::AccountError::NotFound(_)) => return Err(fail(ApiError::NotFound)),
-        Err(accounts::AccountError::LastAdministrator(_)) => {
-            leptos_axum::redirect(&format!("{page}?error=last-admin"))
-        }
+        Err(accounts::AccountError::LastAdministrator(_)) => answer(&page, Notice::LastAdmin)?,
         Err(e) => return Err(internal(e)),
     }
     Ok(())
@@ -113,7 +113,7 @@ pub async fn save_settings(idle_timeout_minutes: String) -> Result<(), ApiError>
         Ok(value) => {
             settings::set_idle_timeout(&ctx.db, &ctx.origin, &admin, value, chrono::Utc::now())
                 .await?;
-            leptos_axum::redirect("/admin/settings?saved=1");
+            answer("/admin/settings", Notice::Saved)?;
         }
         // The page shows the domain's reason next to what was typed.
         Err(_) => leptos_axum::redirect(&format!(
@@ -181,7 +181,7 @@ pub async fn save_sign_in_settings(methods: String, mapping: String) -> Result<(
     .await
     {
         Ok(()) => {
-            leptos_axum::redirect("/admin/sign-in?saved=1");
+            answer("/admin/sign-in", Notice::Saved)?;
             Ok(())
         }
         Err(auth::ChangeSignInError::Refused(refused)) => {

@@ -10,12 +10,13 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use super::notice::{Notice, answer};
 use super::types::ApiError;
 use crate::domain::catalogue::{Impact, Item, ItemInput, Label, LabelInput};
 use crate::domain::device::Ownership;
 
 #[cfg(feature = "ssr")]
-use super::stamp;
 #[cfg(feature = "ssr")]
 use crate::server::catalogue::CatalogueError;
 
@@ -131,7 +132,7 @@ pub async fn save_catalogue_item(
         return refuse(&page, &input, "1");
     };
     match catalogue::save_item(&ctx.db, &ctx.origin, &admin, id, draft, Utc::now()).await {
-        Ok(saved) => leptos_axum::redirect(&format!("/admin/policies/{saved}?saved={}", stamp())),
+        Ok(saved) => answer(&format!("/admin/policies/{saved}"), Notice::Saved)?,
         Err(CatalogueError::NameTaken) => return refuse(&page, &input, "name-taken"),
         Err(other) => return Err(other.into()),
     }
@@ -145,8 +146,7 @@ pub async fn delete_catalogue_item(id: i32) -> Result<(), ApiError> {
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     catalogue::delete_item(&ctx.db, &ctx.origin, &admin, id, Utc::now()).await?;
-    leptos_axum::redirect(&format!("/admin/policies?deleted={}", stamp()));
-    Ok(())
+    answer("/admin/policies", Notice::Deleted)
 }
 
 #[server(endpoint = "admin/label", input = GetUrl)]
@@ -178,7 +178,7 @@ pub async fn save_label(
         return refuse(&page, &input, "1");
     };
     match catalogue::save_label(&ctx.db, &ctx.origin, &admin, id, checked, Utc::now()).await {
-        Ok(_) => leptos_axum::redirect(&format!("/admin/policies?label_saved={}#labels", stamp())),
+        Ok(_) => answer("/admin/policies#labels", Notice::LabelSaved)?,
         Err(CatalogueError::NameTaken) => return refuse(&page, &input, "name-taken"),
         Err(other) => return Err(other.into()),
     }
@@ -192,8 +192,7 @@ pub async fn delete_label(id: i32) -> Result<(), ApiError> {
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
     catalogue::delete_label(&ctx.db, &ctx.origin, &admin, id, Utc::now()).await?;
-    leptos_axum::redirect(&format!("/admin/policies?label_deleted={}#labels", stamp()));
-    Ok(())
+    answer("/admin/policies#labels", Notice::LabelDeleted)
 }
 
 /// The device policy option: no Wipe for employee-owned devices.
@@ -213,8 +212,7 @@ pub async fn save_device_policy(
         Utc::now(),
     )
     .await?;
-    leptos_axum::redirect(&format!("/admin/policies?policy_saved={}", stamp()));
-    Ok(())
+    answer("/admin/policies", Notice::PolicySaved)
 }
 
 /// The ownership page of the user's device `id`; with `to`, the impact of
@@ -256,6 +254,5 @@ pub async fn change_device_ownership(id: DeviceId, to: String) -> Result<(), Api
         Utc::now(),
     )
     .await?;
-    leptos_axum::redirect(&format!("/devices/{id}?ownership={}", to.as_str()));
-    Ok(())
+    answer(&format!("/devices/{id}"), Notice::OwnershipChanged(to))
 }

@@ -10,11 +10,12 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use super::notice::{Notice, answer};
 use super::types::ApiError;
 use crate::domain::certificates::{Expiry, Purpose, SettingInput};
 
 #[cfg(feature = "ssr")]
-use super::stamp;
 #[cfg(feature = "ssr")]
 use crate::server::certificates::CertificateError;
 
@@ -169,16 +170,20 @@ pub fn uploaded_address(uploaded: &crate::server::certificates::Uploaded) -> Str
     match uploaded {
         Uploaded::Saved {
             replaced, warning, ..
-        } => format!(
-            "/certificates?{}={}{}",
-            if *replaced { "replaced" } else { "uploaded" },
-            stamp(),
-            if warning.is_some() {
+        } => {
+            let notice = if *replaced {
+                Notice::Replaced
+            } else {
+                Notice::Uploaded
+            };
+            let (key, value) = notice.pair();
+            let warning = if warning.is_some() {
                 "&warning=not-yet-valid"
             } else {
                 ""
-            }
-        ),
+            };
+            format!("/certificates?{key}={value}{warning}")
+        }
         Uploaded::Choose { pending } => format!("/certificates?pending={pending}"),
     }
 }
@@ -211,8 +216,7 @@ pub async fn delete_certificate(id: i32) -> Result<(), ApiError> {
         Utc::now(),
     )
     .await?;
-    leptos_axum::redirect(&format!("/certificates?deleted={}", stamp()));
-    Ok(())
+    answer("/certificates", Notice::Deleted)
 }
 
 #[server(endpoint = "admin/certificate_settings", input = GetUrl)]
@@ -262,9 +266,7 @@ pub async fn save_certificate_setting(
     let saved =
         certificates::save_setting(&ctx.db, &ctx.origin, &admin, id, setting, Utc::now()).await;
     match saved {
-        Ok(saved) => {
-            leptos_axum::redirect(&format!("/admin/certificates/{saved}?saved={}", stamp()))
-        }
+        Ok(saved) => answer(&format!("/admin/certificates/{saved}"), Notice::Saved)?,
         Err(CertificateError::Invalid(_)) => return refuse(&page, &input, "name-taken"),
         Err(other) => return Err(other.into()),
     }
@@ -291,9 +293,9 @@ pub async fn delete_certificate_setting(
     )
     .await;
     match deleted {
-        Ok(()) => leptos_axum::redirect(&format!("/admin/certificates?deleted={}", stamp())),
+        Ok(()) => answer("/admin/certificates", Notice::Deleted)?,
         Err(CertificateError::InUse { .. }) => {
-            leptos_axum::redirect(&format!("/admin/certificates/{id}?error=in-use"))
+            answer(&format!("/admin/certificates/{id}"), Notice::InUse)?
         }
         Err(other) => return Err(other.into()),
     }

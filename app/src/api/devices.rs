@@ -7,6 +7,8 @@ use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
+#[cfg(feature = "ssr")]
+use super::notice::{Notice, answer};
 use super::types::{ApiError, DeviceDetail, DeviceList};
 use crate::domain::device::{LockInput, Progress};
 
@@ -74,8 +76,7 @@ pub async fn rename_device(id: DeviceId, name: String) -> Result<(), ApiError> {
         return Ok(());
     };
     devices::rename(&ctx.db, &ctx.origin, user, id, valid, chrono::Utc::now()).await?;
-    leptos_axum::redirect(&format!("{page}?renamed=1"));
-    Ok(())
+    answer(&page, Notice::Renamed)
 }
 
 /// Asks the device to do `action`. Wipe and Retire need `confirm=yes`
@@ -119,8 +120,7 @@ pub async fn request_device_action(
         now,
     )
     .await?;
-    leptos_axum::redirect(&format!("{page}?requested={}", action.as_str()));
-    Ok(())
+    answer(&page, Notice::Requested(action))
 }
 
 /// Cancels a command the device has not picked up yet.
@@ -134,6 +134,5 @@ pub async fn cancel_device_command(id: DeviceId, command: CommandId) -> Result<(
     // Too late (false): the page shows where the command is now.
     let cancelled =
         devices::cancel(&ctx.db, &ctx.origin, user, id, command, chrono::Utc::now()).await?;
-    leptos_axum::redirect(&format!("/devices/{id}?cancelled={}", u8::from(cancelled)));
-    Ok(())
+    answer(&format!("/devices/{id}"), Notice::Cancelled(cancelled))
 }

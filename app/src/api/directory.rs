@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 
 use crate::domain::directory::ServerFormInput;
 
+#[cfg(feature = "ssr")]
+use super::notice::{Notice, answer};
 use super::types::{
     ApiError, GroupChoices, GroupLimits, LdapServerSummary, LdapServerView, TestStep,
 };
@@ -19,7 +21,7 @@ use super::types::{
 use crate::server::directory_settings::DirectorySettingsError;
 
 #[cfg(feature = "ssr")]
-use super::{query, refuse, stamp};
+use super::{query, refuse};
 
 #[server(endpoint = "admin/ldap_servers", input = GetUrl)]
 pub async fn get_ldap_servers() -> Result<Vec<LdapServerSummary>, ApiError> {
@@ -88,10 +90,8 @@ pub async fn save_ldap_server(
     )
     .await;
     match saved {
-        Ok(saved) => leptos_axum::redirect(&format!("/admin/ldap/{saved}?saved={}", stamp())),
-        Err(DirectorySettingsError::LastAdministrator) => {
-            leptos_axum::redirect(&format!("{page}?error=last-admin"))
-        }
+        Ok(saved) => answer(&format!("/admin/ldap/{saved}"), Notice::Saved)?,
+        Err(DirectorySettingsError::LastAdministrator) => answer(&page, Notice::LastAdmin)?,
         Err(other) => return Err(other.into()),
     }
     Ok(())
@@ -113,8 +113,7 @@ pub async fn move_ldap_server(id: i32, direction: String) -> Result<(), ApiError
         chrono::Utc::now(),
     )
     .await?;
-    leptos_axum::redirect(&format!("/admin/ldap?moved={}", stamp()));
-    Ok(())
+    answer("/admin/ldap", Notice::Moved)
 }
 
 #[server(endpoint = "admin/delete_ldap_server")]
@@ -127,9 +126,9 @@ pub async fn delete_ldap_server(id: i32) -> Result<(), ApiError> {
         directory_settings::delete_server(&ctx.db, &ctx.origin, &admin, id, chrono::Utc::now())
             .await;
     match deleted {
-        Ok(()) => leptos_axum::redirect(&format!("/admin/ldap?deleted={}", stamp())),
+        Ok(()) => answer("/admin/ldap", Notice::Deleted)?,
         Err(DirectorySettingsError::LastAdministrator) => {
-            leptos_axum::redirect(&format!("/admin/ldap/{id}?error=last-admin"))
+            answer(&format!("/admin/ldap/{id}"), Notice::LastAdmin)?
         }
         Err(other) => return Err(other.into()),
     }
@@ -203,13 +202,10 @@ pub async fn save_group_roles(
     )
     .await
     {
-        Ok(()) => {
-            leptos_axum::redirect(&format!(
-                "/admin/ldap/{server}?grants_saved={}#group-roles",
-                stamp()
-            ));
-            Ok(())
-        }
+        Ok(()) => answer(
+            &format!("/admin/ldap/{server}#group-roles"),
+            Notice::GrantsSaved,
+        ),
         Err(DirectorySettingsError::LastAdministrator) => back("last-admin"),
         Err(DirectorySettingsError::NoRoles) => back("roles"),
         Err(DirectorySettingsError::Invalid(_)) => back("group"),
@@ -274,13 +270,7 @@ pub async fn save_group_limit(
     )
     .await
     {
-        Ok(()) => {
-            leptos_axum::redirect(&format!(
-                "/admin/registration?limit_saved={}#group-limits",
-                stamp()
-            ));
-            Ok(())
-        }
+        Ok(()) => answer("/admin/registration#group-limits", Notice::LimitSaved),
         Err(DirectorySettingsError::Invalid(_)) => back("taken"),
         Err(other) => Err(other.into()),
     }
@@ -294,9 +284,5 @@ pub async fn delete_group_limit(id: i32) -> Result<(), ApiError> {
     let admin = ctx.admin()?;
     directory_settings::delete_group_limit(&ctx.db, &ctx.origin, &admin, id, chrono::Utc::now())
         .await?;
-    leptos_axum::redirect(&format!(
-        "/admin/registration?limit_deleted={}#group-limits",
-        stamp()
-    ));
-    Ok(())
+    answer("/admin/registration#group-limits", Notice::LimitDeleted)
 }

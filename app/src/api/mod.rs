@@ -14,16 +14,10 @@ pub mod devices;
 pub mod directory;
 #[cfg(feature = "ssr")]
 mod errors;
+pub mod notice;
 pub mod registration;
 pub mod session;
 pub mod types;
-
-/// A value that makes each answer's address new, so that a page shows the
-/// outcome of a repeated action too.
-#[cfg(feature = "ssr")]
-pub(crate) fn stamp() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 /// Sends the browser back to `page` (with its `#anchor`, if any) with the
 /// form as it was typed and why it was refused (`refused=reason`); the
@@ -36,15 +30,18 @@ pub(crate) fn refuse<T: serde::Serialize>(
     reason: &str,
 ) -> Result<(), types::ApiError> {
     let typed = serde_qs::to_string(typed).map_err(crate::server::internal)?;
-    let (path, anchor) = page.split_once('#').unwrap_or((page, ""));
     let reason = query(&[("refused", reason)]);
-    let anchor = if anchor.is_empty() {
-        String::new()
-    } else {
-        format!("#{anchor}")
-    };
-    leptos_axum::redirect(&format!("{path}?{typed}&{reason}{anchor}"));
+    redirect(page, &format!("{typed}&{reason}"));
     Ok(())
+}
+
+/// Sends the browser to `page` with `query`, before the page's `#anchor`.
+#[cfg(feature = "ssr")]
+pub(crate) fn redirect(page: &str, query: &str) {
+    match page.split_once('#') {
+        Some((path, anchor)) => leptos_axum::redirect(&format!("{path}?{query}#{anchor}")),
+        None => leptos_axum::redirect(&format!("{page}?{query}")),
+    }
 }
 
 /// `pairs` as a query string.

@@ -9,6 +9,8 @@ use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
+#[cfg(feature = "ssr")]
+use super::notice::{Notice, answer};
 use super::types::{ApiError, EnrollmentView, RegistrationOverview, RegistrationSettings};
 
 /// The cookie that carries fresh secrets to the enrollment page.
@@ -100,10 +102,7 @@ pub async fn reissue_registration(id: DeviceId) -> Result<(), ApiError> {
     )
     .await?;
     reveal(&ctx, &issued);
-    // A new address, so that an open page fetches the new secrets.
-    let at = chrono::Utc::now().timestamp_millis();
-    leptos_axum::redirect(&format!("/devices/{id}/enroll?reissued={at}"));
-    Ok(())
+    answer(&format!("/devices/{id}/enroll"), Notice::Reissued)
 }
 
 /// Withdraws the registration of a Pending device; it frees its slot.
@@ -115,8 +114,7 @@ pub async fn cancel_registration(id: DeviceId) -> Result<(), ApiError> {
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::RegisterDevice)?;
     registration::cancel(&ctx.db, &ctx.origin, user, id, chrono::Utc::now()).await?;
-    leptos_axum::redirect("/?cancelled=1");
-    Ok(())
+    answer("/", Notice::Cancelled(true))
 }
 
 /// Hands the fresh secrets to the enrollment page: a cookie that lives ten
@@ -237,6 +235,5 @@ pub async fn save_registration_settings(
         chrono::Utc::now(),
     )
     .await?;
-    leptos_axum::redirect("/admin/registration?saved=1");
-    Ok(())
+    answer("/admin/registration", Notice::Saved)
 }

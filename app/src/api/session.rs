@@ -6,6 +6,8 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
+#[cfg(feature = "ssr")]
+use super::notice::{Notice, answer};
 use super::types::{ApiError, Me, SignInChoices};
 
 /// The signed-in user, or `None`.
@@ -166,6 +168,5 @@ pub async fn sign_out() -> Result<(), ApiError> {
         Some(&passwords::random_token()),
         secure,
     ));
-    leptos_axum::redirect("/sign-in?signed_out=1");
-    Ok(())
+    answer("/sign-in", Notice::SignedOut)
 }

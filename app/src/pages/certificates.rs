@@ -12,6 +12,7 @@ use crate::api::certificates::{
     CertificateRow, ChooseCertificateKey, DeleteCertificate, DiscardCertificateUpload,
     MyCertificates, PendingChoice, get_my_certificates,
 };
+use crate::api::notice::{Notice, notice};
 use crate::components::csrf::CsrfField;
 use crate::components::form::PostForm;
 use crate::components::status::loaded;
@@ -24,18 +25,17 @@ fn day(at: chrono::DateTime<chrono::Utc>) -> String {
 #[component]
 pub fn MyCertificatesPage() -> impl IntoView {
     let query = use_query_map();
-    let notice = move || {
-        query.with(|q| {
-            if q.get("uploaded").is_some() {
-                Some("Certificate uploaded. Your devices receive it at their next check-in.")
-            } else if q.get("replaced").is_some() {
-                Some("Certificate replaced. Your devices receive the new one at their next check-in.")
-            } else if q.get("deleted").is_some() {
-                Some("Certificate deleted. Your devices remove it at their next check-in.")
-            } else {
-                None
-            }
-        })
+    let notice = move || match notice() {
+        Some(Notice::Uploaded) => {
+            Some("Certificate uploaded. Your devices receive it at their next check-in.")
+        }
+        Some(Notice::Replaced) => {
+            Some("Certificate replaced. Your devices receive the new one at their next check-in.")
+        }
+        Some(Notice::Deleted) => {
+            Some("Certificate deleted. Your devices remove it at their next check-in.")
+        }
+        _ => None,
     };
     let warning = move || query.with(|q| q.get("warning").is_some());
     // An upload that holds several keys waits for the person to pick one.

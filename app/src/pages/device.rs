@@ -4,6 +4,7 @@
 //! JavaScript, the same in a dialog). While a command is on its way, the
 //! page follows the device (an island).
 
+use crate::api::notice::{Notice, notice};
 use crate::domain::ids::DeviceId;
 use crate::domain::text::TextEnum;
 use leptos::prelude::*;
@@ -14,11 +15,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::catalogue::{ConfigurationState, DeviceConfiguration};
 use crate::api::devices::{CancelDeviceCommand, RenameDevice, RequestDeviceAction, get_device};
 use crate::api::types::{ActionOption, CommandView, DeviceDetail};
+use crate::components::field::Field;
 use crate::components::form::{PostForm, refused};
 use crate::components::status::{StatusBadge, loaded};
 use crate::domain::device::{
-    CommandState, DeviceAction, LockErrors, LockInput, Ownership, Progress, ago, at_minute,
-    parse_device_name,
+    CommandState, DeviceAction, LockErrors, LockInput, Progress, ago, at_minute, parse_device_name,
 };
 use crate::islands::{ConfirmDialog, FollowDevice, IslandScripts};
 
@@ -76,12 +77,16 @@ pub fn DevicePage() -> impl IntoView {
 #[component]
 fn DeviceView(d: DeviceDetail) -> impl IntoView {
     let query = use_query_map();
-    let get = move |k: &str| query.with_untracked(|q| q.get(k));
+    let _get = move |k: &str| query.with_untracked(|q| q.get(k));
     let s = d.summary.clone();
     let id = s.id;
     let now = d.now;
-    let requested = get("requested").and_then(|a| DeviceAction::parse(&a));
-    let renamed = get("renamed").is_some();
+    let notice = notice();
+    let requested = match notice {
+        Some(Notice::Requested(action)) => Some(action),
+        _ => None,
+    };
+    let renamed = notice == Some(Notice::Renamed);
     let in_flight: Vec<CommandView> = d
         .commands
         .iter()
@@ -123,8 +128,10 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                 }
             })}
         {renamed.then(|| view! { <p class="notice ok" role="status">"Name saved."</p> })}
-        {get("ownership")
-            .and_then(|o| Ownership::parse(&o))
+        {match notice {
+            Some(Notice::OwnershipChanged(o)) => Some(o),
+            _ => None,
+        }
             .map(|o| {
                 view! {
                     <p class="notice ok" role="status">
@@ -135,12 +142,12 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                     </p>
                 }
             })}
-        {match get("cancelled").as_deref() {
-            Some("1") => Some(view! { <p class="notice ok" role="status">"Cancelled before the device got it."</p> }.into_any()),
-            Some(_) => Some(view! {
+        {match notice {
+            Some(Notice::Cancelled(true)) => Some(view! { <p class="notice ok" role="status">"Cancelled before the device got it."</p> }.into_any()),
+            Some(Notice::Cancelled(false)) => Some(view! {
                 <p class="notice error" role="alert">"Too late to cancel: the device already has it."</p>
             }.into_any()),
-            None => None,
+            _ => None,
         }}
         <div class="columns">
             <section class="card" aria-labelledby="details">
@@ -363,25 +370,10 @@ fn RenameForm(id: DeviceId, name: String) -> impl IntoView {
         .and_then(|t| parse_device_name(t).err())
         .map(|e| e.to_string());
     let value = typed.unwrap_or(name);
-    let invalid = error.is_some();
     view! {
         <PostForm to=RenameDevice::url() id="rename">
             <input type="hidden" name="id" value=id.to_string() />
-            <div class="field">
-                <label for="device-name">"Name"</label>
-                <input
-                    id="device-name"
-                    name="name"
-                    type="text"
-                    value=value
-                    maxlength="64"
-                    aria-invalid=invalid.to_string()
-                    aria-describedby="device-name-message"
-                />
-                <p id="device-name-message" class="field-message">
-                    {error.map(|e| view! { <span class="error">{e}</span> })}
-                </p>
-            </div>
+            <Field id="device-name" name="name" label="Name" maxlength=64 value error />
             <button type="submit" class="secondary-button">"Rename"</button>
         </PostForm>
     }
@@ -426,35 +418,22 @@ fn ActionControl(id: DeviceId, name: String, option: ActionOption) -> impl IntoV
                     view! {
                         <details class="lost-mode" open=message_error.is_some() || phone_error.is_some()>
                             <summary>"Lost? Show a message on the lock screen"</summary>
-                            <div class="field">
-                                <label for="lock-message">"Lock-screen message"</label>
-                                <input
-                                    id="lock-message"
-                                    name="message"
-                                    type="text"
-                                    maxlength="200"
-                                    value=lock_message.clone()
-                                    aria-invalid=message_error.is_some().to_string()
-                                    aria-describedby="lock-message-error"
-                                />
-                                <p id="lock-message-error" class="field-message">
-                                    {message_error.clone().map(|e| view! { <span class="error">{e}</span> })}
-                                </p>
-                            </div>
-                            <div class="field">
-                                <label for="lock-phone">"Call-back number"</label>
-                                <input
-                                    id="lock-phone"
-                                    name="phone"
-                                    type="tel"
-                                    value=lock_phone.clone()
-                                    aria-invalid=phone_error.is_some().to_string()
-                                    aria-describedby="lock-phone-error"
-                                />
-                                <p id="lock-phone-error" class="field-message">
-                                    {phone_error.clone().map(|e| view! { <span class="error">{e}</span> })}
-                                </p>
-                            </div>
+                            <Field
+                                id="lock-message"
+                                name="message"
+                                label="Lock-screen message"
+                                maxlength=200
+                                value=lock_message.clone()
+                                error=message_error.clone()
+                            />
+                            <Field
+                                id="lock-phone"
+                                name="phone"
+                                label="Call-back number"
+                                kind="tel"
+                                value=lock_phone.clone()
+                                error=phone_error.clone()
+                            />
                             <p class="help">"A device locked as lost cannot be unlocked from the portal."</p>
                         </details>
                     }

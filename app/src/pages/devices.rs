@@ -4,9 +4,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::devices::list_devices;
+use crate::api::notice::{Notice, notice};
 use crate::api::types::{DeviceSummary, Me};
 use crate::components::layout::use_me;
 use crate::components::status::{StatusBadge, loaded};
@@ -15,7 +15,7 @@ use crate::domain::role::Role;
 
 #[component]
 pub fn MyDevicesPage() -> impl IntoView {
-    let cancelled = use_query_map().with_untracked(|q| q.get("cancelled").is_some());
+    let cancelled = notice() == Some(Notice::Cancelled(true));
     let me = use_me();
     let may_register = me
         .as_ref()

@@ -1,6 +1,7 @@
 //! Registering a device: the form (with the slots left), the enrollment
 //! page with its QR code and PIN, and the page an enrollment link opens.
 
+use crate::api::notice::{Notice, notice};
 use crate::domain::ids::DeviceId;
 use crate::domain::text::TextEnum;
 use leptos::prelude::*;
@@ -258,8 +259,12 @@ fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
     .filter_map(|(d, what)| d.map(|d| (d.describe(what), d.is_problem())))
     .collect();
     let asks_for = enrollment.mode.asks_for();
+    let reissued = notice() == Some(Notice::Reissued);
     view! {
         <h1>{heading}</h1>
+        {reissued.then(|| view! {
+            <p class="notice ok" role="status">"A new link and PIN were issued: the earlier ones no longer work."</p>
+        })}
         {status}
         {pending.then(|| view! {
             <ul class="deliveries">

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::notice::{Notice, notice};
 use crate::api::session::sign_in_options;
 use crate::api::types::SignInChoices;
 use crate::components::csrf::CsrfField;
@@ -17,7 +18,7 @@ pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let get = move |key: &str| query.with_untracked(|q| q.get(key)).unwrap_or_default();
     let error = SignInProblem::parse(&get("error"), &get("minutes")).map(SignInProblem::message);
-    let signed_out = !get("signed_out").is_empty();
+    let signed_out = notice() == Some(Notice::SignedOut);
     let next = get("next");
     let username = get("username");
     let has_error = error.is_some();

@@ -1,18 +1,19 @@
 //! Admin → Certificates: the kinds of certificate people may upload
 //! (user-provided certificate enrollment settings).
 
+use crate::api::notice::{Notice, notice};
 use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
-use super::Field;
 use super::policies::LabelChecks;
 use crate::api::certificates::{
     CertificateSettingView, DeleteCertificateSetting, SaveCertificateSetting,
     get_certificate_setting, get_certificate_settings,
 };
+use crate::components::field::Field;
 use crate::components::form::{PostForm, refused};
 use crate::components::status::{Saved, loaded};
 use crate::components::table::DataTable;
@@ -24,8 +25,7 @@ fn yes_no(value: bool) -> &'static str {
 
 #[component]
 pub fn CertificateSettingsPage() -> impl IntoView {
-    let query = use_query_map();
-    let deleted = move || query.with(|q| q.get("deleted").is_some());
+    let deleted = move || notice() == Some(Notice::Deleted);
     view! {
             <Title text="Certificate settings" />
             <h1>"Certificates"</h1>
@@ -102,10 +102,9 @@ pub fn CertificateSettingPage() -> impl IntoView {
 
 #[component]
 fn SettingForm(view: CertificateSettingView) -> impl IntoView {
-    let query = use_query_map();
     // A refused form comes back with what was typed.
     let (typed, refused) = refused::<SettingInput>().unzip();
-    let saved = query.with_untracked(|q| q.get("saved").is_some());
+    let saved = notice() == Some(Notice::Saved);
     let SettingErrors {
         name: name_error,
         purpose: purpose_error,
@@ -177,8 +176,7 @@ fn SettingForm(view: CertificateSettingView) -> impl IntoView {
 
 #[component]
 fn DeleteSetting(id: i32, certificates: u64, people: u64) -> impl IntoView {
-    let query = use_query_map();
-    let refused = query.with_untracked(|q| q.get("error").as_deref() == Some("in-use"));
+    let refused = notice() == Some(Notice::InUse);
     view! {
         <section class="card" id="delete">
             <h2>"Delete this setting"</h2>

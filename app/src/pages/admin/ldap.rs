@@ -2,18 +2,20 @@
 //! each server's settings, its connection test, and the roles its groups
 //! grant.
 
+use crate::api::notice::{Notice, notice};
 use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{Field, RoleChecks};
+use super::RoleChecks;
 use crate::api::directory::{
     DeleteLdapServer, MoveLdapServer, SaveGroupRoles, SaveLdapServer, get_group_choices,
     get_ldap_server, get_ldap_servers, test_ldap_server,
 };
 use crate::api::types::{GroupGrant, LdapServerView};
+use crate::components::field::Field;
 use crate::components::form::{PostForm, refused};
 use crate::components::status::{Saved, loaded};
 use crate::components::table::DataTable;
@@ -22,8 +24,7 @@ use crate::domain::role::RoleSet;
 
 #[component]
 pub fn LdapServersPage() -> impl IntoView {
-    let query = use_query_map();
-    let deleted = move || query.with(|q| q.get("deleted").is_some());
+    let deleted = move || notice() == Some(Notice::Deleted);
     view! {
             <Title text="LDAP servers" />
             <h1>"LDAP"</h1>
@@ -92,7 +93,6 @@ pub fn LdapServersPage() -> impl IntoView {
 #[component]
 pub fn LdapServerPage() -> impl IntoView {
     let params = use_params_map();
-    let query = use_query_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
     // Every answer of a form on this page comes back in the query: a new
     // one renders the page afresh (also when only the query changed).
@@ -103,8 +103,7 @@ pub fn LdapServerPage() -> impl IntoView {
         </p>
         {loaded(get_ldap_server(id()), move |view| {
                             let saved_id = view.id;
-                            let last_admin = query
-                                .with_untracked(|q| q.get("error").as_deref() == Some("last-admin"));
+                            let last_admin = notice() == Some(Notice::LastAdmin);
                             view! {
                                 {last_admin
                                     .then(|| {
@@ -131,10 +130,9 @@ pub fn LdapServerPage() -> impl IntoView {
 
 #[component]
 fn ServerForm(view: LdapServerView) -> impl IntoView {
-    let query = use_query_map();
     // A refused form comes back with what was typed (never the password).
     let typed = refused::<ServerFormInput>().map(|(typed, _)| typed);
-    let saved = query.with_untracked(|q| q.get("saved").is_some());
+    let saved = notice() == Some(Notice::Saved);
     let errors = typed
         .as_ref()
         .and_then(|t| {
@@ -293,7 +291,7 @@ fn ConnectionTest(id: i32) -> impl IntoView {
 #[component]
 fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
     let query = use_query_map();
-    let saved = query.with_untracked(|q| q.get("grants_saved").is_some());
+    let saved = notice() == Some(Notice::GrantsSaved);
     let error = query.with_untracked(|q| q.get("grant_error"));
     // "Choose a group." shows next to the picker instead.
     let message = match error.as_deref() {

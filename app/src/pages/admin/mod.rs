@@ -88,40 +88,6 @@ pub fn RoleChecks(
     }
 }
 
-/// A labelled input with its help and, when refused, why.
-#[component]
-pub fn Field(
-    id: &'static str,
-    label: &'static str,
-    #[prop(optional)] help: &'static str,
-    #[prop(default = "text")] kind: &'static str,
-    value: String,
-    #[prop(optional_no_strip)] error: Option<String>,
-) -> impl IntoView {
-    let help_id = format!("{id}-help");
-    let message_id = format!("{id}-message");
-    let numeric = (kind == "number").then_some("numeric");
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            {(!help.is_empty()).then(|| view! { <p id=help_id.clone() class="help">{help}</p> })}
-            <input
-                id=id
-                name=id
-                type=kind
-                inputmode=numeric
-                value=value
-                autocomplete=(kind == "password").then_some("new-password")
-                aria-invalid=error.is_some().to_string()
-                aria-describedby=format!("{help_id} {message_id}")
-            />
-            <p id=message_id class="field-message">
-                {error.map(|e| view! { <span class="error">{e}</span> })}
-            </p>
-        </div>
-    }
-}
-
 /// Query-string helpers shared by the admin pages.
 pub(crate) fn query_string(pairs: &[(&str, String)]) -> String {
     pairs

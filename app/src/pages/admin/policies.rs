@@ -2,17 +2,18 @@
 //! configurations, apps and books and the labels they are assigned to, and
 //! the administrator's own labels.
 
+use crate::api::notice::{Notice, notice};
 use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
-use super::Field;
 use crate::api::catalogue::{
     CatalogueOverview, DeleteCatalogueItem, DeleteLabel, ItemView, LabelView, SaveCatalogueItem,
     SaveDevicePolicy, SaveLabel, get_catalogue, get_catalogue_item, get_label,
 };
+use crate::components::field::Field;
 use crate::components::form::{PostForm, refused};
 use crate::components::status::{Saved, loaded};
 use crate::components::table::DataTable;
@@ -73,21 +74,12 @@ fn label_names(overview: &CatalogueOverview, keys: &[LabelKey]) -> String {
 
 #[component]
 pub fn PoliciesPage() -> impl IntoView {
-    let query = use_query_map();
-    let notice = move || {
-        query.with(|q| {
-            if q.get("deleted").is_some() {
-                Some("Deleted. Devices lose it at their next check-in.")
-            } else if q.get("policy_saved").is_some() {
-                Some("Device policy saved.")
-            } else if q.get("label_saved").is_some() {
-                Some("Label saved.")
-            } else if q.get("label_deleted").is_some() {
-                Some("Label deleted.")
-            } else {
-                None
-            }
-        })
+    let notice = move || match notice() {
+        Some(Notice::Deleted) => Some("Deleted. Devices lose it at their next check-in."),
+        Some(Notice::PolicySaved) => Some("Device policy saved."),
+        Some(Notice::LabelSaved) => Some("Label saved."),
+        Some(Notice::LabelDeleted) => Some("Label deleted."),
+        _ => None,
     };
     view! {
         <Title text="Policies & apps" />
@@ -232,9 +224,8 @@ pub fn CatalogueItemPage() -> impl IntoView {
 
 #[component]
 fn ItemForm(view: ItemView) -> impl IntoView {
-    let query = use_query_map();
     let (typed, refused) = refused::<ItemInput>().unzip();
-    let saved = query.with_untracked(|q| q.get("saved").is_some());
+    let saved = notice() == Some(Notice::Saved);
     let ItemErrors {
         item_type: type_error,
         name: name_error,

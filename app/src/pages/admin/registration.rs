@@ -1,16 +1,17 @@
 //! Admin → Registration: how devices prove they were invited, the PIN's
 //! length and validity, and the per-user device limit.
 
+use crate::api::notice::{Notice, notice};
 use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::Field;
 use crate::api::directory::{DeleteGroupLimit, SaveGroupLimit, get_group_limits};
 use crate::api::registration::{SaveRegistrationSettings, get_registration_settings};
 use crate::api::types::GroupLimits;
+use crate::components::field::Field;
 use crate::components::form::PostForm;
 use crate::components::status::{Saved, loaded};
 use crate::components::table::DataTable;
@@ -26,7 +27,7 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
         <Title text="Registration settings" />
         <h1>"Registration"</h1>
         {loaded(get_registration_settings(), move |current| {
-                            let saved = query.with(|q| q.get("saved").is_some());
+                            let saved = notice() == Some(Notice::Saved);
                             let mode = typed("mode").unwrap_or_else(|| current.mode.as_str().to_owned());
                             let pin_length = typed("pin_length")
                                 .unwrap_or_else(|| current.pin_length.digits().to_string());
@@ -174,7 +175,7 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
         }
     }
     let no_groups = choices.is_empty();
-    let saved = get("limit_saved").is_some() || get("limit_deleted").is_some();
+    let saved = matches!(notice(), Some(Notice::LimitSaved | Notice::LimitDeleted));
     view! {
         {saved.then(|| view! { <Saved text="Group limits saved." /> })}
         {limits

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{SaveSettings, get_settings};
+use crate::api::notice::{Notice, notice};
 use crate::components::form::PostForm;
 use crate::components::status::{Saved, loaded};
 use crate::domain::signin::IdleTimeout;
@@ -15,7 +16,7 @@ pub fn SettingsPage() -> impl IntoView {
     let query = use_query_map();
     // What was typed when the server refused it, to show again with the reason.
     let refused = move || query.with(|q| q.get("idle_timeout_minutes"));
-    let saved = move || query.with(|q| q.get("saved").is_some());
+    let saved = move || notice() == Some(Notice::Saved);
 
     view! {
         <Title text="Settings" />

@@ -1,11 +1,11 @@
 //! Admin → Sign-in methods: password, identity certificate (smart card)
 //! or both, and which name in a certificate finds its user.
 
+use crate::api::notice::{Notice, notice};
 use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{SaveSignInSettings, get_sign_in_settings};
 use crate::components::form::PostForm;
@@ -14,8 +14,7 @@ use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
 
 #[component]
 pub fn SignInMethodsPage() -> impl IntoView {
-    let query = use_query_map();
-    let saved = move || query.with(|q| q.get("saved").is_some());
+    let saved = move || notice() == Some(Notice::Saved);
 
     view! {
         <Title text="Sign-in methods" />

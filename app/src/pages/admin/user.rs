@@ -3,20 +3,20 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 use super::RoleChecks;
 use crate::api::admin::{SaveUserRoles, get_user};
+use crate::api::notice::{Notice, notice};
 use crate::components::form::PostForm;
 use crate::components::status::{Saved, loaded};
 
 #[component]
 pub fn UserPage() -> impl IntoView {
     let params = use_params_map();
-    let query = use_query_map();
     let username = move || params.with(|p| p.get("username").unwrap_or_default());
-    let saved = move || query.with(|q| q.get("saved").is_some());
-    let last_admin = move || query.with(|q| q.get("error").as_deref() == Some("last-admin"));
+    let saved = move || notice() == Some(Notice::Saved);
+    let last_admin = move || notice() == Some(Notice::LastAdmin);
 
     view! {
         <Title text="User" />
