@@ -297,7 +297,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
         db,
         &origin,
         &Admin::command_line(),
-        app::api::types::RegistrationSettings {
+        app::domain::registration::RegistrationSettings {
             device_limit: app::domain::registration::DeviceLimit::new(Some(5))
                 .map_err(anyhow::Error::msg)?,
             ..Default::default()

@@ -4,14 +4,13 @@
 //! in a short-lived cookie that the page clears, and are never stored.
 
 use crate::domain::ids::DeviceId;
-#[cfg(feature = "ssr")]
-use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 #[cfg(feature = "ssr")]
 use super::notice::{Notice, answer};
-use super::types::{ApiError, EnrollmentView, RegistrationOverview, RegistrationSettings};
+use super::types::{ApiError, EnrollmentView, RegistrationOverview};
+use crate::domain::registration::{RegistrationSettings, SettingsInput};
 
 /// The cookie that carries fresh secrets to the enrollment page.
 #[cfg(feature = "ssr")]
@@ -184,56 +183,18 @@ pub async fn get_registration_settings() -> Result<RegistrationSettings, ApiErro
 /// page with what was typed.
 #[server(endpoint = "admin/save_registration_settings")]
 pub async fn save_registration_settings(
-    mode: String,
-    pin_length: String,
-    pin_validity_hours: String,
-    device_limit: String,
-    /// `groups` or `global`: which limit wins for members of a limited
-    /// group; without it the current choice stays.
-    #[server(default)]
-    precedence: Option<String>,
+    #[server(flatten)] input: SettingsInput,
 ) -> Result<(), ApiError> {
-    use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
+    use super::refuse;
     use crate::server::{RequestContext, settings};
 
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
-    let parsed = (
-        RegistrationMode::parse(&mode),
-        PinLength::parse(&pin_length),
-        PinValidity::parse(&pin_validity_hours),
-        DeviceLimit::parse(&device_limit),
-    );
-    let (Some(mode), Ok(pin_length), Ok(pin_validity), Ok(device_limit)) = parsed else {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query
-            .append_pair("mode", &mode)
-            .append_pair("pin_length", &pin_length)
-            .append_pair("pin_validity_hours", &pin_validity_hours)
-            .append_pair("device_limit", &device_limit);
-        if let Some(precedence) = &precedence {
-            query.append_pair("precedence", precedence);
-        }
-        let query = query.finish();
-        leptos_axum::redirect(&format!("/admin/registration?{query}"));
-        return Ok(());
+    let current = ctx.config.caches.settings().registration;
+    let Ok(checked) = input.check(&current) else {
+        return refuse("/admin/registration", &input, "1");
     };
-    settings::set_registration(
-        &ctx.db,
-        &ctx.origin,
-        &admin,
-        RegistrationSettings {
-            mode,
-            pin_length,
-            pin_validity,
-            device_limit,
-            group_limits_first: match precedence.as_deref() {
-                Some(choice) => choice != "global",
-                None => settings::registration(&ctx.db).await?.group_limits_first,
-            },
-        },
-        chrono::Utc::now(),
-    )
-    .await?;
+    let now = chrono::Utc::now();
+    settings::set_registration(&ctx.db, &ctx.origin, &admin, checked, now).await?;
     answer("/admin/registration", Notice::Saved)
 }

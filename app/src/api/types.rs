@@ -12,9 +12,7 @@ use crate::domain::audit::Outcome;
 use crate::domain::device::{
     CommandState, DeviceAction, DeviceStatus, LockState, Ownership, Platform,
 };
-use crate::domain::registration::{
-    Delivery, DeviceLimit, PinLength, PinValidity, RegistrationMode,
-};
+use crate::domain::registration::{Delivery, RegistrationMode};
 use crate::domain::role::{Role, RoleSet};
 
 /// Why a server function refused, in words fit for a person. The server
@@ -232,30 +230,6 @@ pub struct DeviceDetail {
     pub configuration: super::catalogue::DeviceConfiguration,
     pub history: AuditPage,
     pub now: DateTime<Utc>,
-}
-
-/// Admin → Registration.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RegistrationSettings {
-    pub mode: RegistrationMode,
-    pub pin_length: PinLength,
-    pub pin_validity: PinValidity,
-    pub device_limit: DeviceLimit,
-    /// Whether a directory group's limit wins over `device_limit` for its
-    /// members (otherwise the global limit applies to everyone).
-    pub group_limits_first: bool,
-}
-
-impl Default for RegistrationSettings {
-    fn default() -> Self {
-        RegistrationSettings {
-            mode: RegistrationMode::default(),
-            pin_length: PinLength::default(),
-            pin_validity: PinValidity::default(),
-            device_limit: DeviceLimit::default(),
-            group_limits_first: true,
-        }
-    }
 }
 
 /// What the registration page knows before the person starts.

@@ -134,6 +134,30 @@ impl Refusal {
     }
 }
 
+/// Admin → Registration: how devices enroll, and how many a person may have.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationSettings {
+    pub mode: RegistrationMode,
+    pub pin_length: PinLength,
+    pub pin_validity: PinValidity,
+    pub device_limit: DeviceLimit,
+    /// Whether a directory group's limit wins over `device_limit` for its
+    /// members (otherwise the global limit applies to everyone).
+    pub group_limits_first: bool,
+}
+
+impl Default for RegistrationSettings {
+    fn default() -> Self {
+        RegistrationSettings {
+            mode: RegistrationMode::default(),
+            pin_length: PinLength::default(),
+            pin_validity: PinValidity::default(),
+            device_limit: DeviceLimit::default(),
+            group_limits_first: true,
+        }
+    }
+}
+
 /// Length of registration PINs: 6 to 12 digits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PinLength(u8);
@@ -480,6 +504,84 @@ impl Delivery {
             self,
             Delivery::Retrying | Delivery::Failed | Delivery::NotConfigured
         )
+    }
+}
+
+/// The Admin → Registration form as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettingsInput {
+    pub mode: String,
+    pub pin_length: String,
+    pub pin_validity_hours: String,
+    pub device_limit: String,
+    /// `groups` or `global`: which limit wins for members of a limited
+    /// group; without it the current choice stays.
+    pub precedence: Option<String>,
+}
+
+/// Why the registration settings form was refused, field by field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SettingsErrors {
+    pub mode: Option<String>,
+    pub pin_length: Option<String>,
+    pub pin_validity_hours: Option<String>,
+    pub device_limit: Option<String>,
+}
+
+impl SettingsInput {
+    /// The form showing `current`.
+    pub fn of(current: &RegistrationSettings) -> SettingsInput {
+        SettingsInput {
+            mode: current.mode.as_str().to_owned(),
+            pin_length: current.pin_length.digits().to_string(),
+            pin_validity_hours: current.pin_validity.hours().to_string(),
+            device_limit: current
+                .device_limit
+                .get()
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            precedence: Some(
+                if current.group_limits_first {
+                    "groups"
+                } else {
+                    "global"
+                }
+                .to_owned(),
+            ),
+        }
+    }
+
+    /// The settings typed; `current` decides what the form leaves out.
+    pub fn check(
+        &self,
+        current: &RegistrationSettings,
+    ) -> Result<RegistrationSettings, SettingsErrors> {
+        let mode =
+            RegistrationMode::parse(&self.mode).ok_or("Choose what a device needs to enroll.");
+        let pin_length = PinLength::parse(&self.pin_length);
+        let pin_validity = PinValidity::parse(&self.pin_validity_hours);
+        let device_limit = DeviceLimit::parse(&self.device_limit);
+        match (mode, pin_length, pin_validity, device_limit) {
+            (Ok(mode), Ok(pin_length), Ok(pin_validity), Ok(device_limit)) => {
+                Ok(RegistrationSettings {
+                    mode,
+                    pin_length,
+                    pin_validity,
+                    device_limit,
+                    group_limits_first: match self.precedence.as_deref() {
+                        Some(choice) => choice != "global",
+                        None => current.group_limits_first,
+                    },
+                })
+            }
+            (mode, pin_length, pin_validity, device_limit) => Err(SettingsErrors {
+                mode: mode.err().map(str::to_owned),
+                pin_length: pin_length.err(),
+                pin_validity_hours: pin_validity.err(),
+                device_limit: device_limit.err(),
+            }),
+        }
     }
 }
 

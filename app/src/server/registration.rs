@@ -19,11 +19,12 @@ use super::directory::{Directory, DirectoryError};
 use super::entities::{device, ldap_group_limit, registration, user};
 use super::messages::{Messenger, Outgoing, Recipient};
 use super::{PortalConfig, accounts, passwords};
-use crate::api::types::{EnrollmentView, RegistrationOverview, RegistrationSettings};
+use crate::api::types::{EnrollmentView, RegistrationOverview};
 use crate::domain::audit::Outcome;
 use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform, at_minute};
 use crate::domain::directory::Group;
 use crate::domain::phone::PhoneNumber;
+use crate::domain::registration::RegistrationSettings;
 use crate::domain::registration::{
     Delivery, DeviceLimit, Invitation, PinAttempts, Presented, REMINDER_AFTER, Refusal,
     device_limit, reminder_due,

@@ -3,8 +3,8 @@
 //! mail server and SMS gateway, and enrollment through the device API.
 
 use crate::helpers::{Browser, MailSink, SmsSink, TestApp, TestDb, on_every_backend};
-use app::api::types::RegistrationSettings;
 use app::domain::ids::DeviceId;
+use app::domain::registration::RegistrationSettings;
 use app::domain::registration::{DeviceLimit, RegistrationMode};
 use app::domain::role::Role;
 use app::domain::text::TextEnum;

@@ -12,38 +12,32 @@ use crate::api::directory::{DeleteGroupLimit, SaveGroupLimit, get_group_limits};
 use crate::api::registration::{SaveRegistrationSettings, get_registration_settings};
 use crate::api::types::GroupLimits;
 use crate::components::field::Field;
-use crate::components::form::PostForm;
+use crate::components::form::{PostForm, refused};
 use crate::components::status::{Saved, loaded};
 use crate::components::table::DataTable;
-use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
+use crate::domain::registration::{DeviceLimit, RegistrationMode, SettingsInput};
 
 #[component]
 pub fn RegistrationSettingsPage() -> impl IntoView {
-    let query = use_query_map();
-    // Read inside the view: an answer that comes back with values changes the page.
-    let typed = move |key: &str| query.with(|q| q.get(key));
-
+    // A refused form comes back with what was typed.
+    let typed = refused::<SettingsInput>().map(|(typed, _)| typed);
     view! {
         <Title text="Registration settings" />
         <h1>"Registration"</h1>
         {loaded(get_registration_settings(), move |current| {
                             let saved = notice() == Some(Notice::Saved);
-                            let mode = typed("mode").unwrap_or_else(|| current.mode.as_str().to_owned());
-                            let pin_length = typed("pin_length")
-                                .unwrap_or_else(|| current.pin_length.digits().to_string());
-                            let validity = typed("pin_validity_hours")
-                                .unwrap_or_else(|| current.pin_validity.hours().to_string());
-                            let limit = typed("device_limit").unwrap_or_else(|| {
-                                current.device_limit.get().map(|n| n.to_string()).unwrap_or_default()
-                            });
-                            let submitted = typed("pin_length").is_some();
-                            let error = |result: Result<(), String>| {
-                                if submitted { result.err() } else { None }
-                            };
-                            let length_error = error(PinLength::parse(&pin_length).map(|_| ()));
-                            let validity_error = error(PinValidity::parse(&validity).map(|_| ()));
-                            let limit_error = error(DeviceLimit::parse(&limit).map(|_| ()));
-                            let groups_first = typed("precedence")
+                            let errors = typed
+                                .as_ref()
+                                .and_then(|t| t.check(&current).err())
+                                .unwrap_or_default();
+                            let SettingsInput {
+                                mode,
+                                pin_length,
+                                pin_validity_hours: validity,
+                                device_limit: limit,
+                                precedence,
+                            } = typed.clone().unwrap_or_else(|| SettingsInput::of(&current));
+                            let groups_first = precedence
                                 .map(|p| p != "global")
                                 .unwrap_or(current.group_limits_first);
                             view! {
@@ -74,21 +68,21 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                                         label="PIN length (digits)"
                                         help="From 6 to 12 digits."
                                         value=pin_length
-                                        error=length_error
+                                        error=errors.pin_length
                                     />
                                     <Field kind="number"
                                         id="pin_validity_hours"
                                         label="Registration valid for (hours)"
                                         help="From 1 to 720 hours; a registration not used in time expires and frees its slot."
                                         value=validity
-                                        error=validity_error
+                                        error=errors.pin_validity_hours
                                     />
                                     <Field kind="number"
                                         id="device_limit"
                                         label="Devices per person"
                                         help="From 1 to 50; leave empty for no limit. Pending and active devices count."
                                         value=limit
-                                        error=limit_error
+                                        error=errors.device_limit
                                     />
                                     <fieldset>
                                         <legend>"When a person is in a directory group with a limit"</legend>
