@@ -10,7 +10,7 @@ use leptos::server_fn::codec::GetUrl;
 #[cfg(feature = "ssr")]
 use super::notice::{Notice, answer};
 use super::types::{ApiError, EnrollmentView, RegistrationOverview};
-use crate::domain::registration::{RegistrationSettings, SettingsInput};
+use crate::domain::registration::{RegisterInput, RegistrationSettings, SettingsInput};
 
 /// The cookie that carries fresh secrets to the enrollment page.
 #[cfg(feature = "ssr")]
@@ -32,53 +32,29 @@ pub async fn get_registration_overview() -> Result<RegistrationOverview, ApiErro
 /// page with what was typed (the page says why next to each field); at the
 /// device limit the answer is 409.
 #[server(endpoint = "registration/register")]
-pub async fn register_device(
-    platform: String,
-    phone: String,
-    invitation: String,
-) -> Result<(), ApiError> {
-    use crate::domain::{access::Action, registration::check_form};
+pub async fn register_device(#[server(flatten)] input: RegisterInput) -> Result<(), ApiError> {
+    use super::refuse;
+    use crate::domain::access::Action;
     use crate::server::{
         RequestContext,
-        registration::{self, RegisterError, RegisterRequest},
+        registration::{self, RegisterError},
     };
 
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::RegisterDevice)?;
-    let back = || {
-        let query = form_urlencoded::Serializer::new(String::new())
-            .append_pair("platform", &platform)
-            .append_pair("phone", &phone)
-            .append_pair("invitation", &invitation)
-            .finish();
-        leptos_axum::redirect(&format!("/devices/register?{query}"));
-        Ok(())
-    };
+    let page = "/devices/register";
     // The e-mail address is checked by the service, which knows it.
-    let Ok(form) = check_form(&platform, &phone, &invitation, true) else {
-        return back();
+    let Ok(form) = input.check(true) else {
+        return refuse(page, &input, "1");
     };
-    let request = RegisterRequest {
-        platform: form.platform,
-        phone: form.phone,
-        invitation: form.invitation,
-    };
-    match registration::register(
-        &ctx.db,
-        &ctx.config,
-        &ctx.origin,
-        user,
-        request,
-        chrono::Utc::now(),
-    )
-    .await
-    {
+    let now = chrono::Utc::now();
+    match registration::register(&ctx.db, &ctx.config, &ctx.origin, user, form, now).await {
         Ok(issued) => {
             reveal(&ctx, &issued);
             leptos_axum::redirect(&format!("/devices/{}/enroll", issued.device_id));
             Ok(())
         }
-        Err(RegisterError::NoEmail | RegisterError::NoPhone) => back(),
+        Err(RegisterError::NoEmail | RegisterError::NoPhone) => refuse(page, &input, "1"),
         Err(error) => Err(error.into()),
     }
 }

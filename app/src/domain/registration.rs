@@ -420,9 +420,24 @@ pub struct FormErrors {
     pub invitation: Option<String>,
 }
 
-/// Checks the registration form as typed. `has_email`: whether the person
-/// has an e-mail address an invitation could go to.
-pub fn check_form(
+/// The registration form as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegisterInput {
+    pub platform: String,
+    pub phone: String,
+    pub invitation: String,
+}
+
+impl RegisterInput {
+    /// The form checked. `has_email`: whether the person has an e-mail
+    /// address an invitation could go to.
+    pub fn check(&self, has_email: bool) -> Result<RegistrationForm, FormErrors> {
+        check_form(&self.platform, &self.phone, &self.invitation, has_email)
+    }
+}
+
+fn check_form(
     platform: &str,
     phone: &str,
     invitation: &str,

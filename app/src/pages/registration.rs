@@ -7,17 +7,17 @@ use crate::domain::text::TextEnum;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 use crate::api::registration::{
     CancelRegistration, RegisterDevice, ReissueRegistration, get_enrollment,
     get_registration_overview,
 };
 use crate::api::types::{EnrollmentView, RegistrationOverview};
-use crate::components::form::PostForm;
+use crate::components::form::{PostForm, refused};
 use crate::components::status::loaded;
 use crate::domain::device::{DeviceStatus, Platform, at_minute};
-use crate::domain::registration::{Invitation, check_form};
+use crate::domain::registration::{Invitation, RegisterInput};
 use crate::islands::{IslandScripts, PhoneField};
 
 #[component]
@@ -60,19 +60,22 @@ fn AtLimit(overview: RegistrationOverview) -> impl IntoView {
 
 #[component]
 fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
-    let query = use_query_map();
-    let typed = |key: &'static str| query.with_untracked(|q| q.get(key));
-    let submitted = typed("platform").is_some();
-    let platform = typed("platform").unwrap_or_default();
-    let phone = typed("phone").unwrap_or_else(|| overview.phone.clone().unwrap_or_default());
-    let invitation = typed("invitation").unwrap_or_else(|| Invitation::None.as_str().to_owned());
+    // A refused form comes back with what was typed.
+    let typed = refused::<RegisterInput>().map(|(typed, _)| typed);
     let has_email = !overview.email.trim().is_empty();
-    let errors = if submitted {
-        check_form(&platform, &phone, &invitation, has_email).err()
-    } else {
-        None
-    }
-    .unwrap_or_default();
+    let errors = typed
+        .as_ref()
+        .and_then(|t| t.check(has_email).err())
+        .unwrap_or_default();
+    let RegisterInput {
+        platform,
+        phone,
+        invitation,
+    } = typed.unwrap_or_else(|| RegisterInput {
+        platform: String::new(),
+        phone: overview.phone.clone().unwrap_or_default(),
+        invitation: Invitation::None.as_str().to_owned(),
+    });
     let slots = match (overview.slots_left, overview.limit) {
         (Some(left), Some(limit)) => format!(
             "You can register {left} more device{} (your limit is {limit}; you have {}).",

@@ -23,10 +23,9 @@ use crate::api::types::{EnrollmentView, RegistrationOverview};
 use crate::domain::audit::Outcome;
 use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform, at_minute};
 use crate::domain::directory::Group;
-use crate::domain::phone::PhoneNumber;
 use crate::domain::registration::RegistrationSettings;
 use crate::domain::registration::{
-    Delivery, DeviceLimit, Invitation, PinAttempts, Presented, REMINDER_AFTER, Refusal,
+    Delivery, DeviceLimit, PinAttempts, Presented, REMINDER_AFTER, Refusal, RegistrationForm,
     device_limit, reminder_due,
 };
 
@@ -58,14 +57,6 @@ impl From<passwords::PasswordError> for RegisterError {
     fn from(error: passwords::PasswordError) -> Self {
         RegisterError::Internal(error.to_string())
     }
-}
-
-/// What a person asks for when registering a device.
-#[derive(Clone, Debug)]
-pub struct RegisterRequest {
-    pub platform: Platform,
-    pub phone: Option<PhoneNumber>,
-    pub invitation: Invitation,
 }
 
 /// A registration's secrets, to show once.
@@ -210,7 +201,7 @@ pub async fn register(
     portal: &PortalConfig,
     origin: &RequestOrigin,
     user: &CurrentUser,
-    request: RegisterRequest,
+    request: RegistrationForm,
     now: DateTime<Utc>,
 ) -> Result<Issued, RegisterError> {
     // One person's registrations take turns in this process, holding no
