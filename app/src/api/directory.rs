@@ -21,7 +21,7 @@ use super::types::{
 use crate::server::directory_settings::DirectorySettingsError;
 
 #[cfg(feature = "ssr")]
-use super::{query, refuse};
+use super::refuse;
 
 #[server(endpoint = "admin/ldap_servers", input = GetUrl)]
 pub async fn get_ldap_servers() -> Result<Vec<LdapServerSummary>, ApiError> {
@@ -232,31 +232,23 @@ pub async fn save_group_limit(
     #[server(default)] group: String,
     limit: String,
 ) -> Result<(), ApiError> {
-    use crate::domain::registration::DeviceLimit;
+    use crate::domain::registration::{DeviceLimit, GroupLimitInput};
     use crate::server::{RequestContext, directory_settings};
 
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
-    let id_text = id.map(|i| i.to_string()).unwrap_or_default();
+    let typed = GroupLimitInput { id, group, limit };
     // Codes, not words: nobody can put text on the page through a link.
-    let back = |code: &str| {
-        let q = query(&[
-            ("limit_id", &id_text),
-            ("limit_group", &group),
-            ("limit_value", &limit),
-            ("limit_error", code),
-        ]);
-        leptos_axum::redirect(&format!("/admin/registration?{q}#group-limits"));
-        Ok(())
-    };
-    let limit = match DeviceLimit::parse(&limit).map(|l| l.get()) {
+    let back = |code: &str| refuse("/admin/registration#group-limits", &typed, code);
+    let group = &typed.group;
+    let limit = match DeviceLimit::parse(&typed.limit).map(|l| l.get()) {
         Ok(Some(limit)) => limit,
-        Ok(None) | Err(_) => return back("range"),
+        Ok(None) | Err(_) => return back("limit-range"),
     };
-    let picked = directory_settings::picked_group(&ctx.db, &group).await;
+    let picked = directory_settings::picked_group(&ctx.db, group).await;
     let group_model = match picked {
         Ok(group) => group,
-        Err(DirectorySettingsError::Invalid(_)) => return back("group"),
+        Err(DirectorySettingsError::Invalid(_)) => return back("limit-group"),
         Err(other) => return Err(other.into()),
     };
     match directory_settings::save_group_limit(
@@ -271,7 +263,7 @@ pub async fn save_group_limit(
     .await
     {
         Ok(()) => answer("/admin/registration#group-limits", Notice::LimitSaved),
-        Err(DirectorySettingsError::Invalid(_)) => back("taken"),
+        Err(DirectorySettingsError::Invalid(_)) => back("limit-taken"),
         Err(other) => Err(other.into()),
     }
 }

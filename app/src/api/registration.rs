@@ -168,7 +168,7 @@ pub async fn save_registration_settings(
     let admin = ctx.admin()?;
     let current = ctx.config.caches.settings().registration;
     let Ok(checked) = input.check(&current) else {
-        return refuse("/admin/registration", &input, "1");
+        return refuse("/admin/registration", &input, "settings");
     };
     let now = chrono::Utc::now();
     settings::set_registration(&ctx.db, &ctx.origin, &admin, checked, now).await?;

@@ -522,6 +522,16 @@ impl Delivery {
     }
 }
 
+/// A directory group's device limit as typed in its form (`group` is the
+/// picker's `server|dn`; `id` the limit being changed).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupLimitInput {
+    pub id: Option<i32>,
+    pub group: String,
+    pub limit: String,
+}
+
 /// The Admin → Registration form as typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

@@ -357,17 +357,17 @@ async fn group_limits_decide_how_many_devices_a_member_may_register(db: TestDb) 
     assert!(
         set_group_limit(&mut admin, None, &staff, "4")
             .await
-            .contains("limit_error=taken")
+            .contains("refused=limit-taken")
     );
     assert!(
         set_group_limit(&mut admin, None, &admins, "51")
             .await
-            .contains("limit_error=range")
+            .contains("refused=limit-range")
     );
     assert!(
         set_group_limit(&mut admin, None, "999|cn=x", "2")
             .await
-            .contains("limit_error=group")
+            .contains("refused=limit-group")
     );
 
     // grace is in both groups: the highest applies.

@@ -15,12 +15,14 @@ use crate::components::field::Field;
 use crate::components::form::{PostForm, refused};
 use crate::components::status::{Saved, loaded};
 use crate::components::table::DataTable;
-use crate::domain::registration::{DeviceLimit, RegistrationMode, SettingsInput};
+use crate::domain::registration::{DeviceLimit, GroupLimitInput, RegistrationMode, SettingsInput};
 
 #[component]
 pub fn RegistrationSettingsPage() -> impl IntoView {
     // A refused form comes back with what was typed.
-    let typed = refused::<SettingsInput>().map(|(typed, _)| typed);
+    let typed = refused::<SettingsInput>()
+        .filter(|(_, form)| form == "settings")
+        .map(|(typed, _)| typed);
     view! {
         <Title text="Registration settings" />
         <h1>"Registration"</h1>
@@ -123,33 +125,38 @@ fn GroupLimitsSection() -> impl IntoView {
 fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
     let query = use_query_map();
     let get = move |key: &str| query.with_untracked(|q| q.get(key));
-    let editing = get("edit_limit")
-        .or_else(|| get("limit_id").filter(|i| !i.is_empty()))
-        .and_then(|id| id.parse::<i32>().ok())
+    // A refused form comes back with what was typed and a code saying why.
+    let (typed, code) = refused::<GroupLimitInput>()
+        .filter(|(_, code)| code.starts_with("limit-"))
+        .unzip();
+    let editing = typed
+        .as_ref()
+        .and_then(|t| t.id)
+        .or_else(|| get("edit_limit").and_then(|id| id.parse::<i32>().ok()))
         .and_then(|id| limits.rows.iter().find(|r| r.id == id).cloned());
     let copied = get("copy_limit")
         .and_then(|id| id.parse::<i32>().ok())
         .and_then(|id| limits.rows.iter().find(|r| r.id == id).cloned());
     let basis = editing.clone().or(copied.clone());
-    let chosen = get("limit_group").unwrap_or_else(|| {
+    let chosen = typed.as_ref().map(|t| t.group.clone()).unwrap_or_else(|| {
         basis
             .as_ref()
             .map(|r| format!("{}|{}", r.server_id, r.group_dn))
             .unwrap_or_default()
     });
-    let value = get("limit_value").unwrap_or_else(|| {
+    let value = typed.map(|t| t.limit).unwrap_or_else(|| {
         basis
             .as_ref()
             .map(|r| r.limit.to_string())
             .unwrap_or_default()
     });
-    let code = get("limit_error").unwrap_or_default();
+    let code = code.unwrap_or_default();
     let group_error = match code.as_str() {
-        "group" => Some("Choose a group.".to_owned()),
-        "taken" => Some("That group has a limit already: edit it in the table.".to_owned()),
+        "limit-group" => Some("Choose a group.".to_owned()),
+        "limit-taken" => Some("That group has a limit already: edit it in the table.".to_owned()),
         _ => None,
     };
-    let limit_error = (code == "range").then(|| {
+    let limit_error = (code == "limit-range").then(|| {
         DeviceLimit::parse(&value)
             .err()
             .unwrap_or_else(|| "Enter a limit from 1 to 50.".to_owned())
