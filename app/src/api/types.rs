@@ -8,12 +8,14 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::domain::audit::Outcome;
+pub use crate::domain::audit::{AuditFilter, AuditPage, AuditRow};
 use crate::domain::device::{
     CommandState, DeviceAction, DeviceStatus, LockState, Ownership, Platform,
 };
+pub use crate::domain::directory::TestStep;
 use crate::domain::registration::{Delivery, RegistrationMode};
 use crate::domain::role::{Role, RoleSet};
+pub use crate::domain::signin::PortalSettings;
 
 /// Why a server function refused, in words fit for a person. The server
 /// also answers with the matching HTTP status.
@@ -98,48 +100,6 @@ pub struct UserPage {
     pub total: u64,
     pub page: u64,
     pub per_page: u64,
-}
-
-/// Which audit events to show.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct AuditFilter {
-    pub actor: Option<String>,
-    pub action: Option<String>,
-    pub target: Option<String>,
-    pub outcome: Option<Outcome>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    /// One device's history.
-    #[serde(default)]
-    pub device_id: Option<DeviceId>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AuditRow {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor: Option<String>,
-    pub action: String,
-    pub target: Option<String>,
-    pub device_id: Option<DeviceId>,
-    pub outcome: Outcome,
-    pub client_addr: String,
-    pub user_agent: String,
-    pub details: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub rows: Vec<AuditRow>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
-/// Administrator settings, as the settings page shows them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PortalSettings {
-    pub idle_timeout_minutes: u32,
 }
 
 /// What the sign-in page offers.
@@ -335,11 +295,4 @@ pub struct GroupChoices {
 pub struct GroupLimits {
     pub rows: Vec<GroupLimit>,
     pub groups: GroupChoices,
-}
-
-/// One line of an LDAP connection test: what was tried and how it went.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TestStep {
-    pub ok: bool,
-    pub text: String,
 }

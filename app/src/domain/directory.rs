@@ -371,6 +371,13 @@ impl ServerFormInput {
     }
 }
 
+/// One line of an LDAP connection test: what was tried and how it went.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestStep {
+    pub ok: bool,
+    pub text: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -252,6 +252,12 @@ impl SignInProblem {
     }
 }
 
+/// Administrator settings, as the settings page shows them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortalSettings {
+    pub idle_timeout_minutes: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

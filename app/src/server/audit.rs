@@ -13,8 +13,8 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::entities::audit_event;
-use crate::api::types::{AuditFilter, AuditRow};
 use crate::domain::audit::Outcome;
+use crate::domain::audit::{AuditFilter, AuditRow};
 
 /// Where a request came from; every event records it.
 #[derive(Clone, Debug, Default)]

@@ -20,11 +20,9 @@ use super::cache::Caches;
 use super::catalogue;
 use super::entities::{command, device};
 use super::passwords;
-use crate::api::types::{
-    ActionOption, AuditFilter, AuditPage, CommandView, DeviceDetail, DeviceSummary, Location,
-};
+use crate::api::types::{ActionOption, CommandView, DeviceDetail, DeviceSummary, Location};
 use crate::domain::access::Subject;
-use crate::domain::audit::Outcome;
+use crate::domain::audit::{AuditFilter, AuditPage, Outcome};
 use crate::domain::device::{
     CommandEvent, CommandState, DeviceAction, DeviceStatus, LockParams, LockState, Ownership,
     Platform, Progress, Unavailable, availability, policy_refusal,

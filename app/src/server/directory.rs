@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::entities::ldap_server;
 use super::secrets::Sealer;
-use crate::api::types::TestStep;
+use crate::domain::directory::TestStep;
 use crate::domain::directory::{Group, is_under, normalize_dn, user_filter};
 
 /// What the sealed bind passwords are bound to.

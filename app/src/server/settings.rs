@@ -13,12 +13,12 @@ use serde_json::{Value, json};
 use super::audit::{self, Event, RequestOrigin};
 use super::cache::{self, Kind};
 use super::entities::setting;
-use crate::api::types::PortalSettings;
 use crate::domain::audit::Outcome;
 use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
 use crate::domain::registration::RegistrationSettings;
 use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
 use crate::domain::signin::IdleTimeout;
+use crate::domain::signin::PortalSettings;
 
 const IDLE_TIMEOUT: &str = "session.idle_timeout_minutes";
 const REGISTRATION: &str = "registration";
