@@ -594,7 +594,7 @@ impl SettingsInput {
                     pin_length,
                     pin_validity,
                     device_limit,
-                    group_limits_first: match self.precedence.as_deref() {
+                    group_limits_first: match self.precedence.as_deref().filter(|p| !p.is_empty()) {
                         Some(choice) => choice != "global",
                         None => current.group_limits_first,
                     },

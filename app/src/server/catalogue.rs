@@ -497,7 +497,7 @@ pub async fn record_applied(
                 target: Some(&device.display_name),
                 device_id: Some(device.id),
                 outcome: Outcome::Success,
-                details: json!({ "version": version, "ownership": device.ownership }),
+                details: json!({ "version": version, "ownership": device.ownership.as_str() }),
             },
         )
         .await?;
@@ -719,7 +719,7 @@ pub async fn delete_item(
             actor,
             "catalogue.delete",
             &model.name,
-            json!({ "type": model.item_type, "labels": labels_from(&model.labels) }),
+            json!({ "type": model.item_type.as_str(), "labels": labels_from(&model.labels) }),
         ),
     )
     .await?;

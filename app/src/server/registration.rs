@@ -976,7 +976,7 @@ pub async fn enroll(
             device_id: Some(model.id),
             outcome: Outcome::Success,
             details: json!({
-                "platform": model.platform,
+                "platform": model.platform.as_str(),
                 "with_pin": pin == Presented::Correct,
                 "with_password": password == Presented::Correct,
             }),
