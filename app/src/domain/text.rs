@@ -28,7 +28,10 @@ impl<T> TextEnum for T where T: Copy + Into<&'static str> + FromStr + VariantArr
 
 /// Declares an enum of words: kebab-case by default (`#[strum(serialize = "…")]`
 /// on a variant for another word), in the declared order. Attributes given
-/// (documentation, more derives, serde's names) apply as written.
+/// (documentation, more derives, serde's names) apply as written. Serde's
+/// names are not always the stored words (the device API has long sent
+/// item types as `passcode-policy`, stored as `passcode`): where the stored
+/// word is meant, in audit details too, write `as_str()`.
 macro_rules! text_enum {
     ($(#[$meta:meta])* pub enum $name:ident { $($body:tt)* }) => {
         #[derive(
