@@ -67,12 +67,11 @@ pub async fn save_user_roles(
     )
     .await
     {
-        Ok(_) => answer(&page, Notice::Saved)?,
-        Err(accounts::AccountError::NotFound(_)) => return Err(fail(ApiError::NotFound)),
-        Err(accounts::AccountError::LastAdministrator(_)) => answer(&page, Notice::LastAdmin)?,
-        Err(e) => return Err(internal(e)),
+        Ok(_) => answer(&page, Notice::Saved),
+        Err(accounts::AccountError::NotFound(_)) => Err(fail(ApiError::NotFound)),
+        Err(accounts::AccountError::LastAdministrator(_)) => answer(&page, Notice::LastAdmin),
+        Err(e) => Err(internal(e)),
     }
-    Ok(())
 }
 
 #[server(endpoint = "admin/search_audit", input = GetUrl)]
@@ -109,19 +108,16 @@ pub async fn save_settings(idle_timeout_minutes: String) -> Result<(), ApiError>
 
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
-    match IdleTimeout::parse(&idle_timeout_minutes) {
-        Ok(value) => {
-            settings::set_idle_timeout(&ctx.db, &ctx.origin, &admin, value, chrono::Utc::now())
-                .await?;
-            answer("/admin/settings", Notice::Saved)?;
-        }
+    let Ok(value) = IdleTimeout::parse(&idle_timeout_minutes) else {
         // The page shows the domain's reason next to what was typed.
-        Err(_) => leptos_axum::redirect(&format!(
+        leptos_axum::redirect(&format!(
             "/admin/settings?idle_timeout_minutes={}",
             urlencode(&idle_timeout_minutes)
-        )),
-    }
-    Ok(())
+        ));
+        return Ok(());
+    };
+    settings::set_idle_timeout(&ctx.db, &ctx.origin, &admin, value, chrono::Utc::now()).await?;
+    answer("/admin/settings", Notice::Saved)
 }
 
 #[server(endpoint = "admin/sign_in_settings", input = GetUrl)]
@@ -154,7 +150,7 @@ pub async fn get_sign_in_settings() -> Result<SignInSettings, ApiError> {
 #[server(endpoint = "admin/save_sign_in_settings")]
 pub async fn save_sign_in_settings(methods: String, mapping: String) -> Result<(), ApiError> {
     use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
-    use crate::server::{RequestContext, auth, fail, internal};
+    use crate::server::{RequestContext, auth, fail};
 
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
@@ -167,7 +163,7 @@ pub async fn save_sign_in_settings(methods: String, mapping: String) -> Result<(
         )));
     };
     let trust = ctx.config.client_trust.get();
-    match auth::change_sign_in(
+    auth::change_sign_in(
         &ctx.db,
         &ctx.config.directory,
         &ctx.origin,
@@ -178,17 +174,8 @@ pub async fn save_sign_in_settings(methods: String, mapping: String) -> Result<(
         mapping,
         chrono::Utc::now(),
     )
-    .await
-    {
-        Ok(()) => {
-            answer("/admin/sign-in", Notice::Saved)?;
-            Ok(())
-        }
-        Err(auth::ChangeSignInError::Refused(refused)) => {
-            Err(fail(ApiError::Conflict(refused.to_string())))
-        }
-        Err(auth::ChangeSignInError::Db(error)) => Err(internal(error)),
-    }
+    .await?;
+    answer("/admin/sign-in", Notice::Saved)
 }
 
 #[cfg(feature = "ssr")]

@@ -132,11 +132,10 @@ pub async fn save_catalogue_item(
         return refuse(&page, &input, "1");
     };
     match catalogue::save_item(&ctx.db, &ctx.origin, &admin, id, draft, Utc::now()).await {
-        Ok(saved) => answer(&format!("/admin/policies/{saved}"), Notice::Saved)?,
-        Err(CatalogueError::NameTaken) => return refuse(&page, &input, "name-taken"),
-        Err(other) => return Err(other.into()),
+        Ok(saved) => answer(&format!("/admin/policies/{saved}"), Notice::Saved),
+        Err(CatalogueError::NameTaken) => refuse(&page, &input, "name-taken"),
+        Err(other) => Err(other.into()),
     }
-    Ok(())
 }
 
 #[server(endpoint = "admin/delete_catalogue_item")]
@@ -178,11 +177,10 @@ pub async fn save_label(
         return refuse(&page, &input, "1");
     };
     match catalogue::save_label(&ctx.db, &ctx.origin, &admin, id, checked, Utc::now()).await {
-        Ok(_) => answer("/admin/policies#labels", Notice::LabelSaved)?,
-        Err(CatalogueError::NameTaken) => return refuse(&page, &input, "name-taken"),
-        Err(other) => return Err(other.into()),
+        Ok(_) => answer("/admin/policies#labels", Notice::LabelSaved),
+        Err(CatalogueError::NameTaken) => refuse(&page, &input, "name-taken"),
+        Err(other) => Err(other.into()),
     }
-    Ok(())
 }
 
 #[server(endpoint = "admin/delete_label")]

@@ -266,11 +266,10 @@ pub async fn save_certificate_setting(
     let saved =
         certificates::save_setting(&ctx.db, &ctx.origin, &admin, id, setting, Utc::now()).await;
     match saved {
-        Ok(saved) => answer(&format!("/admin/certificates/{saved}"), Notice::Saved)?,
-        Err(CertificateError::Invalid(_)) => return refuse(&page, &input, "name-taken"),
-        Err(other) => return Err(other.into()),
+        Ok(saved) => answer(&format!("/admin/certificates/{saved}"), Notice::Saved),
+        Err(CertificateError::Invalid(_)) => refuse(&page, &input, "name-taken"),
+        Err(other) => Err(other.into()),
     }
-    Ok(())
 }
 
 /// Deletes a setting; one in use only with `with_certificates` ticked.
@@ -293,11 +292,10 @@ pub async fn delete_certificate_setting(
     )
     .await;
     match deleted {
-        Ok(()) => answer("/admin/certificates", Notice::Deleted)?,
+        Ok(()) => answer("/admin/certificates", Notice::Deleted),
         Err(CertificateError::InUse { .. }) => {
-            answer(&format!("/admin/certificates/{id}"), Notice::InUse)?
+            answer(&format!("/admin/certificates/{id}"), Notice::InUse)
         }
-        Err(other) => return Err(other.into()),
+        Err(other) => Err(other.into()),
     }
-    Ok(())
 }

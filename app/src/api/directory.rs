@@ -90,11 +90,10 @@ pub async fn save_ldap_server(
     )
     .await;
     match saved {
-        Ok(saved) => answer(&format!("/admin/ldap/{saved}"), Notice::Saved)?,
-        Err(DirectorySettingsError::LastAdministrator) => answer(&page, Notice::LastAdmin)?,
-        Err(other) => return Err(other.into()),
+        Ok(saved) => answer(&format!("/admin/ldap/{saved}"), Notice::Saved),
+        Err(DirectorySettingsError::LastAdministrator) => answer(&page, Notice::LastAdmin),
+        Err(other) => Err(other.into()),
     }
-    Ok(())
 }
 
 /// Moves a server `up` (asked earlier) or down in the order.
@@ -126,13 +125,12 @@ pub async fn delete_ldap_server(id: i32) -> Result<(), ApiError> {
         directory_settings::delete_server(&ctx.db, &ctx.origin, &admin, id, chrono::Utc::now())
             .await;
     match deleted {
-        Ok(()) => answer("/admin/ldap", Notice::Deleted)?,
+        Ok(()) => answer("/admin/ldap", Notice::Deleted),
         Err(DirectorySettingsError::LastAdministrator) => {
-            answer(&format!("/admin/ldap/{id}"), Notice::LastAdmin)?
+            answer(&format!("/admin/ldap/{id}"), Notice::LastAdmin)
         }
-        Err(other) => return Err(other.into()),
+        Err(other) => Err(other.into()),
     }
-    Ok(())
 }
 
 /// "Test connection": binds with the saved settings and, with a `login`,

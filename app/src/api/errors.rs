@@ -8,8 +8,9 @@ use sea_orm::DbErr;
 use super::types::ApiError;
 use crate::domain::device::Unavailable;
 use crate::server::{
-    catalogue::CatalogueError, certificates::CertificateError, devices::DeviceError,
-    directory_settings::DirectorySettingsError, fail, internal, registration::RegisterError,
+    auth::ChangeSignInError, catalogue::CatalogueError, certificates::CertificateError,
+    devices::DeviceError, directory_settings::DirectorySettingsError, fail, internal,
+    registration::RegisterError,
 };
 
 impl From<DbErr> for ApiError {
@@ -85,6 +86,16 @@ impl From<RegisterError> for ApiError {
                 fail(ApiError::Conflict(error.to_string()))
             }
             other => internal(other),
+        }
+    }
+}
+
+/// A change of sign-in methods that would lock the administrator out.
+impl From<ChangeSignInError> for ApiError {
+    fn from(error: ChangeSignInError) -> ApiError {
+        match error {
+            ChangeSignInError::Refused(refused) => fail(ApiError::Conflict(refused.to_string())),
+            ChangeSignInError::Db(error) => internal(error),
         }
     }
 }
