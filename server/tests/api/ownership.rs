@@ -597,5 +597,35 @@ async fn administrators_assign_items_to_labels(db: TestDb) {
         .get_accepting("/api/admin/catalogue", "application/json")
         .await;
     assert_eq!(listing.status(), 403);
+
+    // The audit log names a deleted item's type as it is stored.
+    let saved = admin
+        .post_form(
+            "/api/admin/save_catalogue_item",
+            &[
+                ("item_type", "passcode"),
+                ("name", "Six digits"),
+                ("detail", "6 digits"),
+            ],
+        )
+        .await;
+    let location = saved.headers()["location"].to_str().unwrap().to_owned();
+    let passcode_id = location
+        .trim_start_matches("/admin/policies/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    admin
+        .post_form("/api/admin/delete_catalogue_item", &[("id", &passcode_id)])
+        .await;
+    let deleted = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("catalogue.delete"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the deletion is audited");
+    let details: Value = serde_json::from_str(&deleted.details).unwrap();
+    assert_eq!(details["type"], "passcode", "{details}");
     app.stop().await;
 }
