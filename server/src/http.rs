@@ -5,7 +5,7 @@
 use app::App;
 use app::api::types::ApiError;
 use app::domain::access::Action;
-use app::pages::admin::audit::AuditQuery;
+use app::domain::audit::AuditQuery;
 use app::server::{Caller, PortalConfig, audit};
 use axum::extract::{Extension, Query};
 use axum::{

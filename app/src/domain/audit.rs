@@ -1,10 +1,10 @@
 //! The audit log's vocabulary.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ids::DeviceId;
-use super::text::text_enum;
+use super::text::{TextEnum, text_enum};
 
 text_enum! {
     /// How an audited action ended.
@@ -51,4 +51,97 @@ pub struct AuditPage {
     pub total: u64,
     pub page: u64,
     pub per_page: u64,
+}
+
+/// The filter as the page's query string carries it (`from`/`to` are days).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditQuery {
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl AuditQuery {
+    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> AuditQuery {
+        let get = |k: &str| get(k).unwrap_or_default().trim().to_owned();
+        AuditQuery {
+            actor: get("actor"),
+            action: get("action"),
+            target: get("target"),
+            outcome: get("outcome"),
+            from: get("from"),
+            to: get("to"),
+        }
+    }
+
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("actor", self.actor.clone()),
+            ("action", self.action.clone()),
+            ("target", self.target.clone()),
+            ("outcome", self.outcome.clone()),
+            ("from", self.from.clone()),
+            ("to", self.to.clone()),
+        ]
+    }
+
+    /// The filter for the server: `to` includes the whole day.
+    pub fn filter(&self) -> AuditFilter {
+        let day = |text: &str| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| DateTime::<Utc>::from_naive_utc_and_offset(d, Utc))
+        };
+        let some = |s: &String| (!s.is_empty()).then(|| s.clone());
+        AuditFilter {
+            actor: some(&self.actor),
+            action: some(&self.action),
+            target: some(&self.target),
+            outcome: Outcome::parse(&self.outcome),
+            from: day(&self.from),
+            // The last day there is has no next one: no upper bound then.
+            to: day(&self.to).and_then(|d| d.checked_add_signed(TimeDelta::days(1))),
+            device_id: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(from: &str, to: &str) -> AuditQuery {
+        AuditQuery {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            ..AuditQuery::default()
+        }
+    }
+
+    #[test]
+    fn days_at_the_ends_of_time_do_not_overflow() {
+        for day in ["+262142-12-31", "262142-12-31", "9999-99-99", "x"] {
+            let filter = query(day, day).filter();
+            assert_eq!(filter.to, None, "{day}");
+        }
+        assert!(
+            query("-262143-01-01", "-262143-01-01")
+                .filter()
+                .to
+                .is_some()
+        );
+        let filter = query("2026-12-01", "2026-12-06").filter();
+        assert_eq!(
+            filter.from.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-12-01T00:00:00+00:00")
+        );
+        assert_eq!(
+            filter.to.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-12-07T00:00:00+00:00")
+        );
+    }
 }

@@ -2,76 +2,15 @@
 //! outcome and time, paged, and exported as CSV with the same filter.
 
 use crate::domain::text::TextEnum;
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{Pager, query_string};
 use crate::api::admin::search_audit;
-use crate::api::types::AuditFilter;
 use crate::components::status::loaded;
 use crate::components::table::DataTable;
-use crate::domain::audit::Outcome;
-
-/// The filter as the page's query string carries it (`from`/`to` are days).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AuditQuery {
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub outcome: String,
-    pub from: String,
-    pub to: String,
-}
-
-impl AuditQuery {
-    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> AuditQuery {
-        let get = |k: &str| get(k).unwrap_or_default().trim().to_owned();
-        AuditQuery {
-            actor: get("actor"),
-            action: get("action"),
-            target: get("target"),
-            outcome: get("outcome"),
-            from: get("from"),
-            to: get("to"),
-        }
-    }
-
-    pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("actor", self.actor.clone()),
-            ("action", self.action.clone()),
-            ("target", self.target.clone()),
-            ("outcome", self.outcome.clone()),
-            ("from", self.from.clone()),
-            ("to", self.to.clone()),
-        ]
-    }
-
-    /// The filter for the server: `to` includes the whole day.
-    pub fn filter(&self) -> AuditFilter {
-        let day = |text: &str| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|d| DateTime::<Utc>::from_naive_utc_and_offset(d, Utc))
-        };
-        let some = |s: &String| (!s.is_empty()).then(|| s.clone());
-        AuditFilter {
-            actor: some(&self.actor),
-            action: some(&self.action),
-            target: some(&self.target),
-            outcome: Outcome::ALL
-                .iter()
-                .copied()
-                .find(|o| o.as_str() == self.outcome),
-            from: day(&self.from),
-            to: day(&self.to).map(|d| d + TimeDelta::days(1)),
-            device_id: None,
-        }
-    }
-}
+use crate::domain::audit::{AuditQuery, Outcome};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
