@@ -15,9 +15,9 @@ use app::server::devices::{self, CommandResult, DeviceCommand, ReportError, Repo
 use app::server::entities::device;
 use app::server::registration::{self, EnrollError, EnrollRequest};
 use axum::{
-    Json, Router,
+    Extension, Json, Router,
     extract::{
-        ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, State,
+        DefaultBodyLimit, FromRequestParts, Path, State,
         rejection::{JsonRejection, PathRejection},
     },
     http::{HeaderMap, StatusCode, header, request::Parts},
@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::http::AppState;
+use crate::security::ClientAddr;
 
 /// Device API bodies are small; anything larger is refused with 413.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -369,7 +370,7 @@ fn refusal_status(refusal: Refusal) -> StatusCode {
 /// Enrolls a registered device with its link token and PIN or password.
 async fn enroll(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
+    Extension(ClientAddr(client_addr)): Extension<ClientAddr>,
     headers: HeaderMap,
     body: Result<Json<EnrollRequestBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<EnrollResponse>), ApiFailure> {
@@ -378,7 +379,7 @@ async fn enroll(
         .validate()
         .map_err(|m| ApiFailure::new(StatusCode::BAD_REQUEST, "invalid", m))?;
     let origin = RequestOrigin {
-        client_addr: client.ip().to_string(),
+        client_addr,
         user_agent: crate::security::user_agent(&headers),
     };
     let request = EnrollRequest {

@@ -40,6 +40,11 @@ fn is_public(path: &str) -> bool {
 
 /// Paths with no session, no anti-forgery token and no page around them
 /// (the device API authenticates devices with their own credential).
+/// The client's address, for requests without a session (the device API):
+/// the peer's, or the one a trusted proxy forwarded.
+#[derive(Clone, Debug)]
+pub struct ClientAddr(pub String);
+
 fn is_bare(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz")
         || path.starts_with("/pkg/")
@@ -81,13 +86,15 @@ pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
 #[allow(clippy::disallowed_methods)] // where every request begins: the clock for the session
 pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
+    let (client_addr, certificate) = identify_client(&state.proxies, &mut request);
     if is_bare(&path) {
+        // The device API has no session, but its audit log and its limits
+        // need the client's address as a trusted proxy gives it.
+        request.extensions_mut().insert(ClientAddr(client_addr));
         return with_security_headers(next.run(request).await);
     }
     let html = accepts_html(request.headers());
     let secure = state.portal.secure_cookies;
-
-    let (client_addr, certificate) = identify_client(&state.proxies, &mut request);
 
     // This browser's anti-forgery token: the cookie's, or a new one.
     let existing_csrf = cookie_value(request.headers(), auth::CSRF_COOKIE).map(str::to_owned);

@@ -25,6 +25,7 @@ on_every_backend!(
     a_mail_server_that_is_down_does_not_stop_a_registration,
     enrollment_refuses_wrong_missing_reused_and_expired_pins,
     password_mode_enrolls_with_the_owners_password,
+    enrollment_behind_a_proxy_knows_the_devices_address,
     registration_needs_the_role_and_stays_with_its_owner,
     an_expired_registration_frees_its_slot,
     parallel_guesses_get_no_more_than_six_checks,
@@ -491,6 +492,35 @@ async fn password_mode_enrolls_with_the_owners_password(db: TestDb) {
     )
     .await;
     assert_eq!(status, 201, "{body}");
+    app.stop().await;
+}
+
+/// Behind a trusted proxy, a failed enrollment counts against (and is
+/// audited under) the device's address, not the proxy's.
+async fn enrollment_behind_a_proxy_knows_the_devices_address(db: TestDb) {
+    let app = TestApp::spawn_with(&db, |c| {
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    configure(&app, RegistrationMode::Password, None).await;
+    let mut alice = registrar(&app, "alice").await;
+    let enrollment = register_and_read(&mut alice, "none", "").await;
+    let response = app
+        .client
+        .post(app.url("/api/device/v1/enroll"))
+        .header("x-forwarded-for", "203.0.113.5")
+        .json(&json!({ "token": enrollment.token, "password": "not the password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let refused = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("device.enroll"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let addresses: Vec<&str> = refused.iter().map(|e| e.client_addr.as_str()).collect();
+    assert_eq!(addresses, ["203.0.113.5"]);
     app.stop().await;
 }
 
