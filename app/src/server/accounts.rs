@@ -392,13 +392,28 @@ pub async fn list(
     })
 }
 
+/// The PostgreSQL advisory lock of the changes that could leave the portal
+/// without an administrator (any number the portal uses for nothing else).
+const ADMINISTRATORS_LOCK: i64 = 0x5350_0001;
+
 /// Whether some user other than `except` can administer the portal: enabled,
 /// with the roles it takes (their own or their directory groups'), and able
 /// to sign in (local, or with an enabled directory).
+///
+/// Changes that ask this take turns until their transaction ends: on
+/// PostgreSQL (read committed) two of them could otherwise each count the
+/// other's administrator and, together, leave none. SQLite's writing
+/// transactions take turns already.
 async fn another_admin_exists(
     db: &impl ConnectionTrait,
     except: Option<UserId>,
 ) -> Result<bool, DbErr> {
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_unprepared(&format!(
+            "SELECT pg_advisory_xact_lock({ADMINISTRATORS_LOCK})"
+        ))
+        .await?;
+    }
     let admin = Role::Administrator.as_str();
     let mut candidates = user::Entity::find()
         .filter(user::Column::Disabled.eq(false))

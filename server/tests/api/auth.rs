@@ -21,6 +21,7 @@ on_every_backend!(
     a_burst_of_parallel_guesses_gets_six_tries,
     disabled_users_cannot_sign_in,
     admin_changes_roles_and_it_is_audited,
+    two_administrators_cannot_demote_each_other_at_once,
     sign_out_ends_the_session,
 );
 
@@ -468,6 +469,37 @@ async fn admin_changes_roles_and_it_is_audited(db: TestDb) {
         "/admin/audit.csv?to=%2B262142-12-31",
     ] {
         assert_eq!(admin.get(path).await.status(), 200, "{path}");
+    }
+    app.stop().await;
+}
+
+/// Two administrators taking each other's Administrator role at the same
+/// moment: one of the two changes is refused, every time.
+async fn two_administrators_cannot_demote_each_other_at_once(db: TestDb) {
+    use app::domain::{role::RoleSet, username::Username};
+    use app::server::{Admin, accounts, audit::RequestOrigin};
+
+    let app = TestApp::spawn(&db).await;
+    let admin = [Role::PortalAccess, Role::Administrator];
+    app.add_user("ann", &admin, PASSWORD).await;
+    app.add_user("ben", &admin, PASSWORD).await;
+    let (origin, actor) = (RequestOrigin::command_line(), Admin::command_line());
+    let name = |n: &str| Username::parse(n).unwrap();
+    let set = |who: &'static str, roles: RoleSet| {
+        let (db, origin, actor) = (&app.db, &origin, &actor);
+        async move {
+            let who = name(who);
+            accounts::set_roles(db, origin, actor, &who, roles, Utc::now()).await
+        }
+    };
+    for round in 0..30 {
+        let portal_only = RoleSet::new([Role::PortalAccess]);
+        let (a, b) = tokio::join!(set("ann", portal_only.clone()), set("ben", portal_only));
+        let (a, b) = (a.map(|_| "changed"), b.map(|_| "changed"));
+        assert!(a.is_ok() != b.is_ok(), "round {round}: {a:?} / {b:?}");
+        assert!(accounts::an_administrator_remains(&app.db).await.unwrap());
+        set("ann", RoleSet::new(admin)).await.unwrap();
+        set("ben", RoleSet::new(admin)).await.unwrap();
     }
     app.stop().await;
 }
