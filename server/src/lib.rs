@@ -111,7 +111,9 @@ impl Server {
                 site,
                 db,
                 portal: std::sync::Arc::new(app::server::PortalConfig {
-                    secure_cookies: config.public_url.starts_with("https://"),
+                    // Over HTTPS: said by the public address, or served here.
+                    secure_cookies: config.public_url.starts_with("https://")
+                        || transport.tls.is_some(),
                     public_url: config.public_url.trim_end_matches('/').to_owned(),
                     messenger,
                     directory,

@@ -7,7 +7,7 @@ use app::api::types::ApiError;
 use app::components::csrf::CSRF_FIELD;
 use app::server::audit::RequestOrigin;
 use app::server::client_certificates::{self, PresentedCertificate};
-use app::server::{Caller, auth, cookie, passwords};
+use app::server::{Caller, auth, cookie, cookie_name, passwords};
 use axum::{
     body::{Body, Bytes},
     extract::{ConnectInfo, Request, State},
@@ -86,24 +86,29 @@ pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
 #[allow(clippy::disallowed_methods)] // where every request begins: the clock for the session
 pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
+    let secure = state.portal.secure_cookies;
     let (client_addr, certificate) = identify_client(&state.proxies, &mut request);
     if is_bare(&path) {
         // The device API has no session, but its audit log and its limits
         // need the client's address as a trusted proxy gives it.
         request.extensions_mut().insert(ClientAddr(client_addr));
-        return with_security_headers(next.run(request).await);
+        return with_security_headers(next.run(request).await, secure);
     }
     let html = accepts_html(request.headers());
-    let secure = state.portal.secure_cookies;
 
     // This browser's anti-forgery token: the cookie's, or a new one.
-    let existing_csrf = cookie_value(request.headers(), auth::CSRF_COOKIE).map(str::to_owned);
+    let csrf_cookie = cookie_name(auth::CSRF_COOKIE, secure);
+    let existing_csrf = cookie_value(request.headers(), &csrf_cookie).map(str::to_owned);
     let csrf = existing_csrf
         .clone()
         .unwrap_or_else(passwords::random_token);
 
     // Who is asking.
-    let session_cookie = cookie_value(request.headers(), auth::SESSION_COOKIE).map(str::to_owned);
+    let session_cookie = cookie_value(
+        request.headers(),
+        &cookie_name(auth::SESSION_COOKIE, secure),
+    )
+    .map(str::to_owned);
     let user = match &session_cookie {
         Some(token) => match auth::resolve(
             &state.db,
@@ -149,11 +154,14 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
             Ok(restored) => request = restored,
             Err(()) => {
                 tracing::warn!(%path, reason, "refused a request without a valid anti-forgery token");
-                return with_security_headers(refusal(
-                    html,
-                    StatusCode::FORBIDDEN,
-                    "This form has expired or did not come from this portal. Go back, reload the page and try again.",
-                ));
+                return with_security_headers(
+                    refusal(
+                        html,
+                        StatusCode::FORBIDDEN,
+                        "This form has expired or did not come from this portal. Go back, reload the page and try again.",
+                    ),
+                    secure,
+                );
             }
         }
     }
@@ -331,8 +339,8 @@ pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
-fn sets_cookie(response: &Response, name: &str) -> bool {
-    let prefix = format!("{name}=");
+fn sets_cookie(response: &Response, name: &str, secure: bool) -> bool {
+    let prefix = format!("{}=", cookie_name(name, secure));
     response
         .headers()
         .get_all(header::SET_COOKIE)
@@ -351,10 +359,10 @@ fn finish(
     let mut cookies = Vec::new();
     // A server function that rotated the token or opened a session has
     // set its own cookie; never overwrite it.
-    if new_csrf && !sets_cookie(&response, auth::CSRF_COOKIE) {
+    if new_csrf && !sets_cookie(&response, auth::CSRF_COOKIE, secure) {
         cookies.push(cookie(auth::CSRF_COOKIE, Some(csrf), secure));
     }
-    if stale_session && !sets_cookie(&response, auth::SESSION_COOKIE) {
+    if stale_session && !sets_cookie(&response, auth::SESSION_COOKIE, secure) {
         cookies.push(cookie(auth::SESSION_COOKIE, None, secure));
     }
     for value in cookies {
@@ -368,13 +376,15 @@ fn finish(
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    with_security_headers(response)
+    with_security_headers(response, secure)
 }
 
 /// Headers on every response. Pages set their own Content-Security-Policy
 /// (the shell's: their own scripts and styles, no inline script);
 /// everything else gets a policy that allows nothing.
-fn with_security_headers(mut response: Response) -> Response {
+/// The headers every answer carries; over HTTPS, also Strict-Transport-Security
+/// (a year: browsers then never try the portal over plain HTTP).
+fn with_security_headers(mut response: Response, secure: bool) -> Response {
     let headers = response.headers_mut();
     let mut set = |name: &'static str, value: &'static str| {
         if !headers.contains_key(name) {
@@ -388,6 +398,9 @@ fn with_security_headers(mut response: Response) -> Response {
     set("x-content-type-options", "nosniff");
     set("referrer-policy", "same-origin");
     set("x-frame-options", "DENY");
+    if secure {
+        set("strict-transport-security", "max-age=31536000");
+    }
     response
 }
 

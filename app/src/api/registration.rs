@@ -126,7 +126,7 @@ pub async fn get_enrollment(id: DeviceId) -> Result<EnrollmentView, ApiError> {
     let mut view = registration::view(&ctx.db, user, id, chrono::Utc::now())
         .await?
         .ok_or_else(|| fail(ApiError::NotFound))?;
-    if let Some(value) = request_cookie(REVEAL_COOKIE) {
+    if let Some(value) = request_cookie(REVEAL_COOKIE, ctx.config.secure_cookies) {
         let mut parts = value.splitn(3, '.');
         let (device, token, pin) = (parts.next(), parts.next(), parts.next());
         if device == Some(id.to_string().as_str()) {

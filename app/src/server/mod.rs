@@ -225,9 +225,22 @@ pub fn internal(error: impl std::fmt::Display) -> ApiError {
     fail(ApiError::Unavailable)
 }
 
+/// The name a cookie goes by: over HTTPS with the `__Host-` prefix, which
+/// browsers accept only from this host, Secure, for the whole site (so no
+/// other host of the domain can plant or shadow it).
+pub fn cookie_name(name: &str, secure: bool) -> std::borrow::Cow<'_, str> {
+    if secure {
+        format!("__Host-{name}").into()
+    } else {
+        name.into()
+    }
+}
+
 /// A `Set-Cookie` value for one of the portal's cookies (HttpOnly,
-/// SameSite=Lax, Path=/, Secure over HTTPS); `None` deletes the cookie.
+/// SameSite=Lax, Path=/, Secure and `__Host-` over HTTPS); `None` deletes
+/// the cookie.
 pub fn cookie(name: &str, value: Option<&str>, secure: bool) -> String {
+    let name = cookie_name(name, secure);
     let mut cookie = match value {
         Some(value) => format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax"),
         None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
@@ -249,7 +262,9 @@ pub fn set_cookie(value: String) {
 }
 
 /// The value of cookie `name` in the current request.
-pub fn request_cookie(name: &str) -> Option<String> {
+pub fn request_cookie(name: &str, secure: bool) -> Option<String> {
+    let name = cookie_name(name, secure);
+    let name = name.as_ref();
     with_context::<http::request::Parts, _>(|parts| {
         parts
             .headers

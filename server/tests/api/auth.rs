@@ -23,6 +23,7 @@ on_every_backend!(
     admin_changes_roles_and_it_is_audited,
     two_administrators_cannot_demote_each_other_at_once,
     sign_out_ends_the_session,
+    over_https_cookies_are_this_hosts_alone,
 );
 
 async fn sign_in_right_and_wrong(db: TestDb) {
@@ -568,5 +569,41 @@ async fn a_burst_of_parallel_guesses_gets_six_tries(db: TestDb) {
     let failures = outcomes.iter().filter(|o| *o == "failure").count();
     let refused = outcomes.iter().filter(|o| *o == "refused").count();
     assert_eq!((failures, refused), (6, 14), "{outcomes:?}");
+    app.stop().await;
+}
+
+/// With an https:// address the cookies are `__Host-` (Secure, this host
+/// only: no other host of the domain can plant one) and browsers are told
+/// to stay on HTTPS.
+async fn over_https_cookies_are_this_hosts_alone(db: TestDb) {
+    let app = TestApp::spawn_with(&db, |c| {
+        c.public_url = "https://portal.example.org".to_owned();
+    })
+    .await;
+    app.add_user("alice", &[Role::PortalAccess], PASSWORD).await;
+    let mut browser = app.browser();
+    let page = browser.get("/sign-in").await;
+    assert_eq!(
+        page.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    let sets_secure = |response: &reqwest::Response, name: &str| {
+        let prefix = format!("{name}=");
+        let mut values = response.headers().get_all("set-cookie").iter();
+        values.any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.starts_with(&prefix) && v.contains("; Secure"))
+        })
+    };
+    assert!(sets_secure(&page, "__Host-ssp_csrf"));
+    let signed_in = browser.sign_in("alice", PASSWORD).await;
+    assert!(sets_secure(&signed_in, "__Host-ssp_session"));
+    assert_eq!(browser.get("/").await.status(), 200);
+
+    // The same session under the old name is nobody's.
+    let token = browser.cookies["__Host-ssp_session"].clone();
+    let mut planted = app.browser();
+    planted.cookies.insert("ssp_session".to_owned(), token);
+    assert_eq!(planted.get("/").await.status(), 303);
     app.stop().await;
 }

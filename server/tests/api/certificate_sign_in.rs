@@ -275,7 +275,11 @@ async fn bad_certificates_and_unknown_people_get_a_clear_refusal(db: TestDb) {
         let mut browser = app.browser_using(pki.client(Some(&card)));
         let to = certificate_sign_in(&mut browser).await;
         assert!(to.contains(&format!("error={code}&")), "{code}: {to}");
-        assert!(!browser.cookies.contains_key("ssp_session"), "{code}");
+        assert!(
+            !browser.cookies.contains_key("ssp_session")
+                && !browser.cookies.contains_key("__Host-ssp_session"),
+            "{code}"
+        );
         // The page says why, in words.
         let page = browser.get(&to).await.text().await.unwrap();
         assert!(page.contains("role=\"alert\""), "{code}: {page}");

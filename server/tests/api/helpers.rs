@@ -360,7 +360,11 @@ impl Browser {
 
     /// The token the pages put into every form.
     pub fn csrf(&self) -> String {
-        self.cookies.get("ssp_csrf").cloned().unwrap_or_default()
+        // Over HTTPS the portal's cookies carry the `__Host-` prefix.
+        ["ssp_csrf", "__Host-ssp_csrf"]
+            .iter()
+            .find_map(|name| self.cookies.get(*name).cloned())
+            .unwrap_or_default()
     }
 
     /// Posts a form as a page does (token included, HTML accepted).
