@@ -257,6 +257,12 @@ async fn housekeeping(
             ),
             Err(error) => tracing::warn!(%error, "cannot check certificate expiry"),
         }
+        let retention = portal.caches.settings().audit_retention;
+        match app::server::audit::prune(&db, retention, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "removed audit events past their retention"),
+            Err(error) => tracing::warn!(%error, "cannot remove old audit events"),
+        }
         match app::server::certificates::delete_stale_pending(&db, now).await {
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "cannot remove unfinished certificate uploads"),

@@ -102,21 +102,24 @@ pub async fn get_settings() -> Result<PortalSettings, ApiError> {
 /// Saves the settings; a value out of range goes back to the page with the
 /// reason next to its field and what was typed.
 #[server(endpoint = "admin/save_settings")]
-pub async fn save_settings(idle_timeout_minutes: String) -> Result<(), ApiError> {
-    use crate::domain::signin::IdleTimeout;
+pub async fn save_settings(
+    #[server(flatten)] input: crate::domain::signin::PortalSettingsInput,
+) -> Result<(), ApiError> {
+    use super::refuse;
     use crate::server::{RequestContext, settings};
 
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
-    let Ok(value) = IdleTimeout::parse(&idle_timeout_minutes) else {
-        // The page shows the domain's reason next to what was typed.
-        leptos_axum::redirect(&format!(
-            "/admin/settings?idle_timeout_minutes={}",
-            urlencode(&idle_timeout_minutes)
-        ));
-        return Ok(());
+    let Ok((idle, retention)) = input.check() else {
+        return refuse("/admin/settings", &input, "settings");
     };
-    settings::set_idle_timeout(&ctx.db, &ctx.origin, &admin, value, chrono::Utc::now()).await?;
+    let now = chrono::Utc::now();
+    if let Some(idle) = idle {
+        settings::set_idle_timeout(&ctx.db, &ctx.origin, &admin, idle, now).await?;
+    }
+    if let Some(retention) = retention {
+        settings::set_audit_retention(&ctx.db, &ctx.origin, &admin, retention, now).await?;
+    }
     answer("/admin/settings", Notice::Saved)
 }
 

@@ -110,6 +110,52 @@ impl AuditQuery {
     }
 }
 
+/// How long the audit log keeps an event (Admin → Settings): from 30 days
+/// to 10 years, 400 days unless an administrator chose otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRetention(u32);
+
+impl AuditRetention {
+    pub const MIN_DAYS: u32 = 30;
+    pub const MAX_DAYS: u32 = 3650;
+
+    pub fn from_days(days: u32) -> Option<AuditRetention> {
+        (Self::MIN_DAYS..=Self::MAX_DAYS)
+            .contains(&days)
+            .then_some(AuditRetention(days))
+    }
+
+    /// Days as typed in the settings form.
+    pub fn parse(text: &str) -> Result<AuditRetention, String> {
+        text.trim()
+            .parse()
+            .ok()
+            .and_then(AuditRetention::from_days)
+            .ok_or_else(|| {
+                format!(
+                    "Enter a number of days from {} to {}.",
+                    Self::MIN_DAYS,
+                    Self::MAX_DAYS
+                )
+            })
+    }
+
+    pub fn days(self) -> u32 {
+        self.0
+    }
+
+    /// Events before this moment are removed.
+    pub fn cutoff(self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - TimeDelta::days(i64::from(self.0))
+    }
+}
+
+impl Default for AuditRetention {
+    fn default() -> Self {
+        AuditRetention(400)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +189,21 @@ mod tests {
             filter.to.map(|d| d.to_rfc3339()).as_deref(),
             Some("2026-12-07T00:00:00+00:00")
         );
+    }
+
+    #[test]
+    fn retention_is_thirty_days_to_ten_years() {
+        assert_eq!(AuditRetention::default().days(), 400);
+        assert_eq!(
+            AuditRetention::parse(" 30 ").map(AuditRetention::days),
+            Ok(30)
+        );
+        assert_eq!(
+            AuditRetention::parse("3650").map(AuditRetention::days),
+            Ok(3650)
+        );
+        for text in ["29", "3651", "", "x", "-1", "99999999999"] {
+            assert!(AuditRetention::parse(text).is_err(), "{text}");
+        }
     }
 }

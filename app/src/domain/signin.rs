@@ -1,6 +1,7 @@
 //! Rules of signing in: when repeated failures lock a user name or a client
 //! address for a while, and when a session ends. Time is always passed in.
 
+use super::audit::AuditRetention;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -256,6 +257,53 @@ impl SignInProblem {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PortalSettings {
     pub idle_timeout_minutes: u32,
+    pub audit_retention_days: u32,
+}
+
+/// The Admin → Settings form as typed. A field the form leaves out keeps
+/// its value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PortalSettingsInput {
+    pub idle_timeout_minutes: Option<String>,
+    pub audit_retention_days: Option<String>,
+}
+
+/// Why the settings form was refused, field by field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PortalSettingsErrors {
+    pub idle_timeout_minutes: Option<String>,
+    pub audit_retention_days: Option<String>,
+}
+
+impl PortalSettingsInput {
+    /// The form showing `current`.
+    pub fn of(current: &PortalSettings) -> PortalSettingsInput {
+        PortalSettingsInput {
+            idle_timeout_minutes: Some(current.idle_timeout_minutes.to_string()),
+            audit_retention_days: Some(current.audit_retention_days.to_string()),
+        }
+    }
+
+    /// The values typed (`None` where the form left a field out).
+    pub fn check(
+        &self,
+    ) -> Result<(Option<IdleTimeout>, Option<AuditRetention>), PortalSettingsErrors> {
+        let given = |field: &Option<String>| field.clone().filter(|t| !t.trim().is_empty());
+        let idle = given(&self.idle_timeout_minutes)
+            .map(|t| IdleTimeout::parse(&t).map_err(|e| e.to_string()))
+            .transpose();
+        let retention = given(&self.audit_retention_days)
+            .map(|t| AuditRetention::parse(&t))
+            .transpose();
+        match (idle, retention) {
+            (Ok(idle), Ok(retention)) => Ok((idle, retention)),
+            (idle, retention) => Err(PortalSettingsErrors {
+                idle_timeout_minutes: idle.err(),
+                audit_retention_days: retention.err(),
+            }),
+        }
+    }
 }
 
 #[cfg(test)]

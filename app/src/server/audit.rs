@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::entities::audit_event;
 use crate::domain::audit::Outcome;
-use crate::domain::audit::{AuditFilter, AuditRow};
+use crate::domain::audit::{AuditFilter, AuditRetention, AuditRow};
 
 /// Where a request came from; every event records it.
 #[derive(Clone, Debug, Default)]
@@ -238,6 +238,19 @@ fn csv_cell(value: &str) -> String {
     } else {
         value
     }
+}
+
+/// Removes the events older than the retention allows (housekeeping).
+pub async fn prune(
+    db: &impl ConnectionTrait,
+    retention: AuditRetention,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let removed = audit_event::Entity::delete_many()
+        .filter(audit_event::Column::At.lt(retention.cutoff(now)))
+        .exec(db)
+        .await?;
+    Ok(removed.rows_affected)
 }
 
 #[cfg(test)]

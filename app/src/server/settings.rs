@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::audit::{self, Event, RequestOrigin};
 use super::cache::{self, Kind};
 use super::entities::setting;
+use crate::domain::audit::AuditRetention;
 use crate::domain::audit::Outcome;
 use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
 use crate::domain::registration::RegistrationSettings;
@@ -21,6 +22,7 @@ use crate::domain::signin::IdleTimeout;
 use crate::domain::signin::PortalSettings;
 
 const IDLE_TIMEOUT: &str = "session.idle_timeout_minutes";
+const AUDIT_RETENTION: &str = "audit.retention_days";
 const REGISTRATION: &str = "registration";
 const FORBID_EMPLOYEE_WIPE: &str = "devices.forbid_wipe_employee_owned";
 const SIGN_IN: &str = "sign_in";
@@ -37,6 +39,7 @@ async fn get_raw(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>,
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Settings {
     pub idle_timeout: IdleTimeout,
+    pub audit_retention: AuditRetention,
     pub registration: RegistrationSettings,
     pub sign_in: SignInMethods,
     pub certificate_mapping: CertificateMapping,
@@ -49,6 +52,7 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<Settings, DbErr> {
     let (sign_in, certificate_mapping) = parse_sign_in(get(SIGN_IN));
     Ok(Settings {
         idle_timeout: parse_idle_timeout(get(IDLE_TIMEOUT)),
+        audit_retention: parse_audit_retention(get(AUDIT_RETENTION)),
         registration: parse_registration(get(REGISTRATION)),
         sign_in,
         certificate_mapping,
@@ -62,6 +66,19 @@ fn parse_idle_timeout(stored: Option<&str>) -> IdleTimeout {
         .unwrap_or_default()
 }
 
+fn parse_audit_retention(stored: Option<&str>) -> AuditRetention {
+    stored
+        .and_then(|v| v.parse::<u32>().ok())
+        .and_then(AuditRetention::from_days)
+        .unwrap_or_default()
+}
+
+pub async fn audit_retention(db: &impl ConnectionTrait) -> Result<AuditRetention, DbErr> {
+    Ok(parse_audit_retention(
+        get_raw(db, AUDIT_RETENTION).await?.as_deref(),
+    ))
+}
+
 pub async fn idle_timeout(db: &impl ConnectionTrait) -> Result<IdleTimeout, DbErr> {
     Ok(parse_idle_timeout(
         get_raw(db, IDLE_TIMEOUT).await?.as_deref(),
@@ -71,6 +88,7 @@ pub async fn idle_timeout(db: &impl ConnectionTrait) -> Result<IdleTimeout, DbEr
 pub async fn all(db: &impl ConnectionTrait) -> Result<PortalSettings, DbErr> {
     Ok(PortalSettings {
         idle_timeout_minutes: idle_timeout(db).await?.minutes(),
+        audit_retention_days: audit_retention(db).await?.days(),
     })
 }
 
@@ -127,14 +145,37 @@ pub async fn set_idle_timeout(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let before = idle_timeout(db).await?.minutes();
+    let after = value.minutes();
     put(
         db,
         origin,
         actor,
         IDLE_TIMEOUT,
-        value.minutes().to_string(),
+        after.to_string(),
         json!(before),
-        json!(value.minutes()),
+        json!(after),
+        now,
+    )
+    .await
+}
+
+pub async fn set_audit_retention(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: &Admin,
+    value: AuditRetention,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let before = audit_retention(db).await?.days();
+    let after = value.days();
+    put(
+        db,
+        origin,
+        actor,
+        AUDIT_RETENTION,
+        after.to_string(),
+        json!(before),
+        json!(after),
         now,
     )
     .await

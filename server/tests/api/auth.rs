@@ -24,6 +24,7 @@ on_every_backend!(
     two_administrators_cannot_demote_each_other_at_once,
     sign_out_ends_the_session,
     over_https_cookies_are_this_hosts_alone,
+    the_audit_log_keeps_events_for_the_days_chosen,
 );
 
 async fn sign_in_right_and_wrong(db: TestDb) {
@@ -605,5 +606,96 @@ async fn over_https_cookies_are_this_hosts_alone(db: TestDb) {
     let mut planted = app.browser();
     planted.cookies.insert("ssp_session".to_owned(), token);
     assert_eq!(planted.get("/").await.status(), 303);
+    app.stop().await;
+}
+
+/// Admin → Settings says how long the audit log keeps events; housekeeping
+/// removes older ones. Rows that strangers cause stay small.
+async fn the_audit_log_keeps_events_for_the_days_chosen(db: TestDb) {
+    use app::domain::audit::Outcome;
+    use app::server::audit::{self, Event, RequestOrigin};
+    use app::server::entities::audit_event;
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    let app = TestApp::spawn(&db).await;
+    let admin_roles = [Role::PortalAccess, Role::Administrator];
+    app.add_user("admin", &admin_roles, PASSWORD).await;
+    let mut admin = app.signed_in("admin", PASSWORD).await;
+    let too_short = admin
+        .post_form(
+            "/api/admin/save_settings",
+            &[("audit_retention_days", "20")],
+        )
+        .await;
+    let location = too_short.headers()["location"].to_str().unwrap().to_owned();
+    let html = admin.get(&location).await.text().await.unwrap();
+    assert!(
+        html.contains("Enter a number of days from 30 to 3650."),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="20""#), "{html}");
+    let saved = admin
+        .post_form(
+            "/api/admin/save_settings",
+            &[("audit_retention_days", "30")],
+        )
+        .await;
+    assert_eq!(saved.headers()["location"], "/admin/settings?saved=1");
+    let retention = app::server::settings::audit_retention(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(retention.days(), 30);
+
+    let origin = RequestOrigin::command_line();
+    for (days, target) in [(31, "old"), (29, "recent")] {
+        let event = Event {
+            actor: None,
+            action: "test.event",
+            target: Some(target),
+            device_id: None,
+            outcome: Outcome::Success,
+            details: serde_json::json!({}),
+        };
+        let at = Utc::now() - TimeDelta::days(days);
+        audit::record(&app.db, &origin, at, event).await.unwrap();
+    }
+    assert_eq!(
+        audit::prune(&app.db, retention, Utc::now()).await.unwrap(),
+        1
+    );
+    let left: Vec<String> = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("test.event"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.target)
+        .collect();
+    assert_eq!(left, ["recent"]);
+
+    // A stranger's failed sign-in with a long user agent.
+    let mut stranger = app.browser();
+    stranger.get("/sign-in").await;
+    let token = stranger.csrf();
+    let long_agent = "x".repeat(500);
+    let origin = app.url("");
+    stranger
+        .post_raw(
+            "/api/sign_in",
+            &[
+                ("csrf_token", token),
+                ("username", "nobody".into()),
+                ("password", "wrong".into()),
+            ],
+            &[("user-agent", &long_agent), ("origin", &origin)],
+        )
+        .await;
+    let failed = audit_event::Entity::find()
+        .filter(audit_event::Column::Target.eq("nobody"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the failure is audited");
+    assert_eq!(failed.user_agent.len(), 120);
     app.stop().await;
 }

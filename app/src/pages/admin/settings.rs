@@ -3,62 +3,60 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{SaveSettings, get_settings};
 use crate::api::notice::{Notice, notice};
-use crate::components::form::PostForm;
+use crate::components::field::Field;
+use crate::components::form::{PostForm, refused};
 use crate::components::status::{Saved, loaded};
-use crate::domain::signin::IdleTimeout;
+use crate::domain::signin::PortalSettingsInput;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let query = use_query_map();
-    // What was typed when the server refused it, to show again with the reason.
-    let refused = move || query.with(|q| q.get("idle_timeout_minutes"));
-    let saved = move || notice() == Some(Notice::Saved);
+    // What was typed when the server refused it, to show again with the reasons.
+    let typed = refused::<PortalSettingsInput>().map(|(typed, _)| typed);
+    let saved = notice() == Some(Notice::Saved);
 
     view! {
         <Title text="Settings" />
         <h1>"Settings"</h1>
         {loaded(get_settings(), move |current| {
-                            let typed = refused();
-                            let error = typed
-                                .as_deref()
-                                .and_then(|t| IdleTimeout::parse(t).err())
-                                .map(|e| e.to_string());
-                            let value = typed.unwrap_or_else(|| current.idle_timeout_minutes.to_string());
-                            let invalid = error.is_some();
-                            view! {
-                                {saved().then(|| view! { <Saved text="Settings saved." /> })}
-                                <PostForm to=SaveSettings::url()>
-                                    <fieldset>
-                                        <legend>"Sessions"</legend>
-                                        <div class="field">
-                                            <label for="idle_timeout_minutes">"Sign out after inactivity (minutes)"</label>
-                                            <p id="idle-help" class="help">
-                                                "Between 5 and 90 minutes. A session also ends 12 hours after sign-in."
-                                            </p>
-                                            <input
-                                                id="idle_timeout_minutes"
-                                                name="idle_timeout_minutes"
-                                                type="number"
-                                                inputmode="numeric"
-                                                min="5"
-                                                max="90"
-                                                value=value
-                                                aria-invalid=invalid.to_string()
-                                                aria-describedby="idle-help idle-message"
-                                            />
-                                            <p id="idle-message" class="field-message">
-                                                {error.map(|e| view! { <span class="error">{e}</span> })}
-                                            </p>
-                                        </div>
-                                    </fieldset>
-                                    <button type="submit">"Save settings"</button>
-                                </PostForm>
-                            }
-                                .into_any()
-                        })}
+            let errors = typed.as_ref().and_then(|t| t.check().err()).unwrap_or_default();
+            let shown = PortalSettingsInput::of(&current);
+            let value = |typed: Option<&Option<String>>, shown: Option<String>| {
+                typed.cloned().flatten().or(shown).unwrap_or_default()
+            };
+            let idle = value(typed.as_ref().map(|t| &t.idle_timeout_minutes), shown.idle_timeout_minutes);
+            let retention = value(typed.as_ref().map(|t| &t.audit_retention_days), shown.audit_retention_days);
+            view! {
+                {saved.then(|| view! { <Saved text="Settings saved." /> })}
+                <PostForm to=SaveSettings::url()>
+                    <fieldset>
+                        <legend>"Sessions"</legend>
+                        <Field
+                            id="idle_timeout_minutes"
+                            kind="number"
+                            label="Sign out after inactivity (minutes)"
+                            help="Between 5 and 90 minutes. A session also ends 12 hours after sign-in."
+                            value=idle
+                            error=errors.idle_timeout_minutes
+                        />
+                    </fieldset>
+                    <fieldset>
+                        <legend>"Audit log"</legend>
+                        <Field
+                            id="audit_retention_days"
+                            kind="number"
+                            label="Keep events for (days)"
+                            help="From 30 days to 10 years (3650 days). Older events are removed every few minutes."
+                            value=retention
+                            error=errors.audit_retention_days
+                        />
+                    </fieldset>
+                    <button type="submit">"Save settings"</button>
+                </PostForm>
+            }
+            .into_any()
+        })}
     }
 }
