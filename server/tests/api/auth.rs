@@ -290,10 +290,10 @@ async fn non_admins_get_403_from_every_admin_function(db: TestDb) {
         let body = response.text().await.unwrap();
         assert!(body.contains("Administrator"), "{path}: {body}");
     }
-    // A malformed call is a 400, not a failure of the server.
+    // A malformed call (no user named) is a 400, not a failure of the server.
     let malformed = carol
         .post_raw(
-            "/api/admin/save_settings",
+            "/api/admin/save_user_roles",
             &[("csrf_token", token.clone())],
             &json,
         )
