@@ -5,6 +5,7 @@
 use crate::domain::ids::DeviceId;
 use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -63,7 +64,53 @@ pub async fn record(
     at: DateTime<Utc>,
     event: Event<'_>,
 ) -> Result<(), DbErr> {
-    let row = audit_event::ActiveModel {
+    audit_event::Entity::insert(row_of(origin, at, event))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Appends one event and gives its id, for an outcome not known yet
+/// ([`settle`], [`withdraw`]).
+pub async fn record_pending(
+    db: &impl ConnectionTrait,
+    origin: &RequestOrigin,
+    at: DateTime<Utc>,
+    event: Event<'_>,
+) -> Result<i64, DbErr> {
+    let inserted = audit_event::Entity::insert(row_of(origin, at, event))
+        .exec(db)
+        .await?;
+    Ok(inserted.last_insert_id)
+}
+
+/// Gives a pending event its outcome.
+pub async fn settle(
+    db: &impl ConnectionTrait,
+    id: i64,
+    outcome: Outcome,
+    details: Value,
+) -> Result<(), DbErr> {
+    audit_event::Entity::update_many()
+        .col_expr(audit_event::Column::Outcome, Expr::value(outcome))
+        .col_expr(
+            audit_event::Column::Details,
+            Expr::value(details.to_string()),
+        )
+        .filter(audit_event::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Takes back a pending event that turned out not to happen.
+pub async fn withdraw(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    audit_event::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+fn row_of(origin: &RequestOrigin, at: DateTime<Utc>, event: Event<'_>) -> audit_event::ActiveModel {
+    audit_event::ActiveModel {
         id: NotSet,
         at: Set(at),
         actor: Set(event.actor.map(str::to_owned)),
@@ -74,11 +121,7 @@ pub async fn record(
         client_addr: Set(origin.client_addr.clone()),
         user_agent: Set(origin.user_agent.chars().take(512).collect()),
         details: Set(event.details.to_string()),
-    };
-    audit_event::Entity::insert(row)
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    }
 }
 
 /// Times of matching events since `since`, newest first (at most `limit`).
@@ -89,6 +132,7 @@ pub async fn times_of(
     by: TimesBy<'_>,
     since: DateTime<Utc>,
     limit: u64,
+    except: Option<i64>,
 ) -> Result<Vec<DateTime<Utc>>, DbErr> {
     let mut query = audit_event::Entity::find()
         .select_only()
@@ -96,6 +140,9 @@ pub async fn times_of(
         .filter(audit_event::Column::Action.eq(action))
         .filter(audit_event::Column::Outcome.eq(outcome.as_str()))
         .filter(audit_event::Column::At.gt(since));
+    if let Some(except) = except {
+        query = query.filter(audit_event::Column::Id.ne(except));
+    }
     query = match by {
         TimesBy::Target(target) => query.filter(audit_event::Column::Target.eq(target)),
         TimesBy::ClientAddr(addr) => query.filter(audit_event::Column::ClientAddr.eq(addr)),

@@ -174,14 +174,18 @@ pub async fn check_password(
         .chars()
         .take(Username::MAX_LEN)
         .collect();
-    // Attempts for one user name take turns in this process, so that
-    // counting earlier failures, checking the password and recording the
-    // outcome cannot interleave: a burst of parallel guesses gets no more
-    // tries than the limit. (Across instances, at most one each at a time.)
+    // Attempts for one user name take turns in this process. Each attempt
+    // is recorded as a failure before anything is counted, and settled when
+    // its outcome is known: parallel attempts (over many names, or on
+    // another instance) each count the others, so a burst gets no more
+    // tries than the limits.
     let _turn = turn(Turns::SignIn, &target).lock().await;
+    let checking = json!({ "reason": "checking", "via": via });
+    let attempt =
+        record_no_session(db, origin, Some(&target), Outcome::Failure, checking, now).await?;
     let fail = async |outcome: Outcome, reason: &str| -> Result<(), DbErr> {
         let details = json!({ "reason": reason, "via": via });
-        record_no_session(db, origin, Some(&target), outcome, details, now).await
+        audit::settle(db, attempt, outcome, details).await
     };
 
     let since = policy.window_start(now);
@@ -192,6 +196,7 @@ pub async fn check_password(
         TimesBy::Target(&target),
         since,
         64,
+        Some(attempt),
     )
     .await?;
     let last_success = audit::times_of(
@@ -201,6 +206,7 @@ pub async fn check_password(
         TimesBy::Target(&target),
         since,
         1,
+        None,
     )
     .await?
     .first()
@@ -212,6 +218,7 @@ pub async fn check_password(
         TimesBy::ClientAddr(&origin.client_addr),
         since,
         256,
+        Some(attempt),
     )
     .await?;
     let locked = policy
@@ -234,10 +241,15 @@ pub async fn check_password(
         fail(Outcome::Failure, "invalid credentials").await?;
         Err(SignInError::Invalid)
     };
+    // Not a failure after all: the caller records the success.
+    let succeeded = async |user: user::Model| -> Result<user::Model, SignInError> {
+        audit::withdraw(db, attempt).await?;
+        Ok(user)
+    };
     if let Some(local) = found.as_ref().filter(|u| u.source == accounts::LOCAL) {
         let stored_hash = local.password_hash.clone();
         return match !password.is_empty() && passwords::verify(password, stored_hash).await {
-            true => Ok(local.clone()),
+            true => succeeded(local.clone()).await,
             false => invalid().await,
         };
     }
@@ -253,7 +265,7 @@ pub async fn check_password(
     match directory.check(db, name.as_str(), &password, tied_to).await {
         Ok(Checked::User(entry)) => {
             match accounts::from_directory(db, origin, &entry, now).await? {
-                Some(user) => Ok(user),
+                Some(user) => succeeded(user).await,
                 None => invalid().await,
             }
         }
@@ -325,7 +337,8 @@ async fn record_refusal(
 ) -> Result<(), DbErr> {
     details["reason"] = json!(problem.code());
     let target = (!target.is_empty()).then_some(target);
-    record_no_session(db, origin, target, Outcome::Refused, details, now).await
+    record_no_session(db, origin, target, Outcome::Refused, details, now).await?;
+    Ok(())
 }
 
 /// Audits a sign-in that opened no session.
@@ -336,7 +349,7 @@ async fn record_no_session(
     outcome: Outcome,
     details: serde_json::Value,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<i64, DbErr> {
     let event = Event {
         actor: None,
         action: "sign_in",
@@ -355,7 +368,7 @@ async fn record_no_session(
             .take(STRANGERS_USER_AGENT)
             .collect(),
     };
-    audit::record(db, &origin, now, event).await
+    audit::record_pending(db, &origin, now, event).await
 }
 
 /// How much of a user agent a row written without a session keeps.
