@@ -76,8 +76,6 @@ pub fn DevicePage() -> impl IntoView {
 
 #[component]
 fn DeviceView(d: DeviceDetail) -> impl IntoView {
-    let query = use_query_map();
-    let _get = move |k: &str| query.with_untracked(|q| q.get(k));
     let s = d.summary.clone();
     let id = s.id;
     let now = d.now;
