@@ -23,12 +23,14 @@ use crate::pages::admin::{
     users::UsersPage,
 };
 use crate::pages::{
+    account::AccountPage,
     certificates::MyCertificatesPage,
     device::{ConfirmActionPage, DevicePage},
     devices::MyDevicesPage,
     not_found::NotFoundPage,
     ownership::OwnershipPage,
     registration::{EnrollLinkPage, EnrollPage, RegisterPage},
+    set_password::SetPasswordPage,
     sign_in::SignInPage,
 };
 
@@ -80,6 +82,7 @@ pub fn App() -> impl IntoView {
                         view=MyCertificatesPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/devices/register")
                         view=RegisterPage
@@ -92,6 +95,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/enroll/:token") view=EnrollLinkPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/set-password/:token")
+                        view=SetPasswordPage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=path!("/devices/:id/ownership")
                         view=OwnershipPage

@@ -2,7 +2,7 @@
 //! can be run end to end without a phone: the `ssp-device` binary, and the
 //! same code for the portal's integration tests, which run it in-process.
 //!
-//! It checks in, carries out what it receives (lock, unlock, locate, wipe,
+//! It checks in, carries out what it receives (lock, unlock, found, locate, wipe,
 //! retire, PIN reset), reports each result and says what it did. After a
 //! wipe or retire it stops: the device is no longer managed.
 
@@ -392,6 +392,10 @@ fn carry_out(command: &Command, args: &Run, console: &mut Console) -> (Value, bo
             console.say("unlock: passcode cleared");
             (json!({ "outcome": "acknowledged" }), false)
         }
+        "found" => {
+            console.say("found: lost mode ended, the screen stays locked");
+            (json!({ "outcome": "acknowledged" }), false)
+        }
         "locate" => {
             console.say(format!("locate: at {}, {}", args.latitude, args.longitude));
             (
@@ -401,8 +405,10 @@ fn carry_out(command: &Command, args: &Run, console: &mut Console) -> (Value, bo
             )
         }
         "reset-pin" => {
-            console.say("reset-pin: a new PIN was set on the device");
-            (json!({ "outcome": "acknowledged" }), false)
+            // As a Windows device does: it makes the new PIN and reports it.
+            let pin = new_pin();
+            console.say(format!("reset-pin: the device's new PIN is {pin}"));
+            (json!({ "outcome": "acknowledged", "pin": pin }), false)
         }
         "wipe" => {
             console.say("wipe: erasing everything and resetting to factory settings; stopping");
@@ -420,6 +426,15 @@ fn carry_out(command: &Command, args: &Run, console: &mut Console) -> (Value, bo
             )
         }
     }
+}
+
+/// Six random digits (from the standard library's randomly keyed hasher:
+/// enough for a simulator, with no dependency for it).
+fn new_pin() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(0);
+    format!("{:06}", hasher.finish() % 1_000_000)
 }
 
 /// Enrolls with the link's token and the PIN or password; gives the

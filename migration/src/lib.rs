@@ -11,6 +11,9 @@ mod m20261124_000004_directory;
 mod m20261124_000005_certificates;
 mod m20261124_000006_catalogue;
 mod m20261206_000007_cache_versions;
+mod m20261206_000008_session_proof;
+mod m20261206_000009_password_links;
+mod m20261206_000010_proof_and_hold;
 
 pub struct Migrator;
 
@@ -25,6 +28,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_certificates::Migration),
             Box::new(m20261124_000006_catalogue::Migration),
             Box::new(m20261206_000007_cache_versions::Migration),
+            Box::new(m20261206_000008_session_proof::Migration),
+            Box::new(m20261206_000009_password_links::Migration),
+            Box::new(m20261206_000010_proof_and_hold::Migration),
         ]
     }
 }

@@ -23,16 +23,19 @@ use std::io::BufRead;
 
 #[derive(Subcommand)]
 pub enum UserCommand {
-    /// Create a local user (Portal Access unless --role says otherwise)
+    /// Create a local user, with Portal Access and the roles given
     Add {
         name: String,
-        /// Give the Administrator role (and Portal Access)
+        /// Give the Administrator role
         #[arg(long)]
         admin: bool,
-        /// A role to give: wipe, lock, unlock, locate, retire, device-registration,
-        /// change-ownership, reset-pin-password, portal-access, administrator
+        /// A role to give besides Portal Access: wipe, lock, unlock, locate, retire,
+        /// device-registration, change-ownership, reset-pin-password, administrator
         #[arg(long = "role", value_name = "ROLE")]
         roles: Vec<String>,
+        /// Leave out Portal Access (nobody can sign in as the user until it is given)
+        #[arg(long)]
+        no_portal_access: bool,
         #[arg(long)]
         display_name: Option<String>,
         #[arg(long, default_value = "")]
@@ -57,10 +60,24 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Disable a user (ends their sessions)
-    Disable { name: String },
+    /// Disable a user (ends their sessions; their devices get 403 until
+    /// they are enabled again)
+    Disable {
+        name: String,
+        /// Also remove their devices from the portal: the devices'
+        /// credentials stop working for good
+        #[arg(long)]
+        remove_devices: bool,
+    },
     /// Enable a disabled user
     Enable { name: String },
+}
+
+/// Says so when what a command did leaves a person unable to sign in.
+fn warn_if_locked_out(username: &Username, roles: &RoleSet) {
+    if let Some(why) = roles.cannot_sign_in(false) {
+        eprintln!("note: {username} cannot sign in: {why}");
+    }
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
@@ -91,32 +108,27 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> anyhow::Resul
             name,
             admin,
             roles,
+            no_portal_access,
             display_name,
             email,
             password_stdin,
         } => {
             let username = username(&name)?;
-            let mut roles = if roles.is_empty() {
-                RoleSet::local_default()
-            } else {
-                RoleSet::parse_names(roles.iter().map(String::as_str))?
-            };
-            if admin {
-                roles = RoleSet::new(
-                    roles
-                        .iter()
-                        .chain([Role::Administrator, Role::PortalAccess]),
-                );
-            }
+            let given = RoleSet::parse_names(roles.iter().map(String::as_str))?;
+            let admin = admin.then_some(Role::Administrator);
+            let roles =
+                RoleSet::for_new_user(RoleSet::new(given.iter().chain(admin)), !no_portal_access);
             let (password, generated) = read_password(password_stdin)?;
             let new = NewUser {
                 username: username.clone(),
                 display_name: display_name.unwrap_or_default(),
                 email,
+                phone: None,
                 roles: roles.clone(),
             };
-            accounts::create_local(db, &origin, None, new, password.clone(), now).await?;
+            accounts::create_local(db, &origin, None, new, Some(password.clone()), now).await?;
             println!("created {username} with roles: {}", roles.to_stored());
+            warn_if_locked_out(&username, &roles);
             if generated {
                 println!("password (shown once): {password}");
             }
@@ -153,6 +165,10 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> anyhow::Resul
             )
             .await?;
             println!("{username} now has roles: {}", roles.to_stored());
+            let user = accounts::find(db, &username).await?;
+            if user.as_ref().is_some_and(|u| u.source == accounts::LOCAL) {
+                warn_if_locked_out(&username, &roles);
+            }
         }
         UserCommand::Passwd {
             name,
@@ -160,21 +176,34 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> anyhow::Resul
         } => {
             let username = username(&name)?;
             let (password, generated) = read_password(password_stdin)?;
-            accounts::set_password(db, &origin, None, &username, password.clone(), now).await?;
+            accounts::set_password(db, &origin, None, &username, (password.clone(), None), now)
+                .await?;
             println!("password of {username} changed");
             if generated {
                 println!("password (shown once): {password}");
             }
         }
-        UserCommand::Disable { name } => {
+        UserCommand::Disable {
+            name,
+            remove_devices,
+        } => {
             let username = username(&name)?;
-            accounts::set_disabled(db, &origin, None, &username, true, now).await?;
-            println!("{username} is disabled");
+            accounts::set_disabled(db, &origin, None, &username, (true, remove_devices), now)
+                .await?;
+            println!("{username} is disabled: they cannot sign in, and their sessions ended");
+            if remove_devices {
+                println!("their devices are removed from the portal");
+            }
         }
         UserCommand::Enable { name } => {
             let username = username(&name)?;
-            accounts::set_disabled(db, &origin, None, &username, false, now).await?;
+            accounts::set_disabled(db, &origin, None, &username, (false, false), now).await?;
             println!("{username} is enabled");
+            if let Some(user) = accounts::find(db, &username).await?
+                && user.source == accounts::LOCAL
+            {
+                warn_if_locked_out(&username, &RoleSet::from_stored(&user.roles));
+            }
         }
     }
     Ok(())
@@ -283,10 +312,18 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
             username: username(name)?,
             display_name: display.to_owned(),
             email: format!("{name}@example.com"),
+            phone: None,
             roles: RoleSet::new(roles.iter().copied()),
         };
-        accounts::create_local(db, &origin, None, new, password.clone(), chrono::Utc::now())
-            .await?;
+        accounts::create_local(
+            db,
+            &origin,
+            None,
+            new,
+            Some(password.clone()),
+            chrono::Utc::now(),
+        )
+        .await?;
         println!(
             "  {name:<8} {password}   {}",
             RoleSet::new(roles.iter().copied()).to_stored()
@@ -396,5 +433,9 @@ pub async fn sign_in_methods(db: &DatabaseConnection, methods: &str) -> anyhow::
         "People now sign in with: {}.",
         methods.label().to_lowercase()
     );
+    let ended = app::server::auth::end_closed_sessions(db, methods, None).await?;
+    if ended > 0 {
+        println!("{ended} session(s) opened another way ended.");
+    }
     Ok(())
 }

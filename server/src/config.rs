@@ -70,6 +70,13 @@ pub struct Config {
     /// identity certificates: turns on certificate sign-in. Over HTTPS the
     /// portal then asks browsers for a certificate (without requiring one).
     pub client_ca: String,
+    /// Certificate revocation lists (PEM or DER files, each with one or
+    /// more lists) of the CAs in `client_ca`: a certificate on one is
+    /// refused. Read at start and again when they change, like the bundle.
+    pub client_crl: Vec<String>,
+    /// While a list is past its next update: `use` it anyway (the log says
+    /// so at each sign-in; the default) or `refuse` certificate sign-in.
+    pub client_crl_when_stale: String,
     /// Addresses of the reverse proxies in front of the portal: only their
     /// `X-Forwarded-For` and certificate header are believed.
     pub trusted_proxies: Vec<IpAddr>,
@@ -122,6 +129,8 @@ impl Default for Config {
             tls_certificate: String::new(),
             tls_key: String::new(),
             client_ca: String::new(),
+            client_crl: Vec::new(),
+            client_crl_when_stale: "use".to_owned(),
             trusted_proxies: Vec::new(),
             client_certificate_header: String::new(),
         }
@@ -130,7 +139,7 @@ impl Default for Config {
 
 /// The keys the environment may set, each as `SSP_<KEY>`. Other `SSP_*`
 /// variables are left alone, so unrelated ones cannot break start-up.
-const ENV_KEYS: [&str; 25] = [
+const ENV_KEYS: [&str; 27] = [
     "listen",
     "public_url",
     "database_url",
@@ -154,6 +163,8 @@ const ENV_KEYS: [&str; 25] = [
     "tls_certificate",
     "tls_key",
     "client_ca",
+    "client_crl",
+    "client_crl_when_stale",
     "trusted_proxies",
     "client_certificate_header",
 ];
@@ -296,6 +307,10 @@ pub struct Transport {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// The CA bundle of sign-in certificates.
     pub client_ca: Option<PathBuf>,
+    /// The revocation lists of those CAs.
+    pub client_crl: Vec<PathBuf>,
+    /// Refuse certificate sign-in while a list is past its next update.
+    pub refuse_stale_crl: bool,
     pub trusted_proxies: Vec<IpAddr>,
     /// The header a trusted proxy passes the client certificate in.
     pub certificate_header: Option<axum::http::HeaderName>,
@@ -341,9 +356,26 @@ impl Config {
                 "client_ca: certificate sign-in needs HTTPS (tls_certificate and tls_key) or a trusted proxy's client_certificate_header".to_owned(),
             ));
         }
+        let client_crl: Vec<PathBuf> = self.client_crl.iter().filter_map(|p| path(p)).collect();
+        if !client_crl.is_empty() && client_ca.is_none() {
+            return Err(ConfigError(
+                "client_crl: set client_ca too (the CAs whose revocations these are)".to_owned(),
+            ));
+        }
+        let refuse_stale_crl = match self.client_crl_when_stale.trim() {
+            "use" | "" => false,
+            "refuse" => true,
+            other => {
+                return Err(ConfigError(format!(
+                    "client_crl_when_stale: {other:?}: choose use or refuse"
+                )));
+            }
+        };
         Ok(Transport {
             tls,
             client_ca,
+            client_crl,
+            refuse_stale_crl,
             trusted_proxies: self.trusted_proxies.clone(),
             certificate_header,
         })
@@ -593,10 +625,35 @@ mod tests {
                 ],
                 "set client_ca",
             ),
+            (
+                vec![("SSP_CLIENT_CRL", "[\"cards.crl\"]")],
+                "client_crl: set client_ca",
+            ),
+            (
+                vec![
+                    ("SSP_TLS_CERTIFICATE", "server.pem"),
+                    ("SSP_TLS_KEY", "server.key"),
+                    ("SSP_CLIENT_CA", "ca.pem"),
+                    ("SSP_CLIENT_CRL_WHEN_STALE", "maybe"),
+                ],
+                "choose use or refuse",
+            ),
         ] {
             let error = with(&pairs).unwrap().transport().unwrap_err().to_string();
             assert!(error.contains(says), "{error}");
         }
+        let revoking = with(&[
+            ("SSP_TLS_CERTIFICATE", "server.pem"),
+            ("SSP_TLS_KEY", "server.key"),
+            ("SSP_CLIENT_CA", "ca.pem"),
+            ("SSP_CLIENT_CRL", "[\"a.crl\", \"b.crl\"]"),
+            ("SSP_CLIENT_CRL_WHEN_STALE", "refuse"),
+        ])
+        .unwrap()
+        .transport()
+        .unwrap();
+        assert_eq!(revoking.client_crl.len(), 2);
+        assert!(revoking.refuse_stale_crl && !direct.refuse_stale_crl);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 // Each handler is where a device's request begins: it reads the clock.
 #![allow(clippy::disallowed_methods)]
 
+use app::domain::device::Service;
 use app::domain::ids::{CommandId, DeviceId};
 use app::domain::registration::Refusal;
 use app::server::audit::RequestOrigin;
@@ -139,12 +140,26 @@ impl FromRequestParts<AppState> for Device {
     }
 }
 
-/// The enrolled device whose credential is `token`.
+/// The enrolled device whose credential is `token`, if the portal still
+/// serves it.
 async fn authenticate_token(state: &AppState, token: &str) -> Result<device::Model, ApiFailure> {
     match devices::authenticate(&state.db, token).await {
-        Ok(Some(device)) => Ok(device),
+        Ok(Some((device, service))) => served(service).map(|_| device),
         Ok(None) => Err(unknown_credential()),
         Err(error) => Err(ApiFailure::unavailable(error)),
+    }
+}
+
+/// 403 for a device whose owner may no longer use the portal (and that has
+/// no Wipe or Retire on its way).
+fn served(service: Service) -> Result<Service, ApiFailure> {
+    match service {
+        Service::Refused => Err(ApiFailure::new(
+            StatusCode::FORBIDDEN,
+            "owner_not_allowed",
+            "the device's owner may no longer use the portal",
+        )),
+        service => Ok(service),
     }
 }
 
@@ -221,10 +236,24 @@ async fn checkin(
         .map_err(ApiFailure::unavailable)?
         .ok_or_else(unknown_credential)?;
     let device_id = device.id;
+    let service = devices::service(&state.db, &device)
+        .await
+        .map_err(ApiFailure::unavailable)?;
+    let service = served(service)?;
     let (commands, catalogue, device) =
-        devices::hand_over(&state.db, &state.portal.caches, device, now)
+        devices::hand_over(&state.db, &state.portal.caches, (device, service), now)
             .await
             .map_err(ApiFailure::unavailable)?;
+    if !service.delivers() {
+        // A Wipe or Retire is on its way: no more configuration or keys.
+        return Ok(Json(CheckinResponse {
+            device_id,
+            commands,
+            checkin_interval_seconds: CHECKIN_INTERVAL_SECONDS,
+            certificates: None,
+            configuration: None,
+        }));
+    }
     // The commands are on their way already: a problem with what else the
     // device gets must not hold them up (it is sent at the next check-in).
     let configuration = catalogue::deliver(
@@ -311,8 +340,14 @@ async fn result(
         )
     })?;
     let Json(result) = body.map_err(json_rejection)?;
-    match devices::report(&state.db, device, id, result, chrono::Utc::now()).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
+    let sealer = state.portal.directory.sealer();
+    match devices::report(&state.db, sealer, device, id, result, chrono::Utc::now()).await {
+        Ok(mail) => {
+            if let Some(mail) = mail {
+                state.portal.messenger.send(state.db.clone(), mail);
+            }
+            Ok(StatusCode::NO_CONTENT)
+        }
         Err(ReportError::UnknownCommand) => Err(ApiFailure::new(
             StatusCode::NOT_FOUND,
             "unknown_command",

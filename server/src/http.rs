@@ -27,6 +27,7 @@ use serde_json::json;
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::{
+    catch_panic::CatchPanicLayer,
     compression::{CompressionLayer, CompressionLevel},
     request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     services::ServeFile,
@@ -174,12 +175,25 @@ pub fn router(state: AppState) -> Router {
                         .on_failure(()),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                // A request that panics (a fault of ours) still gets an
+                // answer: a 500 page, not a closed connection.
+                .layer(CatchPanicLayer::custom(panic_answer))
                 // Pages are compressed as they go out (quickly: brotli's
                 // best takes milliseconds per page); the site's files come
                 // compressed already.
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4))),
         )
         .with_state(state)
+}
+
+/// What a request that panicked gets (the panic itself is logged by the
+/// panic hook, with where it happened).
+fn panic_answer(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    security::refusal(
+        true,
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side. Please try again; if it happens again, contact your IT helpdesk.",
+    )
 }
 
 /// Request ids in the form of a UUID: 64 random bits drawn at start and a
@@ -246,10 +260,13 @@ fn request_span<B>(request: &Request<B>) -> Span {
     )
 }
 
-/// The path as logged: an enrollment link's token is a secret.
+/// The path as logged: the token of an enrollment link or of a link to set
+/// a password is a secret.
 fn loggable_path(path: &str) -> &str {
     if path.starts_with("/enroll/") {
         "/enroll/…"
+    } else if path.starts_with("/set-password/") {
+        "/set-password/…"
     } else {
         path
     }

@@ -66,8 +66,14 @@ impl Server {
         let directory =
             app::server::directory::Directory::new(config.sealer().map_err(StartError::Config)?);
         let transport = config.transport().map_err(StartError::Config)?;
+        let files = tls::Files {
+            tls: transport.tls.clone(),
+            client_ca: transport.client_ca.clone(),
+            client_crl: transport.client_crl.clone(),
+            refuse_stale_crl: transport.refuse_stale_crl,
+        };
         let trust = match &transport.client_ca {
-            Some(path) => Some(tls::read_trust(path).map_err(StartError::Tls)?),
+            Some(path) => Some(tls::read_trust(path, &files).map_err(StartError::Tls)?),
             None => None,
         };
         let tls = match &transport.tls {
@@ -98,10 +104,7 @@ impl Server {
         Ok(Server {
             listener,
             tls,
-            files: tls::Files {
-                tls: transport.tls.clone(),
-                client_ca: transport.client_ca.clone(),
-            },
+            files,
             state: AppState::new(http::Shared {
                 proxies: http::Proxies {
                     trusted: transport.trusted_proxies.clone(),
@@ -214,13 +217,17 @@ async fn refresh_caches(db: sea_orm::DatabaseConnection, caches: app::server::ca
 /// expires commands that never reached their device and registrations
 /// that were never used, reminds owners of devices not enrolled 48
 /// hours after registering, and tells owners of certificates that are
-/// about to expire.
+/// about to expire; forgets links to set a password that expired and
+/// locations reported over a day ago. The first round comes ten minutes
+/// after start, so that a round never races the requests of a portal
+/// that has just started (nor the tests that start one).
 #[allow(clippy::disallowed_methods)] // a background job: each round reads the clock
 async fn housekeeping(
     db: sea_orm::DatabaseConnection,
     portal: std::sync::Arc<app::server::PortalConfig>,
 ) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    let every = std::time::Duration::from_secs(600);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tick.tick().await;
         let now = chrono::Utc::now();
@@ -262,6 +269,15 @@ async fn housekeeping(
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "removed audit events past their retention"),
             Err(error) => tracing::warn!(%error, "cannot remove old audit events"),
+        }
+        match app::server::devices::forget_old_locations(&db, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(devices = n, "forgot locations reported over a day ago"),
+            Err(error) => tracing::warn!(%error, "cannot forget old locations"),
+        }
+        match app::server::password_links::forget_expired(&db, now).await {
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "cannot remove expired links to set a password"),
         }
         match app::server::certificates::delete_stale_pending(&db, now).await {
             Ok(_) => {}

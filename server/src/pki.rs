@@ -5,8 +5,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose, OtherNameValue, SanType,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CertifiedIssuer, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyPair, KeyUsagePurpose, OtherNameValue,
+    RevocationReason, RevokedCertParams, SanType, SerialNumber,
 };
 
 /// The Microsoft user principal name, as smart cards carry it.
@@ -25,6 +26,8 @@ pub struct Authority {
 /// A certificate and its key, in PEM.
 pub struct Issued {
     pub certificate_pem: String,
+    /// Its serial number (what a revocation list names).
+    pub serial: Vec<u8>,
     /// The certificate followed by the intermediates that issued it.
     pub chain_pem: String,
     pub key_pem: String,
@@ -100,14 +103,47 @@ impl Authority {
         self.issuer.pem()
     }
 
-    fn issue(&self, params: CertificateParams) -> Result<Issued, rcgen::Error> {
+    fn issue(&self, mut params: CertificateParams) -> Result<Issued, rcgen::Error> {
+        use sha2::{Digest, Sha256};
         let key = KeyPair::generate()?;
+        // Unique with the key, positive, 16 bytes.
+        let mut serial = Sha256::digest(key.serialized_der())[..16].to_vec();
+        serial[0] &= 0x7f;
+        params.serial_number = Some(SerialNumber::from_slice(&serial));
         let certificate = params.signed_by(&key, &self.issuer)?;
         Ok(Issued {
             chain_pem: format!("{}{}", certificate.pem(), self.chain_pem),
             certificate_pem: certificate.pem(),
+            serial,
             key_pem: key.serialize_pem(),
         })
+    }
+
+    /// A revocation list of this CA naming `revoked`, issued at
+    /// `this_update`, promising the next one at `next_update`; in PEM.
+    pub fn revocation_list(
+        &self,
+        revoked: &[&Issued],
+        this_update: DateTime<Utc>,
+        next_update: DateTime<Utc>,
+    ) -> Result<String, rcgen::Error> {
+        let params = CertificateRevocationListParams {
+            this_update: day(this_update),
+            next_update: day(next_update),
+            crl_number: SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: revoked
+                .iter()
+                .map(|certificate| RevokedCertParams {
+                    serial_number: SerialNumber::from_slice(&certificate.serial),
+                    revocation_time: day(this_update),
+                    reason_code: Some(RevocationReason::KeyCompromise),
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        params.signed_by(&self.issuer)?.pem()
     }
 
     /// A server certificate for `hosts` (names or IP addresses).

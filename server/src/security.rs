@@ -32,10 +32,14 @@ fn is_public(path: &str) -> bool {
             | "/api/sign_in"
             | "/api/sign_in_certificate"
             | "/api/sign_in_options"
+            | "/api/password_link"
+            | "/api/set_password"
             | "/healthz" | "/readyz" | "/favicon.svg" | "/favicon.ico"
     ) || path.starts_with("/pkg/")
         // What a device's browser opens from the enrollment QR code.
         || path.starts_with("/enroll/")
+        // What a link to set a password opens.
+        || path.starts_with("/set-password/")
 }
 
 /// Paths with no session, no anti-forgery token and no page around them

@@ -30,12 +30,27 @@ pub struct Files {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// The CA bundle of sign-in certificates.
     pub client_ca: Option<PathBuf>,
+    /// The revocation lists of those CAs.
+    pub client_crl: Vec<PathBuf>,
+    /// Refuse certificate sign-in while a list is past its next update.
+    pub refuse_stale_crl: bool,
 }
 
-/// Reads the CA bundle of sign-in certificates.
-pub fn read_trust(path: &Path) -> Result<ClientTrust, String> {
-    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    ClientTrust::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))
+/// Reads the CA bundle of sign-in certificates at `path` and the
+/// revocation lists of `files`.
+pub fn read_trust(path: &Path, files: &Files) -> Result<ClientTrust, String> {
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let trust =
+        ClientTrust::from_pem(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut lists = Vec::new();
+    for crl in &files.client_crl {
+        lists.push(read(crl)?);
+    }
+    trust
+        .with_revocation_lists(&lists, files.refuse_stale_crl)
+        .map_err(|e| format!("client_crl: {e}"))
 }
 
 /// The rustls configuration for the portal's certificate and key, asking
@@ -144,6 +159,7 @@ fn stamps(files: &Files) -> Vec<Option<(SystemTime, u64)>> {
     if let Some(ca) = &files.client_ca {
         paths.push(ca);
     }
+    paths.extend(files.client_crl.iter().map(PathBuf::as_path));
     paths
         .into_iter()
         .map(|p| {
@@ -160,7 +176,7 @@ pub fn reload(files: &Files, tls: Option<&RustlsConfig>, trust: &SharedTrust) {
     let new_trust = files
         .client_ca
         .as_deref()
-        .and_then(|path| match read_trust(path) {
+        .and_then(|path| match read_trust(path, files) {
             Ok(read) => Some(read),
             Err(error) => {
                 tracing::warn!(%error, "kept the CA bundle in use: the new one cannot be used");

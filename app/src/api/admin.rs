@@ -110,15 +110,18 @@ pub async fn save_settings(
 
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
-    let Ok((idle, retention)) = input.check() else {
+    let Ok(change) = input.check() else {
         return refuse("/admin/settings", &input, "settings");
     };
     let now = chrono::Utc::now();
-    if let Some(idle) = idle {
+    if let Some(idle) = change.idle {
         settings::set_idle_timeout(&ctx.db, &ctx.origin, &admin, idle, now).await?;
     }
-    if let Some(retention) = retention {
+    if let Some(retention) = change.retention {
         settings::set_audit_retention(&ctx.db, &ctx.origin, &admin, retention, now).await?;
+    }
+    if let Some(hold) = change.hold {
+        settings::set_action_hold(&ctx.db, &ctx.origin, &admin, hold, now).await?;
     }
     answer("/admin/settings", Notice::Saved)
 }
@@ -137,9 +140,10 @@ pub async fn get_sign_in_settings() -> Result<SignInSettings, ApiError> {
         mapping,
         via: match trust {
             Some(trust) => format!(
-                "{} ({} CA certificate(s) now).",
+                "{} ({} CA certificate(s) and {} revocation list(s) now).",
                 ctx.config.certificate_via,
-                trust.count()
+                trust.count(),
+                trust.revocation_lists(),
             ),
             None => String::new(),
         },

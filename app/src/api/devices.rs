@@ -21,23 +21,30 @@ pub async fn list_devices() -> Result<DeviceList, ApiError> {
 
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
-    let devices = devices::list_for(&ctx.db, user).await?;
+    let devices = devices::list_for(&ctx.db, user.id()).await?;
     Ok(DeviceList {
         devices,
         now: chrono::Utc::now(),
     })
 }
 
+/// The device page's contents; with `pin`, also the PIN of its latest PIN
+/// reset, this once (only the device page itself asks for it).
 #[server(endpoint = "devices/detail", input = GetUrl)]
-pub async fn get_device(id: DeviceId, page: u64) -> Result<DeviceDetail, ApiError> {
+pub async fn get_device(
+    id: DeviceId,
+    page: u64,
+    #[server(default)] pin: bool,
+) -> Result<DeviceDetail, ApiError> {
     use crate::domain::access::Action;
     use crate::server::{RequestContext, devices};
 
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
+    let catalogue = ctx.config.caches.catalogue();
     let detail = devices::detail(
         &ctx.db,
-        &ctx.config.caches.catalogue(),
+        (&catalogue, pin.then(|| ctx.config.directory.sealer())),
         user,
         id,
         page,
@@ -80,26 +87,60 @@ pub async fn rename_device(id: DeviceId, name: String) -> Result<(), ApiError> {
 }
 
 /// Asks the device to do `action`. Wipe and Retire need `confirm=yes`
-/// (sent by the confirmation step); without it the user is taken there.
+/// (sent by the confirmation step; without it the user is taken there)
+/// and, when the person last proved who they are more than five minutes
+/// ago, their `password` (or the certificate on this request, for a
+/// session opened with one): refused, they are back at the confirmation
+/// step with the reason.
 #[server(endpoint = "devices/action")]
 pub async fn request_device_action(
     id: DeviceId,
     action: String,
     #[server(default)] confirm: Option<String>,
+    #[server(default)] password: Option<String>,
     #[server(flatten)] lock: LockInput,
 ) -> Result<(), ApiError> {
     use super::refuse;
-    use crate::domain::{access::Action, device::DeviceAction};
-    use crate::server::{RequestContext, devices, fail};
+    use crate::domain::access::Action;
+    use crate::domain::device::{DeviceAction, proof_needed};
+    use crate::server::{RequestContext, auth, devices, fail};
 
     let ctx = RequestContext::current()?;
     let user = ctx.allowed(Action::UsePortal)?;
     let action = DeviceAction::parse(&action)
         .ok_or_else(|| fail(ApiError::BadRequest("unknown action".into())))?;
     let page = format!("/devices/{id}");
+    let confirm_page = format!("{page}/confirm/{}", action.as_str());
     if action.needs_confirmation() && confirm.as_deref() != Some("yes") {
-        leptos_axum::redirect(&format!("{page}/confirm/{}", action.as_str()));
+        leptos_axum::redirect(&confirm_page);
         return Ok(());
+    }
+    let now = chrono::Utc::now();
+    // Wipe and Retire: who asks proves it is them, if not recently (and
+    // if they have the role at all: without it, the request is refused).
+    if proof_needed(action, user.proved_at(), now) && user.may(action.permission()).is_ok() {
+        let settings = ctx.config.caches.settings();
+        let certificate = (ctx.config.client_trust.get(), ctx.certificate.as_ref());
+        let proved = auth::prove_again(
+            &ctx.db,
+            &ctx.config.directory,
+            &settings,
+            &ctx.origin,
+            user,
+            password.unwrap_or_default(),
+            (certificate.0.as_deref(), certificate.1),
+            now,
+        )
+        .await;
+        if let Err(refused) = proved {
+            let Some(problem) = refused.problem() else {
+                return Err(crate::server::internal(refused));
+            };
+            let minutes = problem.minutes().to_string();
+            let query = super::query(&[("refused", problem.code()), ("minutes", &minutes)]);
+            super::redirect(&format!("{confirm_page}#proof"), &query);
+            return Ok(());
+        }
     }
     let params = match action {
         DeviceAction::Lock => match lock.check() {
@@ -108,10 +149,9 @@ pub async fn request_device_action(
         },
         _ => Default::default(),
     };
-    let now = chrono::Utc::now();
-    devices::request(
+    let (_, mail) = devices::request(
         &ctx.db,
-        &ctx.config.caches,
+        (&ctx.config.caches, &ctx.config.public_url),
         &ctx.origin,
         user,
         id,
@@ -120,6 +160,9 @@ pub async fn request_device_action(
         now,
     )
     .await?;
+    if let Some(mail) = mail {
+        ctx.config.messenger.send(ctx.db.clone(), mail);
+    }
     answer(&page, Notice::Requested(action))
 }
 
@@ -135,4 +178,28 @@ pub async fn cancel_device_command(id: DeviceId, command: CommandId) -> Result<(
     let cancelled =
         devices::cancel(&ctx.db, &ctx.origin, user, id, command, chrono::Utc::now()).await?;
     answer(&format!("/devices/{id}"), Notice::Cancelled(cancelled))
+}
+
+/// Removes the caller's device from the portal (lost, stolen, or never to
+/// check in again): its credential stops working at once and its slot is
+/// freed. Asks for a ticked confirmation; without one, the page says so.
+#[server(endpoint = "devices/remove")]
+pub async fn remove_device(
+    id: DeviceId,
+    #[server(default)] confirm: Option<String>,
+) -> Result<(), ApiError> {
+    use crate::domain::access::Action;
+    use crate::server::{RequestContext, devices};
+
+    let ctx = RequestContext::current()?;
+    // Taking a device out of management is Retire's role.
+    let user = ctx.allowed(Action::Retire)?;
+    let page = format!("/devices/{id}#remove");
+    if confirm.is_none() {
+        return answer(&page, Notice::Unconfirmed);
+    }
+    let (name, owner) = (user.username().as_str(), Some(user.id()));
+    let now = chrono::Utc::now();
+    devices::remove(&ctx.db, &ctx.origin, name, owner, id, now).await?;
+    answer(&format!("/devices/{id}"), Notice::Removed)
 }

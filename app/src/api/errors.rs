@@ -85,6 +85,7 @@ impl From<RegisterError> for ApiError {
             RegisterError::LimitReached { .. } | RegisterError::NotPending => {
                 fail(ApiError::Conflict(error.to_string()))
             }
+            RegisterError::TooMany { .. } => fail(ApiError::TooMany(error.to_string())),
             other => internal(other),
         }
     }

@@ -7,6 +7,7 @@
 // Server functions are where a request begins: they read the clock.
 #![allow(clippy::disallowed_methods)]
 
+pub mod account;
 pub mod admin;
 pub mod catalogue;
 pub mod certificates;

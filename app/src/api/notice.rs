@@ -3,6 +3,7 @@
 //! function with [`answer`] and read by the page with [`notice`], both
 //! through this type, so the two cannot drift apart.
 
+use crate::domain::account::PasswordProblem;
 use crate::domain::device::{DeviceAction, Ownership};
 use crate::domain::text::TextEnum;
 
@@ -30,10 +31,30 @@ pub enum Notice {
     LastAdmin,
     /// Refused: people still hold certificates of this setting.
     InUse,
+    PasswordChanged,
+    SessionsEnded,
+    /// A new password refused, and why.
+    PasswordRefused(PasswordProblem),
+    /// A user enabled (`true`) or disabled.
+    Enabled(bool),
+    /// A link to set a password went out by e-mail.
+    LinkSent,
+    /// A new password was set with a link: sign in with it.
+    PasswordSet,
+    /// Refused: no mail server to send a link with.
+    NoMail,
+    /// Refused: the user has no e-mail address for a link.
+    NoAddress,
+    /// Refused: a link for a disabled user would not work.
+    UserDisabled,
+    /// A device was removed from the portal.
+    Removed,
+    /// Refused: the confirmation box was not ticked.
+    Unconfirmed,
 }
 
 /// The notices that carry no value (each written `key=1`).
-const FLAGS: [Notice; 14] = [
+const FLAGS: [Notice; 19] = [
     Notice::Saved,
     Notice::Deleted,
     Notice::Moved,
@@ -48,6 +69,11 @@ const FLAGS: [Notice; 14] = [
     Notice::GrantsSaved,
     Notice::LimitSaved,
     Notice::LimitDeleted,
+    Notice::PasswordChanged,
+    Notice::SessionsEnded,
+    Notice::LinkSent,
+    Notice::PasswordSet,
+    Notice::Removed,
 ];
 
 impl Notice {
@@ -59,6 +85,13 @@ impl Notice {
             Notice::OwnershipChanged(to) => ("ownership", to.as_str()),
             Notice::LastAdmin => ("error", "last-admin"),
             Notice::InUse => ("error", "in-use"),
+            Notice::NoMail => ("error", "no-mail"),
+            Notice::NoAddress => ("error", "no-address"),
+            Notice::UserDisabled => ("error", "disabled"),
+            Notice::LinkSent => ("link_sent", "1"),
+            Notice::PasswordSet => ("password_set", "1"),
+            Notice::Removed => ("removed", "1"),
+            Notice::Unconfirmed => ("error", "unconfirmed"),
             Notice::Saved => ("saved", "1"),
             Notice::Deleted => ("deleted", "1"),
             Notice::Moved => ("moved", "1"),
@@ -73,6 +106,10 @@ impl Notice {
             Notice::GrantsSaved => ("grants_saved", "1"),
             Notice::LimitSaved => ("limit_saved", "1"),
             Notice::LimitDeleted => ("limit_deleted", "1"),
+            Notice::PasswordChanged => ("password_changed", "1"),
+            Notice::SessionsEnded => ("sessions_ended", "1"),
+            Notice::PasswordRefused(problem) => ("password", problem.as_str()),
+            Notice::Enabled(on) => ("enabled", if on { "1" } else { "0" }),
         }
     }
 
@@ -87,9 +124,19 @@ impl Notice {
         if let Some(to) = get("ownership") {
             return Ownership::parse(&to).map(Notice::OwnershipChanged);
         }
+        if let Some(on) = get("enabled") {
+            return Some(Notice::Enabled(on == "1"));
+        }
+        if let Some(problem) = get("password") {
+            return PasswordProblem::parse(&problem).map(Notice::PasswordRefused);
+        }
         match get("error").as_deref() {
             Some("last-admin") => return Some(Notice::LastAdmin),
             Some("in-use") => return Some(Notice::InUse),
+            Some("no-mail") => return Some(Notice::NoMail),
+            Some("no-address") => return Some(Notice::NoAddress),
+            Some("disabled") => return Some(Notice::UserDisabled),
+            Some("unconfirmed") => return Some(Notice::Unconfirmed),
             _ => {}
         }
         FLAGS.into_iter().find(|flag| get(flag.pair().0).is_some())
@@ -127,7 +174,18 @@ mod tests {
             Notice::OwnershipChanged(Ownership::EmployeeOwned),
             Notice::LastAdmin,
             Notice::InUse,
+            Notice::NoMail,
+            Notice::NoAddress,
+            Notice::UserDisabled,
+            Notice::Unconfirmed,
+            Notice::Enabled(true),
+            Notice::Enabled(false),
         ]);
+        all.extend(
+            PasswordProblem::ALL
+                .iter()
+                .map(|p| Notice::PasswordRefused(*p)),
+        );
         for notice in all {
             let (key, value) = notice.pair();
             let query: HashMap<&str, &str> = [(key, value)].into();

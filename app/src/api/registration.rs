@@ -44,13 +44,20 @@ pub async fn register_device(#[server(flatten)] input: RegisterInput) -> Result<
     let user = ctx.allowed(Action::RegisterDevice)?;
     let page = "/devices/register";
     // The e-mail address is checked by the service, which knows it.
-    let Ok(form) = input.check(true) else {
+    let countries = ctx
+        .config
+        .caches
+        .settings()
+        .registration
+        .sms_countries
+        .clone();
+    let Ok(form) = input.check(true, &countries) else {
         return refuse(page, &input, "1");
     };
     let now = chrono::Utc::now();
     match registration::register(&ctx.db, &ctx.config, &ctx.origin, user, form, now).await {
         Ok(issued) => {
-            reveal(&ctx, &issued);
+            reveal(&ctx, &issued)?;
             leptos_axum::redirect(&format!("/devices/{}/enroll", issued.device_id));
             Ok(())
         }
@@ -76,7 +83,7 @@ pub async fn reissue_registration(id: DeviceId) -> Result<(), ApiError> {
         chrono::Utc::now(),
     )
     .await?;
-    reveal(&ctx, &issued);
+    reveal(&ctx, &issued)?;
     answer(&format!("/devices/{id}/enroll"), Notice::Reissued)
 }
 
@@ -92,21 +99,20 @@ pub async fn cancel_registration(id: DeviceId) -> Result<(), ApiError> {
     answer("/", Notice::Cancelled(true))
 }
 
-/// Hands the fresh secrets to the enrollment page: a cookie that lives ten
-/// minutes at most and is cleared when the page shows them.
+/// Hands the fresh secrets to the enrollment page (sealed, for ten minutes
+/// at most; cleared when the page shows them).
 #[cfg(feature = "ssr")]
-fn reveal(ctx: &crate::server::RequestContext, issued: &crate::server::registration::Issued) {
-    use crate::server::{cookie, set_cookie};
+fn reveal(
+    ctx: &crate::server::RequestContext,
+    issued: &crate::server::registration::Issued,
+) -> Result<(), ApiError> {
     let value = format!(
         "{}.{}.{}",
         issued.device_id,
         issued.token,
         issued.pin.as_deref().unwrap_or_default()
     );
-    set_cookie(format!(
-        "{}; Max-Age=600",
-        cookie(REVEAL_COOKIE, Some(&value), ctx.config.secure_cookies)
-    ));
+    crate::server::hand_secret(ctx, REVEAL_COOKIE, &value)
 }
 
 /// The enrollment page of the user's device; right after registering it
@@ -116,9 +122,9 @@ pub async fn get_enrollment(id: DeviceId) -> Result<EnrollmentView, ApiError> {
     use super::types::Revealed;
     use crate::domain::{access::Action, device::DeviceStatus};
     use crate::server::{
-        RequestContext, cookie, fail,
+        RequestContext, cookie, fail, handed_secret,
         registration::{self, enrollment_url, qr_svg},
-        request_cookie, set_cookie,
+        set_cookie,
     };
 
     let ctx = RequestContext::current()?;
@@ -126,7 +132,7 @@ pub async fn get_enrollment(id: DeviceId) -> Result<EnrollmentView, ApiError> {
     let mut view = registration::view(&ctx.db, user, id, chrono::Utc::now())
         .await?
         .ok_or_else(|| fail(ApiError::NotFound))?;
-    if let Some(value) = request_cookie(REVEAL_COOKIE, ctx.config.secure_cookies) {
+    if let Some(value) = handed_secret(&ctx, REVEAL_COOKIE) {
         let mut parts = value.splitn(3, '.');
         let (device, token, pin) = (parts.next(), parts.next(), parts.next());
         if device == Some(id.to_string().as_str()) {
@@ -166,7 +172,7 @@ pub async fn save_registration_settings(
 
     let ctx = RequestContext::current()?;
     let admin = ctx.admin()?;
-    let current = ctx.config.caches.settings().registration;
+    let current = ctx.config.caches.settings().registration.clone();
     let Ok(checked) = input.check(&current) else {
         return refuse("/admin/registration", &input, "settings");
     };

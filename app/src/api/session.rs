@@ -82,7 +82,6 @@ async fn signed_in(
     username: &str,
     next: &str,
 ) -> Result<(), ApiError> {
-    use crate::domain::signin::SignInProblem;
     use crate::server::{auth, cookie, internal, passwords, set_cookie};
 
     match outcome {
@@ -105,13 +104,9 @@ async fn signed_in(
             let Some(problem) = error.problem() else {
                 return Err(internal(error));
             };
-            let minutes = match problem {
-                SignInProblem::Locked(minutes) => minutes,
-                _ => 0,
-            };
             let query = form_urlencoded::Serializer::new(String::new())
                 .append_pair("error", problem.code())
-                .append_pair("minutes", &minutes.to_string())
+                .append_pair("minutes", &problem.minutes().to_string())
                 .append_pair("username", username)
                 .append_pair("next", next)
                 .finish();

@@ -13,7 +13,7 @@ use crate::domain::device::{
     CommandState, DeviceAction, DeviceStatus, LockState, Ownership, Platform,
 };
 pub use crate::domain::directory::TestStep;
-use crate::domain::registration::{Delivery, RegistrationMode};
+use crate::domain::registration::{Delivery, RegistrationMode, SmsCountries};
 use crate::domain::role::{Role, RoleSet};
 pub use crate::domain::signin::PortalSettings;
 
@@ -32,6 +32,9 @@ pub enum ApiError {
     /// Not possible in the current state (e.g. the device is not enrolled).
     #[error("{0}")]
     Conflict(String),
+    /// Asked too often; a limit of the portal applies for a while.
+    #[error("{0}")]
+    TooMany(String),
     #[error("The portal cannot do this right now. Try again in a moment.")]
     Unavailable,
     #[error("The request could not be understood.")]
@@ -59,6 +62,7 @@ impl ApiError {
             ApiError::NotFound => 404,
             ApiError::Invalid(_) | ApiError::BadRequest(_) => 400,
             ApiError::Conflict(_) => 409,
+            ApiError::TooMany(_) => 429,
             ApiError::Unavailable => 503,
         }
     }
@@ -86,12 +90,39 @@ pub struct UserSummary {
     pub username: String,
     pub display_name: String,
     pub email: String,
+    pub phone: Option<String>,
     pub source: String,
     pub disabled: bool,
     /// The roles an administrator gave this user.
     pub roles: RoleSet,
     /// The roles their directory groups grant (directory users only).
     pub group_roles: RoleSet,
+}
+
+/// One session of a person: where they are signed in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionRow {
+    /// Names the session in forms (not its secret, nor the secret's hash).
+    pub handle: String,
+    /// E.g. "Firefox on Linux".
+    pub browser: String,
+    pub client_addr: String,
+    pub started: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// The session of the request that asked.
+    pub current: bool,
+}
+
+/// My account: who I am, whether the portal keeps my password, and where
+/// I am signed in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    /// The portal keeps the password (a local user).
+    pub local: bool,
+    pub sessions: Vec<SessionRow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -169,6 +200,8 @@ pub struct CommandView {
     pub completed_at: Option<DateTime<Utc>>,
     /// What the device said when it failed.
     pub error: Option<String>,
+    /// A Wipe or Retire waits until then before the device may get it.
+    pub hold_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -188,6 +221,11 @@ pub struct DeviceDetail {
     pub commands: Vec<CommandView>,
     /// Its labels, what they bring, and whether the device has applied it.
     pub configuration: super::catalogue::DeviceConfiguration,
+    /// The PIN the device made at its latest PIN reset, this once.
+    pub new_pin: Option<String>,
+    /// How Wipe and Retire ask this person to prove it is them again
+    /// (`None`: they proved it recently enough).
+    pub prove_with: Option<crate::domain::certificate_sign_in::Proof>,
     pub history: AuditPage,
     pub now: DateTime<Utc>,
 }
@@ -207,6 +245,12 @@ pub struct RegistrationOverview {
     pub email: String,
     pub phone: Option<String>,
     pub validity_hours: u32,
+    /// How many devices a person may register in a day, and how many this
+    /// person registered in the last 24 hours.
+    pub per_day: u32,
+    pub registered_today: u64,
+    /// Where invitations may go by text message.
+    pub sms_countries: SmsCountries,
 }
 
 /// A Pending device's enrollment page.

@@ -14,6 +14,9 @@ pub fn Field(
     #[prop(optional)] help: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] maxlength: Option<u32>,
+    /// The browser's autofill hint, when not the default (passwords: a new one).
+    #[prop(optional)]
+    autocomplete: &'static str,
     value: String,
     #[prop(optional_no_strip)] error: Option<String>,
 ) -> impl IntoView {
@@ -35,7 +38,10 @@ pub fn Field(
                 inputmode=numeric
                 maxlength=maxlength
                 value=value
-                autocomplete=(kind == "password").then_some("new-password")
+                autocomplete=match autocomplete {
+                    "" => (kind == "password").then_some("new-password"),
+                    hint => Some(hint),
+                }
                 aria-invalid=error.is_some().to_string()
                 aria-describedby=described_by
             />

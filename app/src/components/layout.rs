@@ -41,6 +41,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <li>
                         <A href="/certificates">"My certificates"</A>
                     </li>
+
                     {admin
                         .then(|| {
                             view! {
@@ -55,6 +56,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <span class="who" title=me.username.clone()>
                     {me.display_name.clone()}
                 </span>
+                <a href="/account" class="account-link">
+                    "My account"
+                </a>
                 <form method="post" action="/api/sign_out" class="inline">
                     <CsrfField />
                     <button type="submit" class="link-button">

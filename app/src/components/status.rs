@@ -39,6 +39,7 @@ pub fn ErrorPanel(error: ApiError) -> impl IntoView {
         ),
         ApiError::Invalid(reason) => ("Please check your input", reason.clone()),
         ApiError::Conflict(reason) => ("Not possible now", reason.clone()),
+        ApiError::TooMany(reason) => ("Please wait", reason.clone()),
         ApiError::BadRequest(_) => (
             "Something went wrong",
             "The request could not be understood.".to_owned(),

@@ -45,6 +45,75 @@ pub struct AuditRow {
     pub details: String,
 }
 
+impl AuditRow {
+    /// What happened, in the words a device's page uses: "Lock requested
+    /// by alice", "Device reported: locked". An event the portal has no
+    /// words for shows its code.
+    pub fn in_words(&self) -> String {
+        event_in_words(&self.action, self.outcome, self.actor.as_deref())
+    }
+}
+
+/// See [`AuditRow::in_words`].
+pub fn event_in_words(action: &str, outcome: Outcome, actor: Option<&str>) -> String {
+    use super::device::DeviceAction;
+    let by = actor.map(|a| format!(" by {a}")).unwrap_or_default();
+    let failed = outcome != Outcome::Success;
+    let parts: Vec<&str> = action.split('.').collect();
+    let kind = |word: &str| DeviceAction::parse(word);
+    match parts.as_slice() {
+        ["device", "register"] => format!("Registered{by}"),
+        ["device", "enroll"] if failed => "Enrollment refused".to_owned(),
+        ["device", "enroll"] => "Enrolled".to_owned(),
+        ["device", "rename"] => format!("Renamed{by}"),
+        ["device", "ownership"] => format!("Ownership changed{by}"),
+        ["device", "remove"] => format!("Removed from the portal{by}"),
+        ["device", "configuration", "applied"] => {
+            "Device reported: configuration applied".to_owned()
+        }
+        ["device", "registration", "reissue"] => format!("New enrollment link and PIN{by}"),
+        ["device", "registration", "expire"] => "Registration expired unused".to_owned(),
+        ["device", "registration", "cancel"] => format!("Registration cancelled{by}"),
+        ["certificate", "deliver"] => "Certificates sent to the device".to_owned(),
+        ["invitation", "email"] if failed => "The enrollment link could not be e-mailed".to_owned(),
+        ["invitation", "email"] => "Enrollment link e-mailed".to_owned(),
+        ["invitation", "sms"] if failed => {
+            "The enrollment link could not be sent by text message".to_owned()
+        }
+        ["invitation", "sms"] => "Enrollment link sent by text message".to_owned(),
+        ["notice", "reminder"] => "Reminder to enroll e-mailed".to_owned(),
+        ["notice", "enrolled"] => "Owner told by e-mail that it enrolled".to_owned(),
+        ["device", word] => match kind(word) {
+            Some(request) => {
+                let label = request.label();
+                match outcome {
+                    Outcome::Success => format!("{label} requested{by}"),
+                    Outcome::Refused => format!("{label} refused{by}"),
+                    Outcome::Failure => format!("{label} could not be requested{by}"),
+                }
+            }
+            None => action.to_owned(),
+        },
+        ["device", word, step] => match (kind(word), *step) {
+            (Some(done), "result") if failed => format!("Device could not do it: {}", done.label()),
+            (Some(done), "result") => format!("Device reported: {}", done.reported()),
+            (Some(done), "cancel") => format!("{} cancelled{by}", done.label()),
+            (Some(done), "expire") => {
+                format!(
+                    "{} expired: the device did not check in in time",
+                    done.label()
+                )
+            }
+            (Some(done), "withheld") => format!(
+                "{} withheld: the device's policies no longer allow it",
+                done.label()
+            ),
+            _ => action.to_owned(),
+        },
+        _ => action.to_owned(),
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditPage {
     pub rows: Vec<AuditRow>,
@@ -159,6 +228,59 @@ impl Default for AuditRetention {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_devices_history_is_said_in_words() {
+        let say = |action: &str, outcome: Outcome, actor: Option<&str>| {
+            event_in_words(action, outcome, actor)
+        };
+        assert_eq!(
+            say("device.lock", Outcome::Success, Some("alice")),
+            "Lock requested by alice"
+        );
+        assert_eq!(
+            say("device.lock.result", Outcome::Success, None),
+            "Device reported: locked"
+        );
+        assert_eq!(
+            say("device.found.result", Outcome::Success, None),
+            "Device reported: out of lost mode"
+        );
+        assert_eq!(
+            say("device.wipe.result", Outcome::Failure, None),
+            "Device could not do it: Wipe"
+        );
+        assert_eq!(
+            say("device.locate.cancel", Outcome::Success, Some("bob")),
+            "Locate cancelled by bob"
+        );
+        assert!(say("device.lock.expire", Outcome::Failure, None).starts_with("Lock expired"));
+        assert_eq!(
+            say("device.remove", Outcome::Success, Some("root")),
+            "Removed from the portal by root"
+        );
+        assert_eq!(
+            say("device.enroll", Outcome::Refused, None),
+            "Enrollment refused"
+        );
+        assert_eq!(
+            say("invitation.email", Outcome::Success, Some("alice")),
+            "Enrollment link e-mailed"
+        );
+        // What has no words keeps its code.
+        assert_eq!(
+            say("device.teleport", Outcome::Success, None),
+            "device.teleport"
+        );
+        assert_eq!(
+            say("device.lock.dance", Outcome::Success, None),
+            "device.lock.dance"
+        );
+        assert_eq!(
+            say("something.else", Outcome::Success, None),
+            "something.else"
+        );
+    }
 
     fn query(from: &str, to: &str) -> AuditQuery {
         AuditQuery {

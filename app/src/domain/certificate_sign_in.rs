@@ -21,7 +21,24 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What a session was opened with.
+    pub enum Proof {
+        Password,
+        Certificate,
+    }
+}
+
 impl SignInMethods {
+    /// Whether a session opened with `proof` may go on under these
+    /// methods: turning a way of signing in off ends the sessions it opened.
+    pub fn keeps(self, proof: Proof) -> bool {
+        match proof {
+            Proof::Password => self.password(),
+            Proof::Certificate => self.certificate(),
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             SignInMethods::Password => "User name and password",
@@ -199,6 +216,14 @@ pub fn check_methods_change(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_way_of_signing_in_turned_off_ends_its_sessions() {
+        use SignInMethods::{Both, Certificate, Password};
+        assert!(Both.keeps(Proof::Password) && Both.keeps(Proof::Certificate));
+        assert!(!Certificate.keeps(Proof::Password) && Certificate.keeps(Proof::Certificate));
+        assert!(Password.keeps(Proof::Password) && !Password.keeps(Proof::Certificate));
+    }
     use crate::domain::text::TextEnum;
 
     fn identity() -> CertificateIdentity {

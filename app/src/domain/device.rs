@@ -80,6 +80,10 @@ text_enum! {
         Retired,
         Wiped,
         Expired,
+        /// Taken out of the portal by its owner or an administrator (lost,
+        /// stolen, or never to check in again): its credential stopped
+        /// working at once, without the device doing anything.
+        Removed,
     }
 }
 
@@ -91,14 +95,70 @@ impl DeviceStatus {
             DeviceStatus::Retired => "Retired",
             DeviceStatus::Wiped => "Wiped",
             DeviceStatus::Expired => "Expired",
+            DeviceStatus::Removed => "Removed",
         }
     }
 
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            DeviceStatus::Retired | DeviceStatus::Wiped | DeviceStatus::Expired
+            DeviceStatus::Retired
+                | DeviceStatus::Wiped
+                | DeviceStatus::Expired
+                | DeviceStatus::Removed
         )
+    }
+}
+
+/// May the device be removed from the portal now? Only an enrolled one: a
+/// Pending registration is cancelled instead, a final one is gone, and one
+/// with a Wipe or Retire on its way keeps its connection until it has done
+/// it (removing it would stop the command for good).
+pub fn removable(status: DeviceStatus, wipe_or_retire_pending: bool) -> Result<(), Unavailable> {
+    match status {
+        DeviceStatus::Active if wipe_or_retire_pending => Err(Unavailable::Ending),
+        DeviceStatus::Active => Ok(()),
+        DeviceStatus::Pending => Err(Unavailable::Pending),
+        _ => Err(Unavailable::NotManaged),
+    }
+}
+
+/// What the device API does for an enrolled device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    /// Commands, configuration and certificates.
+    Full,
+    /// Only Wipe and Retire go out: once one is asked for, the device gets
+    /// no configuration and no keys, and a device whose owner may no
+    /// longer use the portal still receives it.
+    FinalOnly,
+    /// Refused (403): its owner is disabled or has lost portal access.
+    Refused,
+}
+
+impl Service {
+    /// The rule: by the owner's standing and whether a Wipe or Retire is
+    /// on its way to the device.
+    pub fn of(owner_may_use_portal: bool, wipe_or_retire_pending: bool) -> Service {
+        match (owner_may_use_portal, wipe_or_retire_pending) {
+            (_, true) => Service::FinalOnly,
+            (true, false) => Service::Full,
+            (false, false) => Service::Refused,
+        }
+    }
+
+    /// Whether `action` is handed to the device now.
+    pub fn hands(self, action: DeviceAction) -> bool {
+        match self {
+            Service::Full => true,
+            Service::FinalOnly => action.ends_management(),
+            Service::Refused => false,
+        }
+    }
+
+    /// Whether configuration and certificates are delivered.
+    pub fn delivers(self) -> bool {
+        self == Service::Full
     }
 }
 
@@ -126,6 +186,9 @@ text_enum! {
         ResetPin,
         Retire,
         Wipe,
+        /// Ends lost mode: the device found again stays locked, without
+        /// the lost-mode message.
+        Found,
     }
 }
 
@@ -138,6 +201,20 @@ impl DeviceAction {
             DeviceAction::ResetPin => "Reset PIN",
             DeviceAction::Retire => "Retire",
             DeviceAction::Wipe => "Wipe",
+            DeviceAction::Found => "Found it",
+        }
+    }
+
+    /// What the device did, once it reports it: "Device reported: locked".
+    pub fn reported(self) -> &'static str {
+        match self {
+            DeviceAction::Lock => "locked",
+            DeviceAction::Unlock => "unlocked",
+            DeviceAction::Locate => "located",
+            DeviceAction::ResetPin => "PIN reset",
+            DeviceAction::Retire => "retired",
+            DeviceAction::Wipe => "wiped",
+            DeviceAction::Found => "out of lost mode",
         }
     }
 
@@ -150,11 +227,17 @@ impl DeviceAction {
             DeviceAction::ResetPin => Action::ResetPinPassword,
             DeviceAction::Retire => Action::Retire,
             DeviceAction::Wipe => Action::Wipe,
+            DeviceAction::Found => Action::Lock,
         }
     }
 
     /// Destructive actions ask for an explicit confirmation first.
     pub fn needs_confirmation(self) -> bool {
+        self.ends_management()
+    }
+
+    /// Wipe and Retire: once done, the device is no longer managed.
+    pub fn ends_management(self) -> bool {
         matches!(self, DeviceAction::Retire | DeviceAction::Wipe)
     }
 
@@ -171,6 +254,9 @@ impl DeviceAction {
             }
             DeviceAction::Lock => "The device locks its screen at its next check-in.",
             DeviceAction::Unlock => "The device clears its passcode at its next check-in.",
+            DeviceAction::Found => {
+                "The device leaves lost mode at its next check-in: the message leaves its lock screen, and it stays locked."
+            }
             DeviceAction::Locate => "The device reports where it is at its next check-in.",
             DeviceAction::ResetPin => {
                 "The device gets a new PIN at its next check-in; it is shown to you once."
@@ -190,8 +276,14 @@ pub enum Unavailable {
     NotManaged,
     #[error("Only Windows Phone 8.1 and Windows 10 Mobile devices can have their PIN reset.")]
     Platform,
-    #[error("This device was locked as lost; it cannot be unlocked from the portal.")]
+    #[error("This device was locked as lost: first tell the portal it was found (Found it).")]
     LostMode,
+    #[error("The device is not in lost mode.")]
+    NotLost,
+    #[error(
+        "A Wipe or Retire is on its way to this device: it leaves the portal once the device has done it (or cancel that first)."
+    )]
+    Ending,
     #[error("The privacy policy of this device does not allow the company to locate it.")]
     PrivacyPolicy,
     #[error(
@@ -226,7 +318,10 @@ pub fn availability(
     match device.status {
         DeviceStatus::Active => {}
         DeviceStatus::Pending => return Err(Unavailable::Pending),
-        DeviceStatus::Retired | DeviceStatus::Wiped | DeviceStatus::Expired => {
+        DeviceStatus::Retired
+        | DeviceStatus::Wiped
+        | DeviceStatus::Expired
+        | DeviceStatus::Removed => {
             return Err(Unavailable::NotManaged);
         }
     }
@@ -235,6 +330,9 @@ pub fn availability(
     }
     if action == DeviceAction::Unlock && device.lock == LockState::LostMode {
         return Err(Unavailable::LostMode);
+    }
+    if action == DeviceAction::Found && device.lock != LockState::LostMode {
+        return Err(Unavailable::NotLost);
     }
     policy_refusal(device, action).map_or(Ok(()), Err)
 }
@@ -354,6 +452,66 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_device_is_served_follows_its_owner_and_a_pending_wipe() {
+        assert_eq!(Service::of(true, false), Service::Full);
+        assert_eq!(Service::of(true, true), Service::FinalOnly);
+        assert_eq!(Service::of(false, true), Service::FinalOnly);
+        assert_eq!(Service::of(false, false), Service::Refused);
+        for action in DeviceAction::ALL.iter().copied() {
+            assert!(Service::Full.hands(action));
+            assert!(!Service::Refused.hands(action));
+            assert_eq!(
+                Service::FinalOnly.hands(action),
+                action.ends_management(),
+                "{action:?}"
+            );
+        }
+        assert!(Service::Full.delivers());
+        assert!(!Service::FinalOnly.delivers() && !Service::Refused.delivers());
+    }
+
+    #[test]
+    fn a_reported_pin_is_four_to_sixteen_digits() {
+        assert!(is_device_pin("1234") && is_device_pin("0123456789012345"));
+        assert!(!is_device_pin("123") && !is_device_pin("12345678901234567"));
+        assert!(!is_device_pin("12a4") && !is_device_pin(" 1234") && !is_device_pin(""));
+    }
+
+    #[test]
+    fn a_location_is_shown_for_a_day() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-06T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        let hours = |h: i64| now - chrono::Duration::hours(h);
+        assert!(location_is_recent(now, now));
+        assert!(location_is_recent(hours(23), now));
+        assert!(!location_is_recent(hours(24), now));
+        assert!(!location_is_recent(hours(24 * 30), now));
+    }
+
+    #[test]
+    fn only_an_enrolled_device_is_removed() {
+        assert_eq!(removable(DeviceStatus::Active, false), Ok(()));
+        assert_eq!(
+            removable(DeviceStatus::Active, true),
+            Err(Unavailable::Ending)
+        );
+        assert_eq!(
+            removable(DeviceStatus::Pending, false),
+            Err(Unavailable::Pending)
+        );
+        for status in [
+            DeviceStatus::Retired,
+            DeviceStatus::Wiped,
+            DeviceStatus::Expired,
+            DeviceStatus::Removed,
+        ] {
+            assert_eq!(removable(status, false), Err(Unavailable::NotManaged));
+            assert!(status.is_final());
+        }
+    }
     use crate::domain::role::{Role, RoleSet};
 
     #[test]
@@ -522,6 +680,8 @@ mod tests {
                 let got = availability(user, active(platform), action);
                 let want = if action == DeviceAction::ResetPin && !platform.supports_pin_reset() {
                     Err(Unavailable::Platform)
+                } else if action == DeviceAction::Found {
+                    Err(Unavailable::NotLost)
                 } else {
                     Ok(())
                 };
@@ -531,6 +691,7 @@ mod tests {
                 DeviceStatus::Retired,
                 DeviceStatus::Wiped,
                 DeviceStatus::Expired,
+                DeviceStatus::Removed,
             ] {
                 assert_eq!(
                     availability(
@@ -594,6 +755,13 @@ mod tests {
         assert_eq!(availability(user, lost, DeviceAction::Lock), Ok(()));
         let locked = facts(Platform::Android, DeviceStatus::Active, LockState::Locked);
         assert_eq!(availability(user, locked, DeviceAction::Unlock), Ok(()));
+        // Found it: only for a lost device, with the Lock role.
+        assert_eq!(availability(user, lost, DeviceAction::Found), Ok(()));
+        assert_eq!(
+            availability(user, locked, DeviceAction::Found),
+            Err(Unavailable::NotLost)
+        );
+        assert_eq!(DeviceAction::Found.permission(), Action::Lock);
     }
 
     #[test]
@@ -725,9 +893,114 @@ pub enum LockMessageError {
     TooLong,
 }
 
+/// How long proving who you are (signing in, or proving it again) covers
+/// Wipe and Retire: after that, they ask for the password (or the
+/// certificate) again.
+pub const PROOF_COVERS: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+/// Whether asking for `action` needs the person to prove who they are
+/// again, their last proof given at `proved_at`.
+pub fn proof_needed(
+    action: DeviceAction,
+    proved_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    action.ends_management() && !proof_is_recent(proved_at, now)
+}
+
+/// Whether a proof given at `proved_at` still covers Wipe and Retire.
+pub fn proof_is_recent(
+    proved_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    now - proved_at <= PROOF_COVERS
+}
+
+/// How long Wipe and Retire wait before their device may receive them,
+/// so that a mistake (or a stolen session) can still be cancelled:
+/// 0 to 60 minutes, 2 by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionHold(u32);
+
+impl Default for ActionHold {
+    fn default() -> ActionHold {
+        ActionHold(2)
+    }
+}
+
+impl ActionHold {
+    pub const MAX_MINUTES: u32 = 60;
+
+    pub fn from_minutes(minutes: u32) -> Option<ActionHold> {
+        (minutes <= Self::MAX_MINUTES).then_some(ActionHold(minutes))
+    }
+
+    /// The minutes as typed into Admin → Settings.
+    pub fn parse(text: &str) -> Result<ActionHold, String> {
+        text.trim()
+            .parse::<u32>()
+            .ok()
+            .and_then(ActionHold::from_minutes)
+            .ok_or_else(|| {
+                format!(
+                    "Enter a whole number of minutes from 0 to {}.",
+                    Self::MAX_MINUTES
+                )
+            })
+    }
+
+    pub fn minutes(self) -> u32 {
+        self.0
+    }
+
+    /// Until when `action`, asked for at `now`, waits: Wipe and Retire
+    /// wait the hold; nothing else waits.
+    pub fn until(
+        self,
+        action: DeviceAction,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        (action.ends_management() && self.0 > 0)
+            .then(|| now + chrono::TimeDelta::minutes(i64::from(self.0)))
+    }
+}
+
+/// "in 2 minutes", "in 45 seconds": how long until `until`, in words, from
+/// the server's `now` (`None` once it has passed).
+pub fn time_left(
+    until: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
+    let seconds = (until - now).num_seconds();
+    let plural = |n: i64, unit: &str| format!("in {n} {unit}{}", if n == 1 { "" } else { "s" });
+    match seconds {
+        ..=0 => None,
+        1..60 => Some(plural(seconds, "second")),
+        // Rounded up: "in 2 minutes" for 1 minute 30 seconds.
+        _ => Some(plural((seconds + 59) / 60, "minute")),
+    }
+}
+
 /// A moment as the portal writes it everywhere: `2026-11-24 09:30 UTC`.
 pub fn at_minute(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Whether a PIN a device reports after a PIN reset can be one: 4 to 16
+/// digits.
+pub fn is_device_pin(pin: &str) -> bool {
+    (4..=16).contains(&pin.len()) && pin.chars().all(|c| c.is_ascii_digit())
+}
+
+/// How long a reported location is kept and shown.
+pub const LOCATION_KEPT_HOURS: i64 = 24;
+
+/// Whether a location reported `at` is recent enough to show (and keep).
+pub fn location_is_recent(
+    at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    now - at < chrono::Duration::hours(LOCATION_KEPT_HOURS)
 }
 
 /// "just now", "5 minutes ago", "3 hours ago", "2 days ago": computed from
@@ -761,6 +1034,64 @@ mod more_tests {
         assert_eq!(ago(now - TimeDelta::minutes(5), now), "5 minutes ago");
         assert_eq!(ago(now - TimeDelta::hours(3), now), "3 hours ago");
         assert_eq!(ago(now - TimeDelta::days(2), now), "2 days ago");
+    }
+
+    #[test]
+    fn wipe_and_retire_ask_for_proof_again_after_five_minutes() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        for action in DeviceAction::ALL.iter().copied() {
+            assert!(!proof_needed(action, now - TimeDelta::minutes(5), now));
+            assert_eq!(
+                proof_needed(
+                    action,
+                    now - TimeDelta::minutes(5) - TimeDelta::seconds(1),
+                    now
+                ),
+                matches!(action, DeviceAction::Wipe | DeviceAction::Retire),
+                "{action:?}"
+            );
+        }
+        assert!(!proof_needed(DeviceAction::Wipe, now, now));
+    }
+
+    #[test]
+    fn wipe_and_retire_wait_the_hold_and_nothing_else_does() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let hold = ActionHold::default();
+        assert_eq!(hold.minutes(), 2);
+        assert_eq!(
+            hold.until(DeviceAction::Wipe, now),
+            Some(now + TimeDelta::minutes(2))
+        );
+        assert_eq!(
+            hold.until(DeviceAction::Retire, now),
+            Some(now + TimeDelta::minutes(2))
+        );
+        assert_eq!(hold.until(DeviceAction::Lock, now), None);
+        assert_eq!(
+            ActionHold::parse("0")
+                .unwrap()
+                .until(DeviceAction::Wipe, now),
+            None
+        );
+        assert_eq!(ActionHold::parse(" 60 ").map(ActionHold::minutes), Ok(60));
+        for bad in ["61", "-1", "", "two", "1.5"] {
+            assert!(ActionHold::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            time_left(now + TimeDelta::seconds(90), now).as_deref(),
+            Some("in 2 minutes")
+        );
+        assert_eq!(
+            time_left(now + TimeDelta::seconds(60), now).as_deref(),
+            Some("in 1 minute")
+        );
+        assert_eq!(
+            time_left(now + TimeDelta::seconds(45), now).as_deref(),
+            Some("in 45 seconds")
+        );
+        assert_eq!(time_left(now, now), None);
+        assert_eq!(time_left(now - TimeDelta::seconds(1), now), None);
     }
 
     #[test]

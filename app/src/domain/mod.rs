@@ -5,6 +5,7 @@
 //! server its final word, and tests are exact.
 
 pub mod access;
+pub mod account;
 pub mod audit;
 pub mod catalogue;
 pub mod certificate_sign_in;

@@ -1,6 +1,7 @@
 //! Rules of registering a device: how a device proves it was invited
-//! (registration modes), the registration PIN, and how many devices a
-//! person may have. Time and randomness are passed in.
+//! (registration modes), the registration PIN, how many devices a person
+//! may have and may register in a day, and where text messages may go.
+//! Time and randomness are passed in.
 
 use super::text::text_enum;
 use crate::domain::text::TextEnum;
@@ -134,8 +135,9 @@ impl Refusal {
     }
 }
 
-/// Admin → Registration: how devices enroll, and how many a person may have.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// Admin → Registration: how devices enroll, how many a person may have
+/// and register in a day, and where invitations may go by text message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RegistrationSettings {
     pub mode: RegistrationMode,
     pub pin_length: PinLength,
@@ -144,6 +146,8 @@ pub struct RegistrationSettings {
     /// Whether a directory group's limit wins over `device_limit` for its
     /// members (otherwise the global limit applies to everyone).
     pub group_limits_first: bool,
+    pub per_day: DailyRegistrations,
+    pub sms_countries: SmsCountries,
 }
 
 impl Default for RegistrationSettings {
@@ -154,6 +158,8 @@ impl Default for RegistrationSettings {
             pin_validity: PinValidity::default(),
             device_limit: DeviceLimit::default(),
             group_limits_first: true,
+            per_day: DailyRegistrations::default(),
+            sms_countries: SmsCountries::default(),
         }
     }
 }
@@ -359,6 +365,139 @@ impl DeviceLimit {
     }
 }
 
+/// How many devices one person may register in a day (cancelled ones
+/// count): every registration can send a text message, so this is what
+/// keeps a script from sending them without end. 1 to 1000.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyRegistrations(u32);
+
+impl Default for DailyRegistrations {
+    fn default() -> Self {
+        DailyRegistrations(10)
+    }
+}
+
+impl DailyRegistrations {
+    pub const MAX: u32 = 1000;
+    /// The day a count covers: the last 24 hours.
+    pub const WINDOW: TimeDelta = TimeDelta::hours(24);
+
+    pub fn new(per_day: u32) -> Result<DailyRegistrations, String> {
+        if (1..=Self::MAX).contains(&per_day) {
+            Ok(DailyRegistrations(per_day))
+        } else {
+            Err(format!("Enter a number from 1 to {}.", Self::MAX))
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<DailyRegistrations, String> {
+        text.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("Enter a number from 1 to {}.", Self::MAX))
+            .and_then(DailyRegistrations::new)
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+
+    /// Whether someone who registered `done` devices in the last
+    /// [`Self::WINDOW`] may register another.
+    pub fn allows_another(self, done: u64) -> bool {
+        done < u64::from(self.0)
+    }
+}
+
+/// The country codes text messages may go to; none means any. Set by an
+/// administrator to keep invitations (and a script abusing them) to the
+/// countries the company works in.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsCountries(Vec<u16>);
+
+impl SmsCountries {
+    /// The most codes a list may hold.
+    pub const MAX: usize = 50;
+
+    /// Reads codes as people write them: `+44, +353 1`, separated by
+    /// commas, semicolons or spaces, with or without `+`. Empty is any.
+    pub fn parse(text: &str) -> Result<SmsCountries, String> {
+        let mut codes = Vec::new();
+        for word in text
+            .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+            .filter(|w| !w.is_empty())
+        {
+            let digits = word.strip_prefix('+').unwrap_or(word);
+            let valid = (1..=3).contains(&digits.len())
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && !digits.starts_with('0');
+            let Some(code) = digits.parse::<u16>().ok().filter(|_| valid) else {
+                return Err(format!(
+                    "\"{word}\" is not a country code: use + and 1 to 3 digits, for example +44, +49."
+                ));
+            };
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+        if codes.len() > Self::MAX {
+            return Err(format!("List at most {} country codes.", Self::MAX));
+        }
+        Ok(SmsCountries(codes))
+    }
+
+    /// Whether any number may receive text messages.
+    pub fn any(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether a text message may go to `number`.
+    pub fn allows(&self, number: &PhoneNumber) -> bool {
+        sms_allowed(&self.codes(), number)
+    }
+
+    /// The codes as digits separated by spaces ("44 353"; empty for any):
+    /// what the browser's hint gets.
+    pub fn codes(&self) -> String {
+        let codes: Vec<String> = self.0.iter().map(u16::to_string).collect();
+        codes.join(" ")
+    }
+
+    /// Why a text message cannot go to a number these codes do not allow.
+    pub fn refusal(&self) -> String {
+        format!(
+            "Text messages can go only to numbers starting with {}.",
+            self.to_string().replace(", ", " or ")
+        )
+    }
+
+    /// Whether a text message may go to `number`, and if not, why.
+    pub fn check(&self, number: &PhoneNumber) -> Result<(), String> {
+        if self.allows(number) {
+            Ok(())
+        } else {
+            Err(self.refusal())
+        }
+    }
+}
+
+/// Whether a text message may go to `number`, given the allowed country
+/// codes as [`SmsCountries::codes`] writes them. Plain text in, so that the
+/// browser's hint needs no number formatting (its bundle stays small).
+pub fn sms_allowed(codes: &str, number: &PhoneNumber) -> bool {
+    let digits = number.as_str().trim_start_matches('+');
+    codes.trim().is_empty()
+        || codes
+            .split(' ')
+            .any(|code| !code.is_empty() && digits.starts_with(code))
+}
+
+impl std::fmt::Display for SmsCountries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let codes: Vec<String> = self.0.iter().map(|c| format!("+{c}")).collect();
+        f.write_str(&codes.join(", "))
+    }
+}
+
 /// The limit that applies to one person: with no limited group (or when
 /// the global limit takes precedence) the global limit; otherwise the
 /// highest limit among their groups.
@@ -431,17 +570,25 @@ pub struct RegisterInput {
 
 impl RegisterInput {
     /// The form checked. `has_email`: whether the person has an e-mail
-    /// address an invitation could go to.
-    pub fn check(&self, has_email: bool) -> Result<RegistrationForm, FormErrors> {
-        check_form(&self.platform, &self.phone, &self.invitation, has_email)
+    /// address an invitation could go to; `countries`: where text messages
+    /// may go.
+    pub fn check(
+        &self,
+        has_email: bool,
+        countries: &SmsCountries,
+    ) -> Result<RegistrationForm, FormErrors> {
+        check_form(self, has_email, countries)
     }
 }
 
 fn check_form(
-    platform: &str,
-    phone: &str,
-    invitation: &str,
+    RegisterInput {
+        platform,
+        phone,
+        invitation,
+    }: &RegisterInput,
     has_email: bool,
+    countries: &SmsCountries,
 ) -> Result<RegistrationForm, FormErrors> {
     let mut errors = FormErrors::default();
     let platform = Platform::parse(platform);
@@ -467,6 +614,11 @@ fn check_form(
         }
         Some(i) if i.sms() && phone.is_none() && errors.phone.is_none() => {
             errors.phone = Some("Enter the phone number the text message goes to.".to_owned())
+        }
+        Some(i) if i.sms() => {
+            if let Some(Err(why)) = phone.as_ref().map(|p| countries.check(p)) {
+                errors.phone = Some(why);
+            }
         }
         _ => {}
     }
@@ -543,6 +695,10 @@ pub struct SettingsInput {
     /// `groups` or `global`: which limit wins for members of a limited
     /// group; without it the current choice stays.
     pub precedence: Option<String>,
+    /// Registrations per person per day; without it the current value stays.
+    pub per_day: Option<String>,
+    /// Country codes for text messages; without it the current list stays.
+    pub sms_countries: Option<String>,
 }
 
 /// Why the registration settings form was refused, field by field.
@@ -552,6 +708,8 @@ pub struct SettingsErrors {
     pub pin_length: Option<String>,
     pub pin_validity_hours: Option<String>,
     pub device_limit: Option<String>,
+    pub per_day: Option<String>,
+    pub sms_countries: Option<String>,
 }
 
 impl SettingsInput {
@@ -574,6 +732,8 @@ impl SettingsInput {
                 }
                 .to_owned(),
             ),
+            per_day: Some(current.per_day.get().to_string()),
+            sms_countries: Some(current.sms_countries.to_string()),
         }
     }
 
@@ -581,31 +741,57 @@ impl SettingsInput {
     pub fn check(
         &self,
         current: &RegistrationSettings,
-    ) -> Result<RegistrationSettings, SettingsErrors> {
+    ) -> Result<RegistrationSettings, Box<SettingsErrors>> {
         let mode =
             RegistrationMode::parse(&self.mode).ok_or("Choose what a device needs to enroll.");
         let pin_length = PinLength::parse(&self.pin_length);
         let pin_validity = PinValidity::parse(&self.pin_validity_hours);
         let device_limit = DeviceLimit::parse(&self.device_limit);
-        match (mode, pin_length, pin_validity, device_limit) {
-            (Ok(mode), Ok(pin_length), Ok(pin_validity), Ok(device_limit)) => {
-                Ok(RegistrationSettings {
-                    mode,
-                    pin_length,
-                    pin_validity,
-                    device_limit,
-                    group_limits_first: match self.precedence.as_deref().filter(|p| !p.is_empty()) {
-                        Some(choice) => choice != "global",
-                        None => current.group_limits_first,
-                    },
-                })
-            }
-            (mode, pin_length, pin_validity, device_limit) => Err(SettingsErrors {
-                mode: mode.err().map(str::to_owned),
-                pin_length: pin_length.err(),
-                pin_validity_hours: pin_validity.err(),
-                device_limit: device_limit.err(),
+        let per_day = self
+            .per_day
+            .as_deref()
+            .map_or(Ok(current.per_day), DailyRegistrations::parse);
+        let sms_countries = self
+            .sms_countries
+            .as_deref()
+            .map_or_else(|| Ok(current.sms_countries.clone()), SmsCountries::parse);
+        match (
+            mode,
+            pin_length,
+            pin_validity,
+            device_limit,
+            per_day,
+            sms_countries,
+        ) {
+            (
+                Ok(mode),
+                Ok(pin_length),
+                Ok(pin_validity),
+                Ok(device_limit),
+                Ok(per_day),
+                Ok(sms_countries),
+            ) => Ok(RegistrationSettings {
+                mode,
+                pin_length,
+                pin_validity,
+                device_limit,
+                group_limits_first: match self.precedence.as_deref().filter(|p| !p.is_empty()) {
+                    Some(choice) => choice != "global",
+                    None => current.group_limits_first,
+                },
+                per_day,
+                sms_countries,
             }),
+            (mode, pin_length, pin_validity, device_limit, per_day, sms_countries) => {
+                Err(Box::new(SettingsErrors {
+                    mode: mode.err().map(str::to_owned),
+                    pin_length: pin_length.err(),
+                    pin_validity_hours: pin_validity.err(),
+                    device_limit: device_limit.err(),
+                    per_day: per_day.err(),
+                    sms_countries: sms_countries.err(),
+                }))
+            }
         }
     }
 }
@@ -805,6 +991,20 @@ mod tests {
         );
     }
 
+    fn check_form(
+        platform: &str,
+        phone: &str,
+        invitation: &str,
+        has_email: bool,
+    ) -> Result<RegistrationForm, FormErrors> {
+        let input = RegisterInput {
+            platform: platform.to_owned(),
+            phone: phone.to_owned(),
+            invitation: invitation.to_owned(),
+        };
+        input.check(has_email, &SmsCountries::default())
+    }
+
     #[test]
     fn the_form_reports_each_field_and_accepts_a_good_one() {
         let good = check_form("ios", " +49 151 12345678 ", "both", true).unwrap();
@@ -823,6 +1023,84 @@ mod tests {
         assert!(sms.phone.unwrap().contains("phone number"));
         let email = check_form("ios", "", "email", false).unwrap_err();
         assert!(email.invitation.unwrap().contains("e-mail"));
+    }
+
+    #[test]
+    fn country_codes_read_as_people_write_them() {
+        let codes = SmsCountries::parse(" +44, 49;+353  +44 ").unwrap();
+        assert_eq!(codes.to_string(), "+44, +49, +353");
+        assert!(SmsCountries::parse("").unwrap().any());
+        for bad in ["+0", "+1234", "44a", "+", "++44"] {
+            let refused = SmsCountries::parse(bad).unwrap_err();
+            assert!(refused.contains("country code"), "{bad}: {refused}");
+        }
+        let many: Vec<String> = (1..=51).map(|n| format!("+{n}")).collect();
+        assert!(SmsCountries::parse(&many.join(",")).is_err());
+        assert!(SmsCountries::parse(&many[..50].join(",")).is_ok());
+    }
+
+    #[test]
+    fn text_messages_go_only_to_the_allowed_countries() {
+        let number = |text| PhoneNumber::parse(text).unwrap();
+        let codes = SmsCountries::parse("+44 +353").unwrap();
+        assert_eq!(codes.check(&number("+44 20 7946 0958")), Ok(()));
+        assert_eq!(codes.check(&number("+353 1 234 5678")), Ok(()));
+        assert_eq!(
+            codes.check(&number("+1 212 555 0123")),
+            Err("Text messages can go only to numbers starting with +44 or +353.".to_owned())
+        );
+        // A code is a prefix of the number (E.164 codes never prefix one
+        // another, so +35 can only mean the +35x countries).
+        assert!(
+            SmsCountries::parse("+35")
+                .unwrap()
+                .check(&number("+353 1 234 5678"))
+                .is_ok()
+        );
+        assert!(
+            SmsCountries::default()
+                .check(&number("+1 212 555 0123"))
+                .is_ok()
+        );
+        // The form refuses the number for a text message, not otherwise.
+        let input = |invitation: &str| RegisterInput {
+            platform: "ios".to_owned(),
+            phone: "+1 212 555 0123".to_owned(),
+            invitation: invitation.to_owned(),
+        };
+        let refused = input("both").check(true, &codes).unwrap_err();
+        assert!(refused.phone.unwrap().contains("+44 or +353"));
+        assert!(input("email").check(true, &codes).is_ok());
+    }
+
+    #[test]
+    fn a_day_allows_so_many_registrations() {
+        assert_eq!(DailyRegistrations::default().get(), 10);
+        let two = DailyRegistrations::parse(" 2 ").unwrap();
+        assert!(two.allows_another(1));
+        assert!(!two.allows_another(2));
+        for bad in ["0", "1001", "ten", ""] {
+            assert!(DailyRegistrations::parse(bad).is_err(), "{bad}");
+        }
+        assert!(DailyRegistrations::parse("1000").is_ok());
+    }
+
+    #[test]
+    fn a_settings_form_without_the_new_fields_keeps_them() {
+        let current = RegistrationSettings {
+            per_day: DailyRegistrations::new(3).unwrap(),
+            sms_countries: SmsCountries::parse("+44").unwrap(),
+            ..RegistrationSettings::default()
+        };
+        let mut input = SettingsInput::of(&current);
+        assert_eq!(input.check(&current), Ok(current.clone()));
+        input.per_day = None;
+        input.sms_countries = None;
+        assert_eq!(input.check(&current), Ok(current.clone()));
+        input.per_day = Some("0".to_owned());
+        input.sms_countries = Some("+0".to_owned());
+        let errors = input.check(&current).unwrap_err();
+        assert!(errors.per_day.is_some() && errors.sms_countries.is_some());
     }
 
     #[test]

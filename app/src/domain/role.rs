@@ -61,7 +61,9 @@ impl Role {
         match self {
             Role::Wipe => "Factory-reset (wipe) their device.",
             Role::Lock => "Lock their device, optionally with a message on the lock screen.",
-            Role::Unlock => "Clear their device's passcode (never for a device reported lost).",
+            Role::Unlock => {
+                "Clear their device's passcode (for a device reported lost, once it is found)."
+            }
             Role::Locate => "Ask their device for its current location.",
             Role::Retire => "End management of their device and remove corporate data.",
             Role::DeviceRegistration => {
@@ -72,6 +74,31 @@ impl Role {
                 "Reset the PIN of a Windows Phone 8.1 or Windows 10 Mobile device."
             }
             Role::PortalAccess => "Sign in to the portal at all.",
+            Role::Administrator => "Use the admin area: users, roles, settings and the audit log.",
+        }
+    }
+}
+
+impl Role {
+    /// What the role lets the person who has it do, said to them (My
+    /// devices); administrators read [`Role::description`].
+    pub fn for_you(self) -> &'static str {
+        match self {
+            Role::Wipe => "Factory-reset (wipe) your device.",
+            Role::Lock => {
+                "Lock your device, optionally with a message on the lock screen if it is lost, and say when it is found."
+            }
+            Role::Unlock => "Clear your device's passcode (for a lost device, once it is found).",
+            Role::Locate => "Ask your device where it is.",
+            Role::Retire => "End management of your device and remove the company's data from it.",
+            Role::DeviceRegistration => {
+                "Register a new device, and get a new registration PIN when you need one."
+            }
+            Role::ChangeOwnership => "Switch your device between company-owned and employee-owned.",
+            Role::ResetPinPassword => {
+                "Reset the PIN of your Windows Phone 8.1 or Windows 10 Mobile device."
+            }
+            Role::PortalAccess => "Sign in to the portal.",
             Role::Administrator => "Use the admin area: users, roles, settings and the audit log.",
         }
     }
@@ -89,6 +116,25 @@ impl RoleSet {
     /// What a new local user gets unless told otherwise.
     pub fn local_default() -> RoleSet {
         RoleSet::new([Role::PortalAccess])
+    }
+
+    /// The roles of a new local user: those `given`, and Portal Access
+    /// unless `portal_access` is false (then nobody can sign in as them).
+    pub fn for_new_user(given: RoleSet, portal_access: bool) -> RoleSet {
+        let portal = portal_access.then_some(Role::PortalAccess);
+        RoleSet::new(given.iter().chain(portal))
+    }
+
+    /// Why a person with these roles cannot sign in, when they cannot
+    /// (`disabled`: their account is).
+    pub fn cannot_sign_in(&self, disabled: bool) -> Option<&'static str> {
+        if disabled {
+            Some("the account is disabled")
+        } else if !self.contains(Role::PortalAccess) {
+            Some("without the portal-access role nobody can sign in")
+        } else {
+            None
+        }
     }
 
     pub fn contains(&self, role: Role) -> bool {
@@ -142,6 +188,28 @@ pub struct UnknownRole(pub String);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_given_to_a_new_user_add_to_portal_access() {
+        let lock = RoleSet::new([Role::Lock]);
+        assert_eq!(
+            RoleSet::for_new_user(lock.clone(), true),
+            RoleSet::new([Role::Lock, Role::PortalAccess])
+        );
+        let without = RoleSet::for_new_user(lock, false);
+        assert_eq!(without, RoleSet::new([Role::Lock]));
+        assert!(
+            without
+                .cannot_sign_in(false)
+                .unwrap()
+                .contains("portal-access")
+        );
+        assert_eq!(RoleSet::local_default().cannot_sign_in(false), None);
+        assert_eq!(
+            RoleSet::local_default().cannot_sign_in(true),
+            Some("the account is disabled")
+        );
+    }
 
     #[test]
     fn names_round_trip() {

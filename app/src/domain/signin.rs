@@ -2,6 +2,7 @@
 //! address for a while, and when a session ends. Time is always passed in.
 
 use super::audit::AuditRetention;
+use super::device::ActionHold;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -163,6 +164,11 @@ pub enum SignInProblem {
     CertificateNotYetValid,
     CertificateUntrusted,
     CertificateNotForSignIn,
+    /// Revoked by its authority (on a revocation list the portal reads).
+    CertificateRevoked,
+    /// A revocation list is out of date, and the portal is set to refuse
+    /// certificates then.
+    RevocationOutOfDate,
     NoUpn,
     NoEmail,
     NoCommonName,
@@ -171,7 +177,7 @@ pub enum SignInProblem {
 }
 
 impl SignInProblem {
-    const CODES: [(&str, SignInProblem); 17] = [
+    const CODES: [(&str, SignInProblem); 19] = [
         ("invalid", SignInProblem::Invalid),
         ("disabled", SignInProblem::Disabled),
         ("no-access", SignInProblem::NoAccess),
@@ -193,6 +199,8 @@ impl SignInProblem {
             "certificate-not-for-sign-in",
             SignInProblem::CertificateNotForSignIn,
         ),
+        ("certificate-revoked", SignInProblem::CertificateRevoked),
+        ("revocation-out-of-date", SignInProblem::RevocationOutOfDate),
         ("certificate-no-upn", SignInProblem::NoUpn),
         ("certificate-no-email", SignInProblem::NoEmail),
         ("certificate-no-cn", SignInProblem::NoCommonName),
@@ -210,6 +218,15 @@ impl SignInProblem {
                 .iter()
                 .find(|(_, p)| *p == other)
                 .map_or("invalid", |(code, _)| code),
+        }
+    }
+
+    /// How many minutes a lock lasts (0 for any other problem): sent
+    /// beside the code.
+    pub fn minutes(self) -> u32 {
+        match self {
+            SignInProblem::Locked(minutes) => minutes,
+            _ => 0,
         }
     }
 
@@ -244,6 +261,8 @@ impl SignInProblem {
             SignInProblem::CertificateNotYetValid => "Your certificate is not valid yet. Check your device's date and time, or try again later.".to_owned(),
             SignInProblem::CertificateUntrusted => "Your certificate was not issued by an authority this portal trusts for signing in. Use your company smart card, or contact your IT helpdesk.".to_owned(),
             SignInProblem::CertificateNotForSignIn => "Your certificate is not meant for signing in (client authentication). Use your company smart card, or contact your IT helpdesk.".to_owned(),
+            SignInProblem::CertificateRevoked => "Your certificate has been revoked: it can no longer be used. If your card was lost or replaced, ask your IT helpdesk for a new one.".to_owned(),
+            SignInProblem::RevocationOutOfDate => "Certificates cannot be checked right now: the portal's list of revoked certificates is out of date. Sign in with your password if you have one, or contact your IT helpdesk.".to_owned(),
             SignInProblem::NoUpn => "Your certificate has no user principal name (UPN), which this portal uses to find you. Contact your IT helpdesk.".to_owned(),
             SignInProblem::NoEmail => "Your certificate has no e-mail address, which this portal uses to find you. Contact your IT helpdesk.".to_owned(),
             SignInProblem::NoCommonName => "Your certificate has no common name (CN), which this portal uses to find you. Contact your IT helpdesk.".to_owned(),
@@ -258,6 +277,7 @@ impl SignInProblem {
 pub struct PortalSettings {
     pub idle_timeout_minutes: u32,
     pub audit_retention_days: u32,
+    pub action_hold_minutes: u32,
 }
 
 /// The Admin → Settings form as typed. A field the form leaves out keeps
@@ -267,6 +287,7 @@ pub struct PortalSettings {
 pub struct PortalSettingsInput {
     pub idle_timeout_minutes: Option<String>,
     pub audit_retention_days: Option<String>,
+    pub action_hold_minutes: Option<String>,
 }
 
 /// Why the settings form was refused, field by field.
@@ -274,6 +295,15 @@ pub struct PortalSettingsInput {
 pub struct PortalSettingsErrors {
     pub idle_timeout_minutes: Option<String>,
     pub audit_retention_days: Option<String>,
+    pub action_hold_minutes: Option<String>,
+}
+
+/// The settings typed (`None` where the form left a field out).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PortalSettingsChange {
+    pub idle: Option<IdleTimeout>,
+    pub retention: Option<AuditRetention>,
+    pub hold: Option<ActionHold>,
 }
 
 impl PortalSettingsInput {
@@ -282,13 +312,12 @@ impl PortalSettingsInput {
         PortalSettingsInput {
             idle_timeout_minutes: Some(current.idle_timeout_minutes.to_string()),
             audit_retention_days: Some(current.audit_retention_days.to_string()),
+            action_hold_minutes: Some(current.action_hold_minutes.to_string()),
         }
     }
 
-    /// The values typed (`None` where the form left a field out).
-    pub fn check(
-        &self,
-    ) -> Result<(Option<IdleTimeout>, Option<AuditRetention>), PortalSettingsErrors> {
+    /// The values typed, or why not.
+    pub fn check(&self) -> Result<PortalSettingsChange, PortalSettingsErrors> {
         let given = |field: &Option<String>| field.clone().filter(|t| !t.trim().is_empty());
         let idle = given(&self.idle_timeout_minutes)
             .map(|t| IdleTimeout::parse(&t).map_err(|e| e.to_string()))
@@ -296,11 +325,19 @@ impl PortalSettingsInput {
         let retention = given(&self.audit_retention_days)
             .map(|t| AuditRetention::parse(&t))
             .transpose();
-        match (idle, retention) {
-            (Ok(idle), Ok(retention)) => Ok((idle, retention)),
-            (idle, retention) => Err(PortalSettingsErrors {
+        let hold = given(&self.action_hold_minutes)
+            .map(|t| ActionHold::parse(&t))
+            .transpose();
+        match (idle, retention, hold) {
+            (Ok(idle), Ok(retention), Ok(hold)) => Ok(PortalSettingsChange {
+                idle,
+                retention,
+                hold,
+            }),
+            (idle, retention, hold) => Err(PortalSettingsErrors {
                 idle_timeout_minutes: idle.err(),
                 audit_retention_days: retention.err(),
+                action_hold_minutes: hold.err(),
             }),
         }
     }

@@ -106,12 +106,22 @@ mod tests {
         assert_eq!(words::<Ownership>(), ["company-owned", "employee-owned"]);
         assert_eq!(
             words::<DeviceStatus>(),
-            ["pending", "active", "retired", "wiped", "expired"]
+            [
+                "pending", "active", "retired", "wiped", "expired", "removed"
+            ]
         );
         assert_eq!(words::<LockState>(), ["unlocked", "locked", "lost-mode"]);
         assert_eq!(
             words::<DeviceAction>(),
-            ["lock", "unlock", "locate", "reset-pin", "retire", "wipe"]
+            [
+                "lock",
+                "unlock",
+                "locate",
+                "reset-pin",
+                "retire",
+                "wipe",
+                "found"
+            ]
         );
         assert_eq!(
             words::<CommandState>(),

@@ -11,25 +11,50 @@ use leptos::prelude::*;
 const EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Follows device `id` while `in_flight`, from `stamp` (its
-/// [`Progress`](crate::domain::device::Progress) when the page was made).
+/// [`Progress`](crate::domain::device::Progress) when the page was made),
+/// and counts down the `wait` (seconds) before a held Wipe or Retire goes
+/// out. The page itself says when it goes out; the count runs only here.
 #[island]
-pub fn FollowDevice(id: DeviceId, stamp: String, in_flight: bool) -> impl IntoView {
+pub fn FollowDevice(id: DeviceId, stamp: String, in_flight: bool, wait: u32) -> impl IntoView {
     let note = RwSignal::new(None::<&'static str>);
     #[cfg(feature = "hydrate")]
     if in_flight {
-        Effect::new(move |_| follow(id, stamp.clone(), note));
+        Effect::new(move |_| follow(id, stamp.clone(), note, wait));
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (id, stamp, in_flight);
+    let _ = (id, stamp, in_flight, wait);
     view! {
         <p class="help follow" aria-live="polite">
             {move || note.get()}
         </p>
+        <p class="help countdown" id="countdown"></p>
     }
 }
 
 #[cfg(feature = "hydrate")]
-fn follow(id: DeviceId, stamp: String, note: RwSignal<Option<&'static str>>) {
+fn follow(id: DeviceId, stamp: String, note: RwSignal<Option<&'static str>>, wait: u32) {
+    if wait > 0 {
+        // Written straight into the page each second: a signal of its own
+        // would weigh more in the bundle than the count is worth.
+        let left = std::cell::Cell::new(wait + 1);
+        let count = move || {
+            let seconds = left.get().saturating_sub(1);
+            left.set(seconds);
+            if let Some(shown) = document().get_element_by_id("countdown") {
+                let text = match seconds {
+                    0 => String::new(),
+                    _ => format!(
+                        "Goes out to the device in {}:{:02} unless you cancel it.",
+                        seconds / 60,
+                        seconds % 60
+                    ),
+                };
+                shown.set_text_content(Some(&text));
+            }
+        };
+        count();
+        let _ = set_interval_with_handle(count, std::time::Duration::from_secs(1));
+    }
     note.set(Some("This page follows the device and shows its answer."));
     let timer = StoredValue::new_local(None::<IntervalHandle>);
     let asking = StoredValue::new_local(false);

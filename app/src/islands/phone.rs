@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use crate::domain::phone::PhoneNumber;
+use crate::domain::registration::sms_allowed;
 
 #[island]
 pub fn PhoneField(
@@ -13,16 +14,21 @@ pub fn PhoneField(
     value: String,
     /// Why the server refused what was sent, if it did.
     error: Option<String>,
+    /// The country codes text messages may go to ("44 353"; empty for
+    /// any), and what to say about another number (both made on the server).
+    countries: String,
+    refusal: String,
 ) -> impl IntoView {
     let typed = RwSignal::new(None::<String>);
     let invalid = error.is_some().to_string();
     let message = move || match typed.get() {
         Some(text) if text.trim().is_empty() => None,
         Some(text) => Some(match PhoneNumber::parse(&text) {
-            Ok(number) => {
+            Ok(number) if sms_allowed(&countries, &number) => {
                 view! { <span class="ok">{format!("{number} can receive text messages.")}</span> }
                     .into_any()
             }
+            Ok(_) => view! { <span class="hint">{refusal.clone()}</span> }.into_any(),
             Err(error) => view! { <span class="hint">{error.to_string()}</span> }.into_any(),
         }),
         None => error

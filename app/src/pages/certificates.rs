@@ -25,7 +25,9 @@ fn day(at: chrono::DateTime<chrono::Utc>) -> String {
 #[component]
 pub fn MyCertificatesPage() -> impl IntoView {
     let query = use_query_map();
-    let notice = move || match notice() {
+    // Read once, here: a closure rendered later may run where the
+    // router (and so the address) is out of reach.
+    let notice = match notice() {
         Some(Notice::Uploaded) => {
             Some("Certificate uploaded. Your devices receive it at their next check-in.")
         }
@@ -43,7 +45,7 @@ pub fn MyCertificatesPage() -> impl IntoView {
     view! {
         <Title text="My certificates" />
         <h1>"My certificates"</h1>
-        {move || notice().map(|text| view! { <p class="notice ok" role="status">{text}</p> })}
+        {notice.map(|text| view! { <p class="notice ok" role="status">{text}</p> })}
         {move || {
             warning()
                 .then(|| {

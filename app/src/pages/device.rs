@@ -13,22 +13,35 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::catalogue::{ConfigurationState, DeviceConfiguration};
-use crate::api::devices::{CancelDeviceCommand, RenameDevice, RequestDeviceAction, get_device};
+use crate::api::devices::{
+    CancelDeviceCommand, RemoveDevice, RenameDevice, RequestDeviceAction, get_device,
+};
 use crate::api::types::{ActionOption, CommandView, DeviceDetail};
 use crate::components::field::Field;
 use crate::components::form::{PostForm, refused};
 use crate::components::status::{StatusBadge, loaded};
 use crate::domain::device::{
     CommandState, DeviceAction, LockErrors, LockInput, Progress, ago, at_minute, parse_device_name,
+    time_left,
 };
+use crate::domain::{certificate_sign_in::Proof, signin::SignInProblem};
 use crate::islands::{ConfirmDialog, FollowDevice, IslandScripts};
 
-/// What really happened to a command, in words.
-fn command_text(command: &CommandView) -> String {
+/// What really happened to a command, in words (`now`: the server's).
+fn command_text(command: &CommandView, now: chrono::DateTime<chrono::Utc>) -> String {
     let what = command.action.label();
     let asked = format!("{what} requested {}", at_minute(command.requested_at));
+    let held = command
+        .hold_until
+        .and_then(|until| time_left(until, now).map(|left| (until, left)));
     match command.state {
-        CommandState::Queued => format!("{asked}, waiting for the device to check in."),
+        CommandState::Queued => match held {
+            Some((until, left)) => format!(
+                "{asked}; it goes out to the device at {} ({left}): until then you can cancel it.",
+                at_minute(until)
+            ),
+            None => format!("{asked}, waiting for the device to check in."),
+        },
         CommandState::Sent => format!(
             "{asked}; the device picked it up {}, waiting for its answer.",
             command.sent_at.map(at_minute).unwrap_or_default()
@@ -70,7 +83,7 @@ pub fn DevicePage() -> impl IntoView {
         <p>
             <a href="/">"← My devices"</a>
         </p>
-        {loaded(get_device(id, page), |d| view! { <DeviceView d /> })}
+        {loaded(get_device(id, page, true), |d| view! { <DeviceView d /> })}
     }
 }
 
@@ -79,11 +92,29 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
     let s = d.summary.clone();
     let id = s.id;
     let now = d.now;
+    let prove_with = d.prove_with;
+    // Seconds until the first held Wipe or Retire may go out (0: none).
+    let wait = d
+        .commands
+        .iter()
+        .filter(|c| c.state == CommandState::Queued)
+        .filter_map(|c| c.hold_until)
+        .map(|until| (until - now).num_seconds())
+        .filter(|seconds| *seconds > 0)
+        .min()
+        .map_or(0, |seconds| u32::try_from(seconds).unwrap_or(u32::MAX));
     let notice = notice();
+    // "Lock requested" while the lock is on its way; once the device has
+    // reported it, the page says so below and the notice goes.
     let requested = match notice {
         Some(Notice::Requested(action)) => Some(action),
         _ => None,
-    };
+    }
+    .filter(|action| {
+        d.commands
+            .iter()
+            .any(|c| c.action == *action && c.state.in_flight())
+    });
     let renamed = notice == Some(Notice::Renamed);
     let in_flight: Vec<CommandView> = d
         .commands
@@ -103,6 +134,8 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
         .map(|at| format!("{} ({})", ago(at, now), at_minute(at)))
         .unwrap_or_else(|| "Not yet".to_owned());
     let location = d.location.clone();
+    // Removing from the portal takes the Retire role, as Retire does.
+    let may_retire = d.actions.iter().any(|a| a.action == DeviceAction::Retire);
     let progress = Progress::of(s.status, s.lock, d.commands.iter().map(|c| (c.id, c.state)));
 
     view! {
@@ -119,13 +152,37 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
         })}
         {requested
             .map(|a| {
+                let when = if wait > 0 && a.ends_management() {
+                    "It goes out to the device when the wait below is over; until then you can cancel it."
+                } else {
+                    "It happens when the device next checks in."
+                };
                 view! {
                     <p class="notice ok" role="status">
-                        {format!("{} requested. It happens when the device next checks in.", a.label())}
+                        {format!("{} requested. {when}", a.label())}
                     </p>
                 }
             })}
         {renamed.then(|| view! { <p class="notice ok" role="status">"Name saved."</p> })}
+        {d
+            .new_pin
+            .clone()
+            .map(|pin| {
+                view! {
+                    <p class="notice" id="new-pin-notice">
+                        "The device reset its PIN. Its new PIN (shown this once: note it now): "
+                        <strong id="new-pin" class="pin">{pin}</strong>
+                    </p>
+                }
+            })}
+        {(notice == Some(Notice::Removed))
+            .then(|| {
+                view! {
+                    <p class="notice ok" role="status">
+                        "The device is removed from the portal: it can no longer reach it, receives nothing more, and no longer counts towards your device limit."
+                    </p>
+                }
+            })}
         {match notice {
             Some(Notice::OwnershipChanged(o)) => Some(o),
             _ => None,
@@ -199,7 +256,7 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            None => "Unknown".into_any(),
+                            None => "No recent location".into_any(),
                         }}
                     </dd>
                 </dl>
@@ -215,20 +272,20 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                             {d
                                 .actions
                                 .into_iter()
-                                .map(|option| view! { <ActionControl id name=s.display_name.clone() option /> })
+                                .map(|option| view! { <ActionControl id name=s.display_name.clone() option prove_with /> })
                                 .collect_view()}
                         </div>
                     }
                         .into_any()
                 }}
                 <h3>"On the way"</h3>
-                <FollowDevice id stamp=progress.stamp in_flight=progress.in_flight />
+                <FollowDevice id stamp=progress.stamp in_flight=progress.in_flight wait />
                 {if in_flight.is_empty() {
                     view! { <p class="muted">"Nothing is waiting for the device."</p> }.into_any()
                 } else {
                     view! {
                         <ul class="commands" aria-live="polite">
-                            {in_flight.iter().map(|c| view! { <InFlight id command=c.clone() /> }).collect_view()}
+                            {in_flight.iter().map(|c| view! { <InFlight id command=c.clone() now /> }).collect_view()}
                         </ul>
                     }
                         .into_any()
@@ -240,7 +297,7 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                             <ul class="commands">
                                 {recent
                                     .iter()
-                                    .map(|c| view! { <li class=format!("command {}", c.state.as_str())>{command_text(c)}</li> })
+                                    .map(|c| view! { <li class=format!("command {}", c.state.as_str())>{command_text(c, now)}</li> })
                                     .collect_view()}
                             </ul>
                         }
@@ -248,8 +305,44 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
             </section>
         </div>
         <ConfigurationCard id configuration=d.configuration.clone() now />
+        {(s.status == crate::domain::device::DeviceStatus::Active && may_retire)
+            .then(|| view! { <RemoveCard id unconfirmed=notice == Some(Notice::Unconfirmed) /> })}
         <History d=d.history.clone() id />
         <IslandScripts />
+    }
+}
+
+/// Takes the device out of the portal without it doing anything: for a
+/// device that is lost, stolen or will never check in again. A plain form
+/// with a box to tick, with or without JavaScript.
+#[component]
+fn RemoveCard(id: DeviceId, unconfirmed: bool) -> impl IntoView {
+    let error = unconfirmed.then_some("Tick the box to confirm.");
+    view! {
+        <section class="card" aria-labelledby="remove">
+            <h2 id="remove">"Remove from the portal"</h2>
+            <p class="help">
+                "For a device that is lost, stolen or will never check in again. Its connection to the portal stops at once: it receives no more settings, certificates or commands, and no longer counts towards your device limit. Nothing is erased on the device: if it may still check in, Retire or Wipe it instead, and it leaves the portal once it has done that."
+            </p>
+            <PostForm to=RemoveDevice::url()>
+                <input type="hidden" name="id" value=id.to_string() />
+                <div class="check">
+                    <input
+                        type="checkbox"
+                        id="remove-confirm"
+                        name="confirm"
+                        value="yes"
+                        aria-invalid=unconfirmed.to_string()
+                        aria-describedby="remove-confirm-message"
+                    />
+                    <label for="remove-confirm">"I understand that this device can no longer be managed"</label>
+                </div>
+                <p id="remove-confirm-message" class="field-message">
+                    {error.map(|e| view! { <span class="error">{e}</span> })}
+                </p>
+                <button type="submit" class="danger">"Remove this device"</button>
+            </PostForm>
+        </section>
     }
 }
 
@@ -330,11 +423,15 @@ fn ConfigurationCard(
 
 /// A command on its way; one the device has not picked up yet can be cancelled.
 #[component]
-fn InFlight(id: DeviceId, command: CommandView) -> impl IntoView {
+fn InFlight(
+    id: DeviceId,
+    command: CommandView,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl IntoView {
     let queued = command.state == CommandState::Queued;
     view! {
         <li class=format!("command {}", command.state.as_str())>
-            {command_text(&command)}
+            {command_text(&command, now)}
             {queued
                 .then(|| {
                     view! {
@@ -380,7 +477,12 @@ fn RenameForm(id: DeviceId, name: String) -> impl IntoView {
 /// One action: a button (with the Lock fields), a link to the confirmation
 /// step for Wipe and Retire, or the reason it is not available now.
 #[component]
-fn ActionControl(id: DeviceId, name: String, option: ActionOption) -> impl IntoView {
+fn ActionControl(
+    id: DeviceId,
+    name: String,
+    option: ActionOption,
+    prove_with: Option<Proof>,
+) -> impl IntoView {
     let action = option.action;
     if let Some(reason) = option.unavailable {
         return view! {
@@ -392,7 +494,7 @@ fn ActionControl(id: DeviceId, name: String, option: ActionOption) -> impl IntoV
         .into_any();
     }
     if action.needs_confirmation() {
-        return view! { <ConfirmInDialog id name action /> }.into_any();
+        return view! { <ConfirmInDialog id name action prove_with /> }.into_any();
     }
     // A refused Lock comes back with what was typed.
     let typed = refused::<LockInput>()
@@ -432,7 +534,7 @@ fn ActionControl(id: DeviceId, name: String, option: ActionOption) -> impl IntoV
                                 value=lock_phone.clone()
                                 error=phone_error.clone()
                             />
-                            <p class="help">"A device locked as lost cannot be unlocked from the portal."</p>
+                            <p class="help">"A device locked as lost cannot be unlocked until you tell the portal it was found (Found it)."</p>
                         </details>
                     }
                 })}
@@ -445,7 +547,12 @@ fn ActionControl(id: DeviceId, name: String, option: ActionOption) -> impl IntoV
 /// Wipe or Retire: a link to the confirmation page, which works without
 /// JavaScript; with it, the same confirmation opens in a dialog instead.
 #[component]
-fn ConfirmInDialog(id: DeviceId, name: String, action: DeviceAction) -> impl IntoView {
+fn ConfirmInDialog(
+    id: DeviceId,
+    name: String,
+    action: DeviceAction,
+    prove_with: Option<Proof>,
+) -> impl IntoView {
     let heading = format!("confirm-{}-title", action.as_str());
     view! {
         <div class="action">
@@ -456,23 +563,77 @@ fn ConfirmInDialog(id: DeviceId, name: String, action: DeviceAction) -> impl Int
             >
                 <h2 id=heading>{format!("{} “{}”?", action.label(), name)}</h2>
                 <p>{action.consequence()}</p>
-                <div class="confirm-buttons">
-                    <PostForm to=RequestDeviceAction::url()>
-                        <input type="hidden" name="id" value=id.to_string() />
-                        <input type="hidden" name="action" value=action.as_str() />
-                        <input type="hidden" name="confirm" value="yes" />
-                        <button type="submit" class="danger">
-                            {format!("Yes, {} {}", action.label().to_lowercase(), name)}
-                        </button>
-                    </PostForm>
-                    <form method="dialog">
-                        <button type="submit" class="secondary-button">
-                            "Cancel"
-                        </button>
-                    </form>
-                </div>
+                <ConfirmForm id name action prove_with problem=None>
+                    // Closes the dialog, sending nothing.
+                    <button type="submit" formmethod="dialog" formnovalidate class="secondary-button">
+                        "Cancel"
+                    </button>
+                </ConfirmForm>
             </ConfirmDialog>
         </div>
+    }
+}
+
+/// The form that confirms Wipe or Retire, with what proves it is the
+/// person (their password, or their certificate once more) when they
+/// last proved it more than five minutes ago; `problem`: why the last try
+/// was refused. `children`: the way back, beside the button.
+#[component]
+fn ConfirmForm(
+    id: DeviceId,
+    name: String,
+    action: DeviceAction,
+    prove_with: Option<Proof>,
+    problem: Option<SignInProblem>,
+    children: Children,
+) -> impl IntoView {
+    let field = match action {
+        DeviceAction::Retire => "retire-password",
+        _ => "wipe-password",
+    };
+    let error = problem.map(|problem| match (problem, prove_with) {
+        (SignInProblem::Invalid, Some(Proof::Certificate)) => {
+            "The certificate your browser presented is not yours.".to_owned()
+        }
+        (SignInProblem::Invalid, _) => "That password is not correct.".to_owned(),
+        (problem, _) => problem.message(),
+    });
+    let proof = match prove_with {
+        Some(Proof::Password) => view! {
+            <Field
+                id=field
+                name="password"
+                kind="password"
+                label="Your password"
+                help="You signed in more than five minutes ago: enter your password to confirm it is you."
+                autocomplete="current-password"
+                value=String::new()
+                error
+            />
+        }
+        .into_any(),
+        Some(Proof::Certificate) => view! {
+            <p class="help" id=field>
+                "You signed in with your certificate more than five minutes ago: keep your smart card inserted, your browser presents it again."
+            </p>
+            {error.map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+        }
+        .into_any(),
+        None => ().into_any(),
+    };
+    view! {
+        <PostForm to=RequestDeviceAction::url()>
+            <input type="hidden" name="id" value=id.to_string() />
+            <input type="hidden" name="action" value=action.as_str() />
+            <input type="hidden" name="confirm" value="yes" />
+            {proof}
+            <div class="confirm-buttons">
+                <button type="submit" class="danger">
+                    {format!("Yes, {} {}", action.label().to_lowercase(), name)}
+                </button>
+                {children()}
+            </div>
+        </PostForm>
     }
 }
 
@@ -494,10 +655,17 @@ fn History(d: crate::api::types::AuditPage, id: DeviceId) -> impl IntoView {
                                     <li>
                                         <time datetime=row.at.to_rfc3339()>{at_minute(row.at)}</time>
                                         " · "
-                                        {row.action.clone()}
-                                        " · "
-                                        <span class=format!("badge {}", row.outcome.as_str())>{row.outcome.as_str()}</span>
-                                        {row.actor.clone().map(|a| format!(" · by {a}"))}
+                                        {row.in_words()}
+                                        {(row.outcome != crate::domain::audit::Outcome::Success)
+                                            .then(|| {
+                                                view! {
+                                                    " · "
+                                                    <span class=format!(
+                                                        "badge {}",
+                                                        row.outcome.as_str(),
+                                                    )>{row.outcome.as_str()}</span>
+                                                }
+                                            })}
                                     </li>
                                 }
                             })
@@ -529,8 +697,12 @@ pub fn ConfirmActionPage() -> impl IntoView {
             p.get("action").and_then(|a| DeviceAction::parse(&a)),
         )
     });
+    // Why the last try to prove it was them was refused.
+    let problem = use_query_map().with_untracked(|q| {
+        SignInProblem::parse(&q.get("refused")?, &q.get("minutes").unwrap_or_default())
+    });
     let load = async move {
-        let detail = get_device(id, 1).await?;
+        let detail = get_device(id, 1, false).await?;
         let action = action.ok_or(crate::api::types::ApiError::NotFound)?;
         Ok((detail, action))
     };
@@ -538,7 +710,7 @@ pub fn ConfirmActionPage() -> impl IntoView {
         <Title text="Confirm" />
         {loaded(
             load,
-            |(d, action)| {
+            move |(d, action)| {
                 let id = d.summary.id;
                 let name = d.summary.display_name.clone();
                 let allowed = d
@@ -567,19 +739,13 @@ pub fn ConfirmActionPage() -> impl IntoView {
                             }
                             Some(None) => {
                                 view! {
-                                    <PostForm to=RequestDeviceAction::url()>
-                                        <input type="hidden" name="id" value=id.to_string() />
-                                        <input type="hidden" name="action" value=action.as_str() />
-                                        <input type="hidden" name="confirm" value="yes" />
-                                        <div class="confirm-buttons">
-                                            <button type="submit" class="danger">
-                                                {format!("Yes, {} {}", action.label().to_lowercase(), name)}
-                                            </button>
+                                    <div id="proof">
+                                        <ConfirmForm id name action prove_with=d.prove_with problem>
                                             <a class="button secondary" href=format!("/devices/{id}")>
                                                 "Cancel"
                                             </a>
-                                        </div>
-                                    </PostForm>
+                                        </ConfirmForm>
+                                    </div>
                                 }
                                     .into_any()
                             }

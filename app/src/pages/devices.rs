@@ -129,7 +129,7 @@ fn YourRoles(me: Me) -> impl IntoView {
                                     <li>
                                         <strong>{r.label()}</strong>
                                         ": "
-                                        {r.description()}
+                                        {r.for_you()}
                                     </li>
                                 }
                             })

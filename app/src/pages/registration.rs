@@ -28,24 +28,26 @@ pub fn RegisterPage() -> impl IntoView {
             <Title text="Register a device" />
             <h1>"Register a device"</h1>
             {loaded(get_registration_overview(), move |value| match value {
-                            o if o.slots_left == Some(0) => view! { <AtLimit overview=o /> }.into_any(),
+                            o if o.slots_left == Some(0) || o.registered_today >= u64::from(o.per_day) => {
+                                view! { <AtLimit overview=o /> }.into_any()
+                            }
                             o => view! { <RegisterForm overview=o /> }.into_any(),
 
     })}
         }
 }
 
-/// Why no more devices can be registered, and what to do about it.
+/// Why no more devices can be registered, and what to do about it: the
+/// device limit, or (below it) the day's registrations.
 #[component]
 fn AtLimit(overview: RegistrationOverview) -> impl IntoView {
-    let limit = overview.limit.unwrap_or_default();
-    view! {
-        <section class="card notice" id="at-limit" aria-labelledby="at-limit-title">
-            <h2 id="at-limit-title">"You cannot register another device right now"</h2>
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let advice = match overview.limit {
+        Some(limit) if overview.slots_left == Some(0) => view! {
             <p>
                 {format!(
                     "You may have {limit} device{} registered at a time, and you have {}. Devices waiting to be enrolled count too.",
-                    if limit == 1 { "" } else { "s" },
+                    plural(u64::from(limit)),
                     overview.counted,
                 )}
             </p>
@@ -54,6 +56,23 @@ fn AtLimit(overview: RegistrationOverview) -> impl IntoView {
                 <a href="/">"My devices"</a>
                 ". If you need more devices, ask your IT helpdesk."
             </p>
+        }
+        .into_any(),
+        _ => view! {
+            <p>
+                {format!(
+                    "You have registered {} device{} in the last 24 hours, the most allowed in a day. Try again later, or ask your IT helpdesk.",
+                    overview.per_day,
+                    plural(u64::from(overview.per_day)),
+                )}
+            </p>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="card notice" id="at-limit" aria-labelledby="at-limit-title">
+            <h2 id="at-limit-title">"You cannot register another device right now"</h2>
+            {advice}
         </section>
     }
 }
@@ -65,7 +84,7 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
     let has_email = !overview.email.trim().is_empty();
     let errors = typed
         .as_ref()
-        .and_then(|t| t.check(has_email).err())
+        .and_then(|t| t.check(has_email, &overview.sms_countries).err())
         .unwrap_or_default();
     let RegisterInput {
         platform,
@@ -133,8 +152,20 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
                 <label for="phone">"Phone number of the device (optional)"</label>
                 <p id="phone-help" class="help">
                     "Include + and the country code, for example +44 20 7946 0958. Needed for a text message."
+                    {(!overview.sms_countries.any())
+                        .then(|| {
+                            format!(
+                                " Text messages go only to numbers starting with {}.",
+                                overview.sms_countries,
+                            )
+                        })}
                 </p>
-                <PhoneField value=phone error=errors.phone.clone() />
+                <PhoneField
+                    value=phone
+                    error=errors.phone.clone()
+                    refusal=overview.sms_countries.refusal()
+                    countries=overview.sms_countries.codes()
+                />
             </div>
             <fieldset class="field" aria-describedby="invitation-message">
                 <legend>"Send me the invitation by"</legend>
@@ -155,8 +186,12 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
                                     checked=invitation == i.as_str()
                                     disabled=why.is_some()
                                 />
-                                {i.label()}
-                                {why.map(|w| view! { <span class="muted">{format!(" ({w})")}</span> })}
+                                // One box for the words, so that they wrap as a line
+                                // beside the button, not as squeezed columns.
+                                <span>
+                                    {i.label()}
+                                    {why.map(|w| view! { <span class="muted">{format!(" ({w})")}</span> })}
+                                </span>
                             </label>
                         }
                     })

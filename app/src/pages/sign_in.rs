@@ -19,6 +19,7 @@ pub fn SignInPage() -> impl IntoView {
     let get = move |key: &str| query.with_untracked(|q| q.get(key)).unwrap_or_default();
     let error = SignInProblem::parse(&get("error"), &get("minutes")).map(SignInProblem::message);
     let signed_out = notice() == Some(Notice::SignedOut);
+    let password_set = notice() == Some(Notice::PasswordSet);
     let next = get("next");
     let username = get("username");
     let has_error = error.is_some();
@@ -28,6 +29,10 @@ pub fn SignInPage() -> impl IntoView {
         <section class="card sign-in">
             <h1>"Sign in"</h1>
             {signed_out.then(|| view! { <p class="notice ok" role="status">"You have signed out."</p> })}
+            {password_set
+                .then(|| {
+                    view! { <p class="notice ok" role="status">"Your password is set: sign in with it."</p> }
+                })}
             {error
                 .map(|text| {
                     view! {

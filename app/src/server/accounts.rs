@@ -6,7 +6,7 @@ use crate::domain::ids::UserId;
 use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
 use sea_orm::ExprTrait as _;
-use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -15,11 +15,15 @@ use serde_json::json;
 
 use super::audit::{self, Event, RequestOrigin};
 use super::directory::DirectoryUser;
-use super::entities::{ldap_group_role, ldap_server, session, user};
+use super::entities::{
+    device, ldap_group_role, ldap_server, password_link, registration, session, user,
+};
 use super::passwords::{self, PasswordError};
 use crate::api::types::{UserPage, UserSummary};
 use crate::domain::access;
+use crate::domain::account::{PasswordChange, PasswordProblem};
 use crate::domain::audit::Outcome;
+use crate::domain::device::DeviceStatus;
 use crate::domain::directory::Group;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::role::{Role, RoleSet};
@@ -147,18 +151,41 @@ pub async fn from_directory(
         .and_then(|m| PhoneNumber::parse(m).ok())
         .map(|p| p.to_string());
     let (_turn, txn) = super::begin_write(db).await?;
-    let existing = find(&txn, &username).await?;
+    let mut existing = find(&txn, &username).await?;
     if existing.as_ref().is_some_and(|u| u.source == LOCAL) {
         return Ok(None);
     }
-    let before = existing.as_ref().map(roles_of);
-    // Coming back through another directory (theirs was deleted): the same
-    // name, but not proven the same person, so the roles an administrator
-    // gave the old record do not carry over.
-    let relinked = existing
+    // The same name in another directory is another person: the record
+    // stays with its own directory while that is configured (enabled or
+    // not). Once it is deleted, the old person's record is set aside with
+    // what it holds, and the newcomer starts with a record of their own.
+    let elsewhere = existing
         .as_ref()
         .and_then(|u| u.directory_server)
         .filter(|old| *old != entry.server_id);
+    if let (Some(old), Some(record)) = (elsewhere, existing.as_ref()) {
+        if ldap_server::Entity::find_by_id(old)
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            tracing::warn!(%username, "a namesake in another directory was refused");
+            let details = json!({ "reason": "namesake", "server": old, "from_server": entry.server_id, "dn": entry.dn });
+            let refused = Event::about(
+                None,
+                "user.relink",
+                &record.username,
+                Outcome::Refused,
+                details,
+            );
+            audit::record(&txn, origin, now, refused).await?;
+            txn.commit().await?;
+            return Ok(None);
+        }
+        set_aside(&txn, origin, record, entry.server_id, now).await?;
+        existing = None;
+    }
+    let before = existing.as_ref().map(roles_of);
     let mut active = match existing {
         Some(model) => model.into(),
         None => user::ActiveModel {
@@ -171,9 +198,6 @@ pub async fn from_directory(
             ..Default::default()
         },
     };
-    if relinked.is_some() {
-        active.roles = Set(String::new());
-    }
     active.display_name = Set(entry.display_name.clone());
     active.email = Set(entry.email.clone());
     active.phone = Set(phone);
@@ -188,15 +212,6 @@ pub async fn from_directory(
     };
     let after = roles_of(&model);
     let (action, details) = match &before {
-        Some(before) if relinked.is_some() => (
-            "user.relink",
-            json!({
-                "from_server": relinked,
-                "to_server": entry.server_id,
-                "dn": entry.dn,
-                "roles_removed": before.minus(&after).into_iter().map(Role::as_str).collect::<Vec<_>>(),
-            }),
-        ),
         None => (
             "user.create",
             json!({ "source": DIRECTORY, "dn": entry.dn, "group_roles": group_roles.to_stored() }),
@@ -211,23 +226,68 @@ pub async fn from_directory(
         Some(_) => ("", json!({})),
     };
     if !action.is_empty() {
-        audit::record(
-            &txn,
-            origin,
-            now,
-            Event {
-                actor: None,
-                action,
-                target: Some(&model.username),
-                device_id: None,
-                outcome: Outcome::Success,
-                details,
-            },
-        )
-        .await?;
+        let event = Event::about(None, action, &model.username, Outcome::Success, details);
+        audit::record(&txn, origin, now, event).await?;
     }
     txn.commit().await?;
     Ok(Some(model))
+}
+
+/// Sets aside the record of a person whose directory was deleted, now that
+/// a namesake from `to_server` signs in: renamed to `former-ID.NAME`,
+/// local (no password, so nobody signs in as it and no directory claims
+/// it) and disabled, with their devices, certificates and registrations,
+/// which an administrator still sees; their sessions and unused
+/// registrations end.
+async fn set_aside(
+    txn: &impl ConnectionTrait,
+    origin: &RequestOrigin,
+    record: &user::Model,
+    to_server: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let former: String = format!("former-{}.{}", record.id, record.username)
+        .chars()
+        .take(Username::MAX_LEN)
+        .collect();
+    let mut active: user::ActiveModel = record.clone().into();
+    active.username = Set(former.clone());
+    active.source = Set(LOCAL.to_owned());
+    active.password_hash = Set(None);
+    active.disabled = Set(true);
+    active.directory_server = Set(None);
+    active.group_roles = Set(String::new());
+    active.updated_at = Set(now);
+    active.update(txn).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(record.id))
+        .exec(txn)
+        .await?;
+    let theirs = Query::select()
+        .column(device::Column::Id)
+        .from(device::Entity)
+        .and_where(device::Column::OwnerId.eq(record.id))
+        .to_owned();
+    registration::Entity::update_many()
+        .col_expr(registration::Column::ExpiresAt, Expr::value(now))
+        .filter(registration::Column::UsedAt.is_null())
+        .filter(registration::Column::DeviceId.in_subquery(theirs))
+        .exec(txn)
+        .await?;
+    let details = json!({
+        "renamed": former,
+        "from_server": record.directory_server,
+        "to_server": to_server,
+        "dn": record.directory_dn,
+    });
+    let event = Event::about(
+        None,
+        "user.set_aside",
+        &record.username,
+        Outcome::Success,
+        details,
+    );
+    audit::record(txn, origin, now, event).await
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -251,6 +311,8 @@ pub struct NewUser {
     pub username: Username,
     pub display_name: String,
     pub email: String,
+    /// A mobile number, as `PhoneNumber` writes it.
+    pub phone: Option<String>,
     pub roles: RoleSet,
 }
 
@@ -287,11 +349,24 @@ async fn find_existing(
         .ok_or_else(|| AccountError::NotFound(username.to_string()))
 }
 
+/// The user called `name` as typed in an address or a form; `None` when
+/// nobody is (or the name cannot be one).
+pub async fn find_named(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    match Username::parse(name) {
+        Ok(name) => find(db, &name).await,
+        Err(_) => Ok(None),
+    }
+}
+
 pub fn summary(model: &user::Model) -> UserSummary {
     UserSummary {
         username: model.username.clone(),
         display_name: model.display_name.clone(),
         email: model.email.clone(),
+        phone: model.phone.clone(),
         source: model.source.clone(),
         disabled: model.disabled,
         roles: RoleSet::from_stored(&model.roles),
@@ -299,16 +374,20 @@ pub fn summary(model: &user::Model) -> UserSummary {
     }
 }
 
-/// Creates a local user with a password (hashed with argon2id).
+/// Creates a local user with a password (hashed with argon2id), or with
+/// none yet (they get a link to set one).
 pub async fn create_local(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
     actor: Option<&str>,
     new: NewUser,
-    password: String,
+    password: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<user::Model, AccountError> {
-    let hash = passwords::hash(password).await?;
+    let hash = match password {
+        Some(password) => Some(passwords::hash(password).await?),
+        None => None,
+    };
     let (_turn, txn) = super::begin_write(db).await?;
     if find(&txn, &new.username).await?.is_some() {
         return Err(AccountError::Exists(new.username.to_string()));
@@ -322,10 +401,10 @@ pub async fn create_local(
         username: Set(new.username.to_string()),
         display_name: Set(display_name),
         email: Set(new.email.trim().to_owned()),
-        phone: Set(None),
+        phone: Set(new.phone),
         source: Set(LOCAL.to_owned()),
         disabled: Set(false),
-        password_hash: Set(Some(hash)),
+        password_hash: Set(hash),
         roles: Set(new.roles.to_stored()),
         created_at: Set(now),
         updated_at: Set(now),
@@ -498,53 +577,69 @@ pub async fn set_roles(
     Ok(model)
 }
 
-/// Sets a new password and ends the user's sessions.
+/// Sets a new password and ends the user's sessions (but `keep`, the
+/// one that made the change, if any).
 pub async fn set_password(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
     actor: Option<&str>,
     username: &Username,
-    password: String,
+    (password, keep): (String, Option<&str>),
     now: DateTime<Utc>,
 ) -> Result<(), AccountError> {
     let hash = passwords::hash(password).await?;
     let (_turn, txn) = super::begin_write(db).await?;
     let current = find_existing(&txn, username).await?;
-    let id = current.id;
-    let mut active: user::ActiveModel = current.into();
-    active.password_hash = Set(Some(hash));
-    active.updated_at = Set(now);
-    active.update(&txn).await?;
-    session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        origin,
-        now,
-        Event {
-            actor,
-            action: "user.password",
-            target: Some(username.as_str()),
-            device_id: None,
-            outcome: Outcome::Success,
-            details: json!({}),
-        },
-    )
-    .await?;
+    store_password(&txn, origin, actor, current, hash, keep, now).await?;
     txn.commit().await?;
     Ok(())
 }
 
-/// Disables (and signs out) or re-enables a user. Refuses to disable the
-/// last enabled administrator.
+/// Stores a password hash for `current` inside the caller's transaction
+/// and ends their sessions but `keep`; links to set a password that were
+/// still open stop working. Audited as done by `actor`.
+pub async fn store_password(
+    txn: &impl ConnectionTrait,
+    origin: &RequestOrigin,
+    actor: Option<&str>,
+    current: user::Model,
+    hash: String,
+    keep: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let (id, username) = (current.id, current.username.clone());
+    let mut active: user::ActiveModel = current.into();
+    active.password_hash = Set(Some(hash));
+    active.updated_at = Set(now);
+    active.update(txn).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(id))
+        .filter(session::Column::IdHash.ne(keep.unwrap_or_default()))
+        .exec(txn)
+        .await?;
+    password_link::Entity::delete_many()
+        .filter(password_link::Column::UserId.eq(id))
+        .exec(txn)
+        .await?;
+    let event = Event::about(
+        actor,
+        "user.password",
+        &username,
+        Outcome::Success,
+        json!({}),
+    );
+    audit::record(txn, origin, now, event).await
+}
+
+/// Disables (and signs out) or re-enables a user; disabling may also
+/// remove their devices from the portal. Refuses to disable the last
+/// enabled administrator.
 pub async fn set_disabled(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
     actor: Option<&str>,
     username: &Username,
-    disabled: bool,
+    (disabled, remove_devices): (bool, bool),
     now: DateTime<Utc>,
 ) -> Result<(), AccountError> {
     let (_turn, txn) = super::begin_write(db).await?;
@@ -565,6 +660,20 @@ pub async fn set_disabled(
             .filter(session::Column::UserId.eq(id))
             .exec(&txn)
             .await?;
+    }
+    if disabled && remove_devices {
+        let managed = device::Entity::find()
+            .filter(device::Column::OwnerId.eq(id))
+            .filter(device::Column::Status.is_in([DeviceStatus::Pending, DeviceStatus::Active]))
+            .all(&txn)
+            .await?;
+        for model in &managed {
+            // A Wipe or Retire on its way still reaches the device (which
+            // its disabled owner's standing allows); it leaves then.
+            if !super::devices::ending(&txn, model.id).await? {
+                super::devices::remove_in(&txn, origin, actor, model, now).await?;
+            }
+        }
     }
     audit::record(
         &txn,
@@ -591,4 +700,47 @@ pub async fn set_disabled(
 /// Whether any user exists (the demo fills only an empty database).
 pub async fn any_user(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     Ok(user::Entity::find().count(db).await? > 0)
+}
+
+/// Why a person's own password change did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum OwnPasswordError {
+    #[error("{}", .0.message())]
+    Refused(PasswordProblem),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// A local user changes their own password: the current one is checked as
+/// at sign-in (wrong ones count towards the lock), then every other
+/// session of theirs ends.
+pub async fn change_own_password(
+    db: &DatabaseConnection,
+    directory: &super::directory::Directory,
+    origin: &RequestOrigin,
+    user: &super::auth::CurrentUser,
+    change: PasswordChange,
+    now: DateTime<Utc>,
+) -> Result<(), OwnPasswordError> {
+    use super::auth::{SignInError, check_password};
+    let record = user::Entity::find_by_id(user.id()).one(db).await?;
+    if record.is_none_or(|r| r.source != LOCAL) {
+        return Err(OwnPasswordError::Refused(PasswordProblem::Directory));
+    }
+    change.check().map_err(OwnPasswordError::Refused)?;
+    let PasswordChange { current, new, .. } = change;
+    let name = user.username().as_str();
+    match check_password(db, directory, origin, name, current, "password change", now).await {
+        Ok(_) => {}
+        Err(SignInError::Locked { .. }) => {
+            return Err(OwnPasswordError::Refused(PasswordProblem::Locked));
+        }
+        Err(SignInError::Db(error)) => return Err(error.into()),
+        Err(_) => return Err(OwnPasswordError::Refused(PasswordProblem::WrongCurrent)),
+    }
+    let keep = Some(user.session_hash());
+    set_password(db, origin, Some(name), user.username(), (new, keep), now).await?;
+    Ok(())
 }

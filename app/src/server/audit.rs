@@ -56,6 +56,27 @@ pub struct Event<'a> {
     pub details: Value,
 }
 
+impl<'a> Event<'a> {
+    /// What `actor` (or, without one, the portal by itself) did to
+    /// `target`, no device concerned.
+    pub fn about(
+        actor: Option<&'a str>,
+        action: &'a str,
+        target: &'a str,
+        outcome: Outcome,
+        details: Value,
+    ) -> Event<'a> {
+        Event {
+            actor,
+            action,
+            target: Some(target),
+            device_id: None,
+            outcome,
+            details,
+        }
+    }
+}
+
 /// Appends one event. Call it inside the transaction of the change it
 /// describes, so that the change and its record land together.
 pub async fn record(

@@ -26,7 +26,7 @@ use super::{accounts, passwords};
 use crate::domain::access::{self, Action, Denied, Subject};
 use crate::domain::audit::Outcome;
 use crate::domain::certificate_sign_in::{
-    CertificateMapping, Lookup, MethodsChangeError, SignInMethods, check_methods_change,
+    CertificateMapping, Lookup, MethodsChangeError, Proof, SignInMethods, check_methods_change,
 };
 use crate::domain::role::RoleSet;
 use crate::domain::signin::{
@@ -46,6 +46,10 @@ pub struct CurrentUser {
     display_name: String,
     roles: RoleSet,
     session_hash: String,
+    /// How the session was opened, and when its holder last proved who
+    /// they are.
+    proof: Proof,
+    proved_at: DateTime<Utc>,
 }
 
 impl CurrentUser {
@@ -63,6 +67,21 @@ impl CurrentUser {
 
     pub fn roles(&self) -> &RoleSet {
         &self.roles
+    }
+
+    /// The hash of this request's session (the secret itself is the cookie).
+    pub fn session_hash(&self) -> &str {
+        &self.session_hash
+    }
+
+    /// How this session was opened: how its holder proves it is them again.
+    pub fn proof(&self) -> Proof {
+        self.proof
+    }
+
+    /// When the holder last proved who they are (signing in, or again).
+    pub fn proved_at(&self) -> DateTime<Utc> {
+        self.proved_at
     }
 
     /// Whether this user may do `action` (roles only; device ownership and
@@ -323,7 +342,7 @@ pub async fn sign_in(
     )
     .await?;
     let details = json!({ "method": "password", "source": user.source });
-    open_session(db, origin, user, details, now).await
+    open_session(db, origin, user, Proof::Password, details, now).await
 }
 
 /// Audits a sign-in refused before any user was found.
@@ -380,6 +399,7 @@ async fn open_session(
     db: &DatabaseConnection,
     origin: &RequestOrigin,
     user: user::Model,
+    proof: Proof,
     mut details: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<(CurrentUser, String), SignInError> {
@@ -406,6 +426,8 @@ async fn open_session(
         last_seen_at: Set(now),
         client_addr: Set(origin.client_addr.clone()),
         user_agent: Set(origin.user_agent.chars().take(512).collect()),
+        proof: Set(proof),
+        proved_at: Set(Some(now)),
     }
     .insert(db)
     .await?;
@@ -431,6 +453,8 @@ async fn open_session(
             display_name: user.display_name,
             roles,
             session_hash,
+            proof,
+            proved_at: now,
         },
         token,
     ))
@@ -450,9 +474,26 @@ pub async fn sign_in_with_certificate(
     presented: Option<&PresentedCertificate>,
     now: DateTime<Utc>,
 ) -> Result<(CurrentUser, String), SignInError> {
+    let (user, details) =
+        certificate_holder(db, directory, settings, origin, trust, presented, now).await?;
+    open_session(db, origin, user, Proof::Certificate, details, now).await
+}
+
+/// The user `presented` names, checked against `trust` at `now` and mapped
+/// by the administrator's rule, with the certificate's details for the
+/// audit log. Refusals are audited here.
+async fn certificate_holder(
+    db: &DatabaseConnection,
+    directory: &Directory,
+    settings: &Settings,
+    origin: &RequestOrigin,
+    trust: Option<&ClientTrust>,
+    presented: Option<&PresentedCertificate>,
+    now: DateTime<Utc>,
+) -> Result<(user::Model, serde_json::Value), SignInError> {
     let refuse = async |problem: SignInProblem, details: serde_json::Value| {
         record_refusal(db, origin, "", problem, details, now).await?;
-        Err::<(CurrentUser, String), _>(SignInError::Refused(problem))
+        Err::<(user::Model, serde_json::Value), _>(SignInError::Refused(problem))
     };
     let (methods, mapping) = (settings.sign_in, settings.certificate_mapping);
     let Some(trust) = trust.filter(|_| methods.certificate()) else {
@@ -484,6 +525,8 @@ pub async fn sign_in_with_certificate(
                 Refusal::NotYetValid => SignInProblem::CertificateNotYetValid,
                 Refusal::Untrusted => SignInProblem::CertificateUntrusted,
                 Refusal::NotForSignIn => SignInProblem::CertificateNotForSignIn,
+                Refusal::Revoked => SignInProblem::CertificateRevoked,
+                Refusal::RevocationOutOfDate => SignInProblem::RevocationOutOfDate,
             };
             return refuse(problem, certificate_details(&shown, mapping.as_str())).await;
         }
@@ -494,7 +537,7 @@ pub async fn sign_in_with_certificate(
         Err(missing) => return refuse(missing.into(), details).await,
     };
     match find_certificate_user(db, directory, origin, &lookups, now).await {
-        Ok(Some(user)) => open_session(db, origin, user, details, now).await,
+        Ok(Some(user)) => Ok((user, details)),
         Ok(None) => {
             let mut details = details;
             details["looked_for"] = json!(
@@ -514,6 +557,64 @@ pub async fn sign_in_with_certificate(
         }
         Err(error) => Err(error),
     }
+}
+
+/// The signed-in `user` proves who they are again, the way their session
+/// was opened: their password, or the certificate on this request. A wrong
+/// password counts as a failed sign-in (and the lockout applies); a
+/// certificate must name this very user. On success the session counts
+/// as proved `now`; the outcome is audited as `step_up`.
+#[allow(clippy::too_many_arguments)]
+pub async fn prove_again(
+    db: &DatabaseConnection,
+    directory: &Directory,
+    settings: &Settings,
+    origin: &RequestOrigin,
+    user: &CurrentUser,
+    password: String,
+    (trust, presented): (Option<&ClientTrust>, Option<&PresentedCertificate>),
+    now: DateTime<Utc>,
+) -> Result<(), SignInError> {
+    let name = user.username().as_str();
+    let holder = match user.proof() {
+        Proof::Password => {
+            check_password(db, directory, origin, name, password, "step_up", now).await?
+        }
+        Proof::Certificate => {
+            certificate_holder(db, directory, settings, origin, trust, presented, now)
+                .await?
+                .0
+        }
+    };
+    let outcome = if holder.id == user.id() {
+        Outcome::Success
+    } else {
+        Outcome::Refused
+    };
+    audit::record(
+        db,
+        origin,
+        now,
+        Event {
+            actor: Some(name),
+            action: "step_up",
+            target: Some(name),
+            device_id: None,
+            outcome,
+            details: json!({ "method": user.proof().as_str() }),
+        },
+    )
+    .await?;
+    if outcome != Outcome::Success {
+        // Someone else's certificate: not this person.
+        return Err(SignInError::Invalid);
+    }
+    session::Entity::update_many()
+        .col_expr(session::Column::ProvedAt, Expr::value(now))
+        .filter(session::Column::IdHash.eq(user.session_hash()))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -576,7 +677,50 @@ pub async fn change_sign_in(
         return Err(refused.into());
     }
     settings::set_sign_in(db, origin, admin, methods, mapping, now).await?;
+    // The administrator's own session goes on; proven by a certificate
+    // just now, it counts as a certificate session from here on.
+    if let Some(own) = admin.session() {
+        let proof = if proven {
+            Proof::Certificate
+        } else {
+            Proof::Password
+        };
+        session::Entity::update_many()
+            .col_expr(session::Column::Proof, Expr::value(proof.as_str()))
+            .filter(session::Column::IdHash.eq(own))
+            .filter(session::Column::Proof.ne(Proof::Certificate.as_str()))
+            .exec(db)
+            .await?;
+    }
+    end_closed_sessions(db, methods, admin.session()).await?;
     Ok(())
+}
+
+/// Ends the sessions opened by a way of signing in that `methods` no
+/// longer allow (all but `keep`); gives how many ended.
+pub async fn end_closed_sessions(
+    db: &DatabaseConnection,
+    methods: SignInMethods,
+    keep: Option<&str>,
+) -> Result<u64, DbErr> {
+    let closed: Vec<&str> = Proof::ALL
+        .iter()
+        .filter(|proof| !methods.keeps(**proof))
+        .map(|proof| proof.as_str())
+        .collect();
+    let mut ending = session::Entity::delete_many().filter(session::Column::Proof.is_in(closed));
+    if let Some(keep) = keep {
+        ending = ending.filter(session::Column::IdHash.ne(keep));
+    }
+    let ended = ending.exec(db).await?.rows_affected;
+    if ended > 0 {
+        tracing::info!(
+            ended,
+            methods = methods.as_str(),
+            "sessions of a closed way of signing in ended"
+        );
+    }
+    Ok(ended)
 }
 
 fn certificate_details(shown: &Shown, mapping: &str) -> serde_json::Value {
@@ -651,7 +795,12 @@ pub async fn resolve(
     // The session and its user in one query, with only what is needed.
     let found = session::Entity::find_by_id(session_hash.clone())
         .select_only()
-        .columns([session::Column::CreatedAt, session::Column::LastSeenAt])
+        .columns([
+            session::Column::CreatedAt,
+            session::Column::LastSeenAt,
+            session::Column::Proof,
+            session::Column::ProvedAt,
+        ])
         .column_as(user::Column::Id, "user_id")
         .column_as(user::Column::Username, "username")
         .column_as(user::Column::DisplayName, "display_name")
@@ -698,6 +847,8 @@ pub async fn resolve(
         roles,
         display_name: found.display_name,
         session_hash,
+        proof: found.proof,
+        proved_at: found.proved_at.unwrap_or(found.created_at),
     }))
 }
 
@@ -706,6 +857,8 @@ pub async fn resolve(
 struct SessionOfUser {
     created_at: DateTime<Utc>,
     last_seen_at: DateTime<Utc>,
+    proof: Proof,
+    proved_at: Option<DateTime<Utc>>,
     user_id: UserId,
     username: String,
     display_name: String,

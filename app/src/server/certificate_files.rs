@@ -7,7 +7,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use p12_keystore::Pkcs12Archive;
 use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
 use ring::rand::SystemRandom;
 use ring::signature::{self, KeyPair};
@@ -20,6 +19,7 @@ use x509_cert::der::{Decode, Encode, Reader, SliceReader};
 use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
 use x509_cert::spki::AlgorithmIdentifier;
 
+use super::pkcs12::{self, Budget, Entry, Limits};
 use crate::domain::certificates::UploadProblem;
 
 const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -89,7 +89,12 @@ const MAX_CERTIFICATES: usize = 32;
 
 /// Reads `data` with `password` (empty for none). Certificates alone give
 /// one candidate without a key.
+/// Every key derivation the file asks for is paid from one budget first.
 pub fn read(data: &[u8], password: &str) -> Result<Read, UploadProblem> {
+    read_within(data, password, &mut Budget::per_upload())
+}
+
+fn read_within(data: &[u8], password: &str, budget: &mut Budget) -> Result<Read, UploadProblem> {
     if data.iter().all(u8::is_ascii_whitespace) {
         return Err(UploadProblem::Empty);
     }
@@ -98,7 +103,7 @@ pub fn read(data: &[u8], password: &str) -> Result<Read, UploadProblem> {
     if let Ok(text) = std::str::from_utf8(data)
         && text.contains("-----BEGIN ")
     {
-        return read_pem(text, password);
+        return read_pem(text, password, budget);
     }
     if data.first() != Some(&0x30) {
         return Err(UploadProblem::NotCertificate);
@@ -110,7 +115,7 @@ pub fn read(data: &[u8], password: &str) -> Result<Read, UploadProblem> {
             key_protected: false,
         });
     }
-    read_pkcs12(data, password)
+    read_pkcs12(data, password, budget)
 }
 
 fn corrupt(_: impl std::fmt::Debug) -> UploadProblem {
@@ -142,61 +147,19 @@ fn check_der_length(data: &[u8]) -> Result<(), UploadProblem> {
     }
 }
 
-fn read_pkcs12(data: &[u8], password: &str) -> Result<Read, UploadProblem> {
-    use p12_keystore::error::Error;
-    let wrong = if password.is_empty() {
-        UploadProblem::PasswordRequired
-    } else {
-        UploadProblem::WrongPassword
+fn read_pkcs12(data: &[u8], password: &str, budget: &mut Budget) -> Result<Read, UploadProblem> {
+    let limits = Limits {
+        keys: MAX_KEYS,
+        certificates: MAX_CERTIFICATES,
     };
-    let archive = Pkcs12Archive::from_pkcs12(data, password).map_err(|error| match error {
-        Error::MacError(_) | Error::UnpadError | Error::InvalidPrivateKey => wrong,
-        Error::Pkcs5Error(message) if message.contains("decryption failed") => wrong,
-        Error::Pkcs5Error(_)
-        | Error::UnsupportedEncryptionScheme
-        | Error::UnsupportedMacAlgorithm
-        | Error::UnsupportedContentType
-        | Error::InvalidParameters => UploadProblem::UnsupportedEncryption,
-        Error::InvalidVersion => UploadProblem::NotCertificate,
-        _ => UploadProblem::Corrupt,
-    })?;
-    if archive.keys.len() > MAX_KEYS || archive.certs.len() > MAX_CERTIFICATES {
-        return Err(UploadProblem::TooManyEntries);
-    }
-    let has_keys = !archive.keys.is_empty();
-    let keys = archive
-        .keys
-        .into_iter()
-        .map(|bag| {
-            (
-                bag.friendly_name,
-                bag.local_key_id.map(|id| id.0),
-                bag.key.as_der().to_vec(),
-            )
-        })
-        .collect();
-    let certificates = archive
-        .certs
-        .into_iter()
-        .map(|bag| {
-            (
-                bag.friendly_name,
-                bag.local_key_id,
-                bag.cert.as_der().to_vec(),
-            )
-        })
-        .collect();
-    let candidates = assemble(keys, certificates)?;
-    // Protected: the keys cannot be had without the password.
-    let key_protected =
-        has_keys && !password.is_empty() && Pkcs12Archive::from_pkcs12(data, "").is_err();
+    let archive = pkcs12::read(data, password, limits, budget)?;
     Ok(Read {
-        candidates,
-        key_protected,
+        candidates: assemble(archive.keys, archive.certificates)?,
+        key_protected: archive.keys_protected,
     })
 }
 
-fn read_pem(text: &str, password: &str) -> Result<Read, UploadProblem> {
+fn read_pem(text: &str, password: &str, budget: &mut Budget) -> Result<Read, UploadProblem> {
     let mut blocks = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
@@ -243,7 +206,9 @@ fn read_pem(text: &str, password: &str) -> Result<Read, UploadProblem> {
                 key_protected = false;
                 keys.push((None, None, rsa_to_pkcs8(&der)?));
             }
-            "ENCRYPTED PRIVATE KEY" => keys.push((None, None, decrypt_key(&der, password)?)),
+            "ENCRYPTED PRIVATE KEY" => {
+                keys.push((None, None, decrypt_key(&der, password, budget)?))
+            }
             "EC PRIVATE KEY" | "DSA PRIVATE KEY" => {
                 return Err(UploadProblem::UnsupportedAlgorithm);
             }
@@ -273,30 +238,17 @@ fn rsa_to_pkcs8(pkcs1: &[u8]) -> Result<Vec<u8>, UploadProblem> {
     info.to_der().map_err(corrupt)
 }
 
-/// Key derivation an upload may ask for: as much as PKCS#12 files get
-/// (p12-keystore's limits), far less memory for scrypt.
-fn affordable(scheme: &pkcs8::pkcs5::EncryptionScheme) -> bool {
-    use pkcs8::pkcs5::pbes2::Kdf;
-    match scheme.pbes2().map(|p| &p.kdf) {
-        Some(Kdf::Pbkdf2(params)) => params.iteration_count <= 1_000_000,
-        Some(Kdf::Scrypt(params)) => {
-            let memory = 128u64
-                .saturating_mul(u64::from(params.block_size))
-                .saturating_mul(params.cost_parameter);
-            memory <= 64 * 1024 * 1024 && params.parallelization <= 4
-        }
-        _ => false,
-    }
-}
-
-fn decrypt_key(der: &[u8], password: &str) -> Result<Vec<u8>, UploadProblem> {
+fn decrypt_key(der: &[u8], password: &str, budget: &mut Budget) -> Result<Vec<u8>, UploadProblem> {
     let info = EncryptedPrivateKeyInfoRef::try_from(der).map_err(corrupt)?;
-    if !affordable(&info.encryption_algorithm) {
-        return Err(UploadProblem::UnsupportedEncryption);
-    }
+    let cost = info
+        .encryption_algorithm
+        .pbes2()
+        .and_then(pkcs12::pbes2_cost)
+        .ok_or(UploadProblem::UnsupportedEncryption)?;
     if password.is_empty() {
         return Err(UploadProblem::PasswordRequired);
     }
+    budget.spend(cost)?;
     let key = match info.decrypt(password) {
         Ok(document) => document.as_bytes().to_vec(),
         Err(pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::DecryptFailed)) => {
@@ -308,10 +260,6 @@ fn decrypt_key(der: &[u8], password: &str) -> Result<Vec<u8>, UploadProblem> {
     PrivateKeyInfoRef::try_from(key.as_slice()).map_err(|_| UploadProblem::WrongPassword)?;
     Ok(key)
 }
-
-/// A private key (PKCS#8 DER) or a certificate (DER) from a file, with its
-/// name and PKCS#12 local key id.
-type Entry = (Option<String>, Option<Vec<u8>>, Vec<u8>);
 
 /// Pairs keys with certificates and describes each.
 fn assemble(keys: Vec<Entry>, certificates: Vec<Entry>) -> Result<Vec<Candidate>, UploadProblem> {
@@ -611,8 +559,60 @@ pub fn pem(label: &str, der: &[u8]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use pkcs8::pkcs5::pbes2;
+
+    /// A PEM "ENCRYPTED PRIVATE KEY" (a fresh Ed25519 key) whose key
+    /// derivation takes `iterations` of PBKDF2.
+    fn encrypted_key(iterations: u32, password: &str) -> String {
+        let key = signature::Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
+        let params =
+            pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(iterations, &[7; 16], [9; 16])
+                .unwrap();
+        let sealed = PrivateKeyInfoRef::try_from(key.as_ref())
+            .unwrap()
+            .encrypt_with_params(params, password)
+            .unwrap();
+        pem("ENCRYPTED PRIVATE KEY", sealed.as_bytes())
+    }
+
+    #[test]
+    fn key_derivation_is_paid_for_before_it_is_done() {
+        let file = [2048, 2048, 2048]
+            .map(|n| encrypted_key(n, "pass"))
+            .concat();
+        // Two derivations fit, the third is refused before it runs.
+        let mut budget = Budget::new(5000);
+        let refused = read_within(file.as_bytes(), "pass", &mut budget);
+        assert_eq!(refused.unwrap_err(), UploadProblem::UnsupportedEncryption);
+        assert_eq!(budget.left(), 5000 - 2 * 2048);
+        // With enough, all three are read (and then refused for want of a
+        // certificate, which is another matter).
+        let enough = read_within(file.as_bytes(), "pass", &mut Budget::new(3 * 2048));
+        assert_ne!(enough.unwrap_err(), UploadProblem::UnsupportedEncryption);
+        // One derivation may not ask for more than a million iterations:
+        // refused without trying.
+        let started = std::time::Instant::now();
+        assert_eq!(
+            read(unreadable_key(1_000_001).as_bytes(), "pass").unwrap_err(),
+            UploadProblem::UnsupportedEncryption
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    /// A PEM "ENCRYPTED PRIVATE KEY" that no password opens, whose key
+    /// derivation takes `iterations` of PBKDF2 (made without doing it).
+    pub(crate) fn unreadable_key(iterations: u32) -> String {
+        let params =
+            pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(iterations, &[7; 16], [9; 16])
+                .unwrap();
+        let sealed = pkcs8::EncryptedPrivateKeyInfoOwned {
+            encryption_algorithm: pkcs8::pkcs5::EncryptionScheme::Pbes2(params),
+            encrypted_data: pkcs8::der::asn1::OctetString::new(vec![0; 48]).unwrap(),
+        };
+        pem("ENCRYPTED PRIVATE KEY", &sealed.to_der().unwrap())
+    }
 
     #[test]
     fn empty_and_foreign_files_are_named() {

@@ -88,14 +88,7 @@ fn event<'a>(
     outcome: Outcome,
     details: Value,
 ) -> Event<'a> {
-    Event {
-        actor: Some(actor),
-        action,
-        target: Some(target),
-        device_id: None,
-        outcome,
-        details,
-    }
+    Event::about(Some(actor), action, target, outcome, details)
 }
 
 fn setting_of(model: &certificate_setting::Model) -> Setting {
@@ -474,6 +467,34 @@ pub async fn upload(
     outcome
 }
 
+/// Uploads read one at a time.
+static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Reads a file with its password (given back) off the async workers, one
+/// file at a time (a core stays free for everything else); a parser failure
+/// of any kind is a damaged file. The turn is held by the reading itself: a
+/// request that goes away does not let the next file start while this one
+/// is still being read.
+async fn read_in_turn(
+    data: Vec<u8>,
+    password: String,
+) -> Result<(certificate_files::Read, String)> {
+    let turn = READING
+        .acquire()
+        .await
+        .map_err(|_| CertificateError::Upload(UploadProblem::Corrupt))?;
+    let read = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        std::panic::catch_unwind(|| certificate_files::read(&data, &password))
+            .map(|result| (result, password))
+    })
+    .await;
+    match read {
+        Ok(Ok((result, password))) => Ok((result?, password)),
+        _ => Err(UploadProblem::Corrupt.into()),
+    }
+}
+
 async fn try_upload(
     db: &DatabaseConnection,
     sealer: &Sealer,
@@ -498,25 +519,7 @@ async fn try_upload(
     if data.len() > crate::domain::certificates::MAX_FILE_BYTES {
         return Err(UploadProblem::TooLarge.into());
     }
-    // Key derivation and RSA checks take a while: off the async workers,
-    // one file at a time (a core stays free for everything else), and a
-    // parser failure of any kind is a damaged file.
-    static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
-    let permit = READING
-        .acquire()
-        .await
-        .map_err(|_| CertificateError::Upload(UploadProblem::Corrupt))?;
-    let password = upload.password;
-    let read = tokio::task::spawn_blocking(move || {
-        std::panic::catch_unwind(|| certificate_files::read(&data, &password))
-            .map(|result| (result, password))
-    })
-    .await;
-    let (read, password) = match read {
-        Ok(Ok((result, password))) => (result?, password),
-        _ => return Err(UploadProblem::Corrupt.into()),
-    };
-    drop(permit);
+    let (read, password) = read_in_turn(data, upload.password).await?;
     let candidates = read.candidates;
     let refused = file_refusal(
         setting.key_required,
@@ -1086,4 +1089,38 @@ pub async fn delete_stale_pending(db: &DatabaseConnection, now: DateTime<Utc>) -
         .exec(db)
         .await?;
     Ok(deleted.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_keeps_its_turn_when_its_request_goes_away() {
+        // A key whose derivation takes a while, and that no password opens.
+        let file = certificate_files::tests::unreadable_key(1_000_000).into_bytes();
+        let reading = tokio::spawn(read_in_turn(file, "pass".to_owned()));
+        for _ in 0..500 {
+            if READING.available_permits() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        assert_eq!(READING.available_permits(), 0, "the reading has its turn");
+        reading.abort();
+        assert!(reading.await.unwrap_err().is_cancelled());
+        assert_eq!(
+            READING.available_permits(),
+            0,
+            "the file is still being read: the next one waits"
+        );
+        for _ in 0..1200 {
+            if READING.available_permits() == 1 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the turn never came back");
+    }
 }

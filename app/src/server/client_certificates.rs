@@ -27,10 +27,56 @@ const UID: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.9.2342.19200300.10
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PresentedCertificate(pub Vec<Vec<u8>>);
 
-/// The CAs whose certificates people may sign in with.
+/// The CAs whose certificates people may sign in with, and the lists of
+/// certificates they revoked.
 #[derive(Clone, Debug)]
 pub struct ClientTrust {
     certificates: Vec<CertificateDer<'static>>,
+    revoked: Vec<RevocationList>,
+    /// Refuse every certificate while a list is past its next update
+    /// (otherwise: use the list anyway, and say so in the log).
+    refuse_when_stale: bool,
+}
+
+/// A certificate revocation list, read.
+#[derive(Clone, Debug)]
+struct RevocationList {
+    list: Arc<webpki::CertRevocationList<'static>>,
+    /// When its authority promised the next one (seconds since the epoch).
+    next_update: Option<i64>,
+}
+
+/// Reads the revocation lists of one file: PEM ("X509 CRL" blocks) or DER.
+fn read_revocation_lists(data: &[u8]) -> Result<Vec<RevocationList>, String> {
+    use rustls_pki_types::CertificateRevocationListDer;
+    let ders: Vec<Vec<u8>> = if data.starts_with(b"-----")
+        || std::str::from_utf8(data).is_ok_and(|t| t.contains("-----BEGIN X509 CRL-----"))
+    {
+        CertificateRevocationListDer::pem_slice_iter(data)
+            .map(|crl| crl.map(|crl| crl.to_vec()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("cannot read the revocation list: {e}"))?
+    } else {
+        vec![data.to_vec()]
+    };
+    if ders.is_empty() {
+        return Err("the file holds no revocation list".to_owned());
+    }
+    ders.into_iter()
+        .map(|der| {
+            let list = webpki::OwnedCertRevocationList::from_der(&der)
+                .map_err(|e| format!("cannot read the revocation list: {e}"))?;
+            let next_update =
+                x509_cert::crl::CertificateList::<x509_cert::certificate::Rfc5280>::from_der(&der)
+                    .ok()
+                    .and_then(|crl| crl.tbs_cert_list.next_update)
+                    .and_then(|at| i64::try_from(at.to_unix_duration().as_secs()).ok());
+            Ok(RevocationList {
+                list: Arc::new(list.into()),
+                next_update,
+            })
+        })
+        .collect()
 }
 
 impl ClientTrust {
@@ -47,7 +93,30 @@ impl ClientTrust {
             webpki::anchor_from_trusted_cert(certificate)
                 .map_err(|e| format!("a certificate of the CA bundle cannot be used: {e}"))?;
         }
-        Ok(ClientTrust { certificates })
+        Ok(ClientTrust {
+            certificates,
+            revoked: Vec::new(),
+            refuse_when_stale: false,
+        })
+    }
+
+    /// With the revocation lists of `files` (PEM or DER, each holding one
+    /// or more), and what to do while one is past its next update.
+    pub fn with_revocation_lists(
+        mut self,
+        files: &[Vec<u8>],
+        refuse_when_stale: bool,
+    ) -> Result<ClientTrust, String> {
+        for file in files {
+            self.revoked.extend(read_revocation_lists(file)?);
+        }
+        self.refuse_when_stale = refuse_when_stale;
+        Ok(self)
+    }
+
+    /// How many revocation lists are in use.
+    pub fn revocation_lists(&self) -> usize {
+        self.revoked.len()
     }
 
     /// How many certificates the bundle holds.
@@ -90,6 +159,37 @@ impl ClientTrust {
             .iter()
             .map(|c| CertificateDer::from(c.as_slice()))
             .collect();
+        let stale = self
+            .revoked
+            .iter()
+            .any(|crl| crl.next_update.is_some_and(|next| next <= now.timestamp()));
+        if stale {
+            if self.refuse_when_stale {
+                tracing::error!(
+                    "certificate sign-in refused: a revocation list (client_crl) is past its next update"
+                );
+                return Err(CertificateRefusal::Checked(
+                    Refusal::RevocationOutOfDate,
+                    shown,
+                ));
+            }
+            tracing::error!(
+                "a revocation list (client_crl) is past its next update: used anyway, as client_crl_when_stale says"
+            );
+        }
+        let lists: Vec<&webpki::CertRevocationList<'_>> =
+            self.revoked.iter().map(|crl| &*crl.list).collect();
+        // Certificates whose authority has no list here are not refused for
+        // that; the lists' dates are judged above.
+        let revocation = webpki::RevocationOptionsBuilder::new(&lists)
+            .ok()
+            .map(|options| {
+                options
+                    .with_depth(webpki::RevocationCheckDepth::Chain)
+                    .with_status_policy(webpki::UnknownStatusPolicy::Allow)
+                    .with_expiration_policy(webpki::ExpirationPolicy::Ignore)
+                    .build()
+            });
         let seconds = u64::try_from(now.timestamp()).unwrap_or_default();
         let algorithms = rustls::crypto::ring::default_provider()
             .signature_verification_algorithms
@@ -100,7 +200,7 @@ impl ClientTrust {
             &intermediates,
             UnixTime::since_unix_epoch(std::time::Duration::from_secs(seconds)),
             webpki::KeyUsage::client_auth(),
-            None,
+            revocation,
             None,
         );
         let reason = match checked {
@@ -113,6 +213,7 @@ impl ClientTrust {
             Err(webpki::Error::CertExpired { .. }) => Refusal::Expired,
             Err(webpki::Error::CertNotValidYet { .. }) => Refusal::NotYetValid,
             Err(webpki::Error::RequiredEkuNotFoundContext(_)) => Refusal::NotForSignIn,
+            Err(webpki::Error::CertRevoked) => Refusal::Revoked,
             Err(_) => Refusal::Untrusted,
         };
         Err(CertificateRefusal::Checked(reason, shown))
@@ -163,6 +264,11 @@ pub enum Refusal {
     Untrusted,
     /// Its extended key usage leaves out client authentication.
     NotForSignIn,
+    /// On its authority's revocation list.
+    Revoked,
+    /// A revocation list is past its next update, and the portal refuses
+    /// certificates then.
+    RevocationOutOfDate,
 }
 
 /// Why a certificate cannot be used; with how it names itself, when it

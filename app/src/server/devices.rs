@@ -2,13 +2,13 @@
 //! report through the device API. Every query for a person is scoped to
 //! the devices they own; someone else's device is "not found".
 
-use crate::domain::ids::{CommandId, DeviceId};
+use crate::domain::ids::{CommandId, DeviceId, UserId};
 use crate::domain::text::TextEnum;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -19,14 +19,20 @@ use super::auth::{CurrentUser, hash_token};
 use super::cache::Caches;
 use super::catalogue;
 use super::entities::{command, device};
+use super::messages::{Outgoing, Recipient};
 use super::passwords;
+use super::secrets::Sealer;
 use crate::api::types::{ActionOption, CommandView, DeviceDetail, DeviceSummary, Location};
 use crate::domain::access::Subject;
 use crate::domain::audit::{AuditFilter, AuditPage, Outcome};
 use crate::domain::device::{
-    CommandEvent, CommandState, DeviceAction, DeviceStatus, LockParams, LockState, Ownership,
-    Platform, Progress, Unavailable, availability, policy_refusal,
+    CommandEvent, CommandState, DeviceAction, DeviceStatus, LOCATION_KEPT_HOURS, LockParams,
+    LockState, Ownership, Platform, Progress, Service, Unavailable, at_minute, availability,
+    is_device_pin, location_is_recent, policy_refusal, proof_is_recent, removable,
 };
+
+/// What a device's new PIN is sealed for.
+const PIN_PURPOSE: &str = "device-pin";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
@@ -97,16 +103,17 @@ fn command_view(model: &command::Model) -> Option<CommandView> {
             .get("error")
             .and_then(|e| e.as_str())
             .map(str::to_owned),
+        hold_until: model.hold_until,
     })
 }
 
 /// The user's devices: managed ones first, then newest first.
 pub async fn list_for(
     db: &impl ConnectionTrait,
-    user: &CurrentUser,
+    owner: UserId,
 ) -> Result<Vec<DeviceSummary>, DbErr> {
     let rows = device::Entity::find()
-        .filter(device::Column::OwnerId.eq(user.id()))
+        .filter(device::Column::OwnerId.eq(owner))
         .order_by_desc(device::Column::RegisteredAt)
         .order_by_desc(device::Column::Id)
         .into_partial_model::<Listed>()
@@ -163,10 +170,54 @@ pub async fn progress(
     ))
 }
 
+/// The PIN of the device's latest PIN reset, if it has not been shown
+/// yet: every sealed PIN of the device is forgotten in the same
+/// transaction, so only one page view gets it.
+async fn take_new_pin(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    id: DeviceId,
+) -> Result<Option<String>, DbErr> {
+    let sealed_rows = || {
+        command::Entity::find()
+            .filter(command::Column::DeviceId.eq(id))
+            .filter(command::Column::Kind.eq(DeviceAction::ResetPin))
+            .filter(command::Column::Result.contains("\"sealed_pin\":\""))
+    };
+    if sealed_rows().one(db).await?.is_none() {
+        return Ok(None);
+    }
+    let (_turn, txn) = super::begin_write(db).await?;
+    let rows = sealed_rows()
+        .order_by_desc(command::Column::Id)
+        .all(&txn)
+        .await?;
+    let newest = rows.first().map(|row| row.result.clone());
+    // Every sealed PIN of the device is forgotten; the newest is shown.
+    for row in &rows {
+        let result: serde_json::Value = serde_json::from_str(&row.result).unwrap_or_default();
+        let forgotten = json!({ "error": result.get("error") }).to_string();
+        command::Entity::update_many()
+            .col_expr(command::Column::Result, Expr::value(forgotten))
+            .filter(command::Column::Id.eq(row.id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    let sealed = newest
+        .and_then(|r| serde_json::from_str::<serde_json::Value>(&r).ok())
+        .and_then(|v| {
+            v.get("sealed_pin")
+                .and_then(|p| p.as_str())
+                .map(str::to_owned)
+        });
+    Ok(sealed.and_then(|sealed| sealer.open(PIN_PURPOSE, &sealed).ok()))
+}
+
 /// Everything the device page shows.
 pub async fn detail(
     db: &DatabaseConnection,
-    catalogue: &catalogue::Catalogue,
+    (catalogue, sealer): (&catalogue::Catalogue, Option<&Sealer>),
     user: &CurrentUser,
     id: DeviceId,
     history_page: u64,
@@ -183,8 +234,9 @@ pub async fn detail(
         .iter()
         .copied()
         .filter_map(|action| match availability(subject, facts, action) {
-            // Not offered at all without the role.
-            Err(Unavailable::Denied(_)) => None,
+            // Not offered at all without the role, nor "Found it" for a
+            // device that is not lost.
+            Err(Unavailable::Denied(_) | Unavailable::NotLost) => None,
             Err(reason) => Some(ActionOption {
                 action,
                 unavailable: Some(reason.to_string()),
@@ -196,6 +248,10 @@ pub async fn detail(
         })
         .collect();
     let commands = latest_commands(db, id).await?;
+    let new_pin = match sealer {
+        Some(sealer) => take_new_pin(db, sealer, id).await?,
+        None => None,
+    };
     let page = history_page.clamp(1, audit::MAX_PAGE);
     let history = AuditFilter {
         device_id: Some(id),
@@ -203,12 +259,14 @@ pub async fn detail(
     };
     let (rows, total) = audit::search(db, &history, page, per_page).await?;
     let location = match (model.latitude, model.longitude, model.located_at) {
-        (Some(latitude), Some(longitude), Some(at)) => Some(Location {
-            latitude,
-            longitude,
-            accuracy_m: model.accuracy_m,
-            at,
-        }),
+        (Some(latitude), Some(longitude), Some(at)) if location_is_recent(at, now) => {
+            Some(Location {
+                latitude,
+                longitude,
+                accuracy_m: model.accuracy_m,
+                at,
+            })
+        }
         _ => None,
     };
     Ok(DeviceDetail {
@@ -224,6 +282,8 @@ pub async fn detail(
         actions,
         commands: commands.iter().filter_map(command_view).collect(),
         configuration: catalogue::configuration_of(catalogue, &model, user),
+        new_pin,
+        prove_with: (!proof_is_recent(user.proved_at(), now)).then_some(user.proof()),
         history: AuditPage {
             rows,
             total,
@@ -267,18 +327,22 @@ pub async fn rename(
 }
 
 /// Queues `action` for the user's device, after the action table says
-/// yes. A request identical to one still in flight joins it (`false`).
+/// yes. A request identical to one still in flight joins it (and sends no
+/// e-mail).
+/// A Wipe or Retire waits out the hold set in Admin → Settings, and comes
+/// with the e-mail that tells the owner (with how to cancel it on the
+/// device's page, under `public_url`).
 #[allow(clippy::too_many_arguments)]
 pub async fn request(
     db: &DatabaseConnection,
-    caches: &Caches,
+    (caches, public_url): (&Caches, &str),
     origin: &RequestOrigin,
     user: &CurrentUser,
     id: DeviceId,
     action: DeviceAction,
     params: LockParams,
     now: DateTime<Utc>,
-) -> Result<(command::Model, bool), DeviceError> {
+) -> Result<(command::Model, Option<Outgoing>), DeviceError> {
     let (_turn, txn) = super::begin_write(db).await?;
     let model = find_for(&txn, user, id).await?;
     let subject = Subject {
@@ -314,7 +378,7 @@ pub async fn request(
         .await?;
     if let Some(existing) = in_flight {
         txn.commit().await?;
-        return Ok((existing, false));
+        return Ok((existing, None));
     }
     let created = command::ActiveModel {
         device_id: Set(id),
@@ -326,6 +390,7 @@ pub async fn request(
         sent_at: Set(None),
         completed_at: Set(None),
         result: Set("{}".to_owned()),
+        hold_until: Set(super::settings::action_hold(&txn).await?.until(action, now)),
         ..Default::default()
     }
     .insert(&txn)
@@ -340,12 +405,32 @@ pub async fn request(
             target: Some(&model.display_name),
             device_id: Some(id),
             outcome: Outcome::Success,
-            details: json!({ "command": created.id, "state": "queued", "lost_mode": params.lost_mode() }),
+            details: json!({
+                "command": created.id,
+                "state": "queued",
+                "lost_mode": params.lost_mode(),
+                "hold_until": created.hold_until,
+            }),
         },
     )
     .await?;
+    // Only a Wipe or Retire is told by e-mail: only then is the owner read.
+    let owner = match action.ends_management() {
+        true => {
+            super::entities::user::Entity::find_by_id(model.owner_id)
+                .one(&txn)
+                .await?
+        }
+        false => None,
+    };
     txn.commit().await?;
-    Ok((created, true))
+    let told = Told::Asked {
+        by: user.username().as_str(),
+        origin,
+        page: format!("{public_url}/devices/{id}"),
+    };
+    let mail = owner.and_then(|owner| told_mail(&owner, &model.display_name, &created, told));
+    Ok((created, mail))
 }
 
 /// Cancels a command of the user's device that the device has not picked
@@ -523,12 +608,134 @@ pub async fn add_active(
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     credential: &str,
-) -> Result<Option<device::Model>, DbErr> {
-    device::Entity::find()
+) -> Result<Option<(device::Model, Service)>, DbErr> {
+    let Some(device) = device::Entity::find()
         .filter(device::Column::CredentialHash.eq(hash_token(credential)))
         .filter(device::Column::Status.eq(DeviceStatus::Active))
         .one(db)
-        .await
+        .await?
+    else {
+        return Ok(None);
+    };
+    let service = service(db, &device).await?;
+    Ok(Some((device, service)))
+}
+
+/// What the device API does for `device` now: by whether its owner may
+/// still use the portal and whether a Wipe or Retire is on its way.
+pub async fn service(db: &impl ConnectionTrait, device: &device::Model) -> Result<Service, DbErr> {
+    use super::entities::user;
+    let owner = user::Entity::find_by_id(device.owner_id).one(db).await?;
+    let owner_may = owner.is_some_and(|owner| {
+        let roles = super::accounts::roles_of(&owner);
+        let subject = Subject {
+            roles: &roles,
+            disabled: owner.disabled,
+        };
+        crate::domain::access::check(subject, crate::domain::access::Action::UsePortal).is_ok()
+    });
+    Ok(Service::of(owner_may, ending(db, device.id).await?))
+}
+
+/// Whether a Wipe or Retire is on its way to the device.
+pub async fn ending(db: &impl ConnectionTrait, id: DeviceId) -> Result<bool, DbErr> {
+    let waiting = command::Entity::find()
+        .filter(command::Column::DeviceId.eq(id))
+        .filter(command::Column::Kind.is_in([DeviceAction::Wipe, DeviceAction::Retire]))
+        .filter(command::Column::State.is_in([CommandState::Queued, CommandState::Sent]))
+        .one(db)
+        .await?;
+    Ok(waiting.is_some())
+}
+
+/// Forgets the locations devices reported more than a day ago
+/// (housekeeping): a person's whereabouts are kept no longer than needed.
+pub async fn forget_old_locations(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let before = now - chrono::Duration::hours(LOCATION_KEPT_HOURS);
+    let none = || Expr::value(Option::<f64>::None);
+    Ok(device::Entity::update_many()
+        .col_expr(device::Column::Latitude, none())
+        .col_expr(device::Column::Longitude, none())
+        .col_expr(device::Column::AccuracyM, none())
+        .col_expr(
+            device::Column::LocatedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(device::Column::LocatedAt.lte(before))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Removes `device` from the portal: its credential stops working at
+/// once, what was waiting for it is cancelled, and its slot is freed.
+/// `owner` limits it to that person's device (an owner removing their
+/// own); an administrator passes `None`.
+pub async fn remove(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: &str,
+    owner: Option<UserId>,
+    id: DeviceId,
+    now: DateTime<Utc>,
+) -> Result<device::Model, DeviceError> {
+    let (_turn, txn) = super::begin_write(db).await?;
+    let mut found = device::Entity::find_by_id(id);
+    if let Some(owner) = owner {
+        found = found.filter(device::Column::OwnerId.eq(owner));
+    }
+    let model = found.one(&txn).await?.ok_or(DeviceError::NotFound)?;
+    removable(model.status, ending(&txn, model.id).await?)?;
+    if !remove_in(&txn, origin, Some(actor), &model, now).await? {
+        return Err(Unavailable::NotManaged.into());
+    }
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Removes a Pending or Active device inside the caller's transaction
+/// (see [`remove`]; a Pending one's registration stops working too);
+/// audited as `device.remove`. `false` when it was neither any more (a
+/// report of the device got there first).
+pub async fn remove_in(
+    txn: &impl ConnectionTrait,
+    origin: &RequestOrigin,
+    actor: Option<&str>,
+    model: &device::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let removed = device::Entity::update_many()
+        .col_expr(device::Column::Status, Expr::value(DeviceStatus::Removed))
+        .col_expr(
+            device::Column::CredentialHash,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(device::Column::Id.eq(model.id))
+        .filter(device::Column::Status.is_in([DeviceStatus::Pending, DeviceStatus::Active]))
+        .exec(txn)
+        .await?;
+    if removed.rows_affected != 1 {
+        return Ok(false);
+    }
+    command::Entity::update_many()
+        .col_expr(command::Column::State, Expr::value(CommandState::Cancelled))
+        .filter(command::Column::DeviceId.eq(model.id))
+        .filter(command::Column::State.is_in([CommandState::Queued, CommandState::Sent]))
+        .exec(txn)
+        .await?;
+    let event = Event {
+        actor,
+        action: "device.remove",
+        target: Some(&model.display_name),
+        device_id: Some(model.id),
+        outcome: Outcome::Success,
+        details: json!({ "status_before": model.status.as_str() }),
+    };
+    audit::record(txn, origin, now, event).await?;
+    Ok(true)
 }
 
 /// Facts a device reports about itself at check-in; absent ones are kept.
@@ -620,14 +827,26 @@ pub async fn record_check_in(
 pub async fn hand_over(
     db: &DatabaseConnection,
     caches: &Caches,
-    device: device::Model,
+    (device, service): (device::Model, Service),
     now: DateTime<Utc>,
 ) -> Result<(Vec<DeviceCommand>, Arc<catalogue::Catalogue>, device::Model), DbErr> {
     let id = device.id;
+    let handed_kinds: Vec<DeviceAction> = DeviceAction::ALL
+        .iter()
+        .copied()
+        .filter(|action| service.hands(*action))
+        .collect();
     let queued = || {
         command::Entity::find()
             .filter(command::Column::DeviceId.eq(id))
             .filter(command::Column::State.eq(CommandState::Queued))
+            .filter(command::Column::Kind.is_in(handed_kinds.clone()))
+            // A Wipe or Retire waits out its hold (it may still be cancelled).
+            .filter(
+                Condition::any()
+                    .add(command::Column::HoldUntil.is_null())
+                    .add(command::Column::HoldUntil.lte(now)),
+            )
             .order_by_asc(command::Column::Id)
     };
     if queued().one(db).await?.is_none() {
@@ -717,6 +936,10 @@ pub struct CommandResult {
     pub error: Option<String>,
     #[serde(default)]
     pub location: Option<ReportedLocation>,
+    /// The new PIN a device made after a PIN reset (kept sealed, shown once
+    /// to the owner).
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -743,11 +966,12 @@ pub enum ReportError {
 /// Records a command's outcome and what it changed on the device.
 pub async fn report(
     db: &DatabaseConnection,
+    sealer: &Sealer,
     device: device::Model,
     command_id: CommandId,
     result: CommandResult,
     now: DateTime<Utc>,
-) -> Result<(), ReportError> {
+) -> Result<Option<Outgoing>, ReportError> {
     let event = match result.outcome.as_str() {
         "acknowledged" => CommandEvent::Succeeded,
         "failed" => CommandEvent::Failed,
@@ -767,6 +991,9 @@ pub async fn report(
             return Err(ReportError::Invalid("location out of range".to_owned()));
         }
     }
+    if result.pin.as_deref().is_some_and(|pin| !is_device_pin(pin)) {
+        return Err(ReportError::Invalid("a PIN is 4 to 16 digits".to_owned()));
+    }
     let error_text: Option<String> = result.error.as_ref().map(|e| e.chars().take(500).collect());
     let (_turn, txn) = super::begin_write(db).await?;
     let row = command::Entity::find_by_id(command_id)
@@ -776,6 +1003,25 @@ pub async fn report(
         .ok_or(ReportError::UnknownCommand)?;
     let next = row.state.next(event).ok_or(ReportError::NotWaiting)?;
     let action = row.kind;
+    // A PIN reset that worked reports the new PIN, and only it reports one.
+    let sealed_pin = match (action, next, result.pin.as_deref()) {
+        (DeviceAction::ResetPin, CommandState::Acknowledged, Some(pin)) => Some(
+            sealer
+                .seal(PIN_PURPOSE, pin)
+                .map_err(|e| ReportError::Invalid(e.to_string()))?,
+        ),
+        (DeviceAction::ResetPin, CommandState::Acknowledged, None) => {
+            return Err(ReportError::Invalid(
+                "a PIN reset reports the new PIN".to_owned(),
+            ));
+        }
+        (_, _, Some(_)) => {
+            return Err(ReportError::Invalid(
+                "only a PIN reset reports a PIN".to_owned(),
+            ));
+        }
+        _ => None,
+    };
     let params: LockParams = serde_json::from_str(&row.params).unwrap_or_default();
     let device_id = device.id;
     let device_name = device.display_name.clone();
@@ -788,7 +1034,7 @@ pub async fn report(
         .col_expr(command::Column::CompletedAt, Expr::value(now))
         .col_expr(
             command::Column::Result,
-            Expr::value(json!({ "error": error_text }).to_string()),
+            Expr::value(json!({ "error": error_text, "sealed_pin": sealed_pin }).to_string()),
         )
         .filter(command::Column::Id.eq(row.id))
         .filter(command::Column::State.eq(row.state))
@@ -810,6 +1056,7 @@ pub async fn report(
                 changed.lock_state = Set(state);
             }
             DeviceAction::Unlock => changed.lock_state = Set(LockState::Unlocked),
+            DeviceAction::Found => changed.lock_state = Set(LockState::Locked),
             DeviceAction::Locate => {
                 if let Some(location) = &result.location {
                     changed.latitude = Set(Some(location.latitude));
@@ -863,5 +1110,91 @@ pub async fn report(
     )
     .await?;
     txn.commit().await?;
-    Ok(())
+    // The owner hears of a Wipe or Retire done, as of one asked for.
+    let done = next == CommandState::Acknowledged && action.ends_management();
+    Ok(owner
+        .filter(|_| done)
+        .and_then(|owner| told_mail(&owner, &device_name, &row, Told::Done { at: now })))
+}
+
+/// What an e-mail to a device's owner about its Wipe or Retire tells.
+pub enum Told<'a> {
+    /// Asked for, by whom and from where: with when it goes out and how to
+    /// cancel it.
+    Asked {
+        by: &'a str,
+        origin: &'a RequestOrigin,
+        page: String,
+    },
+    /// The device reported it done.
+    Done { at: DateTime<Utc> },
+}
+
+/// The e-mail that tells `owner` about `command` (a Wipe or Retire of
+/// their device `device_name`); `None` for someone without an address.
+pub fn told_mail(
+    owner: &super::entities::user::Model,
+    device_name: &str,
+    command: &command::Model,
+    told: Told,
+) -> Option<Outgoing> {
+    use super::registration::escape_html;
+    if owner.email.is_empty() || !command.kind.ends_management() {
+        return None;
+    }
+    let what = command.kind.label();
+    let (subject, paragraphs) = match told {
+        Told::Asked { by, origin, page } => {
+            let when = match command.hold_until {
+                Some(until) => format!(
+                    "It goes out to the device at {}; until then it can be cancelled on the device's page: {page}",
+                    at_minute(until)
+                ),
+                None => format!(
+                    "It goes out to the device at its next check-in; until the device picks it up it can be cancelled on the device's page: {page}"
+                ),
+            };
+            (
+                format!("{what} of “{device_name}” was asked for"),
+                vec![
+                    format!(
+                        "{what} of your device “{device_name}” was asked for by {by} at {}, from {} ({}).",
+                        at_minute(command.requested_at),
+                        origin.client_addr,
+                        origin.user_agent,
+                    ),
+                    when,
+                    "If this was not you, cancel it and contact your IT helpdesk.".to_owned(),
+                ],
+            )
+        }
+        Told::Done { at } => (
+            format!("“{device_name}” reported: {}", command.kind.reported()),
+            vec![format!(
+                "Your device “{device_name}” reported at {}: {}. The portal no longer manages it.",
+                at_minute(at),
+                command.kind.reported(),
+            )],
+        ),
+    };
+    let hello = format!("Hello {},", owner.display_name);
+    let text = std::iter::once(hello.clone())
+        .chain(paragraphs.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+        + "\n";
+    let html = std::iter::once(hello)
+        .chain(paragraphs)
+        .map(|p| format!("<p>{}</p>", escape_html(&p)))
+        .collect::<String>();
+    Some(Outgoing {
+        to: Recipient::Email(owner.email.clone()),
+        subject,
+        text,
+        html,
+        audit_action: "device.email",
+        actor: owner.username.clone(),
+        device_id: Some(command.device_id),
+        tracks_registration: None,
+    })
 }

@@ -59,6 +59,10 @@ pub mod session {
         pub last_seen_at: ChronoDateTimeUtc,
         pub client_addr: String,
         pub user_agent: String,
+        pub proof: crate::domain::certificate_sign_in::Proof,
+        /// When the holder last proved who they are (sign-in or step-up);
+        /// `None`: when the session was opened.
+        pub proved_at: Option<ChronoDateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -76,6 +80,29 @@ pub mod session {
             Relation::User.def()
         }
     }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod password_link {
+    use sea_orm::entity::prelude::*;
+
+    use crate::domain::ids::UserId;
+
+    /// A one-time link to set a password; deleted when used.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "password_links")]
+    pub struct Model {
+        /// SHA-256 (hex) of the link's secret: the secret itself is never stored.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_hash: String,
+        pub user_id: UserId,
+        pub created_at: ChronoDateTimeUtc,
+        pub expires_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -198,6 +225,9 @@ pub mod command {
         pub completed_at: Option<ChronoDateTimeUtc>,
         /// JSON: what the device reported.
         pub result: String,
+        /// A Wipe or Retire is not handed to the device before this time,
+        /// so that it can still be cancelled.
+        pub hold_until: Option<ChronoDateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

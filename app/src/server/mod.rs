@@ -15,9 +15,12 @@ pub mod directory;
 pub mod directory_settings;
 pub mod entities;
 pub mod messages;
+pub mod password_links;
 pub mod passwords;
+pub mod pkcs12;
 pub mod registration;
 pub mod secrets;
+pub mod sessions;
 pub mod settings;
 
 use crate::domain::ids::UserId;
@@ -166,6 +169,7 @@ impl RequestContext {
         Ok(Admin {
             name: user.username().as_str().to_owned(),
             user_id: Some(user.id()),
+            session: Some(user.session_hash().to_owned()),
         })
     }
 }
@@ -178,6 +182,8 @@ impl RequestContext {
 pub struct Admin {
     name: String,
     user_id: Option<UserId>,
+    /// The hash of their session (none from the command line).
+    session: Option<String>,
 }
 
 impl Admin {
@@ -186,6 +192,7 @@ impl Admin {
         Admin {
             name: "(command line)".to_owned(),
             user_id: None,
+            session: None,
         }
     }
 
@@ -196,6 +203,11 @@ impl Admin {
     /// The portal account making the change (none from the command line).
     pub fn user_id(&self) -> Option<UserId> {
         self.user_id
+    }
+
+    /// The hash of the session making the change (none from the command line).
+    pub fn session(&self) -> Option<&str> {
+        self.session.as_deref()
     }
 }
 
@@ -249,6 +261,31 @@ pub fn cookie(name: &str, value: Option<&str>, secure: bool) -> String {
         cookie.push_str("; Secure");
     }
     cookie
+}
+
+/// Hands `secret` (a generated password, an enrollment PIN) to the next
+/// page that shows it: a cookie that lives ten minutes at most, sealed
+/// with the portal's key, so that the browser keeps nothing it can read.
+pub fn hand_secret(ctx: &RequestContext, name: &str, secret: &str) -> Result<(), ApiError> {
+    let sealed = ctx
+        .config
+        .directory
+        .sealer()
+        .seal(name, secret)
+        .map_err(internal)?;
+    let secure = ctx.config.secure_cookies;
+    set_cookie(format!(
+        "{}; Max-Age=600",
+        cookie(name, Some(&sealed), secure)
+    ));
+    Ok(())
+}
+
+/// The secret handed over in cookie `name` ([`hand_secret`]), if this
+/// portal sealed it.
+pub fn handed_secret(ctx: &RequestContext, name: &str) -> Option<String> {
+    let sealed = request_cookie(name, ctx.config.secure_cookies)?;
+    ctx.config.directory.sealer().open(name, &sealed).ok()
 }
 
 /// Sets a cookie on the current response.

@@ -17,7 +17,7 @@ pub enum PasswordError {
     Task(String),
 }
 
-pub const MIN_LEN: usize = 10;
+pub const MIN_LEN: usize = crate::domain::account::MIN_PASSWORD_LEN;
 
 /// Hashes `password` (PHC string with argon2id and a random salt).
 pub async fn hash(password: String) -> Result<String, PasswordError> {

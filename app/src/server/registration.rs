@@ -25,8 +25,8 @@ use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform, at_min
 use crate::domain::directory::Group;
 use crate::domain::registration::RegistrationSettings;
 use crate::domain::registration::{
-    Delivery, DeviceLimit, PinAttempts, Presented, REMINDER_AFTER, Refusal, RegistrationForm,
-    device_limit, reminder_due,
+    DailyRegistrations, Delivery, DeviceLimit, PinAttempts, Presented, REMINDER_AFTER, Refusal,
+    RegistrationForm, device_limit, reminder_due,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +35,10 @@ pub enum RegisterError {
         "You have reached your limit of {limit} devices. Retire a device you no longer use, or ask your administrator."
     )]
     LimitReached { limit: u32 },
+    #[error(
+        "You have registered {per_day} devices in the last 24 hours, the most allowed in a day. Try again later, or ask your IT helpdesk."
+    )]
+    TooMany { per_day: u32 },
     #[error("You have no e-mail address in the portal: choose another way to get the invitation.")]
     NoEmail,
     #[error("A text message needs a phone number.")]
@@ -147,6 +151,19 @@ async fn counted(db: &impl ConnectionTrait, owner: UserId) -> Result<u64, DbErr>
         .await
 }
 
+/// The devices `owner` registered in the last day, whatever became of them.
+async fn registered_today(
+    db: &impl ConnectionTrait,
+    owner: UserId,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    device::Entity::find()
+        .filter(device::Column::OwnerId.eq(owner))
+        .filter(device::Column::RegisteredAt.gt(now - DailyRegistrations::WINDOW))
+        .count(db)
+        .await
+}
+
 pub async fn overview(
     db: &DatabaseConnection,
     portal: &PortalConfig,
@@ -154,7 +171,7 @@ pub async fn overview(
     now: DateTime<Utc>,
 ) -> Result<RegistrationOverview, DbErr> {
     expire_overdue(db, Some(user.id()), now).await?;
-    let settings = portal.caches.settings().registration;
+    let settings = portal.caches.settings().registration.clone();
     let account = user::Entity::find_by_id(user.id()).one(db).await?;
     let limit = match &account {
         Some(account) => limit_for(db, &portal.directory, &settings, account).await?,
@@ -175,6 +192,9 @@ pub async fn overview(
             .unwrap_or_default(),
         phone: account.and_then(|a| a.phone),
         validity_hours: settings.pin_validity.hours(),
+        per_day: settings.per_day.get(),
+        registered_today: registered_today(db, user.id(), now).await?,
+        sms_countries: settings.sms_countries,
     })
 }
 
@@ -220,8 +240,8 @@ pub async fn register(
     if request.invitation.sms() && request.phone.is_none() {
         return Err(RegisterError::NoPhone);
     }
-    let settings = portal.caches.settings().registration;
-    // A first look without the lock: at the limit, refuse before the
+    let settings = portal.caches.settings().registration.clone();
+    // A first look without the lock: at a limit, refuse before the
     // costly hashing.
     expire_overdue(db, Some(user.id()), now).await?;
     // Asked once, before the owner's row is locked: no directory round
@@ -229,7 +249,23 @@ pub async fn register(
     let limit = limit_for(db, &portal.directory, &settings, &account).await?;
     let seen = counted(db, user.id()).await?;
     if !limit.allows_another(seen) {
-        return at_limit(db, origin, user, limit, seen, now).await;
+        return at_limit(
+            db,
+            origin,
+            user,
+            AtLimit::Devices {
+                limit,
+                counted: seen,
+            },
+            now,
+        )
+        .await;
+    }
+    if !settings
+        .per_day
+        .allows_another(registered_today(db, user.id(), now).await?)
+    {
+        return at_limit(db, origin, user, AtLimit::Today(settings.per_day), now).await;
     }
     // Hashing takes a while: done before the owner's row is locked.
     let (token, pin) = secrets(&settings).await?;
@@ -241,7 +277,15 @@ pub async fn register(
     expire_overdue(&txn, Some(user.id()), now).await?;
     let counted = counted(&txn, user.id()).await?;
     if !limit.allows_another(counted) {
-        let refused = at_limit(&txn, origin, user, limit, counted, now).await;
+        let refused = at_limit(&txn, origin, user, AtLimit::Devices { limit, counted }, now).await;
+        txn.commit().await?;
+        return refused;
+    }
+    if !settings
+        .per_day
+        .allows_another(registered_today(&txn, user.id(), now).await?)
+    {
+        let refused = at_limit(&txn, origin, user, AtLimit::Today(settings.per_day), now).await;
         txn.commit().await?;
         return refused;
     }
@@ -355,16 +399,35 @@ pub async fn register(
     Ok(issued)
 }
 
-/// Audits a registration refused at the device limit; gives the error.
+/// Why a registration is refused before anything is made.
+enum AtLimit {
+    Devices { limit: DeviceLimit, counted: u64 },
+    Today(DailyRegistrations),
+}
+
+/// Audits a registration refused at a limit; gives the error.
 async fn at_limit(
     db: &impl ConnectionTrait,
     origin: &RequestOrigin,
     user: &CurrentUser,
-    limit: DeviceLimit,
-    counted: u64,
+    reached: AtLimit,
     now: DateTime<Utc>,
 ) -> Result<Issued, RegisterError> {
-    let limit = limit.get().unwrap_or_default();
+    let (details, error) = match reached {
+        AtLimit::Devices { limit, counted } => {
+            let limit = limit.get().unwrap_or_default();
+            (
+                json!({ "reason": "device limit", "limit": limit, "counted": counted }),
+                RegisterError::LimitReached { limit },
+            )
+        }
+        AtLimit::Today(per_day) => (
+            json!({ "reason": "daily limit", "per_day": per_day.get() }),
+            RegisterError::TooMany {
+                per_day: per_day.get(),
+            },
+        ),
+    };
     audit::record(
         db,
         origin,
@@ -375,11 +438,11 @@ async fn at_limit(
             target: None,
             device_id: None,
             outcome: Outcome::Refused,
-            details: json!({ "reason": "device limit", "limit": limit, "counted": counted }),
+            details,
         },
     )
     .await?;
-    Err(RegisterError::LimitReached { limit })
+    Err(error)
 }
 
 /// Locks the owner's row until the transaction ends (a no-op write: a row
@@ -408,33 +471,30 @@ fn invitation(
         "" => String::new(),
         contact => format!("Questions? Contact {contact}."),
     };
-    let pin_line = issued
-        .pin
-        .as_ref()
-        .map(|pin| format!("Registration PIN: {pin}"))
-        .unwrap_or_default();
+    // The PIN never travels with the link: whoever reads one message (or
+    // intercepts it) cannot enroll a device with it alone. It was shown
+    // once in the portal, where a new one can be had.
+    let pin_line = if issued.pin.is_some() {
+        "Enter the registration PIN the portal showed you when you registered the device (the device's page in the portal gives a new one if you no longer have it)."
+    } else {
+        ""
+    };
     let text = match to {
         Recipient::Sms(_) => format!(
-            "Enroll your {} device: {url} {pin_line} (valid until {expires})",
+            "Enroll your {} device: {url} (valid until {expires}). {pin_line}",
             platform.label()
         ),
         Recipient::Email(_) => format!(
-            "Hello {},\n\nyour {} device has been registered. To enroll it, open this link on the device:\n\n{url}\n\n{pin_line}\nThe link{} can be used once, until {expires}.\n\n{support}\n",
+            "Hello {},\n\nyour {} device has been registered. To enroll it, open this link on the device:\n\n{url}\n\n{pin_line}\nThe link can be used once, until {expires}.\n\n{support}\n",
             account.display_name,
             platform.label(),
-            if issued.pin.is_some() { " and PIN" } else { "" },
         ),
     };
     let html = format!(
-        "<p>Hello {name},</p><p>your {platform} device has been registered. To enroll it, open this link on the device:</p><p><a href=\"{url}\">{url}</a></p>{pin}<p>It can be used once, until {expires}.</p><p>{support}</p>",
+        "<p>Hello {name},</p><p>your {platform} device has been registered. To enroll it, open this link on the device:</p><p><a href=\"{url}\">{url}</a></p><p>{pin_line}</p><p>It can be used once, until {expires}.</p><p>{support}</p>",
         name = escape_html(&account.display_name),
         platform = platform.label(),
         url = escape_html(&url),
-        pin = issued
-            .pin
-            .as_ref()
-            .map(|pin| format!("<p>Registration PIN: <strong>{pin}</strong></p>"))
-            .unwrap_or_default(),
         support = escape_html(&support),
     );
     Outgoing {

@@ -16,8 +16,11 @@ use super::entities::setting;
 use crate::domain::audit::AuditRetention;
 use crate::domain::audit::Outcome;
 use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
+use crate::domain::device::ActionHold;
 use crate::domain::registration::RegistrationSettings;
-use crate::domain::registration::{DeviceLimit, PinLength, PinValidity, RegistrationMode};
+use crate::domain::registration::{
+    DailyRegistrations, DeviceLimit, PinLength, PinValidity, RegistrationMode, SmsCountries,
+};
 use crate::domain::signin::IdleTimeout;
 use crate::domain::signin::PortalSettings;
 
@@ -26,6 +29,7 @@ const AUDIT_RETENTION: &str = "audit.retention_days";
 const REGISTRATION: &str = "registration";
 const FORBID_EMPLOYEE_WIPE: &str = "devices.forbid_wipe_employee_owned";
 const SIGN_IN: &str = "sign_in";
+const ACTION_HOLD: &str = "devices.hold_minutes";
 
 async fn get_raw(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
     Ok(setting::Entity::find_by_id(key.to_owned())
@@ -89,7 +93,40 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<PortalSettings, DbErr> {
     Ok(PortalSettings {
         idle_timeout_minutes: idle_timeout(db).await?.minutes(),
         audit_retention_days: audit_retention(db).await?.days(),
+        action_hold_minutes: action_hold(db).await?.minutes(),
     })
+}
+
+/// How long Wipe and Retire wait before their device may receive them.
+/// Read when one is asked for (not cached: it is read that seldom).
+pub async fn action_hold(db: &impl ConnectionTrait) -> Result<ActionHold, DbErr> {
+    Ok(get_raw(db, ACTION_HOLD)
+        .await?
+        .and_then(|v| v.parse::<u32>().ok())
+        .and_then(ActionHold::from_minutes)
+        .unwrap_or_default())
+}
+
+pub async fn set_action_hold(
+    db: &DatabaseConnection,
+    origin: &RequestOrigin,
+    actor: &Admin,
+    value: ActionHold,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let before = action_hold(db).await?.minutes();
+    let after = value.minutes();
+    put(
+        db,
+        origin,
+        actor,
+        ACTION_HOLD,
+        after.to_string(),
+        json!(before),
+        json!(after),
+        now,
+    )
+    .await
 }
 
 fn parse_registration(stored: Option<&str>) -> RegistrationSettings {
@@ -117,6 +154,15 @@ fn parse_registration(stored: Option<&str>) -> RegistrationSettings {
             .get("group_limits_first")
             .and_then(Value::as_bool)
             .unwrap_or(RegistrationSettings::default().group_limits_first),
+        per_day: number("per_day")
+            .and_then(|n| u32::try_from(n).ok())
+            .and_then(|n| DailyRegistrations::new(n).ok())
+            .unwrap_or_default(),
+        sms_countries: stored
+            .get("sms_countries")
+            .and_then(Value::as_str)
+            .and_then(|codes| SmsCountries::parse(codes).ok())
+            .unwrap_or_default(),
     }
 }
 
@@ -134,6 +180,8 @@ fn registration_json(settings: &RegistrationSettings) -> Value {
         "pin_validity_hours": settings.pin_validity.hours(),
         "device_limit": settings.device_limit.get(),
         "group_limits_first": settings.group_limits_first,
+        "per_day": settings.per_day.get(),
+        "sms_countries": settings.sms_countries.to_string(),
     })
 }
 

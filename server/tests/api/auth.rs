@@ -398,7 +398,7 @@ async fn admin_changes_roles_and_it_is_audited(db: TestDb) {
             .text()
             .await
             .unwrap()
-            .contains("Lock their device")
+            .contains("Lock your device")
     );
 
     let saved = admin
@@ -426,7 +426,7 @@ async fn admin_changes_roles_and_it_is_audited(db: TestDb) {
             .text()
             .await
             .unwrap()
-            .contains("Lock their device")
+            .contains("Lock your device")
     );
 
     // The last administrator cannot remove their own Administrator role.
@@ -665,6 +665,25 @@ async fn the_audit_log_keeps_events_for_the_days_chosen(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(retention.days(), 30);
+
+    // How long Wipe and Retire wait: 2 minutes unless set, 0 to 60.
+    let html = admin.get("/admin/settings").await.text().await.unwrap();
+    assert!(html.contains(r#"id="action_hold_minutes""#), "{html}");
+    assert!(html.contains(r#"value="2""#), "{html}");
+    let too_long = admin
+        .post_form("/api/admin/save_settings", &[("action_hold_minutes", "61")])
+        .await;
+    let location = too_long.headers()["location"].to_str().unwrap().to_owned();
+    let html = admin.get(&location).await.text().await.unwrap();
+    assert!(
+        html.contains("Enter a whole number of minutes from 0 to 60."),
+        "{html}"
+    );
+    admin
+        .post_form("/api/admin/save_settings", &[("action_hold_minutes", "0")])
+        .await;
+    let hold = app::server::settings::action_hold(&app.db).await.unwrap();
+    assert_eq!(hold.minutes(), 0);
 
     let origin = RequestOrigin::command_line();
     for (days, target) in [(31, "old"), (29, "recent")] {

@@ -126,7 +126,7 @@ async fn sessions_users_and_roles_count_on_the_next_request(db: TestDb) {
             .text()
             .await
             .unwrap()
-            .contains("Ask their device for its current location.")
+            .contains("Ask your device where it is.")
     );
 
     // A role given on one server counts on the other's next request.
@@ -142,10 +142,7 @@ async fn sessions_users_and_roles_count_on_the_next_request(db: TestDb) {
         .await;
     assert_eq!(saved.status(), 302);
     let home = there.get("/").await.text().await.unwrap();
-    assert!(
-        home.contains("Ask their device for its current location."),
-        "{home}"
-    );
+    assert!(home.contains("Ask your device where it is."), "{home}");
 
     // Signed out on one server: the other no longer knows the session.
     let mut here = alice;

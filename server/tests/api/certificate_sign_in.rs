@@ -22,6 +22,7 @@ on_every_backend!(
     bad_certificates_and_unknown_people_get_a_clear_refusal,
     the_administrators_choice_of_methods_is_enforced,
     a_trusted_proxy_passes_the_certificate_and_nobody_else_can,
+    revoked_cards_are_refused,
 );
 
 /// A test CA (a root and a smart-card intermediate), its files, and a
@@ -369,13 +370,30 @@ async fn the_administrators_choice_of_methods_is_enforced(db: TestDb) {
     );
     assert!(
         settings_page.contains("own HTTPS connections")
-            && settings_page.contains("(1 CA certificate(s) now)"),
+            && settings_page.contains("(1 CA certificate(s) and 0 revocation list(s) now)"),
         "{settings_page}"
     );
-    let saved = admin
+    // Sessions opened with a password before the switch: alice's, and the
+    // administrator's own, whose card proves it is them on the request.
+    let mut alice_by_password = app.browser_using(pki.client(None));
+    assert_eq!(
+        location(&alice_by_password.sign_in("alice", PASSWORD).await),
+        "/"
+    );
+    let mut changer = app.browser_using(pki.client(Some(&admin_card)));
+    assert_eq!(location(&changer.sign_in("admin", PASSWORD).await), "/");
+    let saved = changer
         .post_form("/api/admin/save_sign_in_settings", &save("certificate"))
         .await;
     assert_eq!(location(&saved), "/admin/sign-in?saved=1");
+    // Certificate only ends every session opened with a password, except
+    // the one that made the change; certificate sessions go on.
+    for ended in [&mut alice_by_password, &mut by_password, &mut wrong_card] {
+        let response = ended.get("/").await;
+        assert!(location(&response).starts_with("/sign-in"), "{response:?}");
+    }
+    assert_eq!(changer.get("/admin/sign-in").await.status(), 200);
+    assert_eq!(admin.get("/").await.status(), 200);
     let changes: Vec<audit_event::Model> = audit_event::Entity::find()
         .filter(audit_event::Column::Action.eq("setting.change"))
         .filter(audit_event::Column::Target.eq("sign_in"))
@@ -601,5 +619,123 @@ async fn changed_certificate_files_are_read_again() {
         break;
     }
     assert!(signed_in, "the new files were not read within 20 s");
+    app.stop().await;
+}
+
+/// Revocation lists (`client_crl`): a revoked card is refused with its own
+/// page, over the portal's own TLS and through a trusted proxy; a list
+/// past its next update is used or refuses every card, as configured; a
+/// replaced list is read again.
+async fn revoked_cards_are_refused(db: TestDb) {
+    let pki = Pki::new();
+    let now = Utc::now();
+    let lost = pki.card(card_with(|c| c.upn = Some("alice@example.com".to_owned())));
+    let kept = pki.card(card_with(|c| c.upn = Some("bob@example.com".to_owned())));
+    let list = |revoked: &[&Issued], next_update| {
+        pki.cards
+            .revocation_list(revoked, now - TimeDelta::hours(2), next_update)
+            .unwrap()
+    };
+    pki.write("cards.crl", &list(&[&lost], now + TimeDelta::days(7)));
+    let crl = pki.path("cards.crl").display().to_string();
+    let with_crl = |c: &mut Config| {
+        pki.direct(c);
+        c.client_crl = vec![crl.clone()];
+    };
+    let app = TestApp::spawn_with(&db, with_crl).await;
+    app.add_user("alice", &[Role::PortalAccess], PASSWORD).await;
+    app.add_user("bob", &[Role::PortalAccess], PASSWORD).await;
+    set_sign_in(&app, SignInMethods::Both, CertificateMapping::Upn).await;
+
+    let mut alice = app.browser_using(pki.client(Some(&lost)));
+    let to = certificate_sign_in(&mut alice).await;
+    assert!(to.contains("error=certificate-revoked"), "{to}");
+    let page = alice.get(&to).await.text().await.unwrap();
+    assert!(page.contains("Your certificate has been revoked"), "{page}");
+    let refused = last_sign_in(&app, "refused").await;
+    assert!(
+        refused.details.contains("certificate-revoked") || refused.details.contains("revoked"),
+        "{}",
+        refused.details
+    );
+    let mut bob = app.browser_using(pki.client(Some(&kept)));
+    assert_eq!(certificate_sign_in(&mut bob).await, "/");
+
+    // A replaced list is read again: now bob's card is revoked too.
+    pki.write(
+        "cards.crl",
+        &list(&[&lost, &kept], now + TimeDelta::days(7)),
+    );
+    let mut refused = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let mut bob = app.browser_using(pki.client(Some(&kept)));
+        if certificate_sign_in(&mut bob)
+            .await
+            .contains("error=certificate-revoked")
+        {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "the new list was read");
+    app.stop().await;
+
+    // Past its next update: used anyway by default, or every card refused.
+    pki.write("cards.crl", &list(&[&lost], now - TimeDelta::hours(1)));
+    let app = TestApp::spawn_with(&db, with_crl).await;
+    set_sign_in(&app, SignInMethods::Both, CertificateMapping::Upn).await;
+    let mut bob = app.browser_using(pki.client(Some(&kept)));
+    assert_eq!(certificate_sign_in(&mut bob).await, "/");
+    let mut alice = app.browser_using(pki.client(Some(&lost)));
+    assert!(
+        certificate_sign_in(&mut alice)
+            .await
+            .contains("error=certificate-revoked")
+    );
+    app.stop().await;
+    let app = TestApp::spawn_with(&db, |c| {
+        with_crl(c);
+        c.client_crl_when_stale = "refuse".to_owned();
+    })
+    .await;
+    set_sign_in(&app, SignInMethods::Both, CertificateMapping::Upn).await;
+    let mut bob = app.browser_using(pki.client(Some(&kept)));
+    let to = certificate_sign_in(&mut bob).await;
+    assert!(to.contains("error=revocation-out-of-date"), "{to}");
+    app.stop().await;
+
+    // Through a trusted proxy's header, the list holds as well.
+    pki.write("cards.crl", &list(&[&lost], now + TimeDelta::days(7)));
+    pki.write(
+        "ca.pem",
+        &format!(
+            "{}{}",
+            pki.root.certificate_pem(),
+            pki.cards.certificate_pem()
+        ),
+    );
+    let app = TestApp::spawn_with(&db, |c| {
+        c.client_ca = pki.path("ca.pem").display().to_string();
+        c.client_crl = vec![crl.clone()];
+        c.client_certificate_header = "X-SSL-Client-Cert".to_owned();
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    set_sign_in(&app, SignInMethods::Both, CertificateMapping::Upn).await;
+    let escaped: String = form_urlencoded::byte_serialize(lost.certificate_pem.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    let mut browser = app.browser();
+    browser.get("/sign-in").await;
+    let fields = vec![("next", "/".to_owned()), ("csrf_token", browser.csrf())];
+    let response = browser
+        .post_raw(
+            "/api/sign_in_certificate",
+            &fields,
+            &[("accept", "text/html"), ("x-ssl-client-cert", &escaped)],
+        )
+        .await;
+    assert!(location(&response).contains("error=certificate-revoked"));
     app.stop().await;
 }

@@ -27,7 +27,7 @@ on_every_backend!(
 );
 
 /// The test files, made once per test run.
-fn fixtures() -> &'static Path {
+pub(crate) fn fixtures() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("certificates");
@@ -405,6 +405,8 @@ async fn bad_files_are_refused_with_their_reason(db: TestDb) {
         ("text.txt", "", "not_certificate", 400),
         ("truncated.p12", "Pässwörd-1", "corrupt", 400),
         ("claims-5mib.der", "", "corrupt", 400),
+        // Refused after one of its three costly keys, not after all three.
+        ("costly.p12", "costly-pass", "unsupported_encryption", 400),
         ("junk-5mib.bin", "", "too_large", 413),
     ];
     for (name, password, code, status) in cases {

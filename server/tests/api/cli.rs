@@ -182,11 +182,29 @@ fn user_commands() {
         "a long enough password\n",
     );
     assert!(ok, "{err}");
-    assert_eq!(out.trim(), "created bob with roles: lock");
+    // Roles given add to Portal Access: bob can sign in.
+    assert_eq!(out.trim(), "created bob with roles: lock,portal-access");
+    assert!(!err.contains("cannot sign in"), "{err}");
     assert!(
         !out.contains("a long enough password"),
         "a given password is never printed"
     );
+    // Unless told otherwise, and then the command says what that means.
+    let (ok, out, err) = run(
+        &url,
+        &[
+            "user",
+            "add",
+            "kiosk",
+            "--role",
+            "lock",
+            "--no-portal-access",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("created kiosk with roles: lock\n"), "{out}");
+    assert!(err.contains("kiosk cannot sign in"), "{err}");
 
     let (ok, out, _) = run(&url, &["user", "add", "root", "--admin"], "");
     assert!(ok);
@@ -215,13 +233,21 @@ fn user_commands() {
     assert!(!ok);
     assert!(err.contains("at least 10 characters"), "{err}");
 
-    let (ok, out, _) = run(
+    let (ok, out, err) = run(&url, &["user", "roles", "bob", "--set", "wipe"], "");
+    assert!(ok);
+    assert_eq!(out.trim(), "bob now has roles: wipe");
+    assert!(
+        err.contains("bob cannot sign in: without the portal-access role"),
+        "{err}"
+    );
+    let (ok, out, err) = run(
         &url,
         &["user", "roles", "bob", "--set", "wipe,portal-access"],
         "",
     );
     assert!(ok);
     assert_eq!(out.trim(), "bob now has roles: wipe,portal-access");
+    assert!(!err.contains("cannot sign in"), "{err}");
 
     let (ok, _, _) = run(
         &url,
@@ -229,21 +255,41 @@ fn user_commands() {
         "another long password\n",
     );
     assert!(ok);
-    let (ok, _, _) = run(&url, &["user", "disable", "bob"], "");
+    let (ok, _, err) = run(
+        &url,
+        &[
+            "device",
+            "add",
+            "--user",
+            "bob",
+            "--platform",
+            "ios",
+            "--name",
+            "Bob's phone",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, _) = run(&url, &["user", "disable", "bob", "--remove-devices"], "");
     assert!(ok);
+    assert!(
+        out.contains("their devices are removed from the portal"),
+        "{out}"
+    );
     let (ok, _, err) = run(&url, &["user", "disable", "root"], "");
     assert!(!ok, "the last administrator cannot be disabled");
     assert!(err.contains("last enabled administrator"), "{err}");
 
     let (_, out, _) = run(&url, &["user", "list"], "");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines.len(), 3, "{out}");
     assert!(
         lines[0].starts_with("bob")
             && lines[0].contains("disabled")
             && lines[0].contains("wipe,portal-access")
     );
-    assert!(lines[1].starts_with("root") && lines[1].contains("enabled"));
+    assert!(lines[1].starts_with("kiosk"), "{out}");
+    assert!(lines[2].starts_with("root") && lines[2].contains("enabled"));
 }
 
 #[test]

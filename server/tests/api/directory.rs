@@ -2,7 +2,9 @@
 //! `scripts/ldap-fixture.ldif`: users with non-ASCII names and passwords
 //! in nested OUs, groups of each kind, a user in several groups.
 
-use crate::helpers::{Browser, TestApp, TestDb, ldap_url, location, on_every_backend};
+use crate::helpers::{
+    Browser, TestApp, TestDb, ldap_partner_url, ldap_url, location, on_every_backend,
+};
 use app::domain::role::Role;
 use app::domain::text::TextEnum;
 use app::server::entities::{audit_event, ldap_server, user};
@@ -27,6 +29,7 @@ on_every_backend!(
     group_roles_never_leave_the_portal_without_an_administrator,
     only_administrators_manage_directories,
     directory_users_sign_in_with_a_certificate,
+    a_namesake_in_another_directory_cannot_take_over_a_record,
 );
 
 async fn admin(app: &TestApp) -> Browser {
@@ -786,23 +789,37 @@ async fn a_directory_user_is_only_checked_by_their_own_directory(db: TestDb) {
     assert!(to.contains("error=directory-unavailable"), "{to}");
 
     // Once an administrator deletes her directory, another may take her in,
-    // without the roles given to the old record.
+    // with a record of her own: the old one, with the role given to it, is
+    // set aside (renamed and disabled).
+    let old = stored(&app, "dora").await.unwrap();
     let response = admin
         .post_form("/api/admin/delete_ldap_server", &[("id", &first_id)])
         .await;
     assert!(location(&response).contains("deleted="));
     assert_eq!(sign_in(&app, "dora", "Pässwörd-1").await, "/");
     let dora = stored(&app, "dora").await.unwrap();
+    assert_ne!(dora.id, old.id);
     assert_eq!(dora.directory_server, Some(second));
     assert_eq!(dora.roles, "");
     assert_eq!(dora.group_roles, "portal-access");
-    let relinked = audit_event::Entity::find()
-        .filter(audit_event::Column::Action.eq("user.relink"))
+    let former = user::Entity::find_by_id(old.id)
         .one(&app.db)
         .await
         .unwrap()
-        .expect("the relink is audited");
-    assert!(relinked.details.contains("lock"), "{}", relinked.details);
+        .unwrap();
+    assert_eq!(former.username, format!("former-{}.dora", old.id));
+    assert!(former.disabled && former.roles == "lock");
+    let set_aside = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("user.set_aside"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("setting the record aside is audited");
+    assert!(
+        set_aside.details.contains("former-"),
+        "{}",
+        set_aside.details
+    );
     app.stop().await;
 }
 
@@ -914,5 +931,103 @@ async fn directory_users_sign_in_with_a_certificate(db: TestDb) {
             .await
             .contains("error=certificate-unknown-user")
     );
+    app.stop().await;
+}
+
+/// Two directories both have a "dora", two people. A card whose address only
+/// the second knows must not open (or move) the first one's record, with
+/// her devices, while her directory is configured; once it is deleted, the
+/// newcomer gets a record of her own and the old one is set aside.
+async fn a_namesake_in_another_directory_cannot_take_over_a_record(db: TestDb) {
+    use crate::certificate_sign_in::{Pki, card_with, certificate_sign_in, set_sign_in};
+    use app::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
+    use app::domain::device::Platform;
+    use app::server::entities::device;
+
+    let (Some(url), Some(partner)) = (ldap_url(), ldap_partner_url()) else {
+        return;
+    };
+    let pki = Pki::new();
+    let app = TestApp::spawn_with(&db, |c| pki.direct(c)).await;
+    let mut admin = admin(&app).await;
+    let ours = add_server(&mut admin, &url, "member-of", SERVICE_PASSWORD).await;
+    grant(&mut admin, ours, MOBILE_STAFF, &[Role::PortalAccess]).await;
+    let theirs = add_server(&mut admin, &partner, "member-of", SERVICE_PASSWORD).await;
+    grant(&mut admin, theirs, MOBILE_STAFF, &[Role::PortalAccess]).await;
+    set_sign_in(&app, SignInMethods::Both, CertificateMapping::Upn).await;
+
+    // Our dora signs in with her password and has a phone.
+    assert_eq!(sign_in(&app, "dora", "Pässwörd-1").await, "/");
+    let ours_dora = stored(&app, "dora").await.unwrap();
+    assert_eq!(ours_dora.directory_server, Some(ours));
+    let (phone, _) = app
+        .add_device("dora", Platform::Ios, "Dora Ünal's phone")
+        .await;
+
+    // The partner's dora, with a card only her directory knows: refused,
+    // and the record stays as it was.
+    let card = pki.card(card_with(|c| {
+        c.upn = Some("dora@partner.example".to_owned())
+    }));
+    let mut newcomer = app.browser_using(pki.client(Some(&card)));
+    let to = certificate_sign_in(&mut newcomer).await;
+    assert!(to.contains("error=certificate-unknown-user"), "{to}");
+    let record = stored(&app, "dora").await.unwrap();
+    assert_eq!(
+        (record.id, record.directory_server, record.email.as_str()),
+        (ours_dora.id, Some(ours), "dora@example.org")
+    );
+    let refused = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("user.relink"))
+        .filter(audit_event::Column::Outcome.eq("refused"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the refusal is audited");
+    assert!(refused.details.contains("namesake"), "{}", refused.details);
+    // Nor does her password open our dora's record.
+    assert!(
+        sign_in(&app, "dora", "Partner-pass-1")
+            .await
+            .contains("error=")
+    );
+    // Our directory disabled for a while: still refused.
+    let mut form = server_form(&url, "member-of", "");
+    let ours_id = ours.to_string();
+    form.retain(|(k, _)| *k != "enabled");
+    form.push(("id", &ours_id));
+    admin.post_form("/api/admin/save_ldap_server", &form).await;
+    let to = certificate_sign_in(&mut newcomer).await;
+    assert!(to.contains("error="), "{to}");
+    assert_eq!(stored(&app, "dora").await.unwrap().id, ours_dora.id);
+
+    // Our directory deleted: the partner's dora signs in to a record of her
+    // own, without our dora's phone; our dora's record is set aside with it.
+    let response = admin
+        .post_form("/api/admin/delete_ldap_server", &[("id", &ours_id)])
+        .await;
+    assert!(location(&response).contains("deleted="));
+    assert_eq!(certificate_sign_in(&mut newcomer).await, "/");
+    let hers = stored(&app, "dora").await.unwrap();
+    assert_ne!(hers.id, ours_dora.id);
+    assert_eq!(hers.directory_server, Some(theirs));
+    assert_eq!(hers.email, "dora@partner.example");
+    let page = newcomer.get("/").await.text().await.unwrap();
+    assert!(page.contains("Dora Partner"), "{page}");
+    assert!(!page.contains("Dora Ünal&#x27;s phone") && !page.contains("Dora Ünal's phone"));
+    let owner = device::Entity::find_by_id(app::domain::ids::DeviceId(phone))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .owner_id;
+    assert_eq!(owner, ours_dora.id);
+    let former = user::Entity::find_by_id(ours_dora.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(former.username, format!("former-{}.dora", ours_dora.id));
+    assert!(former.disabled);
     app.stop().await;
 }

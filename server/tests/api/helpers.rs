@@ -60,14 +60,24 @@ pub fn postgres_admin_url() -> Option<String> {
 
 /// The test directory (`scripts/ldap start` serves `scripts/ldap-fixture.ldif`), if running.
 pub fn ldap_url() -> Option<String> {
-    match std::env::var("SSP_TEST_LDAP_URL") {
+    directory_url("SSP_TEST_LDAP_URL")
+}
+
+/// The second test directory, a partner company's
+/// (`scripts/ldap-fixture-partner.ldif`), if running.
+pub fn ldap_partner_url() -> Option<String> {
+    directory_url("SSP_TEST_LDAP_PARTNER_URL")
+}
+
+fn directory_url(variable: &str) -> Option<String> {
+    match std::env::var(variable) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
             assert!(
                 std::env::var("CI").is_err(),
-                "SSP_TEST_LDAP_URL must be set in CI: directory tests may not be skipped"
+                "{variable} must be set in CI: directory tests may not be skipped"
             );
-            eprintln!("SKIPPED: directory test (SSP_TEST_LDAP_URL is not set)");
+            eprintln!("SKIPPED: directory test ({variable} is not set)");
             None
         }
     }
@@ -190,6 +200,7 @@ impl TestApp {
             username: Username::parse(name).unwrap(),
             display_name: format!("{name} Example"),
             email: format!("{name}@example.com"),
+            phone: None,
             roles: RoleSet::new(roles.iter().copied()),
         };
         accounts::create_local(
@@ -197,7 +208,7 @@ impl TestApp {
             &RequestOrigin::command_line(),
             None,
             new,
-            password.to_owned(),
+            Some(password.to_owned()),
             Utc::now(),
         )
         .await
@@ -223,13 +234,41 @@ impl TestApp {
         (device.id.0, credential)
     }
 
+    /// The stored status of device `id` (`pending`, `active`, …).
+    pub async fn device_status(&self, id: i64) -> String {
+        use app::domain::text::TextEnum;
+        use sea_orm::EntityTrait;
+        app::server::entities::device::Entity::find_by_id(app::domain::ids::DeviceId(id))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str()
+            .to_owned()
+    }
+
+    /// Sets how long Wipe and Retire wait before their device may get them
+    /// (Admin → Settings; 2 minutes unless set).
+    pub async fn set_hold(&self, minutes: u32) {
+        app::server::settings::set_action_hold(
+            &self.db,
+            &RequestOrigin::command_line(),
+            &app::server::Admin::command_line(),
+            app::domain::device::ActionHold::from_minutes(minutes).unwrap(),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    }
+
     pub async fn disable(&self, name: &str) {
         accounts::set_disabled(
             &self.db,
             &RequestOrigin::command_line(),
             None,
             &Username::parse(name).unwrap(),
-            true,
+            (true, false),
             Utc::now(),
         )
         .await
@@ -510,6 +549,13 @@ impl MailSink {
             }
         });
         sink
+    }
+
+    /// Points a server's mail at this sink (plain SMTP).
+    pub fn configure(&self, config: &mut Config) {
+        config.smtp_host = "127.0.0.1".to_owned();
+        config.smtp_port = self.port;
+        config.smtp_tls = server::config::SmtpTlsMode::None;
     }
 
     /// Waits (up to ten seconds) for at least `n` messages.

@@ -11,6 +11,7 @@
 // Tests set the scene with times of their own.
 #![allow(clippy::disallowed_methods)]
 
+mod account;
 mod auth;
 mod caches;
 mod certificate_sign_in;
@@ -18,6 +19,7 @@ mod certificates;
 mod cli;
 mod devices;
 mod directory;
+mod fuzz;
 mod helpers;
 mod ops;
 mod ownership;

@@ -46,7 +46,7 @@ async fn home_page(db: TestDb) {
         "the name in the header: {html}"
     );
     assert!(
-        html.contains("Lock their device"),
+        html.contains("Lock your device"),
         "the user's roles: {html}"
     );
     assert!(

@@ -7,7 +7,6 @@ use app::domain::ids::DeviceId;
 use app::domain::registration::RegistrationSettings;
 use app::domain::registration::{DeviceLimit, RegistrationMode};
 use app::domain::role::Role;
-use app::domain::text::TextEnum;
 use app::server::audit::RequestOrigin;
 use app::server::entities::{audit_event, device, registration};
 use app::server::settings;
@@ -31,6 +30,7 @@ on_every_backend!(
     parallel_guesses_get_no_more_than_six_checks,
     enrollment_keeps_to_the_registration_and_the_owner,
     owners_are_reminded_once_of_devices_not_enrolled,
+    text_messages_are_limited_by_day_and_country,
 );
 
 /// Mail goes to a plain relay on `port`.
@@ -140,17 +140,6 @@ async fn enroll(app: &TestApp, body: Value) -> (u16, Value) {
     (status, response.json().await.unwrap_or_default())
 }
 
-async fn status_of(app: &TestApp, id: i64) -> String {
-    device::Entity::find_by_id(DeviceId(id))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .status
-        .as_str()
-        .to_owned()
-}
-
 async fn registering_shows_the_link_qr_code_and_pin_once(db: TestDb) {
     let app = TestApp::spawn(&db).await;
     let mut alice = registrar(&app, "alice").await;
@@ -168,7 +157,7 @@ async fn registering_shows_the_link_qr_code_and_pin_once(db: TestDb) {
     let pin = enrollment.pin.clone().expect("PIN mode shows a PIN");
     assert_eq!(pin.len(), 8);
     assert!(pin.chars().all(|c| c.is_ascii_digit()));
-    assert_eq!(status_of(&app, enrollment.device_id).await, "pending");
+    assert_eq!(app.device_status(enrollment.device_id).await, "pending");
 
     // Shown once: the next visit has neither link nor PIN.
     let again = alice
@@ -277,7 +266,9 @@ async fn invitations_reach_the_mail_server_and_the_sms_gateway(db: TestDb) {
     let invitation = &mails[0];
     assert!(invitation.contains("alice@example.com"), "{invitation}");
     assert!(invitation.contains(&enrollment.token), "{invitation}");
-    assert!(invitation.contains(&pin), "{invitation}");
+    // The PIN never travels with the link.
+    assert!(!invitation.contains(&pin), "{invitation}");
+    assert!(invitation.contains("registration PIN"), "{invitation}");
     assert!(invitation.contains("the IT desk"), "{invitation}");
 
     let texts = sms.wait_for(1).await;
@@ -287,7 +278,7 @@ async fn invitations_reach_the_mail_server_and_the_sms_gateway(db: TestDb) {
     assert_eq!(body["recipient"], "+447700900123");
     let message = body["message"].as_str().unwrap();
     assert!(
-        message.contains(&enrollment.url) && message.contains(&pin),
+        message.contains(&enrollment.url) && !message.contains(&pin),
         "{message}"
     );
 
@@ -397,12 +388,12 @@ async fn enrollment_refuses_wrong_missing_reused_and_expired_pins(db: TestDb) {
         (status, body["error"]["code"].as_str()),
         (401, Some("wrong_pin"))
     );
-    assert_eq!(status_of(&app, first.device_id).await, "pending");
+    assert_eq!(app.device_status(first.device_id).await, "pending");
 
     let (status, body) = enroll(&app, json!({ "token": first.token, "pin": pin })).await;
     assert_eq!(status, 201, "{body}");
     let credential = body["credential"].as_str().unwrap().to_owned();
-    assert_eq!(status_of(&app, first.device_id).await, "active");
+    assert_eq!(app.device_status(first.device_id).await, "active");
     let checkin = app
         .client
         .post(app.url("/api/device/v1/checkin"))
@@ -576,7 +567,7 @@ async fn an_expired_registration_frees_its_slot(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(expired, 1);
-    assert_eq!(status_of(&app, first.device_id).await, "expired");
+    assert_eq!(app.device_status(first.device_id).await, "expired");
     let (status, location) = register(&mut alice, "none", "").await;
     assert_eq!(status, 302, "{location}");
     app.stop().await;
@@ -697,7 +688,7 @@ async fn enrollment_keeps_to_the_registration_and_the_owner(db: TestDb) {
         )
         .await;
     assert_eq!(cancelled.headers()["location"], "/?cancelled=1");
-    assert_eq!(status_of(&app, mistaken.device_id).await, "retired");
+    assert_eq!(app.device_status(mistaken.device_id).await, "retired");
     let (status, body) = enroll(
         &app,
         json!({ "token": mistaken.token, "pin": mistaken.pin.unwrap() }),
@@ -760,5 +751,101 @@ async fn owners_are_reminded_once_of_devices_not_enrolled(db: TestDb) {
         "the PIN is not kept, so not in the reminder"
     );
     assert_eq!(remind().await.unwrap(), 0, "once only");
+    app.stop().await;
+}
+
+async fn text_messages_are_limited_by_day_and_country(db: TestDb) {
+    let sms = SmsSink::start().await;
+    let app = TestApp::spawn_with(&db, |config| {
+        config.sms_gateway_url = format!("http://127.0.0.1:{}/send", sms.port);
+        config.sms_gateway_body = r#"{"to": "{to}", "text": "{text}"}"#.to_owned();
+    })
+    .await;
+    app.add_user(
+        "admin",
+        &[Role::PortalAccess, Role::Administrator],
+        PASSWORD,
+    )
+    .await;
+    let mut admin = app.signed_in("admin", PASSWORD).await;
+    let mut alice = registrar(&app, "alice").await;
+    let settings_form = |per_day: &'static str, countries: &'static str| {
+        [
+            ("mode", "pin"),
+            ("pin_length", "8"),
+            ("pin_validity_hours", "120"),
+            ("device_limit", ""),
+            ("per_day", per_day),
+            ("sms_countries", countries),
+        ]
+    };
+    // A code that is not one goes back to the field.
+    let refused = admin
+        .post_form(
+            "/api/admin/save_registration_settings",
+            &settings_form("2", "+44, +0"),
+        )
+        .await;
+    let location = refused.headers()["location"].to_str().unwrap().to_owned();
+    let page = admin.get(&location).await.text().await.unwrap();
+    assert!(page.contains("\"+0\" is not a country code"), "{page}");
+    let saved = admin
+        .post_form(
+            "/api/admin/save_registration_settings",
+            &settings_form("2", "+44"),
+        )
+        .await;
+    assert_eq!(saved.status(), 302);
+    app.settled().await;
+    let form = alice.get("/devices/register").await.text().await.unwrap();
+    assert!(
+        form.contains("Text messages go only to numbers starting with +44."),
+        "{form}"
+    );
+
+    // A number in another country is refused next to the field, and
+    // nothing is registered or sent.
+    let (status, location) = register(&mut alice, "sms", "+1 212 555 0123").await;
+    assert_eq!(status, 302);
+    assert!(location.starts_with("/devices/register?"), "{location}");
+    let page = alice.get(&location).await.text().await.unwrap();
+    assert!(
+        page.contains("Text messages can go only to numbers starting with +44."),
+        "{page}"
+    );
+    // Two registrations a day, cancelled ones included.
+    let first = register_and_read(&mut alice, "sms", "+44 7700 900123").await;
+    let cancel = alice
+        .post_form(
+            "/api/registration/cancel",
+            &[("id", &first.device_id.to_string())],
+        )
+        .await;
+    assert_eq!(cancel.status(), 302);
+    register_and_read(&mut alice, "none", "").await;
+    let (status, _) = register(&mut alice, "sms", "+44 7700 900123").await;
+    assert_eq!(status, 429, "the third registration of the day");
+    let page = alice.get("/devices/register").await.text().await.unwrap();
+    assert!(
+        page.contains("You have registered 2 devices in the last 24 hours"),
+        "{page}"
+    );
+    let refusals = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("device.register"))
+        .filter(audit_event::Column::Outcome.eq("refused"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(refusals.len(), 1);
+    let details: Value = serde_json::from_str(&refusals[0].details).unwrap();
+    assert_eq!(details["reason"], "daily limit");
+    // One text message went out, with the link and without the PIN.
+    let texts = sms.wait_for(1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sms.requests.lock().unwrap().len(), 1);
+    let body: Value = serde_json::from_str(&texts[0].1).unwrap();
+    let text = body["text"].as_str().unwrap();
+    assert!(text.contains(&first.url), "{text}");
+    assert!(!text.contains(first.pin.as_deref().unwrap()), "{text}");
     app.stop().await;
 }

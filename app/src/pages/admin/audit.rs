@@ -82,25 +82,25 @@ pub fn AuditPage() -> impl IntoView {
                             }
                             found => {
                                 view! {
-                                    <DataTable headings=&["Time (UTC)", "Who", "Action", "Target", "Outcome", "From", "Details"] class="audit">
+                                    <DataTable label="Audit events" headings=&["Time (UTC)", "Who", "Action", "Target", "Outcome", "From", "Details"] class="audit">
                                         {found
                                             .rows
                                             .iter()
                                             .map(|row| {
                                                 view! {
                                                     <tr>
-                                                        <td>{row.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
-                                                        <td>{row.actor.clone().unwrap_or_else(|| "—".to_owned())}</td>
-                                                        <td>{row.action.clone()}</td>
-                                                        <td>{row.target.clone().unwrap_or_default()}</td>
-                                                        <td>
+                                                        <td data-label="Time (UTC)">{row.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                                        <td data-label="Who">{row.actor.clone().unwrap_or_else(|| "—".to_owned())}</td>
+                                                        <td data-label="Action">{row.action.clone()}</td>
+                                                        <td data-label="Target">{row.target.clone().unwrap_or_default()}</td>
+                                                        <td data-label="Outcome">
                                                             <span class=format!(
                                                                 "badge {}",
                                                                 row.outcome.as_str(),
                                                             )>{row.outcome.as_str()}</span>
                                                         </td>
-                                                        <td title=row.user_agent.clone()>{row.client_addr.clone()}</td>
-                                                        <td>
+                                                        <td data-label="From" title=row.user_agent.clone()>{row.client_addr.clone()}</td>
+                                                        <td data-label="Details">
                                                             <code>{row.details.clone()}</code>
                                                         </td>
                                                     </tr>

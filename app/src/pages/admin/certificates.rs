@@ -25,14 +25,14 @@ fn yes_no(value: bool) -> &'static str {
 
 #[component]
 pub fn CertificateSettingsPage() -> impl IntoView {
-    let deleted = move || notice() == Some(Notice::Deleted);
+    let deleted = notice() == Some(Notice::Deleted);
     view! {
             <Title text="Certificate settings" />
             <h1>"Certificates"</h1>
             <p class="help">
                 "Each setting is a kind of certificate people upload in My certificates (for example S/MIME signing) and their devices receive at check-in."
             </p>
-            {move || deleted().then(|| view! { <Saved text="The setting was deleted." /> })}
+            {deleted.then(|| view! { <Saved text="The setting was deleted." /> })}
             {loaded(get_certificate_settings(), move |value| match value {
                             list if list.is_empty() => {
                                 view! {
@@ -44,7 +44,7 @@ pub fn CertificateSettingsPage() -> impl IntoView {
                             }
                             list => {
                                 view! {
-                                    <DataTable headings=&["Name", "Purpose", "Private key required", "Password required", "Upload from phones", "In use"]>
+                                    <DataTable label="Certificate settings" headings=&["Name", "Purpose", "Private key required", "Password required", "Upload from phones", "In use"]>
                                         {list
                                             .into_iter()
                                             .map(|s| {

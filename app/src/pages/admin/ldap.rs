@@ -24,14 +24,14 @@ use crate::domain::role::RoleSet;
 
 #[component]
 pub fn LdapServersPage() -> impl IntoView {
-    let deleted = move || notice() == Some(Notice::Deleted);
+    let deleted = notice() == Some(Notice::Deleted);
     view! {
             <Title text="LDAP servers" />
             <h1>"LDAP"</h1>
             <p class="help">
                 "People whose user name is not a local account sign in with their directory password. Servers are asked in this order; the first that knows the name decides."
             </p>
-            {move || deleted().then(|| view! { <Saved text="The server was deleted." /> })}
+            {deleted.then(|| view! { <Saved text="The server was deleted." /> })}
             {loaded(get_ldap_servers(), move |value| match value {
                             list if list.is_empty() => {
                                 view! { <p>"No LDAP server yet: only local accounts can sign in."</p> }
@@ -39,7 +39,7 @@ pub fn LdapServersPage() -> impl IntoView {
                             }
                             list => {
                                 view! {
-                                    <DataTable headings=&["Name", "Address", "Groups from", "Status", "Order"]>
+                                    <DataTable label="LDAP servers" headings=&["Name", "Address", "Groups from", "Status", "Order"]>
                                         {list
                                             .into_iter()
                                             .map(|s| {

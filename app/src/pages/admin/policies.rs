@@ -74,7 +74,9 @@ fn label_names(overview: &CatalogueOverview, keys: &[LabelKey]) -> String {
 
 #[component]
 pub fn PoliciesPage() -> impl IntoView {
-    let notice = move || match notice() {
+    // Read once, here: a closure rendered later may run where the
+    // router (and so the address) is out of reach.
+    let notice = match notice() {
         Some(Notice::Deleted) => Some("Deleted. Devices lose it at their next check-in."),
         Some(Notice::PolicySaved) => Some("Device policy saved."),
         Some(Notice::LabelSaved) => Some("Label saved."),
@@ -87,7 +89,7 @@ pub fn PoliciesPage() -> impl IntoView {
         <p class="help">
             "What devices get, by label. A device's labels follow from its ownership and platform; it gets everything assigned to any of them, and each change reaches it at its next check-in."
         </p>
-        {move || notice().map(|text| view! { <Saved text /> })}
+        {notice.map(|text| view! { <Saved text /> })}
         {loaded(get_catalogue(), |o| view! { <Overview o /> })}
     }
 }
@@ -133,7 +135,7 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
                     })
                     .collect_view();
                 view! {
-                    <DataTable headings=&["Name", "Type", "Details", "Labels"]>{rows}</DataTable>
+                    <DataTable label="Apps, configurations and books" headings=&["Name", "Type", "Details", "Labels"]>{rows}</DataTable>
                 }
                 .into_any()
             };
@@ -171,7 +173,7 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
         {sections}
         <section class="card" aria-labelledby="labels">
             <h2 id="labels">"Labels"</h2>
-            <DataTable headings=&["Label", "Devices", "Assigned items"]>
+            <DataTable label="Labels" headings=&["Label", "Devices", "Assigned items"]>
                 {o
                     .labels
                     .iter()

@@ -1,5 +1,6 @@
 //! Admin → Registration: how devices prove they were invited, the PIN's
-//! length and validity, and the per-user device limit.
+//! length and validity, the per-user device limit, how many registrations
+//! a person may make in a day, and where text messages may go.
 
 use crate::api::notice::{Notice, notice};
 use crate::domain::text::TextEnum;
@@ -30,7 +31,7 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                             let saved = notice() == Some(Notice::Saved);
                             let errors = typed
                                 .as_ref()
-                                .and_then(|t| t.check(&current).err())
+                                .and_then(|t| t.check(&current).err().map(|e| *e))
                                 .unwrap_or_default();
                             let SettingsInput {
                                 mode,
@@ -38,6 +39,8 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                                 pin_validity_hours: validity,
                                 device_limit: limit,
                                 precedence,
+                                per_day,
+                                sms_countries,
                             } = typed.clone().unwrap_or_else(|| SettingsInput::of(&current));
                             let groups_first = precedence
                                 .map(|p| p != "global")
@@ -97,6 +100,20 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                                             "The global limit above applies to everyone"
                                         </label>
                                     </fieldset>
+                                    <Field kind="number"
+                                        id="per_day"
+                                        label="Registrations per person per day"
+                                        help="From 1 to 1000. Each registration can send a text message; cancelled registrations count too."
+                                        value=per_day.unwrap_or_default()
+                                        error=errors.per_day
+                                    />
+                                    <Field
+                                        id="sms_countries"
+                                        label="Text messages only to these country codes"
+                                        help="For example +44, +49. Leave empty to allow any number."
+                                        value=sms_countries.unwrap_or_default()
+                                        error=errors.sms_countries
+                                    />
                                     <button type="submit">"Save registration settings"</button>
                                 </PostForm>
                             }
@@ -196,7 +213,7 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
             view! { <p>"No group has a limit: the global limit applies to everyone."</p> }.into_any()
         } else {
             view! {
-                <DataTable headings=&["Group", "Directory", "Devices", "Actions"] class="group-limits">
+                <DataTable label="Device limits by group" headings=&["Group", "Directory", "Devices", "Actions"] class="group-limits">
                     {limits
                         .rows
                         .clone()

@@ -28,6 +28,7 @@ pub fn SettingsPage() -> impl IntoView {
             };
             let idle = value(typed.as_ref().map(|t| &t.idle_timeout_minutes), shown.idle_timeout_minutes);
             let retention = value(typed.as_ref().map(|t| &t.audit_retention_days), shown.audit_retention_days);
+            let hold = value(typed.as_ref().map(|t| &t.action_hold_minutes), shown.action_hold_minutes);
             view! {
                 {saved.then(|| view! { <Saved text="Settings saved." /> })}
                 <PostForm to=SaveSettings::url()>
@@ -51,6 +52,17 @@ pub fn SettingsPage() -> impl IntoView {
                             help="From 30 days to 10 years (3650 days). Older events are removed every few minutes."
                             value=retention
                             error=errors.audit_retention_days
+                        />
+                    </fieldset>
+                    <fieldset>
+                        <legend>"Wipe and Retire"</legend>
+                        <Field
+                            id="action_hold_minutes"
+                            kind="number"
+                            label="Wait before the device gets them (minutes)"
+                            help="From 0 to 60 minutes. Meanwhile the owner can cancel, and is told by e-mail when it was asked for and when it is done."
+                            value=hold
+                            error=errors.action_hold_minutes
                         />
                     </fieldset>
                     <button type="submit">"Save settings"</button>

@@ -14,7 +14,7 @@ use crate::domain::certificate_sign_in::{CertificateMapping, SignInMethods};
 
 #[component]
 pub fn SignInMethodsPage() -> impl IntoView {
-    let saved = move || notice() == Some(Notice::Saved);
+    let saved = notice() == Some(Notice::Saved);
 
     view! {
         <Title text="Sign-in methods" />
@@ -22,7 +22,7 @@ pub fn SignInMethodsPage() -> impl IntoView {
         {loaded(get_sign_in_settings(), move |current| {
                             let available = !current.via.is_empty();
                             view! {
-                                {saved().then(|| view! { <Saved text="Sign-in methods saved." /> })}
+                                {saved.then(|| view! { <Saved text="Sign-in methods saved." /> })}
                                 <section class="card" id="certificate-setup">
                                     <h2>"Certificate sign-in on this server"</h2>
                                     {if available {
