@@ -109,3 +109,28 @@ stop_pid() {
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+
+# PostgreSQL on 127.0.0.1:5432 (user postgres, trust on loopback): the server
+# that answers there, or the installed cluster started, or one installed and
+# started. Fails (status 1) when none can be reached.
+pg_up() { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }
+ensure_postgres() {
+  pg_up && return 0
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    note "PostgreSQL is not installed: installing it"
+    apt_install postgresql postgresql-client || true
+  fi
+  if ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    local version conf
+    version=$(ls /etc/postgresql | sort -n | tail -1)
+    conf=/etc/postgresql/$version/main
+    # Connections as postgres over TCP without a password (loopback only).
+    if ! grep -q '^host all postgres 127.0.0.1/32 trust' "$conf/pg_hba.conf" 2>/dev/null; then
+      sed -i '1i host all postgres 127.0.0.1/32 trust' "$conf/pg_hba.conf" 2>/dev/null || true
+    fi
+    note "starting PostgreSQL $version"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || true
+    for _ in $(seq 50); do pg_up && break; sleep 0.2; done
+  fi
+  pg_up
+}

@@ -14,6 +14,7 @@ mod m20261206_000007_cache_versions;
 mod m20261206_000008_session_proof;
 mod m20261206_000009_password_links;
 mod m20261206_000010_proof_and_hold;
+mod m20261206_000011_outbox;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000008_session_proof::Migration),
             Box::new(m20261206_000009_password_links::Migration),
             Box::new(m20261206_000010_proof_and_hold::Migration),
+            Box::new(m20261206_000011_outbox::Migration),
         ]
     }
 }

@@ -198,6 +198,12 @@ async fn upload(
         chrono::Utc::now(),
     )
     .await;
+    app::server::metrics::metrics().upload(match &uploaded {
+        Ok(Uploaded::Saved { .. }) => "saved",
+        Ok(Uploaded::Choose { .. }) => "choose_key",
+        Err(CertificateError::Upload(_)) => "refused",
+        Err(_) => "error",
+    });
     match uploaded {
         Ok(uploaded) if html => Redirect::to(&uploaded_address(&uploaded)).into_response(),
         Ok(Uploaded::Saved {

@@ -222,6 +222,10 @@ pub enum DeviceCommand {
         /// The device's name (default: the owner's platform device)
         #[arg(long)]
         name: Option<String>,
+        /// How many such devices to add (a test fleet), each with its own
+        /// credential
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        count: u32,
     },
 }
 
@@ -231,10 +235,13 @@ pub async fn run_device(db: &DatabaseConnection, command: DeviceCommand) -> anyh
             user,
             platform,
             name,
+            count,
         } => {
-            let (id, credential) = add_device(db, &user, &platform, name).await?;
-            println!("device {id} enrolled for {user}");
-            println!("credential (shown once): {credential}");
+            for _ in 0..count {
+                let (id, credential) = add_device(db, &user, &platform, name.clone()).await?;
+                println!("device {id} enrolled for {user}");
+                println!("credential (shown once): {credential}");
+            }
         }
     }
     Ok(())

@@ -83,6 +83,10 @@ pub struct Config {
     /// The header in which a trusted proxy passes the client certificate
     /// it verified, as URL-encoded PEM (nginx: `$ssl_client_escaped_cert`).
     pub client_certificate_header: String,
+    /// Where Prometheus reads `GET /metrics`, e.g. `127.0.0.1:9090`: an
+    /// address of its own, apart from the portal's; empty (the default)
+    /// serves no metrics.
+    pub metrics_listen: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,13 +137,14 @@ impl Default for Config {
             client_crl_when_stale: "use".to_owned(),
             trusted_proxies: Vec::new(),
             client_certificate_header: String::new(),
+            metrics_listen: String::new(),
         }
     }
 }
 
 /// The keys the environment may set, each as `SSP_<KEY>`. Other `SSP_*`
 /// variables are left alone, so unrelated ones cannot break start-up.
-const ENV_KEYS: [&str; 27] = [
+const ENV_KEYS: [&str; 28] = [
     "listen",
     "public_url",
     "database_url",
@@ -167,6 +172,7 @@ const ENV_KEYS: [&str; 27] = [
     "client_crl_when_stale",
     "trusted_proxies",
     "client_certificate_header",
+    "metrics_listen",
 ];
 
 /// Values given on the command line; `None` leaves the earlier layers' value.
@@ -231,8 +237,9 @@ impl Config {
 
 impl Config {
     /// The messenger for e-mail and text messages this configuration
-    /// describes (each channel off when its server is not set).
-    pub fn messenger(&self) -> Result<Messenger, ConfigError> {
+    /// describes (each channel off when its server is not set), sealing
+    /// queued messages with `sealer`.
+    pub fn messenger(&self, sealer: Sealer) -> Result<Messenger, ConfigError> {
         let mail = if self.smtp_host.is_empty() {
             None
         } else {
@@ -267,11 +274,30 @@ impl Config {
             auth_header: self.sms_gateway_auth_header.clone(),
             body_template: self.sms_gateway_body.clone(),
         });
-        Messenger::new(mail, sms, self.support_contact.clone()).map_err(ConfigError)
+        Messenger::new(mail, sms, self.support_contact.clone(), sealer).map_err(ConfigError)
+    }
+
+    /// The address of the metrics listener, if metrics are served.
+    pub fn metrics_address(&self) -> Result<Option<SocketAddr>, ConfigError> {
+        match self.metrics_listen.trim() {
+            "" => Ok(None),
+            text => text.parse().map(Some).map_err(|_| {
+                ConfigError(format!(
+                    "metrics_listen: `{text}` is not an address and port, e.g. 127.0.0.1:9090"
+                ))
+            }),
+        }
+    }
+
+    /// Whether the database is one several instances may share
+    /// (PostgreSQL), rather than a file of this host's.
+    pub fn shared_database(&self) -> bool {
+        self.database_url.starts_with("postgres")
     }
 
     /// The sealer for stored secrets, with the configured key; a missing
-    /// key file is made with a new key (readable by its owner only).
+    /// key file is made with a new key (readable by its owner only), except
+    /// for a shared database.
     pub fn sealer(&self) -> Result<Sealer, ConfigError> {
         let bad = |e: &dyn std::fmt::Display| ConfigError(format!("secret_key: {e}"));
         if !self.secret_key.trim().is_empty() {
@@ -282,6 +308,15 @@ impl Config {
         match std::fs::read_to_string(path) {
             Ok(text) => Sealer::from_base64(&text)
                 .map_err(|e| ConfigError(format!("secret_key_file {shown}: {e}"))),
+            // Several instances share a PostgreSQL database: a key made
+            // here would be this host's alone.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.shared_database() => {
+                Err(ConfigError(format!(
+                    "secret_key_file {shown} does not exist: with PostgreSQL every instance \
+                     needs the same key, so none is made; set secret_key, or secret_key_file to \
+                     a file every instance reads (make one with `openssl rand -base64 32`)"
+                )))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = Sealer::generate_key().map_err(|e| bad(&e))?;
                 write_private(path, &key).map_err(|e| {
@@ -564,6 +599,24 @@ mod tests {
                 .to_string()
                 .contains("secret_key")
         );
+    }
+
+    #[test]
+    fn with_postgresql_no_key_file_is_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            database_url: "postgres://db.example.com/ssp".to_owned(),
+            secret_key_file: dir.path().join("secret.key"),
+            ..Config::default()
+        };
+        let refused = config.sealer().unwrap_err().to_string();
+        assert!(refused.contains("every instance"), "{refused}");
+        assert!(!config.secret_key_file.exists());
+        let given = Config {
+            secret_key: Sealer::generate_key().unwrap(),
+            ..config
+        };
+        assert!(given.sealer().is_ok());
     }
 
     #[test]

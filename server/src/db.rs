@@ -3,8 +3,12 @@
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbErr, SqlxSqliteConnector,
-    sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr, SqlxSqliteConnector,
+    sqlx::{
+        Connection, Row,
+        postgres::PgConnection,
+        sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    },
 };
 use std::{str::FromStr, time::Duration};
 
@@ -75,9 +79,75 @@ pub async fn connect(url: &str, pool_size: u32) -> Result<DatabaseConnection, Db
 }
 
 /// Brings the schema up to date. Safe to run at every start and from
-/// several instances: applied migrations are recorded in the database.
+/// several instances: applied migrations are recorded in the database, and
+/// on PostgreSQL instances that start at the same moment take turns (the
+/// first migrates, the others then find nothing to do).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbOpenError> {
-    Migrator::up(db, None).await.map_err(DbOpenError::Migrate)
+    let turn = JobLock::wait(db, JobLock::MIGRATIONS)
+        .await
+        .map_err(DbOpenError::Migrate)?;
+    let migrated = Migrator::up(db, None).await.map_err(DbOpenError::Migrate);
+    turn.release().await;
+    migrated
+}
+
+/// A job that one instance at a time does (migrations, housekeeping). On
+/// PostgreSQL it is an advisory lock held on a connection of its own, not
+/// one of the pool's: it ends when released or when the process dies. A
+/// SQLite file is served by one process, so there is nothing to take.
+pub struct JobLock(Option<PgConnection>);
+
+impl JobLock {
+    /// Migrating the database.
+    pub const MIGRATIONS: i64 = 0x5353_5001;
+    /// The housekeeping round.
+    pub const HOUSEKEEPING: i64 = 0x5353_5002;
+
+    /// Waits until the job is this instance's.
+    pub async fn wait(db: &DatabaseConnection, job: i64) -> Result<JobLock, DbErr> {
+        Ok(JobLock::take(db, job, "SELECT pg_advisory_lock($1)")
+            .await?
+            .0)
+    }
+
+    /// The job, if no other instance has it now.
+    pub async fn try_take(db: &DatabaseConnection, job: i64) -> Result<Option<JobLock>, DbErr> {
+        let (lock, taken) = JobLock::take(db, job, "SELECT pg_try_advisory_lock($1)").await?;
+        Ok(taken.then_some(lock))
+    }
+
+    async fn take(
+        db: &DatabaseConnection,
+        job: i64,
+        sql: &'static str,
+    ) -> Result<(JobLock, bool), DbErr> {
+        if db.get_database_backend() != DatabaseBackend::Postgres {
+            return Ok((JobLock(None), true));
+        }
+        let options = db.get_postgres_connection_pool().connect_options();
+        let fail = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("job lock: {e}"));
+        let mut connection = PgConnection::connect_with(&options).await.map_err(fail)?;
+        let row = sea_orm::sqlx::query(sql)
+            .bind(job)
+            .fetch_optional(&mut connection)
+            .await
+            .map_err(fail)?;
+        // `pg_advisory_lock` gives void (taken once it returns);
+        // `pg_try_advisory_lock` whether it was taken.
+        let taken = match row {
+            Some(row) if sql.contains("try") => row.try_get::<bool, _>(0).map_err(fail)?,
+            _ => true,
+        };
+        Ok((JobLock(Some(connection)), taken))
+    }
+
+    /// Lets another instance have the job.
+    pub async fn release(self) {
+        if let Some(connection) = self.0 {
+            // Closing the connection ends its locks.
+            connection.close().await.ok();
+        }
+    }
 }
 
 /// A short name for logs: the backend, never the URL (it may hold a password).

@@ -235,6 +235,7 @@ async fn checkin(
         .await
         .map_err(ApiFailure::unavailable)?
         .ok_or_else(unknown_credential)?;
+    app::server::metrics::metrics().check_in();
     let device_id = device.id;
     let service = devices::service(&state.db, &device)
         .await
@@ -340,14 +341,9 @@ async fn result(
         )
     })?;
     let Json(result) = body.map_err(json_rejection)?;
-    let sealer = state.portal.directory.sealer();
-    match devices::report(&state.db, sealer, device, id, result, chrono::Utc::now()).await {
-        Ok(mail) => {
-            if let Some(mail) = mail {
-                state.portal.messenger.send(state.db.clone(), mail);
-            }
-            Ok(StatusCode::NO_CONTENT)
-        }
+    let now = chrono::Utc::now();
+    match devices::report(&state.db, &state.portal, device, id, result, now).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(ReportError::UnknownCommand) => Err(ApiFailure::new(
             StatusCode::NOT_FOUND,
             "unknown_command",

@@ -174,6 +174,7 @@ pub fn router(state: AppState) -> Router {
                         .on_response(record_response)
                         .on_failure(()),
                 )
+                .layer(axum::middleware::from_fn(count_request))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 // A request that panics (a fault of ours) still gets an
                 // answer: a 500 page, not a closed connection.
@@ -184,6 +185,39 @@ pub fn router(state: AppState) -> Router {
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4))),
         )
         .with_state(state)
+}
+
+/// Counts each answered request for the metrics, by its route as declared
+/// (a pattern, never the path asked for) and a method from a fixed set.
+async fn count_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::Method;
+    static METHODS: [Method; 7] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+    ];
+    let started = std::time::Instant::now();
+    let method = METHODS
+        .iter()
+        .find(|m| *m == request.method())
+        .map_or("other", Method::as_str);
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(unmatched)", MatchedPath::as_str)
+        .to_owned();
+    let response = next.run(request).await;
+    app::server::metrics::metrics().request(
+        method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
 }
 
 /// What a request that panicked gets (the panic itself is logged by the

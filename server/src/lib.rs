@@ -36,6 +36,8 @@ pub enum StartError {
     Serve(std::io::Error),
     #[error("{0}")]
     Tls(String),
+    #[error("secret_key: {0}")]
+    Key(app::server::secrets::KeyCheckError),
 }
 
 /// The Leptos settings derived from our configuration: where the compiled
@@ -52,6 +54,8 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 /// A portal bound to its address, ready to serve.
 pub struct Server {
     listener: TcpListener,
+    /// Where `GET /metrics` is served, if anywhere.
+    metrics: Option<TcpListener>,
     state: AppState,
     /// HTTPS, when the portal serves it itself.
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
@@ -62,9 +66,12 @@ impl Server {
     /// Opens and migrates the database, then binds the listen address
     /// (port 0 picks a free port; see [`Server::local_addr`]).
     pub async fn bind(config: &Config) -> Result<Server, StartError> {
-        let messenger = config.messenger().map_err(StartError::Config)?;
-        let directory =
-            app::server::directory::Directory::new(config.sealer().map_err(StartError::Config)?);
+        let sealer = config.sealer().map_err(StartError::Config)?;
+        let key_check = sealer.clone();
+        let messenger = config
+            .messenger(sealer.clone())
+            .map_err(StartError::Config)?;
+        let directory = app::server::directory::Directory::new(sealer);
         let transport = config.transport().map_err(StartError::Config)?;
         let files = tls::Files {
             tls: transport.tls.clone(),
@@ -90,6 +97,11 @@ impl Server {
             .unwrap_or_default();
         let db = db::connect(&config.database_url, config.database_pool_size).await?;
         db::migrate(&db).await?;
+        #[allow(clippy::disallowed_methods)] // when the key was first used
+        let now = chrono::Utc::now();
+        app::server::secrets::check_key(&db, &key_check, now)
+            .await
+            .map_err(StartError::Key)?;
         let caches = app::server::cache::Caches::load(&db)
             .await
             .map_err(|error| StartError::Database(db::DbOpenError::from(error)))?;
@@ -100,9 +112,18 @@ impl Server {
                     addr: config.listen,
                     source,
                 })?;
+        let metrics = match config.metrics_address().map_err(StartError::Config)? {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartError::Listen { addr, source })?,
+            ),
+            None => None,
+        };
         tracing::info!(backend = db::backend_name(&db), "database ready");
         Ok(Server {
             listener,
+            metrics,
             tls,
             files,
             state: AppState::new(http::Shared {
@@ -133,6 +154,11 @@ impl Server {
         &self.state.db
     }
 
+    /// What sends e-mail and text messages (through the outbox).
+    pub fn messenger(&self) -> &app::server::messages::Messenger {
+        &self.state.portal.messenger
+    }
+
     /// What the server keeps in memory of the settings and the catalogue.
     pub fn caches(&self) -> &app::server::cache::Caches {
         &self.state.portal.caches
@@ -140,6 +166,11 @@ impl Server {
 
     pub fn local_addr(&self) -> Result<SocketAddr, std::io::Error> {
         self.listener.local_addr()
+    }
+
+    /// Where the metrics are served (port 0 in `metrics_listen` picks one).
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// Whether the portal serves HTTPS itself.
@@ -157,6 +188,16 @@ impl Server {
             self.state.db.clone(),
             self.state.portal.clone(),
         ));
+        let sender = tokio::spawn(
+            self.state
+                .portal
+                .messenger
+                .clone()
+                .deliver_queued(self.state.db.clone()),
+        );
+        let metrics = self
+            .metrics
+            .map(|listener| tokio::spawn(serve_metrics(listener, self.state.db.clone())));
         let refresher = tokio::spawn(refresh_caches(
             self.state.db.clone(),
             self.state.portal.caches.clone(),
@@ -189,10 +230,40 @@ impl Server {
             }
         }
         watcher.abort();
+        sender.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         refresher.abort();
         cleaner.abort();
         self.state.db.clone().close().await.ok();
         Ok(())
+    }
+}
+
+/// Serves `GET /metrics` (the OpenMetrics text format Prometheus reads) on
+/// its own listener.
+async fn serve_metrics(listener: TcpListener, db: sea_orm::DatabaseConnection) {
+    use axum::{http::header, response::IntoResponse, routing::get};
+    let metrics = axum::Router::new().route(
+        "/metrics",
+        get(move || {
+            let db = db.clone();
+            async move {
+                let text = app::server::metrics::metrics().render(&db).await;
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    )],
+                    text,
+                )
+                    .into_response()
+            }
+        }),
+    );
+    if let Err(error) = axum::serve(listener, metrics).await {
+        tracing::warn!(%error, "the metrics listener stopped");
     }
 }
 
@@ -230,69 +301,83 @@ async fn housekeeping(
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tick.tick().await;
-        let now = chrono::Utc::now();
-        let idle = portal.caches.settings().idle_timeout;
-        match app::server::auth::delete_stale_sessions(&db, idle, now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "removed ended sessions"),
-            Err(error) => tracing::warn!(%error, "cannot remove ended sessions"),
-        }
-        match app::server::devices::expire_stale_commands(&db, now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(
-                commands = n,
-                "expired commands that never reached their device"
-            ),
-            Err(error) => tracing::warn!(%error, "cannot expire old commands"),
-        }
-        match app::server::registration::expire_overdue(&db, None, now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(devices = n, "expired registrations that were never used"),
-            Err(error) => tracing::warn!(%error, "cannot expire old registrations"),
-        }
-        let certificates = app::server::certificates::flag_expiring(
-            &db,
-            &portal.messenger,
-            &portal.public_url,
-            now,
-        );
-        match certificates.await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(
-                certificates = n,
-                "told owners of certificates about to expire"
-            ),
-            Err(error) => tracing::warn!(%error, "cannot check certificate expiry"),
-        }
-        let retention = portal.caches.settings().audit_retention;
-        match app::server::audit::prune(&db, retention, now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(events = n, "removed audit events past their retention"),
-            Err(error) => tracing::warn!(%error, "cannot remove old audit events"),
-        }
-        match app::server::devices::forget_old_locations(&db, now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(devices = n, "forgot locations reported over a day ago"),
-            Err(error) => tracing::warn!(%error, "cannot forget old locations"),
-        }
-        match app::server::password_links::forget_expired(&db, now).await {
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "cannot remove expired links to set a password"),
-        }
-        match app::server::certificates::delete_stale_pending(&db, now).await {
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "cannot remove unfinished certificate uploads"),
-        }
-        let reminders = app::server::registration::send_reminders(
-            &db,
-            &portal.messenger,
-            &portal.public_url,
-            now,
-        );
-        match reminders.await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(owners = n, "reminded owners of devices not enrolled yet"),
-            Err(error) => tracing::warn!(%error, "cannot send registration reminders"),
-        }
+        // One instance at a time does a round; the others skip it.
+        let turn = match db::JobLock::try_take(&db, db::JobLock::HOUSEKEEPING).await {
+            Ok(Some(turn)) => turn,
+            Ok(None) => continue,
+            Err(error) => {
+                tracing::warn!(%error, "cannot take the housekeeping turn");
+                continue;
+            }
+        };
+        housekeeping_round(&db, &portal, chrono::Utc::now()).await;
+        turn.release().await;
+    }
+}
+
+/// One round of [`housekeeping`].
+async fn housekeeping_round(
+    db: &sea_orm::DatabaseConnection,
+    portal: &app::server::PortalConfig,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let idle = portal.caches.settings().idle_timeout;
+    match app::server::auth::delete_stale_sessions(db, idle, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(sessions = n, "removed ended sessions"),
+        Err(error) => tracing::warn!(%error, "cannot remove ended sessions"),
+    }
+    match app::server::devices::expire_stale_commands(db, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            commands = n,
+            "expired commands that never reached their device"
+        ),
+        Err(error) => tracing::warn!(%error, "cannot expire old commands"),
+    }
+    match app::server::registration::expire_overdue(db, None, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(devices = n, "expired registrations that were never used"),
+        Err(error) => tracing::warn!(%error, "cannot expire old registrations"),
+    }
+    let certificates =
+        app::server::certificates::flag_expiring(db, &portal.messenger, &portal.public_url, now);
+    match certificates.await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            certificates = n,
+            "told owners of certificates about to expire"
+        ),
+        Err(error) => tracing::warn!(%error, "cannot check certificate expiry"),
+    }
+    let retention = portal.caches.settings().audit_retention;
+    match app::server::audit::prune(db, retention, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(events = n, "removed audit events past their retention"),
+        Err(error) => tracing::warn!(%error, "cannot remove old audit events"),
+    }
+    match app::server::devices::forget_old_locations(db, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(devices = n, "forgot locations reported over a day ago"),
+        Err(error) => tracing::warn!(%error, "cannot forget old locations"),
+    }
+    match app::server::messages::forget_ended(db, now).await {
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "cannot remove sent messages from the outbox"),
+    }
+    match app::server::password_links::forget_expired(db, now).await {
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "cannot remove expired links to set a password"),
+    }
+    match app::server::certificates::delete_stale_pending(db, now).await {
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "cannot remove unfinished certificate uploads"),
+    }
+    let reminders =
+        app::server::registration::send_reminders(db, &portal.messenger, &portal.public_url, now);
+    match reminders.await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(owners = n, "reminded owners of devices not enrolled yet"),
+        Err(error) => tracing::warn!(%error, "cannot send registration reminders"),
     }
 }

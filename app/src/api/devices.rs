@@ -149,9 +149,9 @@ pub async fn request_device_action(
         },
         _ => Default::default(),
     };
-    let (_, mail) = devices::request(
+    devices::request(
         &ctx.db,
-        (&ctx.config.caches, &ctx.config.public_url),
+        &ctx.config,
         &ctx.origin,
         user,
         id,
@@ -160,9 +160,6 @@ pub async fn request_device_action(
         now,
     )
     .await?;
-    if let Some(mail) = mail {
-        ctx.config.messenger.send(ctx.db.clone(), mail);
-    }
     answer(&page, Notice::Requested(action))
 }
 

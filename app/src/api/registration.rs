@@ -55,7 +55,16 @@ pub async fn register_device(#[server(flatten)] input: RegisterInput) -> Result<
         return refuse(page, &input, "1");
     };
     let now = chrono::Utc::now();
-    match registration::register(&ctx.db, &ctx.config, &ctx.origin, user, form, now).await {
+    let registered =
+        registration::register(&ctx.db, &ctx.config, &ctx.origin, user, form, now).await;
+    crate::server::metrics::metrics().registration(match &registered {
+        Ok(_) => "accepted",
+        Err(RegisterError::LimitReached { .. }) => "device_limit",
+        Err(RegisterError::TooMany { .. }) => "daily_limit",
+        Err(RegisterError::Internal(_)) => "error",
+        Err(_) => "refused",
+    });
+    match registered {
         Ok(issued) => {
             reveal(&ctx, &issued)?;
             leptos_axum::redirect(&format!("/devices/{}/enroll", issued.device_id));

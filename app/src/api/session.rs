@@ -46,7 +46,7 @@ pub async fn sign_in(
         chrono::Utc::now(),
     )
     .await;
-    signed_in(&ctx, outcome, username.trim(), &next).await
+    signed_in(&ctx, "password", outcome, username.trim(), &next).await
 }
 
 /// Signs in with the certificate this browser presented (on the TLS
@@ -70,7 +70,7 @@ pub async fn sign_in_with_certificate(next: Option<String>) -> Result<(), ApiErr
         chrono::Utc::now(),
     )
     .await;
-    signed_in(&ctx, outcome, "", &next).await
+    signed_in(&ctx, "certificate", outcome, "", &next).await
 }
 
 /// After a sign-in: the new session's cookies and `next`, or the sign-in
@@ -78,12 +78,18 @@ pub async fn sign_in_with_certificate(next: Option<String>) -> Result<(), ApiErr
 #[cfg(feature = "ssr")]
 async fn signed_in(
     ctx: &crate::server::RequestContext,
+    method: &'static str,
     outcome: Result<(crate::server::auth::CurrentUser, String), crate::server::auth::SignInError>,
     username: &str,
     next: &str,
 ) -> Result<(), ApiError> {
-    use crate::server::{auth, cookie, internal, passwords, set_cookie};
+    use crate::server::{auth, cookie, internal, metrics::metrics, passwords, set_cookie};
 
+    let counted = match &outcome {
+        Ok(_) => "success",
+        Err(error) => error.problem().map_or("error", |p| p.code()),
+    };
+    metrics().sign_in(method, counted);
     match outcome {
         Ok((_user, token)) => {
             if let Some(previous) = &ctx.user {

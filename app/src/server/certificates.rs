@@ -1029,22 +1029,25 @@ pub async fn flag_expiring(
         .await?;
     let mut flagged = 0;
     for row in rows {
-        // Claimed first: two portal processes never both send.
+        // Claimed with its e-mail queued: two portal processes never both
+        // send, and none marks it told without telling.
+        let (_turn, txn) = super::begin_write(db).await?;
         let claimed = user_certificate::Entity::update_many()
             .col_expr(user_certificate::Column::ExpiryNotifiedAt, Expr::value(now))
             .filter(user_certificate::Column::Id.eq(row.id))
             .filter(user_certificate::Column::ExpiryNotifiedAt.is_null())
-            .exec(db)
+            .exec(&txn)
             .await?;
         if claimed.rows_affected == 0 {
             continue;
         }
         flagged += 1;
-        let Some(owner) = user::Entity::find_by_id(row.user_id).one(db).await? else {
+        let Some(owner) = user::Entity::find_by_id(row.user_id).one(&txn).await? else {
+            txn.commit().await?;
             continue;
         };
         let setting = certificate_setting::Entity::find_by_id(row.setting_id)
-            .one(db)
+            .one(&txn)
             .await?
             .map(|s| s.name)
             .unwrap_or_default();
@@ -1060,24 +1063,24 @@ pub async fn flag_expiring(
             owner.display_name, row.subject
         );
         if !messenger.mail_enabled() || owner.email.is_empty() {
+            txn.commit().await?;
             continue;
         }
-        messenger.send(
-            db.clone(),
-            Outgoing {
-                to: Recipient::Email(owner.email.clone()),
-                subject: format!("Your certificate for \"{setting}\" {verb} on {ends}"),
-                html: format!(
-                    "<p>{}</p>",
-                    super::registration::escape_html(&text).replace('\n', "<br>")
-                ),
-                text,
-                audit_action: "certificate.expiry_email",
-                actor: owner.username.clone(),
-                device_id: None,
-                tracks_registration: None,
-            },
-        );
+        let message = Outgoing {
+            to: Recipient::Email(owner.email.clone()),
+            subject: format!("Your certificate for \"{setting}\" {verb} on {ends}"),
+            html: format!(
+                "<p>{}</p>",
+                super::registration::escape_html(&text).replace('\n', "<br>")
+            ),
+            text,
+            audit_action: "certificate.expiry_email",
+            actor: owner.username.clone(),
+            device_id: None,
+            tracks_registration: None,
+        };
+        messenger.queue(&txn, message, now).await?;
+        txn.commit().await?;
     }
     Ok(flagged)
 }

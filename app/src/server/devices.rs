@@ -14,12 +14,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
 
+use super::PortalConfig;
 use super::audit::{self, Event, RequestOrigin};
 use super::auth::{CurrentUser, hash_token};
 use super::cache::Caches;
 use super::catalogue;
 use super::entities::{command, device};
 use super::messages::{Outgoing, Recipient};
+use super::metrics::metrics;
 use super::passwords;
 use super::secrets::Sealer;
 use crate::api::types::{ActionOption, CommandView, DeviceDetail, DeviceSummary, Location};
@@ -335,14 +337,15 @@ pub async fn rename(
 #[allow(clippy::too_many_arguments)]
 pub async fn request(
     db: &DatabaseConnection,
-    (caches, public_url): (&Caches, &str),
+    portal: &PortalConfig,
     origin: &RequestOrigin,
     user: &CurrentUser,
     id: DeviceId,
     action: DeviceAction,
     params: LockParams,
     now: DateTime<Utc>,
-) -> Result<(command::Model, Option<Outgoing>), DeviceError> {
+) -> Result<command::Model, DeviceError> {
+    let caches = &portal.caches;
     let (_turn, txn) = super::begin_write(db).await?;
     let model = find_for(&txn, user, id).await?;
     let subject = Subject {
@@ -378,7 +381,7 @@ pub async fn request(
         .await?;
     if let Some(existing) = in_flight {
         txn.commit().await?;
-        return Ok((existing, None));
+        return Ok(existing);
     }
     let created = command::ActiveModel {
         device_id: Set(id),
@@ -423,14 +426,18 @@ pub async fn request(
         }
         false => None,
     };
-    txn.commit().await?;
     let told = Told::Asked {
         by: user.username().as_str(),
         origin,
-        page: format!("{public_url}/devices/{id}"),
+        page: format!("{}/devices/{id}", portal.public_url),
     };
     let mail = owner.and_then(|owner| told_mail(&owner, &model.display_name, &created, told));
-    Ok((created, mail))
+    if let Some(mail) = mail {
+        portal.messenger.queue(&txn, mail, now).await?;
+    }
+    txn.commit().await?;
+    metrics().commands(action.as_str(), CommandState::Queued.as_str(), 1);
+    Ok(created)
 }
 
 /// Cancels a command of the user's device that the device has not picked
@@ -481,6 +488,7 @@ pub async fn cancel(
     )
     .await?;
     txn.commit().await?;
+    metrics().commands(kind.as_str(), next.as_str(), 1);
     Ok(true)
 }
 
@@ -534,6 +542,9 @@ pub async fn expire_stale_commands(
             expired += 1;
         }
         txn.commit().await?;
+        if changed.rows_affected == 1 {
+            metrics().commands(row.kind.as_str(), next.as_str(), 1);
+        }
     }
     Ok(expired)
 }
@@ -876,6 +887,7 @@ pub async fn hand_over(
             .exec(&txn)
             .await?;
         if taken.rows_affected == 1 {
+            metrics().commands(action.as_str(), CommandState::Sent.as_str(), 1);
             let params: LockParams = serde_json::from_str(&row.params).unwrap_or_default();
             handed.push(DeviceCommand {
                 id: row.id,
@@ -966,12 +978,13 @@ pub enum ReportError {
 /// Records a command's outcome and what it changed on the device.
 pub async fn report(
     db: &DatabaseConnection,
-    sealer: &Sealer,
+    portal: &PortalConfig,
     device: device::Model,
     command_id: CommandId,
     result: CommandResult,
     now: DateTime<Utc>,
-) -> Result<Option<Outgoing>, ReportError> {
+) -> Result<(), ReportError> {
+    let sealer = portal.directory.sealer();
     let event = match result.outcome.as_str() {
         "acknowledged" => CommandEvent::Succeeded,
         "failed" => CommandEvent::Failed,
@@ -1109,12 +1122,17 @@ pub async fn report(
         },
     )
     .await?;
-    txn.commit().await?;
     // The owner hears of a Wipe or Retire done, as of one asked for.
     let done = next == CommandState::Acknowledged && action.ends_management();
-    Ok(owner
+    let mail = owner
         .filter(|_| done)
-        .and_then(|owner| told_mail(&owner, &device_name, &row, Told::Done { at: now })))
+        .and_then(|owner| told_mail(&owner, &device_name, &row, Told::Done { at: now }));
+    if let Some(mail) = mail {
+        portal.messenger.queue(&txn, mail, now).await?;
+    }
+    txn.commit().await?;
+    metrics().commands(action.as_str(), next.as_str(), 1);
+    Ok(())
 }
 
 /// What an e-mail to a device's owner about its Wipe or Retire tells.

@@ -504,3 +504,45 @@ pub mod catalogue_item {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod outbox {
+    use sea_orm::entity::prelude::*;
+
+    use crate::domain::ids::DeviceId;
+
+    /// An e-mail or text message waiting to be sent, or sent (see the
+    /// `outbox` migration). `state` is `queued`, `sent`, `failed` or
+    /// `dropped` (no longer wanted).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "outbox")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// Stable across attempts: a resend is recognisable by it.
+        pub message_id: String,
+        /// `email` or `sms`.
+        pub channel: String,
+        pub recipient: String,
+        /// Subject, text and HTML, sealed; gone once sent.
+        pub body: Option<String>,
+        pub audit_action: String,
+        pub actor: String,
+        pub device_id: Option<DeviceId>,
+        /// With `device_id`: the registration link (its hash) whose delivery
+        /// status follows this message.
+        pub tracks_token: Option<String>,
+        pub state: String,
+        pub attempts: i32,
+        pub due_at: ChronoDateTimeUtc,
+        /// Which sender holds it, and until when.
+        pub claim: Option<String>,
+        pub claimed_until: Option<ChronoDateTimeUtc>,
+        pub created_at: ChronoDateTimeUtc,
+        pub ended_at: Option<ChronoDateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

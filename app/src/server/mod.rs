@@ -15,6 +15,7 @@ pub mod directory;
 pub mod directory_settings;
 pub mod entities;
 pub mod messages;
+pub mod metrics;
 pub mod password_links;
 pub mod passwords;
 pub mod pkcs12;

@@ -120,13 +120,13 @@ pub async fn send(
         return Err(LinkError::Disabled);
     }
     let issued = issue(&txn, origin, actor, &person, now).await?;
-    txn.commit().await?;
     let mut outgoing = message(&portal.public_url, &person, &issued);
     // Its sending is audited as the administrator's doing.
     if let Some(actor) = actor {
         outgoing.actor = actor.to_owned();
     }
-    portal.messenger.send(db.clone(), outgoing);
+    portal.messenger.queue(&txn, outgoing, now).await?;
+    txn.commit().await?;
     Ok(())
 }
 

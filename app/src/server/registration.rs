@@ -370,8 +370,6 @@ pub async fn register(
         },
     )
     .await?;
-    txn.commit().await?;
-
     let issued = Issued {
         device_id: created.id,
         token,
@@ -383,19 +381,18 @@ pub async fn register(
             Recipient::Email(_) => "invitation.email",
             Recipient::Sms(_) => "invitation.sms",
         };
-        messenger.send(
-            db.clone(),
-            invitation(
-                messenger,
-                public_url,
-                &account,
-                &issued,
-                request.platform,
-                to,
-                kind,
-            ),
+        let message = invitation(
+            messenger,
+            public_url,
+            &account,
+            &issued,
+            request.platform,
+            to,
+            kind,
         );
+        messenger.queue(&txn, message, now).await?;
     }
+    txn.commit().await?;
     Ok(issued)
 }
 
@@ -767,26 +764,27 @@ pub async fn send_reminders(
         ) {
             continue;
         }
-        // Once, even with several servers doing this at the same time.
-        let claimed = registration::Entity::update_many()
-            .col_expr(registration::Column::RemindedAt, Expr::value(now))
-            .filter(registration::Column::DeviceId.eq(model.id))
-            .filter(registration::Column::RemindedAt.is_null())
-            .exec(db)
-            .await?;
-        if claimed.rows_affected != 1 {
-            continue;
-        }
         let Some(owner) = user::Entity::find_by_id(model.owner_id).one(db).await? else {
             continue;
         };
         if owner.email.trim().is_empty() {
             continue;
         }
-        messenger.send(
-            db.clone(),
-            reminder(public_url, &owner, &model, row.expires_at),
-        );
+        // Once, even with several servers doing this at the same time; the
+        // reminder is queued with the mark that it was sent.
+        let (_turn, txn) = super::begin_write(db).await?;
+        let claimed = registration::Entity::update_many()
+            .col_expr(registration::Column::RemindedAt, Expr::value(now))
+            .filter(registration::Column::DeviceId.eq(model.id))
+            .filter(registration::Column::RemindedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        let message = reminder(public_url, &owner, &model, row.expires_at);
+        messenger.queue(&txn, message, now).await?;
+        txn.commit().await?;
         reminded += 1;
     }
     Ok(reminded)
@@ -1043,14 +1041,11 @@ pub async fn enroll(
         },
     )
     .await?;
-    txn.commit().await?;
-
     if !owner.email.trim().is_empty() {
-        portal.messenger.send(
-            db.clone(),
-            enrolled_notice(&portal.public_url, &owner, &model, now),
-        );
+        let notice = enrolled_notice(&portal.public_url, &owner, &model, now);
+        portal.messenger.queue(&txn, notice, now).await?;
     }
+    txn.commit().await?;
     Ok((model.id, credential))
 }
 

@@ -98,6 +98,71 @@ impl Sealer {
     }
 }
 
+/// The setting that holds a value sealed with the portal's key the first
+/// time an instance started on the database: every instance must open it.
+const KEY_CHECK: &str = "secrets.key_check";
+const KEY_CHECK_PURPOSE: &str = "key-check";
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyCheckError {
+    #[error(
+        "this is not the key the database's secrets are sealed with (another instance, or an \
+         earlier start, used a different one): give every instance the same secret_key or \
+         secret_key_file"
+    )]
+    WrongKey,
+    #[error("{0}")]
+    Seal(#[from] SealError),
+    #[error("cannot check the key: {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// Checks that `sealer` has the key of this database: the first instance
+/// to start leaves a value sealed with its key, and every instance after
+/// it must be able to open that value, so that a second host with its
+/// own key refuses to start rather than seal what the others cannot read.
+pub async fn check_key(
+    db: &sea_orm::DatabaseConnection,
+    sealer: &Sealer,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), KeyCheckError> {
+    use super::entities::setting;
+    use sea_orm::{ActiveValue::Set, EntityTrait, sea_query::OnConflict};
+
+    let stored = setting::Entity::find_by_id(KEY_CHECK.to_owned())
+        .one(db)
+        .await?;
+    let stored = match stored {
+        Some(row) => row.value,
+        None => {
+            let _turn = super::write_turn(db).await;
+            // Of two instances starting at once, the first one's value stays.
+            setting::Entity::insert(setting::ActiveModel {
+                key: Set(KEY_CHECK.to_owned()),
+                value: Set(sealer.seal(KEY_CHECK_PURPOSE, KEY_CHECK)?),
+                updated_at: Set(now),
+                updated_by: Set(None),
+            })
+            .on_conflict(
+                OnConflict::column(setting::Column::Key)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+            setting::Entity::find_by_id(KEY_CHECK.to_owned())
+                .one(db)
+                .await?
+                .map(|row| row.value)
+                .unwrap_or_default()
+        }
+    };
+    match sealer.open(KEY_CHECK_PURPOSE, &stored) {
+        Ok(value) if value == KEY_CHECK => Ok(()),
+        _ => Err(KeyCheckError::WrongKey),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

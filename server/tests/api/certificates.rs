@@ -966,9 +966,7 @@ async fn expiring_certificates_are_flagged_once(db: TestDb) {
     let other = add_setting(&mut admin, "Authentication", "authentication", true, true).await;
     upload(&mut alice, other, "openssl3-default.p12", "Pässwörd-1").await;
 
-    let mut config = Config::default();
-    mail_to(&mut config);
-    let messenger = config.messenger().unwrap();
+    let messenger = app.messenger.clone();
     let flag = || {
         app::server::certificates::flag_expiring(
             &app.db,

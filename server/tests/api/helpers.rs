@@ -86,6 +86,8 @@ fn directory_url(variable: &str) -> Option<String> {
 /// A database that exists only for one test.
 pub struct TestDb {
     pub url: String,
+    /// The portal key of every instance started on this database.
+    pub secret_key: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -97,6 +99,7 @@ impl TestDb {
                 let url = format!("sqlite://{}/ssp.db", dir.path().display());
                 TestDb {
                     url,
+                    secret_key: app::server::secrets::Sealer::generate_key().unwrap(),
                     _dir: Some(dir),
                 }
             }
@@ -113,7 +116,11 @@ impl TestDb {
                     Some((server, _database)) => format!("{server}/{name}"),
                     None => panic!("SSP_TEST_POSTGRES_URL has no database part: {admin_url}"),
                 };
-                TestDb { url, _dir: None }
+                TestDb {
+                    url,
+                    secret_key: app::server::secrets::Sealer::generate_key().unwrap(),
+                    _dir: None,
+                }
             }
         }
     }
@@ -128,6 +135,10 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// What the server keeps in memory of the settings and the catalogue.
     pub caches: Caches,
+    /// The server's messenger: what it queues, the server sends.
+    pub messenger: app::server::messages::Messenger,
+    /// Where `GET /metrics` is served, when `metrics_listen` was set.
+    pub metrics: Option<SocketAddr>,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
@@ -144,7 +155,7 @@ impl TestApp {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: db.url.clone(),
             database_pool_size: 4,
-            secret_key: app::server::secrets::Sealer::generate_key().unwrap(),
+            secret_key: db.secret_key.clone(),
             ..Config::default()
         };
         adjust(&mut config);
@@ -157,6 +168,8 @@ impl TestApp {
         };
         let db = server.database().clone();
         let caches = server.caches().clone();
+        let messenger = server.messenger().clone();
+        let metrics = server.metrics_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             server
@@ -181,6 +194,8 @@ impl TestApp {
             scheme,
             db,
             caches,
+            messenger,
+            metrics,
             client,
             stop: Some(stop),
             task,

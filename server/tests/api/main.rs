@@ -21,6 +21,7 @@ mod devices;
 mod directory;
 mod fuzz;
 mod helpers;
+mod instances;
 mod ops;
 mod ownership;
 mod pages;

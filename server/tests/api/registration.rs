@@ -710,9 +710,7 @@ async fn owners_are_reminded_once_of_devices_not_enrolled(db: TestDb) {
     let waiting = register_and_read(&mut alice, "none", "").await;
     // Registered just now: not due, so the count below stays at one.
     register_and_read(&mut alice, "none", "").await;
-    let mut config = Config::default();
-    mail_to(mail.port)(&mut config);
-    let messenger = config.messenger().unwrap();
+    let messenger = app.messenger.clone();
     let remind = || {
         app::server::registration::send_reminders(
             &app.db,

@@ -14,81 +14,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Instant;
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
-
-/// A browser's cookies, enough for the portal's session and form token.
-#[derive(Clone, Default)]
-struct Browser {
-    cookies: BTreeMap<String, String>,
-}
-
-impl Browser {
-    fn header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep(&mut self, response: &reqwest::Response) {
-        for value in response.headers().get_all("set-cookie") {
-            let Ok(value) = value.to_str() else { continue };
-            let pair = value.split(';').next().unwrap_or_default();
-            if let Some((name, cookie)) = pair.split_once('=') {
-                self.cookies.insert(name.to_owned(), cookie.to_owned());
-            }
-        }
-    }
-
-    async fn sign_in(
-        client: &reqwest::Client,
-        base: &str,
-        name: &str,
-        password: &str,
-    ) -> Result<Browser, Failure> {
-        let mut browser = Browser::default();
-        let page = client.get(format!("{base}/sign-in")).send().await?;
-        browser.keep(&page);
-        let csrf = browser.cookies.get("ssp_csrf").cloned().unwrap_or_default();
-        let answer = client
-            .post(format!("{base}/api/sign_in"))
-            .header("cookie", browser.header())
-            .header("accept", "text/html")
-            .form(&[
-                ("username", name),
-                ("password", password),
-                ("next", "/"),
-                ("csrf_token", &csrf),
-            ])
-            .send()
-            .await?;
-        browser.keep(&answer);
-        if !browser.cookies.contains_key("ssp_session") {
-            return Err(format!("{name} could not sign in ({})", answer.status()).into());
-        }
-        Ok(browser)
-    }
-
-    async fn post(
-        &self,
-        client: &reqwest::Client,
-        url: String,
-        form: &[(&str, &str)],
-    ) -> Result<u16, Failure> {
-        let csrf = self.cookies.get("ssp_csrf").cloned().unwrap_or_default();
-        let mut fields = form.to_vec();
-        fields.push(("csrf_token", &csrf));
-        let response = client
-            .post(url)
-            .header("cookie", self.header())
-            .header("accept", "text/html")
-            .form(&fields)
-            .send()
-            .await?;
-        Ok(response.status().as_u16())
-    }
-}
+use bench_hello::{Browser, Failure, storm_people};
 
 async fn storm(args: &[String]) -> Result<bool, Failure> {
     let [base, password, prefix, users, per_user, limit] = args else {
@@ -103,28 +29,8 @@ async fn storm(args: &[String]) -> Result<bool, Failure> {
         .pool_max_idle_per_host(256)
         .build()?;
 
-    let admin = Browser::sign_in(&client, base, &format!("{prefix}-admin"), password).await?;
-    let limit_text = limit.to_string();
-    let saved = admin
-        .post(
-            &client,
-            format!("{base}/api/admin/save_registration_settings"),
-            &[
-                ("mode", "pin"),
-                ("pin_length", "8"),
-                ("pin_validity_hours", "120"),
-                ("device_limit", &limit_text),
-            ],
-        )
-        .await?;
-    if saved != 302 {
-        return Err(format!("cannot set the device limit ({saved})").into());
-    }
-
-    let mut browsers = Vec::with_capacity(users);
-    for n in 1..=users {
-        browsers.push(Browser::sign_in(&client, base, &format!("{prefix}{n}"), password).await?);
-    }
+    let people = storm_people(&client, base, password, prefix, users, limit).await?;
+    let browsers: Vec<Browser> = people.into_iter().map(|(_, browser)| browser).collect();
 
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(users * per_user);
@@ -167,19 +73,9 @@ async fn storm(args: &[String]) -> Result<bool, Failure> {
     // What the portal itself counts for each person afterwards.
     let mut over = 0u64;
     for browser in &browsers {
-        let overview: serde_json::Value = client
-            .get(format!("{base}/api/registration/overview"))
-            .header("cookie", browser.header())
-            .header("accept", "application/json")
-            .send()
-            .await?
-            .json()
-            .await?;
-        let counted = overview["counted"]
-            .as_u64()
-            .ok_or("no count in the overview")?;
-        if overview["limit"].as_u64() != Some(limit) {
-            return Err(format!("the device limit was not set: {}", overview["limit"]).into());
+        let (counted, set) = browser.registrations(&client, base).await?;
+        if set != Some(limit) {
+            return Err(format!("the device limit was not set: {set:?}").into());
         }
         over += counted.saturating_sub(limit);
     }
