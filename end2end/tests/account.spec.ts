@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { PASSWORD, mailTo, signIn } from "./helpers";
 
 /** Fills and sends the change-password form. */

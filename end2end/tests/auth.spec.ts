@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { PASSWORD, signIn } from "./helpers";
 
 test("sign in, see the name in the header, sign out", async ({ page }) => {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { jsEnabled, mailTo, signIn } from "./helpers";
 
 type Device = { id: number; credential: string };

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { jsEnabled, signIn } from "./helpers";
 
 type Device = { id: number; credential: string };

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { jsEnabled, signIn } from "./helpers";
 
 /** Enrolls the device simulator with a link and PIN, then checks in once. */

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { Browser, BrowserContextOptions, expect, test, TestInfo } from "@playwright/test";
+import { Browser, BrowserContextOptions, TestInfo } from "@playwright/test";
+import { expect, test } from "./fixtures";
 
 // scripts/test starts a second portal over its own HTTPS with certificate
 // sign-in allowed next to passwords, makes a demo CA with a smart-card
