@@ -14,6 +14,7 @@ pub mod device;
 pub mod directory;
 pub mod form;
 pub mod ids;
+pub mod outbox;
 pub mod phone;
 pub mod registration;
 pub mod role;

@@ -509,10 +509,10 @@ pub mod outbox {
     use sea_orm::entity::prelude::*;
 
     use crate::domain::ids::DeviceId;
+    use crate::domain::outbox::{Channel, OutboxState};
 
     /// An e-mail or text message waiting to be sent, or sent (see the
-    /// `outbox` migration). `state` is `queued`, `sent`, `failed` or
-    /// `dropped` (no longer wanted).
+    /// `outbox` migration).
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "outbox")]
     pub struct Model {
@@ -520,8 +520,7 @@ pub mod outbox {
         pub id: i64,
         /// Stable across attempts: a resend is recognisable by it.
         pub message_id: String,
-        /// `email` or `sms`.
-        pub channel: String,
+        pub channel: Channel,
         pub recipient: String,
         /// Subject, text and HTML, sealed; gone once sent.
         pub body: Option<String>,
@@ -531,7 +530,7 @@ pub mod outbox {
         /// With `device_id`: the registration link (its hash) whose delivery
         /// status follows this message.
         pub tracks_token: Option<String>,
-        pub state: String,
+        pub state: OutboxState,
         pub attempts: i32,
         pub due_at: ChronoDateTimeUtc,
         /// Which sender holds it, and until when.

@@ -28,6 +28,7 @@ use super::entities::{outbox, registration};
 use super::passwords::random_token;
 use super::secrets::Sealer;
 use crate::domain::audit::Outcome;
+use crate::domain::outbox::{Channel, OutboxState, retry_after};
 use crate::domain::registration::Delivery;
 
 /// How the connection to the mail server is protected.
@@ -90,13 +91,6 @@ pub enum Recipient {
     Sms(String),
 }
 
-/// Pauses before the second, third and fourth attempt.
-const RETRY_DELAYS: [TimeDelta; 3] = [
-    TimeDelta::seconds(30),
-    TimeDelta::seconds(120),
-    TimeDelta::seconds(600),
-];
-
 /// How long a sender holds a message it took: past that (it stopped on
 /// the way), another sender may take it.
 const CLAIM_FOR: TimeDelta = TimeDelta::seconds(60);
@@ -118,12 +112,6 @@ struct Body {
     text: String,
     html: String,
 }
-
-/// Where a queued message stands (`outbox.state`).
-const QUEUED: &str = "queued";
-const SENT: &str = "sent";
-const FAILED: &str = "failed";
-const DROPPED: &str = "dropped";
 
 /// Sends e-mail and text messages; cheap to clone.
 #[derive(Clone)]
@@ -279,20 +267,20 @@ impl Messenger {
             .seal(SEALED_FOR, &body)
             .map_err(|e| DbErr::Custom(e.to_string()))?;
         let (channel, recipient) = match message.to {
-            Recipient::Email(address) => ("email", address),
-            Recipient::Sms(number) => ("sms", number),
+            Recipient::Email(address) => (Channel::Email, address),
+            Recipient::Sms(number) => (Channel::Sms, number),
         };
         let (tracked_device, tracks_token) = message.tracks_registration.unzip();
         outbox::ActiveModel {
             message_id: Set(random_token()),
-            channel: Set(channel.to_owned()),
+            channel: Set(channel),
             recipient: Set(recipient),
             body: Set(Some(sealed)),
             audit_action: Set(message.audit_action.to_owned()),
             actor: Set(message.actor),
             device_id: Set(message.device_id.or(tracked_device)),
             tracks_token: Set(tracks_token),
-            state: Set(QUEUED.to_owned()),
+            state: Set(OutboxState::Queued),
             attempts: Set(0),
             due_at: Set(now),
             claim: Set(None),
@@ -343,10 +331,13 @@ impl Messenger {
     ) -> Result<bool, DbErr> {
         // Only what this instance can send: one without a mail server
         // leaves e-mail to the others.
-        let channels: Vec<&str> = [("email", self.mail_enabled()), ("sms", self.sms_enabled())]
-            .into_iter()
-            .filter_map(|(channel, on)| on.then_some(channel))
-            .collect();
+        let channels: Vec<Channel> = [
+            (Channel::Email, self.mail_enabled()),
+            (Channel::Sms, self.sms_enabled()),
+        ]
+        .into_iter()
+        .filter_map(|(channel, on)| on.then_some(channel))
+        .collect();
         if channels.is_empty() {
             return Ok(false);
         }
@@ -355,7 +346,7 @@ impl Messenger {
         };
         let attempt = usize::try_from(row.attempts).unwrap_or(usize::MAX);
         if attempt > 1 && !still_wanted(db, &row).await {
-            finish(db, &row, DROPPED, None, now).await?;
+            finish(db, &row, OutboxState::Dropped, None, now).await?;
             return Ok(true);
         }
         let body = row
@@ -368,15 +359,12 @@ impl Messenger {
             Some(body) => self.attempt(&row, body).await,
             None => Err("its text cannot be read with this portal's key".to_owned()),
         };
-        let last = attempt > RETRY_DELAYS.len() || body.is_none();
-        let (state, status, retry_at) = match &result {
-            Ok(()) => (SENT, Delivery::Sent, None),
-            Err(_) if last => (FAILED, Delivery::Failed, None),
-            Err(_) => (
-                QUEUED,
-                Delivery::Retrying,
-                Some(now + RETRY_DELAYS[attempt.saturating_sub(1)]),
-            ),
+        // Unreadable with this key: no later attempt can do better.
+        let next = retry_after(attempt).filter(|_| body.is_some());
+        let (state, status, retry_at) = match (&result, next) {
+            (Ok(()), _) => (OutboxState::Sent, Delivery::Sent, None),
+            (Err(_), None) => (OutboxState::Failed, Delivery::Failed, None),
+            (Err(_), Some(pause)) => (OutboxState::Queued, Delivery::Retrying, Some(now + pause)),
         };
         if finish(db, &row, state, retry_at, now).await? {
             record(db, &row, attempt, &result, status, now).await;
@@ -385,8 +373,8 @@ impl Messenger {
     }
 
     async fn attempt(&self, row: &outbox::Model, body: &Body) -> Result<(), String> {
-        match row.channel.as_str() {
-            "email" => {
+        match row.channel {
+            Channel::Email => {
                 let Some((transport, from)) = &self.inner.mail else {
                     return Err("no mail server is configured".to_owned());
                 };
@@ -414,7 +402,7 @@ impl Messenger {
                     .map(|_| ())
                     .map_err(|e| e.to_string())
             }
-            _ => {
+            Channel::Sms => {
                 let Some(sms) = &self.inner.sms else {
                     return Err("no SMS gateway is configured".to_owned());
                 };
@@ -451,7 +439,7 @@ impl Messenger {
 /// Messages due now that no sender holds (or whose sender's claim lapsed).
 fn due(now: DateTime<Utc>) -> Condition {
     Condition::all()
-        .add(outbox::Column::State.eq(QUEUED))
+        .add(outbox::Column::State.eq(OutboxState::Queued))
         .add(outbox::Column::DueAt.lte(now))
         .add(
             Condition::any()
@@ -466,7 +454,7 @@ fn due(now: DateTime<Utc>) -> Condition {
 /// them again once the first one's write is done; SQLite has one writer).
 async fn claim(
     db: &DatabaseConnection,
-    channels: &[&str],
+    channels: &[Channel],
     now: DateTime<Utc>,
 ) -> Result<Option<outbox::Model>, DbErr> {
     let candidates = outbox::Entity::find()
@@ -506,13 +494,13 @@ async fn claim(
 async fn finish(
     db: &DatabaseConnection,
     row: &outbox::Model,
-    state: &str,
+    state: OutboxState,
     retry_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let ended = state != QUEUED;
+    let ended = state != OutboxState::Queued;
     let mut update = outbox::Entity::update_many()
-        .col_expr(outbox::Column::State, Expr::value(state))
+        .col_expr(outbox::Column::State, Expr::value(state.as_str()))
         .col_expr(outbox::Column::Claim, Expr::value(Option::<String>::None))
         .col_expr(
             outbox::Column::ClaimedUntil,
@@ -539,7 +527,7 @@ async fn finish(
 pub async fn forget_ended(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let _turn = super::write_turn(db).await;
     let deleted = outbox::Entity::delete_many()
-        .filter(outbox::Column::State.ne(QUEUED))
+        .filter(outbox::Column::State.ne(OutboxState::Queued))
         .filter(outbox::Column::EndedAt.lt(now - KEEP_ENDED))
         .exec(db)
         .await?;
@@ -548,7 +536,7 @@ pub async fn forget_ended(db: &DatabaseConnection, now: DateTime<Utc>) -> Result
 
 /// How many messages wait to be sent, and since when the oldest of them.
 pub async fn waiting(db: &DatabaseConnection) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
-    let queued = outbox::Entity::find().filter(outbox::Column::State.eq(QUEUED));
+    let queued = outbox::Entity::find().filter(outbox::Column::State.eq(OutboxState::Queued));
     let count = queued.clone().count(db).await?;
     let oldest = queued
         .order_by_asc(outbox::Column::CreatedAt)
@@ -594,9 +582,9 @@ async fn record(
     status: Delivery,
     now: DateTime<Utc>,
 ) {
-    let column = match row.channel.as_str() {
-        "email" => registration::Column::EmailDelivery,
-        _ => registration::Column::SmsDelivery,
+    let column = match row.channel {
+        Channel::Email => registration::Column::EmailDelivery,
+        Channel::Sms => registration::Column::SmsDelivery,
     };
     if let Err(error) = result {
         tracing::warn!(%error, attempt, action = row.audit_action, "message not delivered");

@@ -3,6 +3,7 @@
 //! migrate once and share one key.
 
 use crate::helpers::{MailSink, TestApp, TestDb, on_every_backend};
+use app::domain::outbox::OutboxState;
 use app::server::entities::outbox;
 use app::server::messages::{Outgoing, Recipient};
 use chrono::{TimeDelta, Utc};
@@ -104,7 +105,10 @@ async fn two_instances_send_each_queued_message_once(db: TestDb) {
     ids.dedup();
     assert_eq!((mails.len(), ids.len()), (24, 24), "each one once");
     let rows = outbox::Entity::find().all(&one.db).await.unwrap();
-    assert!(rows.iter().all(|r| r.state == "sent"), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r.state == OutboxState::Sent),
+        "{rows:?}"
+    );
     assert!(
         rows.iter().all(|r| r.body.is_none()),
         "sent: the text is gone"
@@ -147,7 +151,7 @@ async fn a_message_queued_before_a_restart_is_sent_after_it(db: TestDb) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let row = row.expect("a first attempt was made");
-    assert_eq!(row.state, "queued", "to be tried again");
+    assert_eq!(row.state, OutboxState::Queued, "to be tried again");
     let body = row.body.clone().unwrap();
     assert!(!body.contains("81726354"), "the PIN is sealed at rest");
     before.stop().await;
@@ -174,7 +178,7 @@ async fn a_message_queued_before_a_restart_is_sent_after_it(db: TestDb) {
     let mut sent = None;
     for _ in 0..50 {
         sent = outbox::Entity::find_by_id(row.id)
-            .filter(outbox::Column::State.eq("sent"))
+            .filter(outbox::Column::State.eq(OutboxState::Sent))
             .one(&after.db)
             .await
             .unwrap();
