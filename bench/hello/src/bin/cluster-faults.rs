@@ -140,7 +140,12 @@ fn mails(dir: &str) -> Result<Vec<(String, String)>, Failure> {
         return Ok(found);
     };
     for entry in entries {
-        let text = std::fs::read_to_string(entry?.path())?;
+        // Only finished mails: the sink writes `NNNN.eml.part`, then renames it.
+        let path = entry?.path();
+        if path.extension().is_none_or(|ext| ext != "eml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(path)?;
         let header = |name: &str| {
             text.lines()
                 .take_while(|line| !line.is_empty())
