@@ -10,6 +10,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod components;
 pub mod domain;
+pub mod i18n;
 pub mod islands;
 #[cfg(feature = "ssr")]
 pub mod pages;

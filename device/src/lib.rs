@@ -8,7 +8,7 @@
 
 use clap::Parser;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -211,11 +211,11 @@ async fn check_in(
     let response = client
         .post(&url)
         .bearer_auth(&args.credential)
-        .json(&json!({
-            "facts": { "os_version": args.run.os_version },
-            "certificates_version": args.certificates_version,
-            "configuration_version": args.applied.as_ref().map(|c| c.version.clone()),
-        }))
+        .json(&bodies::checkin(
+            &args.run.os_version,
+            args.certificates_version.as_deref(),
+            args.applied.as_ref().map(|c| c.version.as_str()),
+        ))
         .send()
         .await
         .map_err(|e| format!("cannot reach {url}: {e}"))?;
@@ -235,7 +235,7 @@ async fn check_in(
         let response = client
             .post(&url)
             .bearer_auth(&args.credential)
-            .json(&json!({ "version": configuration.version }))
+            .json(&bodies::configuration_applied(&configuration.version))
             .send()
             .await
             .map_err(|e| format!("cannot report the configuration: {e}"))?;
@@ -386,44 +386,37 @@ fn carry_out(command: &Command, args: &Run, console: &mut Console) -> (Value, bo
                     phone.unwrap_or_default()
                 )),
             }
-            (json!({ "outcome": "acknowledged" }), false)
+            (bodies::acknowledged(), false)
         }
         "unlock" => {
             console.say("unlock: passcode cleared");
-            (json!({ "outcome": "acknowledged" }), false)
+            (bodies::acknowledged(), false)
         }
         "found" => {
             console.say("found: lost mode ended, the screen stays locked");
-            (json!({ "outcome": "acknowledged" }), false)
+            (bodies::acknowledged(), false)
         }
         "locate" => {
             console.say(format!("locate: at {}, {}", args.latitude, args.longitude));
-            (
-                json!({ "outcome": "acknowledged", "location": {
-                    "latitude": args.latitude, "longitude": args.longitude, "accuracy_m": 15.0 } }),
-                false,
-            )
+            (bodies::located(args.latitude, args.longitude, 15.0), false)
         }
         "reset-pin" => {
             // As a Windows device does: it makes the new PIN and reports it.
             let pin = new_pin();
             console.say(format!("reset-pin: the device's new PIN is {pin}"));
-            (json!({ "outcome": "acknowledged", "pin": pin }), false)
+            (bodies::new_pin(&pin), false)
         }
         "wipe" => {
             console.say("wipe: erasing everything and resetting to factory settings; stopping");
-            (json!({ "outcome": "acknowledged" }), true)
+            (bodies::acknowledged(), true)
         }
         "retire" => {
             console.say("retire: removing corporate data and unenrolling; stopping");
-            (json!({ "outcome": "acknowledged" }), true)
+            (bodies::acknowledged(), true)
         }
         other => {
             console.say(format!("{other}: not supported by this device"));
-            (
-                json!({ "outcome": "failed", "error": format!("{other} is not supported") }),
-                false,
-            )
+            (bodies::failed(&format!("{other} is not supported")), false)
         }
     }
 }
@@ -454,12 +447,12 @@ async fn enroll(
     let url = format!("{portal}/api/device/v1/enroll");
     let response = client
         .post(&url)
-        .json(&json!({
-            "token": token,
-            "pin": pin,
-            "password": password,
-            "facts": { "manufacturer": "SSP", "model": "Simulated device", "os_version": run.os_version },
-        }))
+        .json(&bodies::enroll(
+            token,
+            pin.as_deref(),
+            password.as_deref(),
+            &run.os_version,
+        ))
         .send()
         .await
         .map_err(|e| format!("cannot reach {url}: {e}"))?;
@@ -596,5 +589,58 @@ async fn keep_checking_in(
                     .await;
             }
         }
+    }
+}
+
+/// The bodies of the simulator's requests, as it sends them: public so that
+/// the server's tests can check them against the API's OpenAPI document.
+pub mod bodies {
+    use serde_json::{Value, json};
+
+    pub fn checkin(
+        os_version: &str,
+        certificates_version: Option<&str>,
+        configuration_version: Option<&str>,
+    ) -> Value {
+        json!({
+            "facts": { "os_version": os_version },
+            "certificates_version": certificates_version,
+            "configuration_version": configuration_version,
+        })
+    }
+
+    pub fn acknowledged() -> Value {
+        json!({ "outcome": "acknowledged" })
+    }
+
+    pub fn located(latitude: f64, longitude: f64, accuracy_m: f64) -> Value {
+        json!({ "outcome": "acknowledged", "location": {
+            "latitude": latitude, "longitude": longitude, "accuracy_m": accuracy_m } })
+    }
+
+    pub fn new_pin(pin: &str) -> Value {
+        json!({ "outcome": "acknowledged", "pin": pin })
+    }
+
+    pub fn failed(error: &str) -> Value {
+        json!({ "outcome": "failed", "error": error })
+    }
+
+    pub fn configuration_applied(version: &str) -> Value {
+        json!({ "version": version })
+    }
+
+    pub fn enroll(
+        token: &str,
+        pin: Option<&str>,
+        password: Option<&str>,
+        os_version: &str,
+    ) -> Value {
+        json!({
+            "token": token,
+            "pin": pin,
+            "password": password,
+            "facts": { "manufacturer": "SSP", "model": "Simulated device", "os_version": os_version },
+        })
     }
 }

@@ -15,6 +15,7 @@ mod m20261206_000008_session_proof;
 mod m20261206_000009_password_links;
 mod m20261206_000010_proof_and_hold;
 mod m20261206_000011_outbox;
+mod m20261206_000012_user_language;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000009_password_links::Migration),
             Box::new(m20261206_000010_proof_and_hold::Migration),
             Box::new(m20261206_000011_outbox::Migration),
+            Box::new(m20261206_000012_user_language::Migration),
         ]
     }
 }

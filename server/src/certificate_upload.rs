@@ -12,6 +12,7 @@
 use app::api::certificates::uploaded_address;
 use app::domain::access::Action;
 use app::domain::certificates::{MAX_FILE_BYTES, UploadProblem, is_mobile_browser};
+use app::i18n::{Lang, en};
 use app::server::Caller;
 use app::server::certificates::{self, CertificateError, Upload, Uploaded};
 use axum::{
@@ -122,12 +123,13 @@ fn problem_response(html: bool, problem: UploadProblem, setting: Option<i32>) ->
         .into_response()
 }
 
-fn unavailable(html: bool, error: &CertificateError) -> Response {
+fn unavailable(html: bool, lang: Lang, error: &CertificateError) -> Response {
     tracing::error!(%error, "certificate upload failed");
     refusal(
         html,
+        lang,
         StatusCode::SERVICE_UNAVAILABLE,
-        "The portal cannot do this right now. Try again in a moment.",
+        en("The portal cannot do this right now. Try again in a moment."),
     )
 }
 
@@ -140,16 +142,27 @@ async fn upload(
     let html = accepts_html(&headers);
     let expected = &caller.csrf;
     let Some(user) = &caller.user else {
-        return refusal(html, StatusCode::UNAUTHORIZED, "Please sign in.");
+        return refusal(
+            html,
+            caller.lang,
+            StatusCode::UNAUTHORIZED,
+            en("Please sign in."),
+        );
     };
     if let Err(denied) = user.may(Action::UsePortal) {
-        return refusal(html, StatusCode::FORBIDDEN, &denied.to_string());
+        return refusal(
+            html,
+            caller.lang,
+            StatusCode::FORBIDDEN,
+            &denied.to_string(),
+        );
     }
     let Ok(multipart) = multipart else {
         return refusal(
             html,
+            caller.lang,
             StatusCode::BAD_REQUEST,
-            "The upload could not be read.",
+            en("The upload could not be read."),
         );
     };
     let form = match read_form(multipart).await {
@@ -160,8 +173,9 @@ async fn upload(
         Err(_) => {
             return refusal(
                 html,
+                caller.lang,
                 StatusCode::BAD_REQUEST,
-                "The upload could not be read.",
+                en("The upload could not be read."),
             );
         }
     };
@@ -173,8 +187,11 @@ async fn upload(
         tracing::warn!("refused an upload without a valid anti-forgery token");
         return refusal(
             html,
+            caller.lang,
             StatusCode::FORBIDDEN,
-            "This form has expired or did not come from this portal. Go back, reload the page and try again.",
+            en(
+                "This form has expired or did not come from this portal. Go back, reload the page and try again.",
+            ),
         );
     }
     if form.too_large {
@@ -219,7 +236,7 @@ async fn upload(
             (StatusCode::OK, Json(json!({ "pending": pending }))).into_response()
         }
         Err(CertificateError::Upload(problem)) => problem_response(html, problem, form.setting),
-        Err(error) => unavailable(html, &error),
+        Err(error) => unavailable(html, caller.lang, &error),
     }
 }
 
@@ -231,16 +248,27 @@ async fn download(
 ) -> Response {
     let html = accepts_html(&headers);
     let Some(user) = &caller.user else {
-        return refusal(html, StatusCode::UNAUTHORIZED, "Please sign in.");
+        return refusal(
+            html,
+            caller.lang,
+            StatusCode::UNAUTHORIZED,
+            en("Please sign in."),
+        );
     };
     if let Err(denied) = user.may(Action::UsePortal) {
-        return refusal(html, StatusCode::FORBIDDEN, &denied.to_string());
+        return refusal(
+            html,
+            caller.lang,
+            StatusCode::FORBIDDEN,
+            &denied.to_string(),
+        );
     }
     let not_found = || {
         refusal(
             html,
+            caller.lang,
             StatusCode::NOT_FOUND,
-            "There is nothing here, or it is not yours to see.",
+            en("There is nothing here, or it is not yours to see."),
         )
     };
     let Ok(id) = id.parse::<i32>() else {
@@ -259,6 +287,6 @@ async fn download(
         )
             .into_response(),
         Err(CertificateError::NotFound) => not_found(),
-        Err(error) => unavailable(html, &error),
+        Err(error) => unavailable(html, caller.lang, &error),
     }
 }

@@ -26,7 +26,6 @@ use axum::{
     routing::post,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::http::AppState;
 use crate::security::ClientAddr;
@@ -37,13 +36,51 @@ pub const MAX_BODY: usize = 16 * 1024;
 /// How often a device should check in, in seconds.
 pub const CHECKIN_INTERVAL_SECONDS: u64 = 60;
 
+pub const ENROLL: &str = "/api/device/v1/enroll";
+pub const CHECKIN: &str = "/api/device/v1/checkin";
+pub const RESULT: &str = "/api/device/v1/commands/{id}/result";
+pub const CONFIGURATION: &str = "/api/device/v1/configuration";
+/// Where the API's OpenAPI document is served.
+pub const OPENAPI: &str = "/api/device/v1/openapi.json";
+/// Every operation of the API (the OpenAPI document must describe each).
+pub const OPERATIONS: &[&str] = &[ENROLL, CHECKIN, RESULT, CONFIGURATION];
+
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/device/v1/enroll", post(enroll))
-        .route("/api/device/v1/checkin", post(checkin))
-        .route("/api/device/v1/commands/{id}/result", post(result))
-        .route("/api/device/v1/configuration", post(configuration_applied))
+        .route(ENROLL, post(enroll))
+        .route(CHECKIN, post(checkin))
+        .route(RESULT, post(result))
+        .route(CONFIGURATION, post(configuration_applied))
+        .route(OPENAPI, axum::routing::get(openapi_document))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// The API's OpenAPI 3.1 document, made once from the handlers' types.
+async fn openapi_document() -> Response {
+    static DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        crate::openapi::document()
+            .to_pretty_json()
+            .unwrap_or_default()
+    });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        DOCUMENT.as_str(),
+    )
+        .into_response()
+}
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable: what a program acts on (see each operation's answers).
+    pub code: String,
+    /// For a person or a log, in English; may change.
+    pub message: String,
 }
 
 /// An error as the device API answers it.
@@ -76,7 +113,12 @@ impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
         let mut response = (
             self.status,
-            Json(json!({ "error": { "code": self.code, "message": self.message } })),
+            Json(ErrorBody {
+                error: ErrorDetail {
+                    code: self.code.to_owned(),
+                    message: self.message,
+                },
+            }),
         )
             .into_response();
         if self.status == StatusCode::UNAUTHORIZED {
@@ -128,7 +170,7 @@ fn unknown_credential() -> ApiFailure {
 
 /// The enrolled device behind the request's Bearer credential. A handler
 /// that takes it answers 401 to any other caller before it reads the body.
-struct Device(device::Model);
+pub(crate) struct Device(device::Model);
 
 impl FromRequestParts<AppState> for Device {
     type Rejection = ApiFailure;
@@ -163,7 +205,7 @@ fn served(service: Service) -> Result<Service, ApiFailure> {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckinRequest {
     #[serde(default)]
@@ -176,7 +218,7 @@ pub struct CheckinRequest {
     pub configuration_version: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckinResponse {
     pub device_id: DeviceId,
     pub commands: Vec<DeviceCommand>,
@@ -205,7 +247,22 @@ fn valid_version(version: &Option<String>) -> Result<(), ApiFailure> {
     }
 }
 
-async fn checkin(
+/// Reports facts and picks up the queued commands.
+#[utoipa::path(
+    post,
+    path = "/api/device/v1/checkin",
+    request_body = CheckinRequest,
+    security(("credential" = [])),
+    responses(
+        (status = 200, description = "The commands, and the certificates and configuration when they changed", body = CheckinResponse),
+        (status = 400, description = "`malformed`, `invalid`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`owner_not_allowed`", body = ErrorBody),
+        (status = 413, description = "`too_large`", body = ErrorBody),
+        (status = 503, description = "`unavailable`", body = ErrorBody),
+    )
+)]
+pub(crate) async fn checkin(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Json<CheckinRequest>, JsonRejection>,
@@ -291,7 +348,7 @@ async fn checkin(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigurationApplied {
     /// The version the device applied, as it received it.
@@ -300,7 +357,21 @@ pub struct ConfigurationApplied {
 
 /// The device applied its configuration: the device page stops saying
 /// "pending" once this is the current version.
-async fn configuration_applied(
+#[utoipa::path(
+    post,
+    path = "/api/device/v1/configuration",
+    request_body = ConfigurationApplied,
+    security(("credential" = [])),
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 400, description = "`malformed`, `invalid`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`owner_not_allowed`", body = ErrorBody),
+        (status = 413, description = "`too_large`", body = ErrorBody),
+        (status = 503, description = "`unavailable`", body = ErrorBody),
+    )
+)]
+pub(crate) async fn configuration_applied(
     State(state): State<AppState>,
     Device(device): Device,
     body: Result<Json<ConfigurationApplied>, JsonRejection>,
@@ -327,7 +398,25 @@ async fn configuration_applied(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn result(
+/// Reports what became of a command the device picked up.
+#[utoipa::path(
+    post,
+    path = "/api/device/v1/commands/{id}/result",
+    params(("id" = i64, Path, description = "The command's id, from the check-in")),
+    request_body = CommandResult,
+    security(("credential" = [])),
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 400, description = "`malformed`, `invalid`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`owner_not_allowed`", body = ErrorBody),
+        (status = 404, description = "`unknown_command`", body = ErrorBody),
+        (status = 409, description = "`not_waiting`", body = ErrorBody),
+        (status = 413, description = "`too_large`", body = ErrorBody),
+        (status = 503, description = "`unavailable`", body = ErrorBody),
+    )
+)]
+pub(crate) async fn result(
     State(state): State<AppState>,
     Device(device): Device,
     id: Result<Path<CommandId>, PathRejection>,
@@ -361,7 +450,7 @@ async fn result(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequestBody {
     /// The last part of the enrollment link.
@@ -375,7 +464,7 @@ pub struct EnrollRequestBody {
     pub facts: ReportedFacts,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrollResponse {
     pub device_id: DeviceId,
     /// The device's API credential: shown this once, kept only as a hash.
@@ -383,7 +472,8 @@ pub struct EnrollResponse {
     pub checkin_interval_seconds: u64,
 }
 
-fn refusal_status(refusal: Refusal) -> StatusCode {
+/// The status an enrollment refusal is answered with.
+pub fn refusal_status(refusal: Refusal) -> StatusCode {
     match refusal {
         Refusal::PinRequired | Refusal::PasswordRequired | Refusal::PinOrPasswordRequired => {
             StatusCode::BAD_REQUEST
@@ -399,7 +489,24 @@ fn refusal_status(refusal: Refusal) -> StatusCode {
 }
 
 /// Enrolls a registered device with its link token and PIN or password.
-async fn enroll(
+#[utoipa::path(
+    post,
+    path = "/api/device/v1/enroll",
+    request_body = EnrollRequestBody,
+    responses(
+        (status = 201, description = "Enrolled: the device's credential, shown this once", body = EnrollResponse),
+        (status = 400, description = "`malformed`, `invalid`, `pin_required`, `password_required`, `pin_or_password_required`", body = ErrorBody),
+        (status = 401, description = "`wrong_pin`, `wrong_password`", body = ErrorBody),
+        (status = 403, description = "`owner_disabled`", body = ErrorBody),
+        (status = 404, description = "`unknown_registration`", body = ErrorBody),
+        (status = 409, description = "`registration_used`", body = ErrorBody),
+        (status = 410, description = "`registration_expired`", body = ErrorBody),
+        (status = 413, description = "`too_large`", body = ErrorBody),
+        (status = 429, description = "`pin_locked`, `password_locked`", body = ErrorBody),
+        (status = 503, description = "`unavailable`, `directory_unavailable`", body = ErrorBody),
+    )
+)]
+pub(crate) async fn enroll(
     State(state): State<AppState>,
     Extension(ClientAddr(client_addr)): Extension<ClientAddr>,
     headers: HeaderMap,

@@ -221,12 +221,16 @@ async fn count_request(request: axum::extract::Request, next: axum::middleware::
 }
 
 /// What a request that panicked gets (the panic itself is logged by the
-/// panic hook, with where it happened).
+/// panic hook, with where it happened). The request is gone by then, and
+/// with it its language: the page is in English.
 fn panic_answer(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
     security::refusal(
         true,
+        app::i18n::Lang::En,
         axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong on our side. Please try again; if it happens again, contact your IT helpdesk.",
+        app::i18n::en(
+            "Something went wrong on our side. Please try again; if it happens again, contact your IT helpdesk.",
+        ),
     )
 }
 

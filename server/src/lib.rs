@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod device_api;
 pub mod http;
+pub mod openapi;
 pub mod pki;
 pub mod render;
 pub mod security;

@@ -5,6 +5,8 @@
 
 use app::api::types::ApiError;
 use app::components::csrf::CSRF_FIELD;
+use app::domain::text::TextEnum;
+use app::i18n::{LANG_COOKIE, Lang, en};
 use app::server::audit::RequestOrigin;
 use app::server::client_certificates::{self, PresentedCertificate};
 use app::server::{Caller, auth, cookie, cookie_name, passwords};
@@ -34,6 +36,8 @@ fn is_public(path: &str) -> bool {
             | "/api/sign_in_options"
             | "/api/password_link"
             | "/api/set_password"
+            // The language switch at the foot of the sign-in page too.
+            | "/api/language"
             | "/healthz" | "/readyz" | "/favicon.svg" | "/favicon.ico"
     ) || path.starts_with("/pkg/")
         // What a device's browser opens from the enrollment QR code.
@@ -80,6 +84,20 @@ pub(crate) fn user_agent(headers: &HeaderMap) -> String {
         .collect()
 }
 
+/// The language chosen on the portal (its cookie), else the browser's.
+pub(crate) fn language(headers: &HeaderMap) -> Lang {
+    cookie_value(headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .unwrap_or_else(|| {
+            Lang::from_accept_language(
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default(),
+            )
+        })
+}
+
 pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
@@ -99,6 +117,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         return with_security_headers(next.run(request).await, secure);
     }
     let html = accepts_html(request.headers());
+    let lang = language(request.headers());
 
     // This browser's anti-forgery token: the cookie's, or a new one.
     let csrf_cookie = cookie_name(auth::CSRF_COOKIE, secure);
@@ -127,6 +146,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
                 tracing::error!(%error, "cannot read the session");
                 return refusal(
                     html,
+                    lang,
                     StatusCode::SERVICE_UNAVAILABLE,
                     &ApiError::Unavailable.to_string(),
                 );
@@ -145,6 +165,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
             user_agent,
         },
         certificate,
+        lang,
     }));
 
     // Every state-changing request must come from our own pages.
@@ -161,8 +182,11 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
                 return with_security_headers(
                     refusal(
                         html,
+                        lang,
                         StatusCode::FORBIDDEN,
-                        "This form has expired or did not come from this portal. Go back, reload the page and try again.",
+                        en(
+                            "This form has expired or did not come from this portal. Go back, reload the page and try again.",
+                        ),
                     ),
                     secure,
                 );
@@ -187,6 +211,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         } else {
             refusal(
                 false,
+                lang,
                 StatusCode::UNAUTHORIZED,
                 &ApiError::NotSignedIn.to_string(),
             )
@@ -202,7 +227,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
 
     let response = next.run(request).await;
     let response = if path.starts_with("/api/") {
-        api_error_response(response, html).await
+        api_error_response(response, html, lang).await
     } else {
         response
     };
@@ -408,10 +433,12 @@ fn with_security_headers(mut response: Response, secure: bool) -> Response {
     response
 }
 
-/// A refusal: a small page for a browser, JSON for a program.
-pub(crate) fn refusal(html: bool, status: StatusCode, message: &str) -> Response {
+/// A refusal: a small page for a browser, in its language (`message` is
+/// English, marked for the catalogue where it is written), JSON in
+/// English for a program.
+pub(crate) fn refusal(html: bool, lang: Lang, status: StatusCode, message: &str) -> Response {
     if html {
-        (status, Html(message_page(status, message))).into_response()
+        (status, Html(message_page(lang, status, message))).into_response()
     } else {
         (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
     }
@@ -420,7 +447,7 @@ pub(crate) fn refusal(html: bool, status: StatusCode, message: &str) -> Response
 /// A server function's refusal gets the status its `ApiError` names (the
 /// framework answers 500 for arguments it cannot read), and a browser that
 /// posted a form sees the reason on a page, not JSON.
-async fn api_error_response(response: Response, html: bool) -> Response {
+async fn api_error_response(response: Response, html: bool, lang: Lang) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
@@ -436,28 +463,33 @@ async fn api_error_response(response: Response, html: bool) -> Response {
         .unwrap_or(status);
     if html {
         let message = error.unwrap_or(ApiError::Unavailable).to_string();
-        return (status, Html(message_page(status, &message))).into_response();
+        return (status, Html(message_page(lang, status, &message))).into_response();
     }
     parts.status = status;
     Response::from_parts(parts, Body::from(bytes))
 }
 
-fn message_page(status: StatusCode, message: &str) -> String {
+/// The page of a refusal, in `lang`; `message` is English, translated
+/// here.
+fn message_page(lang: Lang, status: StatusCode, message: &str) -> String {
     let title = match status {
-        StatusCode::UNAUTHORIZED => "Please sign in",
-        StatusCode::FORBIDDEN => "Not allowed",
-        StatusCode::NOT_FOUND => "Not found",
-        StatusCode::BAD_REQUEST => "Please check your input",
-        StatusCode::CONFLICT => "Not possible now",
-        _ => "Please try again",
+        StatusCode::UNAUTHORIZED => lang.tr("Please sign in"),
+        StatusCode::FORBIDDEN => lang.tr("Not allowed"),
+        StatusCode::NOT_FOUND => lang.tr("Not found"),
+        StatusCode::BAD_REQUEST => lang.tr("Please check your input"),
+        StatusCode::CONFLICT => lang.tr("Not possible now"),
+        _ => lang.tr("Please try again"),
     };
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+        "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width, initial-scale=1\"><title>{title} · SSP</title>\
          <link rel=\"stylesheet\" href=\"/pkg/ssp.css\"></head><body><main id=\"main\">\
          <section class=\"card notice error\" role=\"alert\"><h1>{title}</h1><p>{}</p>\
-         <p><a href=\"/\">Back to My devices</a></p></section></main></body></html>",
-        escape(message)
+         <p><a href=\"/\">{back}</a></p></section></main></body></html>",
+        escape(&lang.tr_text(message)),
+        code = lang.as_str(),
+        title = escape(title),
+        back = escape(lang.tr("Back to My devices")),
     )
 }
 
@@ -502,6 +534,8 @@ mod tests {
 
     #[test]
     fn messages_are_escaped() {
-        assert!(message_page(StatusCode::FORBIDDEN, "<script>").contains("&lt;script&gt;"));
+        assert!(
+            message_page(Lang::En, StatusCode::FORBIDDEN, "<script>").contains("&lt;script&gt;")
+        );
     }
 }

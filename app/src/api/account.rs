@@ -248,8 +248,9 @@ pub async fn get_password_link(token: String) -> Result<(String, String), ApiErr
 }
 
 /// What a link that no longer works says.
-pub const LINK_GONE: &str =
-    "This link has expired or has been used already. Ask your administrator to send a new one.";
+pub const LINK_GONE: &str = crate::i18n::en(
+    "This link has expired or has been used already. Ask your administrator to send a new one.",
+);
 
 /// Sets a password with a link; the person then signs in with it. A
 /// refusal goes back to the link's page with its reason only.

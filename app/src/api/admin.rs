@@ -139,11 +139,13 @@ pub async fn get_sign_in_settings() -> Result<SignInSettings, ApiError> {
         methods: methods.effective(trust.is_some()),
         mapping,
         via: match trust {
-            Some(trust) => format!(
-                "{} ({} CA certificate(s) and {} revocation list(s) now).",
-                ctx.config.certificate_via,
-                trust.count(),
-                trust.revocation_lists(),
+            Some(trust) => crate::i18n::Lang::En.trf(
+                "{via} ({count} CA certificate(s) and {lists} revocation list(s) now).",
+                &[
+                    ("via", &ctx.config.certificate_via),
+                    ("count", &trust.count()),
+                    ("lists", &trust.revocation_lists()),
+                ],
             ),
             None => String::new(),
         },
@@ -166,7 +168,8 @@ pub async fn save_sign_in_settings(methods: String, mapping: String) -> Result<(
         CertificateMapping::parse(&mapping),
     ) else {
         return Err(fail(ApiError::Invalid(
-            "Choose the sign-in methods and how certificates name their user.".to_owned(),
+            crate::i18n::en("Choose the sign-in methods and how certificates name their user.")
+                .to_owned(),
         )));
     };
     let trust = ctx.config.client_trust.get();

@@ -7,6 +7,7 @@ use sea_orm::DbErr;
 
 use super::types::ApiError;
 use crate::domain::device::Unavailable;
+use crate::i18n::Lang;
 use crate::server::{
     auth::ChangeSignInError, catalogue::CatalogueError, certificates::CertificateError,
     devices::DeviceError, directory_settings::DirectorySettingsError, fail, internal,
@@ -55,7 +56,15 @@ impl From<CertificateError> for ApiError {
         match error {
             CertificateError::NotFound => fail(ApiError::NotFound),
             CertificateError::Invalid(message) => fail(ApiError::Invalid(message)),
-            CertificateError::InUse { .. } => fail(ApiError::Conflict(error.to_string())),
+            // The same words as the error's, marked for the catalogue (it
+            // starts with a value, so it is not collected by itself).
+            CertificateError::InUse {
+                certificates,
+                people,
+            } => fail(ApiError::Conflict(Lang::En.trf(
+                "{certificates} certificate(s) of {people} person/people use this setting: confirm that they are deleted with it.",
+                &[("certificates", &certificates), ("people", &people)],
+            ))),
             CertificateError::Upload(problem) => {
                 fail(ApiError::Invalid(problem.message().to_owned()))
             }

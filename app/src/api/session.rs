@@ -91,7 +91,9 @@ async fn signed_in(
     };
     metrics().sign_in(method, counted);
     match outcome {
-        Ok((_user, token)) => {
+        Ok((user, token)) => {
+            // E-mails follow the language the person uses the portal in.
+            crate::server::accounts::remember_language(&ctx.db, user.id(), ctx.lang).await?;
             if let Some(previous) = &ctx.user {
                 auth::discard(&ctx.db, previous).await?;
             }
@@ -149,6 +151,34 @@ pub(crate) fn presented_subject(ctx: &crate::server::RequestContext) -> Option<S
     crate::server::certificate_files::describe(leaf)
         .ok()
         .map(|info| info.subject)
+}
+
+/// Switches the portal's language (a cookie for a year, and the person's
+/// e-mails when signed in) and goes back to `next`, the page it was
+/// chosen on.
+#[server(endpoint = "language")]
+pub async fn set_language(lang: String, next: Option<String>) -> Result<(), ApiError> {
+    use crate::domain::signin::safe_return_path;
+    use crate::domain::text::TextEnum;
+    use crate::i18n::{LANG_COOKIE, Lang};
+    use crate::server::{RequestContext, accounts, fail, set_cookie};
+
+    let ctx = RequestContext::current()?;
+    let lang = Lang::parse(&lang).ok_or_else(|| fail(ApiError::BadRequest(String::new())))?;
+    if let Some(user) = &ctx.user {
+        accounts::remember_language(&ctx.db, user.id(), lang).await?;
+    }
+    let secure = if ctx.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    set_cookie(format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
+        lang.as_str()
+    ));
+    leptos_axum::redirect(&safe_return_path(next.as_deref()));
+    Ok(())
 }
 
 /// Ends the session and goes to the sign-in page.

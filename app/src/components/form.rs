@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::csrf::CsrfField;
+use crate::i18n::tt;
 
 #[component]
 pub fn PostForm(
@@ -28,7 +29,8 @@ pub fn PostForm(
 }
 
 /// A form the server refused (see `api::refuse`), read back from the
-/// address as the server function read it: what was typed, and the reason.
+/// address as the server function read it: what was typed, and the reason
+/// (in the request's language: it arrives in English).
 pub fn refused<T: serde::de::DeserializeOwned>() -> Option<(T, String)> {
     leptos_router::hooks::use_query_map().with_untracked(|query| {
         let reason = query.get("refused")?;
@@ -39,6 +41,6 @@ pub fn refused<T: serde::de::DeserializeOwned>() -> Option<(T, String)> {
         let typed = serde_qs::Config::new(5, false)
             .deserialize_str(&text.finish())
             .ok()?;
-        Some((typed, reason))
+        Some((typed, tt(&reason)))
     })
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::csrf::CsrfField;
 use crate::api::types::Me;
 use crate::domain::role::Role;
+use crate::i18n::{Lang, lang, t, tf};
 use crate::server::Caller;
 
 /// The signed-in user (or `None`): known from the request before the page
@@ -31,22 +32,22 @@ pub fn Layout(children: Children) -> impl IntoView {
     let header = use_me().map(|me| {
         let admin = me.has(Role::Administrator);
         view! {
-            <nav aria-label="Main">
+            <nav aria-label=t("Main")>
                 <ul>
                     <li>
                         <A href="/" exact=true>
-                            "My devices"
+                            {t("My devices")}
                         </A>
                     </li>
                     <li>
-                        <A href="/certificates">"My certificates"</A>
+                        <A href="/certificates">{t("My certificates")}</A>
                     </li>
 
                     {admin
                         .then(|| {
                             view! {
                                 <li>
-                                    <A href="/admin">"Admin"</A>
+                                    <A href="/admin">{t("Admin")}</A>
                                 </li>
                             }
                         })}
@@ -57,12 +58,12 @@ pub fn Layout(children: Children) -> impl IntoView {
                     {me.display_name.clone()}
                 </span>
                 <a href="/account" class="account-link">
-                    "My account"
+                    {t("My account")}
                 </a>
                 <form method="post" action="/api/sign_out" class="inline">
                     <CsrfField />
                     <button type="submit" class="link-button">
-                        "Sign out"
+                        {t("Sign out")}
                     </button>
                 </form>
             </div>
@@ -70,11 +71,11 @@ pub fn Layout(children: Children) -> impl IntoView {
     });
 
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        <a class="skip-link" href="#main">{t("Skip to content")}</a>
         <header class="site-header">
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true">"SSP"</span>
-                <span class="brand-name">"Device self-service"</span>
+                <span class="brand-name">{t("Device self-service")}</span>
             </a>
             {header}
         </header>
@@ -84,8 +85,56 @@ pub fn Layout(children: Children) -> impl IntoView {
             <PageErrorBoundary>{children()}</PageErrorBoundary>
         </main>
         <footer class="site-footer">
-            <p>"SSP " {env!("CARGO_PKG_VERSION")} " · Manage your own devices without a helpdesk ticket."</p>
+            <p>
+                "SSP " {env!("CARGO_PKG_VERSION")} " · "
+                {t("Manage your own devices without a helpdesk ticket.")}
+            </p>
+            <LanguageSwitch />
         </footer>
+    }
+}
+
+/// The other languages the portal speaks, as a plain form that works
+/// without JavaScript: the choice is kept in a cookie (and for the
+/// person's e-mails), and the same page comes back in it.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    use crate::domain::text::TextEnum;
+    let location = leptos_router::hooks::use_location();
+    let search = location.search.get_untracked();
+    let here = match search.trim_start_matches('?') {
+        "" => location.pathname.get_untracked(),
+        query => format!("{}?{query}", location.pathname.get_untracked()),
+    };
+    let current = lang();
+    view! {
+        <form method="post" action="/api/language" class="language-switch">
+            <CsrfField />
+            <input type="hidden" name="next" value=here />
+            <span id="language-label">{t("Language:")}</span>
+            " "
+            {Lang::ALL
+                .iter()
+                .map(|l| {
+                    let chosen = *l == current;
+                    view! {
+                        <button
+                            type="submit"
+                            name="lang"
+                            value=l.as_str()
+                            lang=l.as_str()
+                            class="link-button"
+                            aria-describedby="language-label"
+                            aria-current=chosen.then_some("true")
+                            disabled=chosen
+                        >
+                            {l.name()}
+                        </button>
+                        " "
+                    }
+                })
+                .collect_view()}
+        </form>
     }
 }
 
@@ -106,14 +155,15 @@ fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
     let count = move || errors.with(|e| e.iter().count());
     view! {
         <section class="page-error" role="alert">
-            <h1>"Something went wrong"</h1>
+            <h1>{t("Something went wrong")}</h1>
             <p>
-                "This page could not be shown. Reload it in a moment; if it keeps failing, "
-                "contact your IT helpdesk and mention the time it happened."
+                {t(
+                    "This page could not be shown. Reload it in a moment; if it keeps failing, contact your IT helpdesk and mention the time it happened.",
+                )}
             </p>
-            <p class="muted">{move || format!("{} problem(s) reported.", count())}</p>
+            <p class="muted">{move || tf("{count} problem(s) reported.", &[("count", &count())])}</p>
             <p>
-                <a href="/">"Back to My devices"</a>
+                <a href="/">{t("Back to My devices")}</a>
             </p>
         </section>
     }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::types::ApiError;
 use crate::domain::device::{DeviceStatus, LockState};
+use crate::i18n::{t, tt};
 
 /// What `load` gives, shown by `show`; or, when it fails, what happened in
 /// plain words. The page waits for it on the server (nothing is loaded in
@@ -29,29 +30,29 @@ where
 pub fn ErrorPanel(error: ApiError) -> impl IntoView {
     let (title, text) = match &error {
         ApiError::NotSignedIn => (
-            "Please sign in",
-            "Your session has ended. Sign in again to continue.".to_owned(),
+            t("Please sign in"),
+            t("Your session has ended. Sign in again to continue.").to_owned(),
         ),
-        ApiError::Forbidden(reason) => ("Not allowed", reason.clone()),
+        ApiError::Forbidden(reason) => (t("Not allowed"), tt(reason)),
         ApiError::NotFound => (
-            "Not found",
-            "There is nothing here, or it is not yours to see.".to_owned(),
+            t("Not found"),
+            t("There is nothing here, or it is not yours to see.").to_owned(),
         ),
-        ApiError::Invalid(reason) => ("Please check your input", reason.clone()),
-        ApiError::Conflict(reason) => ("Not possible now", reason.clone()),
-        ApiError::TooMany(reason) => ("Please wait", reason.clone()),
+        ApiError::Invalid(reason) => (t("Please check your input"), tt(reason)),
+        ApiError::Conflict(reason) => (t("Not possible now"), tt(reason)),
+        ApiError::TooMany(reason) => (t("Please wait"), tt(reason)),
         ApiError::BadRequest(_) => (
-            "Something went wrong",
-            "The request could not be understood.".to_owned(),
+            t("Something went wrong"),
+            t("The request could not be understood.").to_owned(),
         ),
-        ApiError::Unavailable => ("Please try again", error.to_string()),
+        ApiError::Unavailable => (t("Please try again"), tt(&error.to_string())),
     };
     view! {
         <section class="card notice error" role="alert">
             <h2>{title}</h2>
             <p>{text}</p>
             <p>
-                <a href="/">"Back to My devices"</a>
+                <a href="/">{t("Back to My devices")}</a>
             </p>
         </section>
     }
@@ -71,12 +72,12 @@ pub fn Saved(text: &'static str) -> impl IntoView {
 #[component]
 pub fn StatusBadge(status: DeviceStatus, lock: LockState) -> impl IntoView {
     let lock_text = match (status, lock) {
-        (DeviceStatus::Active, LockState::Locked) => Some("Locked"),
-        (DeviceStatus::Active, LockState::LostMode) => Some("Locked (lost)"),
+        (DeviceStatus::Active, LockState::Locked) => Some(t("Locked")),
+        (DeviceStatus::Active, LockState::LostMode) => Some(t("Locked (lost)")),
         _ => None,
     };
     view! {
-        <span class=format!("badge status {}", status.as_str())>{status.label()}</span>
+        <span class=format!("badge status {}", status.as_str())>{tt(status.label())}</span>
         {lock_text.map(|t| view! { <span class="badge lock">{t}</span> })}
     }
 }

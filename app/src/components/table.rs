@@ -4,23 +4,31 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::tt;
+
 /// `headings` name the columns; the children are the rows (`<tr>`);
 /// `label` names the table (and the box it scrolls in).
+///
+/// Both are shown in the request's language: pass them in English, each
+/// marked for the catalogue with `en`, or translated already (a text
+/// already translated stays as it is).
 #[component]
 pub fn DataTable(
     label: &'static str,
-    headings: &'static [&'static str],
+    #[prop(into)] headings: Vec<&'static str>,
     #[prop(optional)] class: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
+    let region = tt(label);
+    let table = region.clone();
     view! {
-        <div class="table-wrap" role="region" aria-label=label tabindex="0">
-            <table class=class aria-label=label>
+        <div class="table-wrap" role="region" aria-label=region tabindex="0">
+            <table class=class aria-label=table>
                 <thead>
                     <tr>
                         {headings
                             .iter()
-                            .map(|heading| view! { <th scope="col">{*heading}</th> })
+                            .map(|heading| view! { <th scope="col">{tt(heading)}</th> })
                             .collect_view()}
                     </tr>
                 </thead>

@@ -2,6 +2,7 @@
 //! sessions apart (which browser on which system).
 
 use super::text::{TextEnum, text_enum};
+use crate::i18n::{Lang, en};
 use serde::{Deserialize, Serialize};
 
 /// The shortest password the portal accepts.
@@ -26,16 +27,19 @@ impl PasswordProblem {
     /// What the page says.
     pub fn message(self) -> String {
         match self {
-            PasswordProblem::WrongCurrent => "Your current password is not correct.".to_owned(),
+            PasswordProblem::WrongCurrent => en("Your current password is not correct.").to_owned(),
             PasswordProblem::Locked => {
-                "Too many wrong passwords: try again in a few minutes.".to_owned()
+                en("Too many wrong passwords: try again in a few minutes.").to_owned()
             }
-            PasswordProblem::TooShort => {
-                format!("A password needs at least {MIN_PASSWORD_LEN} characters.")
+            PasswordProblem::TooShort => Lang::En.trf(
+                "A password needs at least {min} characters.",
+                &[("min", &MIN_PASSWORD_LEN)],
+            ),
+            PasswordProblem::Mismatch => {
+                en("The new password and its repetition differ.").to_owned()
             }
-            PasswordProblem::Mismatch => "The new password and its repetition differ.".to_owned(),
             PasswordProblem::Directory => {
-                "Your password is kept by your company's directory: change it there.".to_owned()
+                en("Your password is kept by your company's directory: change it there.").to_owned()
             }
         }
     }
@@ -133,7 +137,7 @@ pub fn browser_of(user_agent: &str) -> String {
     {
         return tool.to_owned();
     } else {
-        "A browser"
+        en("A browser")
     };
     let system = if has("iPhone") {
         "iPhone"
@@ -151,12 +155,19 @@ pub fn browser_of(user_agent: &str) -> String {
         "Linux"
     } else {
         return if user_agent.trim().is_empty() {
-            "Unknown browser".to_owned()
+            en("Unknown browser").to_owned()
         } else {
             browser.to_owned()
         };
     };
-    format!("{browser} on {system}")
+    if browser == en("A browser") {
+        Lang::En.trf("A browser on {system}", &[("system", &system)])
+    } else {
+        Lang::En.trf(
+            "{browser} on {system}",
+            &[("browser", &browser), ("system", &system)],
+        )
+    }
 }
 
 #[cfg(test)]
@@ -268,9 +279,13 @@ impl NewUserInput {
                 && !email.contains(char::is_whitespace));
         let password = PasswordDelivery::parse(&self.password).unwrap_or_default();
         let email_error = if !email_ok {
-            Some("Enter an e-mail address like name@example.com, or leave it empty.")
+            Some(en(
+                "Enter an e-mail address like name@example.com, or leave it empty.",
+            ))
         } else if email.is_empty() && password == PasswordDelivery::Link {
-            Some("A link to set the password needs an e-mail address to go to.")
+            Some(en(
+                "A link to set the password needs an e-mail address to go to.",
+            ))
         } else {
             None
         };

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::DeviceId;
 use super::text::{TextEnum, text_enum};
+use crate::i18n::{Lang, en};
 
 text_enum! {
     /// How an audited action ended.
@@ -57,60 +58,105 @@ impl AuditRow {
 /// See [`AuditRow::in_words`].
 pub fn event_in_words(action: &str, outcome: Outcome, actor: Option<&str>) -> String {
     use super::device::DeviceAction;
-    let by = actor.map(|a| format!(" by {a}")).unwrap_or_default();
+    let by =
+        |alone: &'static str, with_actor: &'static str| by_actor(actor, alone, with_actor, &[]);
     let failed = outcome != Outcome::Success;
     let parts: Vec<&str> = action.split('.').collect();
     let kind = |word: &str| DeviceAction::parse(word);
     match parts.as_slice() {
-        ["device", "register"] => format!("Registered{by}"),
-        ["device", "enroll"] if failed => "Enrollment refused".to_owned(),
-        ["device", "enroll"] => "Enrolled".to_owned(),
-        ["device", "rename"] => format!("Renamed{by}"),
-        ["device", "ownership"] => format!("Ownership changed{by}"),
-        ["device", "remove"] => format!("Removed from the portal{by}"),
+        ["device", "register"] => by(en("Registered"), en("Registered by {actor}")),
+        ["device", "enroll"] if failed => en("Enrollment refused").to_owned(),
+        ["device", "enroll"] => en("Enrolled").to_owned(),
+        ["device", "rename"] => by(en("Renamed"), en("Renamed by {actor}")),
+        ["device", "ownership"] => by(en("Ownership changed"), en("Ownership changed by {actor}")),
+        ["device", "remove"] => by(
+            en("Removed from the portal"),
+            en("Removed from the portal by {actor}"),
+        ),
         ["device", "configuration", "applied"] => {
-            "Device reported: configuration applied".to_owned()
+            en("Device reported: configuration applied").to_owned()
         }
-        ["device", "registration", "reissue"] => format!("New enrollment link and PIN{by}"),
-        ["device", "registration", "expire"] => "Registration expired unused".to_owned(),
-        ["device", "registration", "cancel"] => format!("Registration cancelled{by}"),
-        ["certificate", "deliver"] => "Certificates sent to the device".to_owned(),
-        ["invitation", "email"] if failed => "The enrollment link could not be e-mailed".to_owned(),
-        ["invitation", "email"] => "Enrollment link e-mailed".to_owned(),
+        ["device", "registration", "reissue"] => by(
+            en("New enrollment link and PIN"),
+            en("New enrollment link and PIN by {actor}"),
+        ),
+        ["device", "registration", "expire"] => en("Registration expired unused").to_owned(),
+        ["device", "registration", "cancel"] => by(
+            en("Registration cancelled"),
+            en("Registration cancelled by {actor}"),
+        ),
+        ["certificate", "deliver"] => en("Certificates sent to the device").to_owned(),
+        ["invitation", "email"] if failed => {
+            en("The enrollment link could not be e-mailed").to_owned()
+        }
+        ["invitation", "email"] => en("Enrollment link e-mailed").to_owned(),
         ["invitation", "sms"] if failed => {
-            "The enrollment link could not be sent by text message".to_owned()
+            en("The enrollment link could not be sent by text message").to_owned()
         }
-        ["invitation", "sms"] => "Enrollment link sent by text message".to_owned(),
-        ["notice", "reminder"] => "Reminder to enroll e-mailed".to_owned(),
-        ["notice", "enrolled"] => "Owner told by e-mail that it enrolled".to_owned(),
+        ["invitation", "sms"] => en("Enrollment link sent by text message").to_owned(),
+        ["notice", "reminder"] => en("Reminder to enroll e-mailed").to_owned(),
+        ["notice", "enrolled"] => en("Owner told by e-mail that it enrolled").to_owned(),
         ["device", word] => match kind(word) {
             Some(request) => {
                 let label = request.label();
-                match outcome {
-                    Outcome::Success => format!("{label} requested{by}"),
-                    Outcome::Refused => format!("{label} refused{by}"),
-                    Outcome::Failure => format!("{label} could not be requested{by}"),
-                }
+                let (alone, with_actor) = match outcome {
+                    Outcome::Success => (
+                        en("{action} requested"),
+                        en("{action} requested by {actor}"),
+                    ),
+                    Outcome::Refused => (en("{action} refused"), en("{action} refused by {actor}")),
+                    Outcome::Failure => (
+                        en("{action} could not be requested"),
+                        en("{action} could not be requested by {actor}"),
+                    ),
+                };
+                by_actor(actor, alone, with_actor, &[("action", &label)])
             }
             None => action.to_owned(),
         },
         ["device", word, step] => match (kind(word), *step) {
-            (Some(done), "result") if failed => format!("Device could not do it: {}", done.label()),
-            (Some(done), "result") => format!("Device reported: {}", done.reported()),
-            (Some(done), "cancel") => format!("{} cancelled{by}", done.label()),
-            (Some(done), "expire") => {
-                format!(
-                    "{} expired: the device did not check in in time",
-                    done.label()
-                )
+            (Some(done), "result") if failed => Lang::En.trf(
+                "Device could not do it: {action}",
+                &[("action", &done.label())],
+            ),
+            (Some(done), "result") => {
+                Lang::En.trf("Device reported: {what}", &[("what", &done.reported())])
             }
-            (Some(done), "withheld") => format!(
-                "{} withheld: the device's policies no longer allow it",
-                done.label()
+            (Some(done), "cancel") => by_actor(
+                actor,
+                en("{action} cancelled"),
+                en("{action} cancelled by {actor}"),
+                &[("action", &done.label())],
+            ),
+            (Some(done), "expire") => Lang::En.trf(
+                "{action} expired: the device did not check in in time",
+                &[("action", &done.label())],
+            ),
+            (Some(done), "withheld") => Lang::En.trf(
+                "{action} withheld: the device's policies no longer allow it",
+                &[("action", &done.label())],
             ),
             _ => action.to_owned(),
         },
         _ => action.to_owned(),
+    }
+}
+
+/// `alone`, or `with_actor` (which names them as `{actor}`) when the
+/// event has an actor.
+fn by_actor(
+    actor: Option<&str>,
+    alone: &'static str,
+    with_actor: &'static str,
+    values: &[(&str, &(dyn std::fmt::Display + Sync))],
+) -> String {
+    match actor {
+        Some(actor) => {
+            let mut values = values.to_vec();
+            values.push(("actor", &actor));
+            Lang::En.trf(with_actor, &values)
+        }
+        None => Lang::En.trf(alone, values),
     }
 }
 
@@ -201,10 +247,9 @@ impl AuditRetention {
             .ok()
             .and_then(AuditRetention::from_days)
             .ok_or_else(|| {
-                format!(
-                    "Enter a number of days from {} to {}.",
-                    Self::MIN_DAYS,
-                    Self::MAX_DAYS
+                Lang::En.trf(
+                    "Enter a number of days from {min} to {max}.",
+                    &[("min", &Self::MIN_DAYS), ("max", &Self::MAX_DAYS)],
                 )
             })
     }

@@ -5,6 +5,7 @@
 
 use super::text::text_enum;
 use crate::domain::text::TextEnum;
+use crate::i18n::{Lang, en};
 use serde::{Deserialize, Serialize};
 
 use super::form::{checkbox, ticked};
@@ -141,11 +142,18 @@ impl LabelRule {
             .map(|p| p.label())
             .collect::<Vec<_>>()
             .join(", ");
+        let values: &[(&str, &(dyn std::fmt::Display + Sync))] = &[("platforms", &platforms)];
         match (self.ownership, platforms.is_empty()) {
-            (None, true) => "Every device".to_owned(),
-            (Some(o), true) => format!("{} devices", o.label()),
-            (None, false) => format!("{platforms} devices"),
-            (Some(o), false) => format!("{} {platforms} devices", o.label()),
+            (None, true) => en("Every device").to_owned(),
+            (Some(Ownership::CompanyOwned), true) => en("Company-owned devices").to_owned(),
+            (Some(Ownership::EmployeeOwned), true) => en("Employee-owned devices").to_owned(),
+            (None, false) => Lang::En.trf("{platforms} devices", values),
+            (Some(Ownership::CompanyOwned), false) => {
+                Lang::En.trf("Company-owned {platforms} devices", values)
+            }
+            (Some(Ownership::EmployeeOwned), false) => {
+                Lang::En.trf("Employee-owned {platforms} devices", values)
+            }
         }
     }
 }
@@ -163,13 +171,13 @@ pub struct Label {
 pub fn built_in_labels() -> Vec<Label> {
     let mut labels = vec![Label {
         key: LabelKey::AllDevices,
-        name: "All devices".to_owned(),
+        name: en("All devices").to_owned(),
         rule: LabelRule::default(),
         built_in: true,
     }];
     for (ownership, name) in [
-        (Ownership::CompanyOwned, "Company-Owned"),
-        (Ownership::EmployeeOwned, "Employee-Owned"),
+        (Ownership::CompanyOwned, en("Company-Owned")),
+        (Ownership::EmployeeOwned, en("Employee-Owned")),
     ] {
         labels.push(Label {
             key: LabelKey::ownership(ownership),
@@ -231,14 +239,16 @@ impl LabelInput {
             .iter()
             .any(|l| l.name.eq_ignore_ascii_case(name))
         {
-            errors.name = Some("A built-in label has this name: choose a different one.");
+            errors.name = Some(en(
+                "A built-in label has this name: choose a different one.",
+            ));
         }
         let ownership = match self.ownership.trim() {
             "" => None,
             text => {
                 let parsed = Ownership::parse(text);
                 if parsed.is_none() {
-                    errors.ownership = Some("Choose company-owned, employee-owned or either.");
+                    errors.ownership = Some(en("Choose company-owned, employee-owned or either."));
                 }
                 parsed
             }
@@ -248,13 +258,13 @@ impl LabelInput {
             match Platform::parse(text) {
                 Some(p) if !platforms.contains(&p) => platforms.push(p),
                 Some(_) => {}
-                None => errors.platforms = Some("Choose platforms from the list."),
+                None => errors.platforms = Some(en("Choose platforms from the list.")),
             }
         }
         if ownership.is_none() && platforms.is_empty() && errors.ownership.is_none() {
-            errors.platforms = Some(
+            errors.platforms = Some(en(
                 "Choose an ownership or at least one platform: \"All devices\" exists already.",
-            );
+            ));
         }
         if errors == LabelErrors::default() {
             Ok((
@@ -272,11 +282,13 @@ impl LabelInput {
 
 fn check_name(name: &str) -> Option<&'static str> {
     if name.is_empty() {
-        Some("Enter a name.")
+        Some(en("Enter a name."))
     } else if name.chars().count() > 80 {
-        Some("A name has at most 80 characters.")
+        Some(en("A name has at most 80 characters."))
     } else if name.chars().any(char::is_control) {
-        Some("A name cannot contain line breaks or control characters.")
+        Some(en(
+            "A name cannot contain line breaks or control characters.",
+        ))
     } else {
         None
     }
@@ -284,6 +296,7 @@ fn check_name(name: &str) -> Option<&'static str> {
 
 /// The four things a label can bring.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ItemKind {
     Policy,
@@ -302,10 +315,10 @@ impl ItemKind {
 
     pub fn plural(self) -> &'static str {
         match self {
-            ItemKind::Policy => "Policies",
-            ItemKind::Configuration => "Configurations",
-            ItemKind::App => "Apps",
-            ItemKind::Book => "Books",
+            ItemKind::Policy => en("Policies"),
+            ItemKind::Configuration => en("Configurations"),
+            ItemKind::App => en("Apps"),
+            ItemKind::Book => en("Books"),
         }
     }
 }
@@ -360,30 +373,34 @@ impl ItemType {
 
     pub fn label(self) -> &'static str {
         match self {
-            ItemType::PasscodePolicy => "Passcode policy",
-            ItemType::PrivacyPolicy => "Privacy policy",
-            ItemType::RestrictionsPolicy => "Restrictions policy",
+            ItemType::PasscodePolicy => en("Passcode policy"),
+            ItemType::PrivacyPolicy => en("Privacy policy"),
+            ItemType::RestrictionsPolicy => en("Restrictions policy"),
             ItemType::Wifi => "Wi-Fi",
             ItemType::Vpn => "VPN",
-            ItemType::Email => "E-mail account",
-            ItemType::Certificate => "Certificate",
-            ItemType::App => "App",
-            ItemType::Book => "Book",
+            ItemType::Email => en("E-mail account"),
+            ItemType::Certificate => en("Certificate"),
+            ItemType::App => en("App"),
+            ItemType::Book => en("Book"),
         }
     }
 
     /// What the details field holds, for its label and hint.
     pub fn detail_hint(self) -> &'static str {
         match self {
-            ItemType::PasscodePolicy => "The rule, e.g. at least 6 digits, changed every 90 days",
-            ItemType::PrivacyPolicy => "What the company may see, in plain words",
-            ItemType::RestrictionsPolicy => "What is turned off, e.g. camera, screenshots",
-            ItemType::Wifi => "Network name (SSID) and security, e.g. Corp-WLAN, WPA2 Enterprise",
-            ItemType::Vpn => "Server and type, e.g. vpn.example.com, IKEv2",
-            ItemType::Email => "Mail server, e.g. outlook.office365.com",
-            ItemType::Certificate => "The certificate setting",
-            ItemType::App => "Store identifier or version, e.g. com.example.expenses",
-            ItemType::Book => "Author or file, e.g. Employee handbook 2026 (PDF)",
+            ItemType::PasscodePolicy => {
+                en("The rule, e.g. at least 6 digits, changed every 90 days")
+            }
+            ItemType::PrivacyPolicy => en("What the company may see, in plain words"),
+            ItemType::RestrictionsPolicy => en("What is turned off, e.g. camera, screenshots"),
+            ItemType::Wifi => {
+                en("Network name (SSID) and security, e.g. Corp-WLAN, WPA2 Enterprise")
+            }
+            ItemType::Vpn => en("Server and type, e.g. vpn.example.com, IKEv2"),
+            ItemType::Email => en("Mail server, e.g. outlook.office365.com"),
+            ItemType::Certificate => en("The certificate setting"),
+            ItemType::App => en("Store identifier or version, e.g. com.example.expenses"),
+            ItemType::Book => en("Author or file, e.g. Employee handbook 2026 (PDF)"),
         }
     }
 }
@@ -466,15 +483,17 @@ impl ItemInput {
         let mut errors = ItemErrors::default();
         let item_type = ItemType::parse(&self.item_type).filter(|t| *t != ItemType::Certificate);
         if item_type.is_none() {
-            errors.item_type = Some("Choose what this is.");
+            errors.item_type = Some(en("Choose what this is."));
         }
         let name = self.name.trim();
         errors.name = check_name(name);
         let detail = self.detail.trim();
         if detail.chars().count() > 300 {
-            errors.detail = Some("The details have at most 300 characters.");
+            errors.detail = Some(en("The details have at most 300 characters."));
         } else if detail.chars().any(|c| c.is_control()) {
-            errors.detail = Some("The details cannot contain line breaks or control characters.");
+            errors.detail = Some(en(
+                "The details cannot contain line breaks or control characters.",
+            ));
         }
         let labels = match parse_labels(&self.labels) {
             Ok(labels) => labels,
@@ -500,7 +519,7 @@ impl ItemInput {
 pub fn parse_labels(texts: &[String]) -> Result<Vec<LabelKey>, &'static str> {
     let mut labels = Vec::new();
     for text in texts {
-        let key = LabelKey::parse(text).ok_or("Choose labels from the list.")?;
+        let key = LabelKey::parse(text).ok_or(en("Choose labels from the list."))?;
         if !labels.contains(&key) {
             labels.push(key);
         }

@@ -3,6 +3,7 @@
 //! user.
 
 use super::text::text_enum;
+use crate::i18n::en;
 use serde::{Deserialize, Serialize};
 
 use super::signin::SignInProblem;
@@ -41,9 +42,9 @@ impl SignInMethods {
 
     pub fn label(self) -> &'static str {
         match self {
-            SignInMethods::Password => "User name and password",
-            SignInMethods::Certificate => "Identity certificate (smart card) only",
-            SignInMethods::Both => "Password or identity certificate, whichever the person has",
+            SignInMethods::Password => en("User name and password"),
+            SignInMethods::Certificate => en("Identity certificate (smart card) only"),
+            SignInMethods::Both => en("Password or identity certificate, whichever the person has"),
         }
     }
 
@@ -88,16 +89,16 @@ text_enum! {
 impl CertificateMapping {
     pub fn label(self) -> &'static str {
         match self {
-            CertificateMapping::Upn => {
-                "User principal name (UPN) in the subject alternative name: a user with that user name or e-mail address"
-            }
-            CertificateMapping::Email => {
-                "E-mail address in the subject alternative name: the user with that e-mail address"
-            }
+            CertificateMapping::Upn => en(
+                "User principal name (UPN) in the subject alternative name: a user with that user name or e-mail address",
+            ),
+            CertificateMapping::Email => en(
+                "E-mail address in the subject alternative name: the user with that e-mail address",
+            ),
             CertificateMapping::CommonName => {
-                "Subject common name (CN): the user with that user name"
+                en("Subject common name (CN): the user with that user name")
             }
-            CertificateMapping::Uid => "Subject user id (UID): the user with that user name",
+            CertificateMapping::Uid => en("Subject user id (UID): the user with that user name"),
         }
     }
 

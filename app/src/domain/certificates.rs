@@ -4,6 +4,7 @@
 
 use super::text::text_enum;
 use crate::domain::text::TextEnum;
+use crate::i18n::{Lang, en};
 use serde::{Deserialize, Serialize};
 
 use super::form::{checkbox, ticked};
@@ -31,10 +32,10 @@ text_enum! {
 impl Purpose {
     pub fn label(self) -> &'static str {
         match self {
-            Purpose::Signing => "Signing",
-            Purpose::Encryption => "Encryption",
-            Purpose::Authentication => "Authentication",
-            Purpose::Other => "Other",
+            Purpose::Signing => en("Signing"),
+            Purpose::Encryption => en("Encryption"),
+            Purpose::Authentication => en("Authentication"),
+            Purpose::Other => en("Other"),
         }
     }
 
@@ -99,15 +100,17 @@ impl SettingInput {
         let name = self.name.trim();
         let mut errors = SettingErrors::default();
         if name.is_empty() {
-            errors.name = Some("Enter a name people will recognise, e.g. \"S/MIME signing\".");
+            errors.name = Some(en(
+                "Enter a name people will recognise, e.g. \"S/MIME signing\".",
+            ));
         } else if name.chars().count() > 80 {
-            errors.name = Some("At most 80 characters.");
+            errors.name = Some(en("At most 80 characters."));
         } else if name.chars().any(char::is_control) {
-            errors.name = Some("Letters, digits, spaces and punctuation only.");
+            errors.name = Some(en("Letters, digits, spaces and punctuation only."));
         }
         let purpose = Purpose::parse(&self.purpose);
         if purpose.is_none() {
-            errors.purpose = Some("Choose what the certificate is for.");
+            errors.purpose = Some(en("Choose what the certificate is for."));
         }
         let labels = parse_labels(&self.labels).unwrap_or_else(|message| {
             errors.labels = Some(message);
@@ -192,12 +195,14 @@ impl Expiry {
     /// The badge next to a certificate, if any.
     pub fn badge(self) -> Option<String> {
         match self {
-            Expiry::NotYetValid => Some("not valid yet".to_owned()),
+            Expiry::NotYetValid => Some(en("not valid yet").to_owned()),
             Expiry::Valid => None,
-            Expiry::EndsSoon(0) => Some("expires today".to_owned()),
-            Expiry::EndsSoon(1) => Some("expires in 1 day".to_owned()),
-            Expiry::EndsSoon(days) => Some(format!("expires in {days} days")),
-            Expiry::Expired => Some("expired".to_owned()),
+            Expiry::EndsSoon(0) => Some(en("expires today").to_owned()),
+            Expiry::EndsSoon(1) => Some(en("expires in 1 day").to_owned()),
+            Expiry::EndsSoon(days) => {
+                Some(Lang::En.trf("expires in {days} days", &[("days", &days)]))
+            }
+            Expiry::Expired => Some(en("expired").to_owned()),
         }
     }
 }
@@ -324,52 +329,52 @@ impl UploadProblem {
 
     pub fn message(self) -> &'static str {
         match self {
-            UploadProblem::NoSetting => "Choose the setting this certificate is for.",
-            UploadProblem::MobileNotAllowed => {
-                "Certificates for this setting can only be uploaded from a computer's browser: open the portal on your computer."
-            }
-            UploadProblem::NoFile => "Choose the certificate file to upload.",
-            UploadProblem::TooLarge => {
-                "The file is larger than 256 KiB: a certificate file is much smaller. Check that you picked the right file."
-            }
-            UploadProblem::Empty => "The file is empty.",
-            UploadProblem::NotCertificate => {
-                "This is not a certificate file. Upload a PKCS#12 file (.p12, .pfx) or a certificate (.pem, .cer, .crt, .der)."
-            }
+            UploadProblem::NoSetting => en("Choose the setting this certificate is for."),
+            UploadProblem::MobileNotAllowed => en(
+                "Certificates for this setting can only be uploaded from a computer's browser: open the portal on your computer.",
+            ),
+            UploadProblem::NoFile => en("Choose the certificate file to upload."),
+            UploadProblem::TooLarge => en(
+                "The file is larger than 256 KiB: a certificate file is much smaller. Check that you picked the right file.",
+            ),
+            UploadProblem::Empty => en("The file is empty."),
+            UploadProblem::NotCertificate => en(
+                "This is not a certificate file. Upload a PKCS#12 file (.p12, .pfx) or a certificate (.pem, .cer, .crt, .der).",
+            ),
             UploadProblem::Corrupt => {
-                "The file is truncated or damaged. Export it again and upload the new file."
+                en("The file is truncated or damaged. Export it again and upload the new file.")
             }
-            UploadProblem::PasswordRequired => "Enter the password of the file.",
+            UploadProblem::PasswordRequired => en("Enter the password of the file."),
             UploadProblem::WrongPassword => {
-                "The password does not open this file. Check it and try again."
+                en("The password does not open this file. Check it and try again.")
             }
-            UploadProblem::KeyRequired => {
-                "This setting needs the private key too: upload a PKCS#12 file (.p12, .pfx) or a PEM file with the key and the certificate."
-            }
-            UploadProblem::KeyMismatch => "The private key does not belong to the certificate.",
+            UploadProblem::KeyRequired => en(
+                "This setting needs the private key too: upload a PKCS#12 file (.p12, .pfx) or a PEM file with the key and the certificate.",
+            ),
+            UploadProblem::KeyMismatch => en("The private key does not belong to the certificate."),
             UploadProblem::NoCertificateForKey => {
-                "The file holds a private key without its certificate."
+                en("The file holds a private key without its certificate.")
             }
             UploadProblem::Expired => {
-                "The certificate has expired. Ask for a new one and upload that."
+                en("The certificate has expired. Ask for a new one and upload that.")
             }
-            UploadProblem::UnsupportedAlgorithm => {
-                "The key's algorithm is not supported. Use an RSA (2048 bits or more), ECDSA P-256 or P-384, or Ed25519 key."
-            }
-            UploadProblem::UnsupportedEncryption => {
-                "The file is protected in a way the portal cannot open. Export it again with current settings (for example with OpenSSL 3: openssl pkcs12 -export)."
-            }
-            UploadProblem::WeakKey => "The key is too short: RSA keys need at least 2048 bits.",
-            UploadProblem::TooManyEntries => {
-                "The file holds too many keys or certificates (at most 16 keys and 32 certificates)."
-            }
-            UploadProblem::UnprotectedKey => {
-                "For this kind of certificate the private key must be protected by a password: export the file again with a password and enter it here."
-            }
-            UploadProblem::NoKeyChosen => "Choose which key to use.",
-            UploadProblem::PendingGone => {
-                "This upload is no longer waiting (it was finished, discarded or is older than 15 minutes). Upload the file again."
-            }
+            UploadProblem::UnsupportedAlgorithm => en(
+                "The key's algorithm is not supported. Use an RSA (2048 bits or more), ECDSA P-256 or P-384, or Ed25519 key.",
+            ),
+            UploadProblem::UnsupportedEncryption => en(
+                "The file is protected in a way the portal cannot open. Export it again with current settings (for example with OpenSSL 3: openssl pkcs12 -export).",
+            ),
+            UploadProblem::WeakKey => en("The key is too short: RSA keys need at least 2048 bits."),
+            UploadProblem::TooManyEntries => en(
+                "The file holds too many keys or certificates (at most 16 keys and 32 certificates).",
+            ),
+            UploadProblem::UnprotectedKey => en(
+                "For this kind of certificate the private key must be protected by a password: export the file again with a password and enter it here.",
+            ),
+            UploadProblem::NoKeyChosen => en("Choose which key to use."),
+            UploadProblem::PendingGone => en(
+                "This upload is no longer waiting (it was finished, discarded or is older than 15 minutes). Upload the file again.",
+            ),
         }
     }
 }

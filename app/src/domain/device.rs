@@ -4,6 +4,7 @@
 use super::text::text_enum;
 use crate::domain::ids::CommandId;
 use crate::domain::text::TextEnum;
+use crate::i18n::{Lang, en};
 use serde::{Deserialize, Serialize};
 
 use super::access::{self, Action, Denied, Subject};
@@ -57,8 +58,8 @@ text_enum! {
 impl Ownership {
     pub fn label(self) -> &'static str {
         match self {
-            Ownership::CompanyOwned => "Company-owned",
-            Ownership::EmployeeOwned => "Employee-owned",
+            Ownership::CompanyOwned => en("Company-owned"),
+            Ownership::EmployeeOwned => en("Employee-owned"),
         }
     }
 
@@ -90,12 +91,12 @@ text_enum! {
 impl DeviceStatus {
     pub fn label(self) -> &'static str {
         match self {
-            DeviceStatus::Pending => "Pending",
-            DeviceStatus::Active => "Active",
-            DeviceStatus::Retired => "Retired",
-            DeviceStatus::Wiped => "Wiped",
-            DeviceStatus::Expired => "Expired",
-            DeviceStatus::Removed => "Removed",
+            DeviceStatus::Pending => en("Pending"),
+            DeviceStatus::Active => en("Active"),
+            DeviceStatus::Retired => en("Retired"),
+            DeviceStatus::Wiped => en("Wiped"),
+            DeviceStatus::Expired => en("Expired"),
+            DeviceStatus::Removed => en("Removed"),
         }
     }
 
@@ -195,26 +196,26 @@ text_enum! {
 impl DeviceAction {
     pub fn label(self) -> &'static str {
         match self {
-            DeviceAction::Lock => "Lock",
-            DeviceAction::Unlock => "Unlock",
-            DeviceAction::Locate => "Locate",
-            DeviceAction::ResetPin => "Reset PIN",
-            DeviceAction::Retire => "Retire",
-            DeviceAction::Wipe => "Wipe",
-            DeviceAction::Found => "Found it",
+            DeviceAction::Lock => en("Lock"),
+            DeviceAction::Unlock => en("Unlock"),
+            DeviceAction::Locate => en("Locate"),
+            DeviceAction::ResetPin => en("Reset PIN"),
+            DeviceAction::Retire => en("Retire"),
+            DeviceAction::Wipe => en("Wipe"),
+            DeviceAction::Found => en("Found it"),
         }
     }
 
     /// What the device did, once it reports it: "Device reported: locked".
     pub fn reported(self) -> &'static str {
         match self {
-            DeviceAction::Lock => "locked",
-            DeviceAction::Unlock => "unlocked",
-            DeviceAction::Locate => "located",
-            DeviceAction::ResetPin => "PIN reset",
-            DeviceAction::Retire => "retired",
-            DeviceAction::Wipe => "wiped",
-            DeviceAction::Found => "out of lost mode",
+            DeviceAction::Lock => en("locked"),
+            DeviceAction::Unlock => en("unlocked"),
+            DeviceAction::Locate => en("located"),
+            DeviceAction::ResetPin => en("PIN reset"),
+            DeviceAction::Retire => en("retired"),
+            DeviceAction::Wipe => en("wiped"),
+            DeviceAction::Found => en("out of lost mode"),
         }
     }
 
@@ -244,22 +245,22 @@ impl DeviceAction {
     /// What happens, in plain words, for the confirmation step.
     pub fn consequence(self) -> &'static str {
         match self {
-            DeviceAction::Wipe => {
+            DeviceAction::Wipe => en(
                 "Wipe erases everything on the device and resets it to factory settings: your own photos, \
-                 messages and apps too. It cannot be undone. Once wiped, the device is no longer managed."
-            }
-            DeviceAction::Retire => {
+                 messages and apps too. It cannot be undone. Once wiped, the device is no longer managed.",
+            ),
+            DeviceAction::Retire => en(
                 "Retire removes the company's e-mail, apps, settings and certificates from the device and ends \
-                 its management. Your own data stays. The device no longer counts towards your device limit."
-            }
-            DeviceAction::Lock => "The device locks its screen at its next check-in.",
-            DeviceAction::Unlock => "The device clears its passcode at its next check-in.",
-            DeviceAction::Found => {
-                "The device leaves lost mode at its next check-in: the message leaves its lock screen, and it stays locked."
-            }
-            DeviceAction::Locate => "The device reports where it is at its next check-in.",
+                 its management. Your own data stays. The device no longer counts towards your device limit.",
+            ),
+            DeviceAction::Lock => en("The device locks its screen at its next check-in."),
+            DeviceAction::Unlock => en("The device clears its passcode at its next check-in."),
+            DeviceAction::Found => en(
+                "The device leaves lost mode at its next check-in: the message leaves its lock screen, and it stays locked.",
+            ),
+            DeviceAction::Locate => en("The device reports where it is at its next check-in."),
             DeviceAction::ResetPin => {
-                "The device gets a new PIN at its next check-in; it is shown to you once."
+                en("The device gets a new PIN at its next check-in; it is shown to you once.")
             }
         }
     }
@@ -862,6 +863,7 @@ impl LockInput {
 
 /// The lock-screen message and call-back number of a Lock command.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LockParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -942,9 +944,9 @@ impl ActionHold {
             .ok()
             .and_then(ActionHold::from_minutes)
             .ok_or_else(|| {
-                format!(
-                    "Enter a whole number of minutes from 0 to {}.",
-                    Self::MAX_MINUTES
+                Lang::En.trf(
+                    "Enter a whole number of minutes from 0 to {max}.",
+                    &[("max", &Self::MAX_MINUTES)],
                 )
             })
     }
@@ -972,12 +974,15 @@ pub fn time_left(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Option<String> {
     let seconds = (until - now).num_seconds();
-    let plural = |n: i64, unit: &str| format!("in {n} {unit}{}", if n == 1 { "" } else { "s" });
     match seconds {
         ..=0 => None,
-        1..60 => Some(plural(seconds, "second")),
+        1..60 => Some(count(seconds, en("in {n} second"), en("in {n} seconds"))),
         // Rounded up: "in 2 minutes" for 1 minute 30 seconds.
-        _ => Some(plural((seconds + 59) / 60, "minute")),
+        _ => Some(count(
+            (seconds + 59) / 60,
+            en("in {n} minute"),
+            en("in {n} minutes"),
+        )),
     }
 }
 
@@ -1007,13 +1012,17 @@ pub fn location_is_recent(
 /// the server's `now`, so server and browser write the same words.
 pub fn ago(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
     let seconds = (now - at).num_seconds().max(0);
-    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
     match seconds {
-        0..60 => "just now".to_owned(),
-        60..3600 => plural(seconds / 60, "minute"),
-        3600..86400 => plural(seconds / 3600, "hour"),
-        _ => plural(seconds / 86400, "day"),
+        0..60 => en("just now").to_owned(),
+        60..3600 => count(seconds / 60, en("{n} minute ago"), en("{n} minutes ago")),
+        3600..86400 => count(seconds / 3600, en("{n} hour ago"), en("{n} hours ago")),
+        _ => count(seconds / 86400, en("{n} day ago"), en("{n} days ago")),
     }
+}
+
+/// `one` or `many` (by `n`) with `n` in its `{n}`.
+fn count(n: i64, one: &'static str, many: &'static str) -> String {
+    Lang::En.trf(if n == 1 { one } else { many }, &[("n", &n)])
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use super::text::text_enum;
 use crate::domain::text::TextEnum;
+use crate::i18n::en;
 use serde::{Deserialize, Serialize};
 
 use super::form::checkbox;
@@ -28,11 +29,11 @@ text_enum! {
 impl Membership {
     pub fn label(self) -> &'static str {
         match self {
-            Membership::MemberOf => "memberOf attribute of the user",
-            Membership::GroupOfNames => "groupOfNames entries (member)",
-            Membership::GroupOfUniqueNames => "groupOfUniqueNames entries (uniqueMember)",
-            Membership::PosixGroup => "posixGroup entries (memberUid)",
-            Membership::AnyGroup => "Any group entry (all three kinds)",
+            Membership::MemberOf => en("memberOf attribute of the user"),
+            Membership::GroupOfNames => en("groupOfNames entries (member)"),
+            Membership::GroupOfUniqueNames => en("groupOfUniqueNames entries (uniqueMember)"),
+            Membership::PosixGroup => en("posixGroup entries (memberUid)"),
+            Membership::AnyGroup => en("Any group entry (all three kinds)"),
         }
     }
 
@@ -272,7 +273,7 @@ impl ServerFormInput {
         let mut errors = ServerFormErrors::default();
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 64 {
-            errors.name = Some("Enter a name of at most 64 characters.".to_owned());
+            errors.name = Some(en("Enter a name of at most 64 characters.").to_owned());
         }
         let url = self.url.trim();
         let lower = url.to_lowercase();
@@ -282,36 +283,36 @@ impl ServerFormInput {
             .unwrap_or_default();
         if host.is_empty() || host.contains(['/', ' ', '?', '@', '#', '\\']) {
             errors.url = Some(
-                "Enter the server as ldap://host:port or ldaps://host:port (for example ldaps://dc1.example.com:636)."
+                en("Enter the server as ldap://host:port or ldaps://host:port (for example ldaps://dc1.example.com:636).")
                     .to_owned(),
             );
         } else if self.starttls && lower.starts_with("ldaps://") {
             errors.url = Some(
-                "StartTLS is for ldap:// addresses; ldaps:// is encrypted already.".to_owned(),
+                en("StartTLS is for ldap:// addresses; ldaps:// is encrypted already.").to_owned(),
             );
         } else if lower.starts_with("ldap://") && !self.starttls && !is_loopback(host) {
             errors.url = Some(
-                "People's passwords would cross the network in clear: use ldaps:// or StartTLS (plain ldap:// only to this machine)."
+                en("People's passwords would cross the network in clear: use ldaps:// or StartTLS (plain ldap:// only to this machine).")
                     .to_owned(),
             );
         }
         let ca = self.ca_certificate.trim();
         if !ca.is_empty() && !ca.contains("-----BEGIN CERTIFICATE-----") {
             errors.ca_certificate = Some(
-                "Paste the certificate in PEM form (-----BEGIN CERTIFICATE-----…).".to_owned(),
+                en("Paste the certificate in PEM form (-----BEGIN CERTIFICATE-----…).").to_owned(),
             );
         }
         let bind_dn = self.bind_dn.trim();
         if !bind_dn.contains('=') {
             errors.bind_dn =
-                Some("Enter the DN of the account the portal searches with.".to_owned());
+                Some(en("Enter the DN of the account the portal searches with.").to_owned());
         }
         if !has_password {
-            errors.bind_password = Some("Enter the password of that account.".to_owned());
+            errors.bind_password = Some(en("Enter the password of that account.").to_owned());
         }
         if !self.user_base.contains('=') {
             errors.user_base = Some(
-                "Enter the DN under which users are found, e.g. ou=people,dc=example,dc=org."
+                en("Enter the DN under which users are found, e.g. ou=people,dc=example,dc=org.")
                     .to_owned(),
             );
         }
@@ -332,21 +333,21 @@ impl ServerFormInput {
             || !(mobile.is_empty() || valid_attribute(mobile))
         {
             errors.attributes = Some(
-                "Attribute names are letters, digits and dashes (mobile may be left empty)."
+                en("Attribute names are letters, digits and dashes (mobile may be left empty).")
                     .to_owned(),
             );
         }
         let filter = self.user_filter.trim();
         if filter.matches('(').count() != filter.matches(')').count() {
-            errors.attributes = Some("The user filter's parentheses do not match.".to_owned());
+            errors.attributes = Some(en("The user filter's parentheses do not match.").to_owned());
         }
         let membership = Membership::parse(&self.membership);
         if membership.is_none() {
-            errors.membership = Some("Choose how group membership is found.".to_owned());
+            errors.membership = Some(en("Choose how group membership is found.").to_owned());
         }
         let timeout = self.timeout_seconds.trim().parse::<u32>().ok();
         if !timeout.is_some_and(|t| (1..=60).contains(&t)) {
-            errors.timeout_seconds = Some("From 1 to 60 seconds.".to_owned());
+            errors.timeout_seconds = Some(en("From 1 to 60 seconds.").to_owned());
         }
         match (membership, timeout) {
             (Some(membership), Some(timeout_seconds)) if errors.is_empty() => Ok(ServerForm {

@@ -5,6 +5,7 @@
 
 use super::text::text_enum;
 use crate::domain::text::TextEnum;
+use crate::i18n::{Lang, en};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -26,10 +27,10 @@ text_enum! {
 impl RegistrationMode {
     pub fn label(self) -> &'static str {
         match self {
-            RegistrationMode::Password => "Password only",
-            RegistrationMode::Pin => "Registration PIN only",
-            RegistrationMode::PasswordOrPin => "Password or registration PIN",
-            RegistrationMode::PasswordAndPin => "Password and registration PIN",
+            RegistrationMode::Password => en("Password only"),
+            RegistrationMode::Pin => en("Registration PIN only"),
+            RegistrationMode::PasswordOrPin => en("Password or registration PIN"),
+            RegistrationMode::PasswordAndPin => en("Password and registration PIN"),
         }
     }
 
@@ -41,10 +42,10 @@ impl RegistrationMode {
     /// What the owner's device is asked for, in plain words.
     pub fn asks_for(self) -> &'static str {
         match self {
-            RegistrationMode::Password => "your portal password",
-            RegistrationMode::Pin => "the registration PIN",
-            RegistrationMode::PasswordOrPin => "the registration PIN or your portal password",
-            RegistrationMode::PasswordAndPin => "the registration PIN and your portal password",
+            RegistrationMode::Password => en("your portal password"),
+            RegistrationMode::Pin => en("the registration PIN"),
+            RegistrationMode::PasswordOrPin => en("the registration PIN or your portal password"),
+            RegistrationMode::PasswordAndPin => en("the registration PIN and your portal password"),
         }
     }
 
@@ -182,10 +183,9 @@ impl PinLength {
         if (Self::MIN..=Self::MAX).contains(&digits) {
             Ok(PinLength(digits))
         } else {
-            Err(format!(
-                "A PIN has between {} and {} digits.",
-                Self::MIN,
-                Self::MAX
+            Err(Lang::En.trf(
+                "A PIN has between {min} and {max} digits.",
+                &[("min", &Self::MIN), ("max", &Self::MAX)],
             ))
         }
     }
@@ -194,10 +194,9 @@ impl PinLength {
         text.trim()
             .parse::<u8>()
             .map_err(|_| {
-                format!(
-                    "Enter a number of digits from {} to {}.",
-                    Self::MIN,
-                    Self::MAX
+                Lang::En.trf(
+                    "Enter a number of digits from {min} to {max}.",
+                    &[("min", &Self::MIN), ("max", &Self::MAX)],
                 )
             })
             .and_then(PinLength::new)
@@ -224,9 +223,9 @@ impl PinValidity {
     pub fn parse(text: &str) -> Result<PinValidity, String> {
         match text.trim().parse::<u32>() {
             Ok(hours) if (1..=Self::MAX_HOURS).contains(&hours) => Ok(PinValidity(hours)),
-            _ => Err(format!(
-                "Enter a number of hours from 1 to {} (30 days).",
-                Self::MAX_HOURS
+            _ => Err(Lang::En.trf(
+                "Enter a number of hours from 1 to {max} (30 days).",
+                &[("max", &Self::MAX_HOURS)],
             )),
         }
     }
@@ -327,9 +326,9 @@ impl DeviceLimit {
 
     pub fn new(limit: Option<u32>) -> Result<DeviceLimit, String> {
         match limit {
-            Some(n) if !(1..=Self::MAX).contains(&n) => Err(format!(
-                "A limit is from 1 to {} devices; leave it empty for no limit.",
-                Self::MAX
+            Some(n) if !(1..=Self::MAX).contains(&n) => Err(Lang::En.trf(
+                "A limit is from 1 to {max} devices; leave it empty for no limit.",
+                &[("max", &Self::MAX)],
             )),
             other => Ok(DeviceLimit(other)),
         }
@@ -342,9 +341,9 @@ impl DeviceLimit {
             return Ok(DeviceLimit(None));
         }
         let n = text.parse::<u32>().map_err(|_| {
-            format!(
-                "Enter a number from 1 to {}, or leave it empty for no limit.",
-                Self::MAX
+            Lang::En.trf(
+                "Enter a number from 1 to {max}, or leave it empty for no limit.",
+                &[("max", &Self::MAX)],
             )
         })?;
         DeviceLimit::new(Some(n))
@@ -386,14 +385,14 @@ impl DailyRegistrations {
         if (1..=Self::MAX).contains(&per_day) {
             Ok(DailyRegistrations(per_day))
         } else {
-            Err(format!("Enter a number from 1 to {}.", Self::MAX))
+            Err(Lang::En.trf("Enter a number from 1 to {max}.", &[("max", &Self::MAX)]))
         }
     }
 
     pub fn parse(text: &str) -> Result<DailyRegistrations, String> {
         text.trim()
             .parse::<u32>()
-            .map_err(|_| format!("Enter a number from 1 to {}.", Self::MAX))
+            .map_err(|_| Lang::En.trf("Enter a number from 1 to {max}.", &[("max", &Self::MAX)]))
             .and_then(DailyRegistrations::new)
     }
 
@@ -431,8 +430,9 @@ impl SmsCountries {
                 && digits.bytes().all(|b| b.is_ascii_digit())
                 && !digits.starts_with('0');
             let Some(code) = digits.parse::<u16>().ok().filter(|_| valid) else {
-                return Err(format!(
-                    "\"{word}\" is not a country code: use + and 1 to 3 digits, for example +44, +49."
+                return Err(Lang::En.trf(
+                    "\"{word}\" is not a country code: use + and 1 to 3 digits, for example +44, +49.",
+                    &[("word", &word)],
                 ));
             };
             if !codes.contains(&code) {
@@ -440,7 +440,7 @@ impl SmsCountries {
             }
         }
         if codes.len() > Self::MAX {
-            return Err(format!("List at most {} country codes.", Self::MAX));
+            return Err(Lang::En.trf("List at most {max} country codes.", &[("max", &Self::MAX)]));
         }
         Ok(SmsCountries(codes))
     }
@@ -464,10 +464,17 @@ impl SmsCountries {
 
     /// Why a text message cannot go to a number these codes do not allow.
     pub fn refusal(&self) -> String {
-        format!(
-            "Text messages can go only to numbers starting with {}.",
-            self.to_string().replace(", ", " or ")
-        )
+        let codes: Vec<String> = self.0.iter().map(|c| format!("+{c}")).collect();
+        match codes.split_last() {
+            Some((last, others)) if !others.is_empty() => Lang::En.trf(
+                "Text messages can go only to numbers starting with {codes} or {last}.",
+                &[("codes", &others.join(" or ")), ("last", last)],
+            ),
+            _ => Lang::En.trf(
+                "Text messages can go only to numbers starting with {code}.",
+                &[("code", &codes.join(", "))],
+            ),
+        }
     }
 
     /// Whether a text message may go to `number`, and if not, why.
@@ -527,10 +534,10 @@ text_enum! {
 impl Invitation {
     pub fn label(self) -> &'static str {
         match self {
-            Invitation::Email => "E-mail",
-            Invitation::Sms => "Text message (SMS)",
-            Invitation::Both => "E-mail and text message",
-            Invitation::None => "Don't send anything: I'll use this page",
+            Invitation::Email => en("E-mail"),
+            Invitation::Sms => en("Text message (SMS)"),
+            Invitation::Both => en("E-mail and text message"),
+            Invitation::None => en("Don't send anything: I'll use this page"),
         }
     }
 
@@ -593,7 +600,7 @@ fn check_form(
     let mut errors = FormErrors::default();
     let platform = Platform::parse(platform);
     if platform.is_none() {
-        errors.platform = Some("Choose the kind of device.".to_owned());
+        errors.platform = Some(en("Choose the kind of device.").to_owned());
     }
     let phone = match phone.trim() {
         "" => None,
@@ -607,13 +614,13 @@ fn check_form(
     };
     let invitation = Invitation::parse(invitation);
     match invitation {
-        None => errors.invitation = Some("Choose how to get the invitation.".to_owned()),
+        None => errors.invitation = Some(en("Choose how to get the invitation.").to_owned()),
         Some(i) if i.email() && !has_email => {
             errors.invitation =
-                Some("You have no e-mail address in the portal: choose another way.".to_owned())
+                Some(en("You have no e-mail address in the portal: choose another way.").to_owned())
         }
         Some(i) if i.sms() && phone.is_none() && errors.phone.is_none() => {
-            errors.phone = Some("Enter the phone number the text message goes to.".to_owned())
+            errors.phone = Some(en("Enter the phone number the text message goes to.").to_owned())
         }
         Some(i) if i.sms() => {
             if let Some(Err(why)) = phone.as_ref().map(|p| countries.check(p)) {
@@ -652,16 +659,19 @@ impl Delivery {
     /// How the page describes it, for "e-mail" or "text message".
     pub fn describe(self, what: &str) -> String {
         match self {
-            Delivery::Sending => format!("The {what} is being sent."),
-            Delivery::Sent => format!("The {what} was sent."),
-            Delivery::Retrying => format!(
-                "The {what} could not be sent yet; the portal keeps trying. Use this page meanwhile."
+            Delivery::Sending => Lang::En.trf("The {what} is being sent.", &[("what", &what)]),
+            Delivery::Sent => Lang::En.trf("The {what} was sent.", &[("what", &what)]),
+            Delivery::Retrying => Lang::En.trf(
+                "The {what} could not be sent yet; the portal keeps trying. Use this page meanwhile.",
+                &[("what", &what)],
             ),
-            Delivery::Failed => {
-                format!("The {what} could not be sent. Use the QR code and PIN on this page.")
-            }
-            Delivery::NotConfigured => format!(
-                "The {what} could not be sent: the portal is not set up to send them. Use this page."
+            Delivery::Failed => Lang::En.trf(
+                "The {what} could not be sent. Use the QR code and PIN on this page.",
+                &[("what", &what)],
+            ),
+            Delivery::NotConfigured => Lang::En.trf(
+                "The {what} could not be sent: the portal is not set up to send them. Use this page.",
+                &[("what", &what)],
             ),
         }
     }
@@ -743,7 +753,7 @@ impl SettingsInput {
         current: &RegistrationSettings,
     ) -> Result<RegistrationSettings, Box<SettingsErrors>> {
         let mode =
-            RegistrationMode::parse(&self.mode).ok_or("Choose what a device needs to enroll.");
+            RegistrationMode::parse(&self.mode).ok_or(en("Choose what a device needs to enroll."));
         let pin_length = PinLength::parse(&self.pin_length);
         let pin_validity = PinValidity::parse(&self.pin_validity_hours);
         let device_limit = DeviceLimit::parse(&self.device_limit);

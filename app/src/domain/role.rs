@@ -2,6 +2,7 @@
 
 use super::text::text_enum;
 use crate::domain::text::TextEnum;
+use crate::i18n::en;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -43,38 +44,42 @@ impl Role {
     /// The name people see.
     pub fn label(self) -> &'static str {
         match self {
-            Role::Wipe => "Wipe",
-            Role::Lock => "Lock",
-            Role::Unlock => "Unlock",
-            Role::Locate => "Locate",
-            Role::Retire => "Retire",
-            Role::DeviceRegistration => "Device Registration",
-            Role::ChangeOwnership => "Change Device Ownership",
-            Role::ResetPinPassword => "Reset PIN Password",
-            Role::PortalAccess => "Portal Access",
-            Role::Administrator => "Administrator",
+            Role::Wipe => en("Wipe"),
+            Role::Lock => en("Lock"),
+            Role::Unlock => en("Unlock"),
+            Role::Locate => en("Locate"),
+            Role::Retire => en("Retire"),
+            Role::DeviceRegistration => en("Device Registration"),
+            Role::ChangeOwnership => en("Change Device Ownership"),
+            Role::ResetPinPassword => en("Reset PIN Password"),
+            Role::PortalAccess => en("Portal Access"),
+            Role::Administrator => en("Administrator"),
         }
     }
 
     /// What the role lets a user do, in one sentence.
     pub fn description(self) -> &'static str {
         match self {
-            Role::Wipe => "Factory-reset (wipe) their device.",
-            Role::Lock => "Lock their device, optionally with a message on the lock screen.",
+            Role::Wipe => en("Factory-reset (wipe) their device."),
+            Role::Lock => en("Lock their device, optionally with a message on the lock screen."),
             Role::Unlock => {
-                "Clear their device's passcode (for a device reported lost, once it is found)."
+                en("Clear their device's passcode (for a device reported lost, once it is found).")
             }
-            Role::Locate => "Ask their device for its current location.",
-            Role::Retire => "End management of their device and remove corporate data.",
+            Role::Locate => en("Ask their device for its current location."),
+            Role::Retire => en("End management of their device and remove corporate data."),
             Role::DeviceRegistration => {
-                "Register a new device and request or reset a registration PIN."
+                en("Register a new device and request or reset a registration PIN.")
             }
-            Role::ChangeOwnership => "Switch a device between company-owned and employee-owned.",
+            Role::ChangeOwnership => {
+                en("Switch a device between company-owned and employee-owned.")
+            }
             Role::ResetPinPassword => {
-                "Reset the PIN of a Windows Phone 8.1 or Windows 10 Mobile device."
+                en("Reset the PIN of a Windows Phone 8.1 or Windows 10 Mobile device.")
             }
-            Role::PortalAccess => "Sign in to the portal at all.",
-            Role::Administrator => "Use the admin area: users, roles, settings and the audit log.",
+            Role::PortalAccess => en("Sign in to the portal at all."),
+            Role::Administrator => {
+                en("Use the admin area: users, roles, settings and the audit log.")
+            }
         }
     }
 }
@@ -84,22 +89,30 @@ impl Role {
     /// devices); administrators read [`Role::description`].
     pub fn for_you(self) -> &'static str {
         match self {
-            Role::Wipe => "Factory-reset (wipe) your device.",
-            Role::Lock => {
-                "Lock your device, optionally with a message on the lock screen if it is lost, and say when it is found."
+            Role::Wipe => en("Factory-reset (wipe) your device."),
+            Role::Lock => en(
+                "Lock your device, optionally with a message on the lock screen if it is lost, and say when it is found.",
+            ),
+            Role::Unlock => {
+                en("Clear your device's passcode (for a lost device, once it is found).")
             }
-            Role::Unlock => "Clear your device's passcode (for a lost device, once it is found).",
-            Role::Locate => "Ask your device where it is.",
-            Role::Retire => "End management of your device and remove the company's data from it.",
+            Role::Locate => en("Ask your device where it is."),
+            Role::Retire => {
+                en("End management of your device and remove the company's data from it.")
+            }
             Role::DeviceRegistration => {
-                "Register a new device, and get a new registration PIN when you need one."
+                en("Register a new device, and get a new registration PIN when you need one.")
             }
-            Role::ChangeOwnership => "Switch your device between company-owned and employee-owned.",
+            Role::ChangeOwnership => {
+                en("Switch your device between company-owned and employee-owned.")
+            }
             Role::ResetPinPassword => {
-                "Reset the PIN of your Windows Phone 8.1 or Windows 10 Mobile device."
+                en("Reset the PIN of your Windows Phone 8.1 or Windows 10 Mobile device.")
             }
-            Role::PortalAccess => "Sign in to the portal.",
-            Role::Administrator => "Use the admin area: users, roles, settings and the audit log.",
+            Role::PortalAccess => en("Sign in to the portal."),
+            Role::Administrator => {
+                en("Use the admin area: users, roles, settings and the audit log.")
+            }
         }
     }
 }

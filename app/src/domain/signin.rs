@@ -3,6 +3,7 @@
 
 use super::audit::AuditRetention;
 use super::device::ActionHold;
+use crate::i18n::{Lang, en};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -244,30 +245,33 @@ impl SignInProblem {
 
     pub fn message(self) -> String {
         match self {
-            SignInProblem::Invalid => "The user name or password is not correct.".to_owned(),
+            SignInProblem::Invalid => en("The user name or password is not correct.").to_owned(),
             SignInProblem::Locked(minutes) => {
-                format!("Too many failed sign-ins. Try again in {minutes} minute(s).")
+                Lang::En.trf(
+                    "Too many failed sign-ins. Try again in {minutes} minute(s).",
+                    &[("minutes", &minutes)],
+                )
             }
-            SignInProblem::Disabled => "Your account is disabled. Contact your IT helpdesk.".to_owned(),
+            SignInProblem::Disabled => en("Your account is disabled. Contact your IT helpdesk.").to_owned(),
             SignInProblem::NoAccess => {
-                "You do not have access to the portal. Contact your IT helpdesk.".to_owned()
+                en("You do not have access to the portal. Contact your IT helpdesk.").to_owned()
             }
-            SignInProblem::DirectoryUnavailable => "The directory that checks your password cannot be reached right now. Try again in a few minutes, or contact your IT helpdesk.".to_owned(),
-            SignInProblem::PasswordOff => "Signing in with a password is turned off: sign in with your certificate (smart card).".to_owned(),
-            SignInProblem::CertificateOff => "Signing in with a certificate is turned off: sign in with your user name and password.".to_owned(),
-            SignInProblem::NoCertificate => "Your browser did not present a certificate. Insert your smart card (or install your certificate) and reload this page: your browser then asks which certificate to use.".to_owned(),
-            SignInProblem::CertificateUnreadable => "Your certificate cannot be read. Contact your IT helpdesk.".to_owned(),
-            SignInProblem::CertificateExpired => "Your certificate has expired. Ask your IT helpdesk for a new one.".to_owned(),
-            SignInProblem::CertificateNotYetValid => "Your certificate is not valid yet. Check your device's date and time, or try again later.".to_owned(),
-            SignInProblem::CertificateUntrusted => "Your certificate was not issued by an authority this portal trusts for signing in. Use your company smart card, or contact your IT helpdesk.".to_owned(),
-            SignInProblem::CertificateNotForSignIn => "Your certificate is not meant for signing in (client authentication). Use your company smart card, or contact your IT helpdesk.".to_owned(),
-            SignInProblem::CertificateRevoked => "Your certificate has been revoked: it can no longer be used. If your card was lost or replaced, ask your IT helpdesk for a new one.".to_owned(),
-            SignInProblem::RevocationOutOfDate => "Certificates cannot be checked right now: the portal's list of revoked certificates is out of date. Sign in with your password if you have one, or contact your IT helpdesk.".to_owned(),
-            SignInProblem::NoUpn => "Your certificate has no user principal name (UPN), which this portal uses to find you. Contact your IT helpdesk.".to_owned(),
-            SignInProblem::NoEmail => "Your certificate has no e-mail address, which this portal uses to find you. Contact your IT helpdesk.".to_owned(),
-            SignInProblem::NoCommonName => "Your certificate has no common name (CN), which this portal uses to find you. Contact your IT helpdesk.".to_owned(),
-            SignInProblem::NoUid => "Your certificate has no user id (UID), which this portal uses to find you. Contact your IT helpdesk.".to_owned(),
-            SignInProblem::UnknownCertificateUser => "Your certificate is valid, but it does not belong to a user of this portal. Contact your IT helpdesk.".to_owned(),
+            SignInProblem::DirectoryUnavailable => en("The directory that checks your password cannot be reached right now. Try again in a few minutes, or contact your IT helpdesk.").to_owned(),
+            SignInProblem::PasswordOff => en("Signing in with a password is turned off: sign in with your certificate (smart card).").to_owned(),
+            SignInProblem::CertificateOff => en("Signing in with a certificate is turned off: sign in with your user name and password.").to_owned(),
+            SignInProblem::NoCertificate => en("Your browser did not present a certificate. Insert your smart card (or install your certificate) and reload this page: your browser then asks which certificate to use.").to_owned(),
+            SignInProblem::CertificateUnreadable => en("Your certificate cannot be read. Contact your IT helpdesk.").to_owned(),
+            SignInProblem::CertificateExpired => en("Your certificate has expired. Ask your IT helpdesk for a new one.").to_owned(),
+            SignInProblem::CertificateNotYetValid => en("Your certificate is not valid yet. Check your device's date and time, or try again later.").to_owned(),
+            SignInProblem::CertificateUntrusted => en("Your certificate was not issued by an authority this portal trusts for signing in. Use your company smart card, or contact your IT helpdesk.").to_owned(),
+            SignInProblem::CertificateNotForSignIn => en("Your certificate is not meant for signing in (client authentication). Use your company smart card, or contact your IT helpdesk.").to_owned(),
+            SignInProblem::CertificateRevoked => en("Your certificate has been revoked: it can no longer be used. If your card was lost or replaced, ask your IT helpdesk for a new one.").to_owned(),
+            SignInProblem::RevocationOutOfDate => en("Certificates cannot be checked right now: the portal's list of revoked certificates is out of date. Sign in with your password if you have one, or contact your IT helpdesk.").to_owned(),
+            SignInProblem::NoUpn => en("Your certificate has no user principal name (UPN), which this portal uses to find you. Contact your IT helpdesk.").to_owned(),
+            SignInProblem::NoEmail => en("Your certificate has no e-mail address, which this portal uses to find you. Contact your IT helpdesk.").to_owned(),
+            SignInProblem::NoCommonName => en("Your certificate has no common name (CN), which this portal uses to find you. Contact your IT helpdesk.").to_owned(),
+            SignInProblem::NoUid => en("Your certificate has no user id (UID), which this portal uses to find you. Contact your IT helpdesk.").to_owned(),
+            SignInProblem::UnknownCertificateUser => en("Your certificate is valid, but it does not belong to a user of this portal. Contact your IT helpdesk.").to_owned(),
         }
     }
 }

@@ -51,7 +51,7 @@ macro_rules! text_enum {
         #[strum(serialize_all = "kebab-case")]
         #[cfg_attr(
             feature = "ssr",
-            derive(sea_orm::DeriveValueType),
+            derive(sea_orm::DeriveValueType, utoipa::ToSchema),
             sea_orm(value_type = "String")
         )]
         $(#[$meta])*

@@ -4,7 +4,19 @@
 //! changed). Without JavaScript the page is reloaded by hand.
 
 use crate::domain::ids::DeviceId;
+use crate::i18n::{Words, en};
 use leptos::prelude::*;
+
+const GOES_OUT: &str = en("Goes out to the device in {time} unless you cancel it.");
+const FOLLOWS: &str = en("This page follows the device and shows its answer.");
+const CHANGED: &str = en("The device has answered: reload the page to see what changed.");
+const ANSWERED: &str = en("The device has answered: reload the page to see it.");
+
+/// The texts of [`FollowDevice`] in the request's language.
+#[cfg(feature = "ssr")]
+pub fn follow_words() -> Words {
+    Words::of([GOES_OUT, FOLLOWS, CHANGED, ANSWERED])
+}
 
 /// How often the page asks while a command is on its way.
 #[cfg(feature = "hydrate")]
@@ -15,14 +27,21 @@ const EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 /// and counts down the `wait` (seconds) before a held Wipe or Retire goes
 /// out. The page itself says when it goes out; the count runs only here.
 #[island]
-pub fn FollowDevice(id: DeviceId, stamp: String, in_flight: bool, wait: u32) -> impl IntoView {
-    let note = RwSignal::new(None::<&'static str>);
+pub fn FollowDevice(
+    id: DeviceId,
+    stamp: String,
+    in_flight: bool,
+    wait: u32,
+    /// Its texts in the page's language ([`follow_words`]).
+    words: Words,
+) -> impl IntoView {
+    let note = RwSignal::new(None::<String>);
     #[cfg(feature = "hydrate")]
     if in_flight {
-        Effect::new(move |_| follow(id, stamp.clone(), note, wait));
+        Effect::new(move |_| follow(id, stamp.clone(), note, wait, words.clone()));
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (id, stamp, in_flight, wait);
+    let _ = (id, stamp, in_flight, wait, words);
     view! {
         <p class="help follow" aria-live="polite">
             {move || note.get()}
@@ -32,7 +51,8 @@ pub fn FollowDevice(id: DeviceId, stamp: String, in_flight: bool, wait: u32) -> 
 }
 
 #[cfg(feature = "hydrate")]
-fn follow(id: DeviceId, stamp: String, note: RwSignal<Option<&'static str>>, wait: u32) {
+fn follow(id: DeviceId, stamp: String, note: RwSignal<Option<String>>, wait: u32, words: Words) {
+    let words = StoredValue::new_local(words);
     if wait > 0 {
         // Written straight into the page each second: a signal of its own
         // would weigh more in the bundle than the count is worth.
@@ -43,11 +63,13 @@ fn follow(id: DeviceId, stamp: String, note: RwSignal<Option<&'static str>>, wai
             if let Some(shown) = document().get_element_by_id("countdown") {
                 let text = match seconds {
                     0 => String::new(),
-                    _ => format!(
-                        "Goes out to the device in {}:{:02} unless you cancel it.",
-                        seconds / 60,
-                        seconds % 60
-                    ),
+                    _ => words.with_value(|w| {
+                        w.with(
+                            GOES_OUT,
+                            "time",
+                            &format!("{}:{:02}", seconds / 60, seconds % 60),
+                        )
+                    }),
                 };
                 shown.set_text_content(Some(&text));
             }
@@ -55,7 +77,7 @@ fn follow(id: DeviceId, stamp: String, note: RwSignal<Option<&'static str>>, wai
         count();
         let _ = set_interval_with_handle(count, std::time::Duration::from_secs(1));
     }
-    note.set(Some("This page follows the device and shows its answer."));
+    note.set(Some(words.with_value(|w| w.get(FOLLOWS).to_owned())));
     let timer = StoredValue::new_local(None::<IntervalHandle>);
     let asking = StoredValue::new_local(false);
     let tick = move || {
@@ -72,11 +94,9 @@ fn follow(id: DeviceId, stamp: String, note: RwSignal<Option<&'static str>>, wai
                     handle.clear();
                 }
                 if typing() {
-                    note.set(Some(
-                        "The device has answered: reload the page to see what changed.",
-                    ));
+                    note.set(Some(words.with_value(|w| w.get(CHANGED).to_owned())));
                 } else if window().location().reload().is_err() {
-                    note.set(Some("The device has answered: reload the page to see it."));
+                    note.set(Some(words.with_value(|w| w.get(ANSWERED).to_owned())));
                 }
             }
         });

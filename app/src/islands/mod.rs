@@ -14,7 +14,11 @@ mod phone;
 
 pub use confirm::ConfirmDialog;
 pub use follow::FollowDevice;
+#[cfg(feature = "ssr")]
+pub use follow::follow_words;
 pub use phone::PhoneField;
+#[cfg(feature = "ssr")]
+pub use phone::phone_words;
 
 #[cfg(feature = "ssr")]
 pub use scripts::{Assets, IslandScripts};

@@ -7,6 +7,28 @@ use leptos::prelude::*;
 
 use crate::domain::phone::PhoneNumber;
 use crate::domain::registration::sms_allowed;
+use crate::i18n::{Words, en};
+
+const CAN_RECEIVE: &str = en("{number} can receive text messages.");
+
+/// The texts of [`PhoneField`] in the request's language: its own and
+/// those of the rules it applies as the person types.
+#[cfg(feature = "ssr")]
+pub fn phone_words() -> Words {
+    use crate::domain::phone::PhoneNumberError::*;
+    let problems: Vec<String> = [
+        Empty,
+        MissingCountryCode,
+        CountryCodeStartsWithZero,
+        InvalidCharacter,
+        TooShort,
+        TooLong,
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    Words::of(std::iter::once(CAN_RECEIVE).chain(problems.iter().map(String::as_str)))
+}
 
 #[island]
 pub fn PhoneField(
@@ -18,22 +40,29 @@ pub fn PhoneField(
     /// any), and what to say about another number (both made on the server).
     countries: String,
     refusal: String,
+    /// Its texts in the page's language ([`phone_words`]).
+    words: Words,
 ) -> impl IntoView {
     let typed = RwSignal::new(None::<String>);
     let invalid = error.is_some().to_string();
-    let message = move || match typed.get() {
+    let message = move || {
+        match typed.get() {
         Some(text) if text.trim().is_empty() => None,
         Some(text) => Some(match PhoneNumber::parse(&text) {
             Ok(number) if sms_allowed(&countries, &number) => {
-                view! { <span class="ok">{format!("{number} can receive text messages.")}</span> }
+                view! { <span class="ok">{words.with(CAN_RECEIVE, "number", &number.to_string())}</span> }
                     .into_any()
             }
             Ok(_) => view! { <span class="hint">{refusal.clone()}</span> }.into_any(),
-            Err(error) => view! { <span class="hint">{error.to_string()}</span> }.into_any(),
+            Err(error) => {
+                view! { <span class="hint">{words.get(&error.to_string()).to_owned()}</span> }
+                    .into_any()
+            }
         }),
         None => error
             .clone()
             .map(|e| view! { <span class="error">{e}</span> }.into_any()),
+    }
     };
     view! {
         <input

@@ -13,16 +13,25 @@ use crate::components::field::Field;
 use crate::components::form::PostForm;
 use crate::components::status::{Saved, loaded};
 use crate::components::table::DataTable;
-use crate::domain::device::at_minute;
+use crate::i18n::{en, lang, t, tf, tt};
+
+/// The columns of the sessions table (the table translates them).
+const SESSION_HEADINGS: &[&str] = &[
+    en("Browser"),
+    en("Address"),
+    en("Signed in"),
+    en("Last seen"),
+    "",
+];
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     view! {
-        <Title text="My account" />
-        <h1>"My account"</h1>
+        <Title text=t("My account") />
+        <h1>{t("My account")}</h1>
         {loaded(get_account(), |account| {
             let refused = match notice() {
-                Some(Notice::PasswordRefused(problem)) => Some(problem.message()),
+                Some(Notice::PasswordRefused(problem)) => Some(tt(&problem.message())),
                 _ => None,
             };
             let changed = notice() == Some(Notice::PasswordChanged);
@@ -31,51 +40,53 @@ pub fn AccountPage() -> impl IntoView {
                 view! {
                     {changed
                         .then(|| {
-                            view! { <Saved text="Password changed. Your other sessions were signed out." /> }
+                            view! { <Saved text=t("Password changed. Your other sessions were signed out.") /> }
                         })}
                     {refused
                         .map(|why| view! { <p class="notice error" role="alert" id="password-error">{why}</p> })}
                     <PostForm to=ChangePassword::url() class="card">
-                        <Field kind="password" id="current" label="Current password" value=String::new() autocomplete="current-password" />
+                        <Field kind="password" id="current" label=t("Current password") value=String::new() autocomplete="current-password" />
                         <Field
                             kind="password"
                             id="new"
-                            label="New password"
-                            help="At least 10 characters."
+                            label=t("New password")
+                            help=t("At least 10 characters.")
                             value=String::new()
                         />
-                        <Field kind="password" id="repeat" label="New password again" value=String::new() />
-                        <button type="submit">"Change password"</button>
+                        <Field kind="password" id="repeat" label=t("New password again") value=String::new() />
+                        <button type="submit">{t("Change password")}</button>
                     </PostForm>
                 }
                     .into_any()
             } else {
                 view! {
                     <p id="password-elsewhere">
-                        "Your password is kept by your company's directory: change it there, and sign in here with the new one."
+                        {t(
+                            "Your password is kept by your company's directory: change it there, and sign in here with the new one.",
+                        )}
                     </p>
                 }
                     .into_any()
             };
             view! {
                 <dl class="facts">
-                    <dt>"User name"</dt>
+                    <dt>{t("User name")}</dt>
                     <dd>{account.username.clone()}</dd>
-                    <dt>"Name"</dt>
+                    <dt>{t("Name")}</dt>
                     <dd>{account.display_name.clone()}</dd>
-                    <dt>"E-mail"</dt>
+                    <dt>{t("E-mail")}</dt>
                     <dd>{account.email.clone()}</dd>
                 </dl>
                 <section aria-labelledby="password" class="account-section">
-                    <h2 id="password">"Password"</h2>
+                    <h2 id="password">{t("Password")}</h2>
                     {password}
                 </section>
                 <section aria-labelledby="sessions" class="account-section">
-                    <h2 id="sessions">"Where you are signed in"</h2>
-                    {ended.then(|| view! { <Saved text="Signed out there." /> })}
+                    <h2 id="sessions">{t("Where you are signed in")}</h2>
+                    {ended.then(|| view! { <Saved text=t("Signed out there.") /> })}
                     <Sessions sessions=account.sessions end=EndMySessions::url() username=None />
                     <PostForm to=EndMySessions::url()>
-                        <button type="submit">"Sign out everywhere else"</button>
+                        <button type="submit">{t("Sign out everywhere else")}</button>
                     </PostForm>
                 </section>
             }
@@ -93,32 +104,36 @@ pub fn Sessions(
     username: Option<String>,
 ) -> impl IntoView {
     if sessions.is_empty() {
-        return view! { <p>"Not signed in anywhere."</p> }.into_any();
+        return view! { <p>{t("Not signed in anywhere.")}</p> }.into_any();
     }
     view! {
-        <DataTable label="Sessions" headings=&["Browser", "Address", "Signed in", "Last seen", ""] class="sessions">
+        <DataTable label=t("Sessions") headings=SESSION_HEADINGS class="sessions">
             {sessions
                 .into_iter()
                 .map(|session| {
-                    let label = format!("Sign out {} ({})", session.browser, session.client_addr);
+                    let browser = tt(&session.browser);
+                    let label = tf(
+                        "Sign out {browser} ({address})",
+                        &[("browser", &browser), ("address", &session.client_addr)],
+                    );
                     let username = username.clone();
                     view! {
                         <tr>
                             <td>
-                                {session.browser.clone()}
+                                {browser}
                                 {session
                                     .current
-                                    .then(|| view! { <span class="badge">"this browser"</span> })}
+                                    .then(|| view! { <span class="badge">{t("this browser")}</span> })}
                             </td>
                             <td>{session.client_addr.clone()}</td>
-                            <td>{at_minute(session.started)}</td>
-                            <td>{at_minute(session.last_seen)}</td>
+                            <td>{lang().date_time(session.started)}</td>
+                            <td>{lang().date_time(session.last_seen)}</td>
                             <td>
                                 <PostForm to=end>
                                     {username.map(|name| view! { <input type="hidden" name="username" value=name /> })}
                                     <input type="hidden" name="handle" value=session.handle.clone() />
                                     <button type="submit" class="link-button" aria-label=label>
-                                        "Sign out"
+                                        {t("Sign out")}
                                     </button>
                                 </PostForm>
                             </td>

@@ -17,9 +17,10 @@ use crate::components::csrf::CsrfField;
 use crate::components::form::PostForm;
 use crate::components::status::loaded;
 use crate::domain::certificates::{Expiry, UploadField, UploadProblem, upload_refusal};
+use crate::i18n::{lang, t, tf, tt};
 
 fn day(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d").to_string()
+    lang().date(at.date_naive())
 }
 
 #[component]
@@ -28,30 +29,32 @@ pub fn MyCertificatesPage() -> impl IntoView {
     // Read once, here: a closure rendered later may run where the
     // router (and so the address) is out of reach.
     let notice = match notice() {
-        Some(Notice::Uploaded) => {
-            Some("Certificate uploaded. Your devices receive it at their next check-in.")
-        }
-        Some(Notice::Replaced) => {
-            Some("Certificate replaced. Your devices receive the new one at their next check-in.")
-        }
-        Some(Notice::Deleted) => {
-            Some("Certificate deleted. Your devices remove it at their next check-in.")
-        }
+        Some(Notice::Uploaded) => Some(t(
+            "Certificate uploaded. Your devices receive it at their next check-in.",
+        )),
+        Some(Notice::Replaced) => Some(t(
+            "Certificate replaced. Your devices receive the new one at their next check-in.",
+        )),
+        Some(Notice::Deleted) => Some(t(
+            "Certificate deleted. Your devices remove it at their next check-in.",
+        )),
         _ => None,
     };
     let warning = move || query.with(|q| q.get("warning").is_some());
     // An upload that holds several keys waits for the person to pick one.
     let pending = query.with_untracked(|q| q.get("pending").and_then(|p| p.parse().ok()));
     view! {
-        <Title text="My certificates" />
-        <h1>"My certificates"</h1>
+        <Title text=t("My certificates") />
+        <h1>{t("My certificates")}</h1>
         {notice.map(|text| view! { <p class="notice ok" role="status">{text}</p> })}
         {move || {
             warning()
                 .then(|| {
                     view! {
                         <p class="notice" role="status">
-                            "The certificate is not valid yet: devices can use it from its start date."
+                            {t(
+                                "The certificate is not valid yet: devices can use it from its start date.",
+                            )}
                         </p>
                     }
                 })
@@ -76,15 +79,16 @@ fn Certificates(mine: MyCertificates) -> impl IntoView {
             .then(|| {
                 view! {
                     <p class="notice error" role="alert">
-                        {format!(
+                        {tf(
                             "{ending} of your certificates expire(s) within 30 days or has expired: ask for a new one and upload it here.",
+                            &[("ending", &ending)],
                         )}
                     </p>
                 }
             })}
         {pending.map(|pending| view! { <ChooseKey pending /> })}
         {if mine.certificates.is_empty() {
-            view! { <p class="empty-state">"You have not uploaded any certificate yet."</p> }
+            view! { <p class="empty-state">{t("You have not uploaded any certificate yet.")}</p> }
                 .into_any()
         } else {
             view! {
@@ -106,20 +110,20 @@ fn Certificates(mine: MyCertificates) -> impl IntoView {
 #[component]
 fn CertificateCard(row: CertificateRow) -> impl IntoView {
     let badge = if row.retired {
-        Some("replaced, key kept for old mail".to_owned())
+        Some(t("replaced, key kept for old mail").to_owned())
     } else {
-        row.expiry.badge()
+        row.expiry.badge().map(|b| tt(&b))
     };
     let badge_class = match row.expiry {
         Expiry::Expired | Expiry::EndsSoon(_) => "badge warning",
         _ => "badge",
     };
     let key = if row.has_key {
-        format!("{} with private key", row.key_type)
+        tf("{kind} with private key", &[("kind", &row.key_type)])
     } else {
-        format!("{}, certificate only", row.key_type)
+        tf("{kind}, certificate only", &[("kind", &row.key_type)])
     };
-    let title = format!("{} certificate", row.setting);
+    let title = tf("{name} certificate", &[("name", &row.setting)]);
     view! {
         <li class="card certificate">
             <div class="device-head">
@@ -127,55 +131,67 @@ fn CertificateCard(row: CertificateRow) -> impl IntoView {
                 {badge.map(|b| view! { <span class=badge_class>{b}</span> })}
             </div>
             <dl class="facts">
-                <dt>"Subject"</dt>
+                <dt>{t("Subject")}</dt>
                 <dd>{row.subject.clone()}</dd>
-                <dt>"Issuer"</dt>
+                <dt>{t("Issuer")}</dt>
                 <dd>{row.issuer.clone()}</dd>
-                <dt>"Valid"</dt>
-                <dd>{format!("{} to {}", day(row.not_before), day(row.not_after))}</dd>
-                <dt>"Key"</dt>
+                <dt>{t("Valid")}</dt>
+                <dd>
+                    {tf(
+                        "{from} to {until}",
+                        &[("from", &day(row.not_before)), ("until", &day(row.not_after))],
+                    )}
+                </dd>
+                <dt>{t("Key")}</dt>
                 <dd>{key}</dd>
                 {(!row.key_usage.is_empty())
-                    .then(|| view! { <dt>"Key usage"</dt><dd>{row.key_usage.clone()}</dd> })}
+                    .then(|| view! { <dt>{t("Key usage")}</dt><dd>{row.key_usage.clone()}</dd> })}
                 {(!row.alias.is_empty())
-                    .then(|| view! { <dt>"Alias"</dt><dd>{row.alias.clone()}</dd> })}
-                <dt>"SHA-256 fingerprint"</dt>
+                    .then(|| view! { <dt>{t("Alias")}</dt><dd>{row.alias.clone()}</dd> })}
+                <dt>{t("SHA-256 fingerprint")}</dt>
                 <dd>
                     <code class="fingerprint">{row.fingerprint.clone()}</code>
                 </dd>
                 {(row.chain > 0)
-                    .then(|| view! { <dt>"Chain"</dt><dd>{format!("{} issuer certificate(s)", row.chain)}</dd> })}
-                <dt>"Uploaded"</dt>
-                <dd>{row.uploaded_at.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>
+                    .then(|| {
+                        view! {
+                            <dt>{t("Chain")}</dt>
+                            <dd>{tf("{count} issuer certificate(s)", &[("count", &row.chain)])}</dd>
+                        }
+                    })}
+                <dt>{t("Uploaded")}</dt>
+                <dd>{lang().date_time(row.uploaded_at)}</dd>
             </dl>
             <div class="row-actions">
                 <a href=format!("/certificates/{}/download", row.id) download="">
-                    "Download certificate"
+                    {t("Download certificate")}
                     <span class="visually-hidden">{format!(" ({title})")}</span>
                 </a>
                 {(!row.retired)
                     .then(|| {
                         view! {
                             <a href=format!("/certificates?setting={}#upload", row.setting_id)>
-                                "Replace"
+                                {t("Replace")}
                                 <span class="visually-hidden">{format!(" {title}")}</span>
                             </a>
                         }
                     })}
             </div>
             <details class="confirm">
-                <summary>{format!("Delete {title}…")}</summary>
+                <summary>{tf("Delete {title}…", &[("title", &title)])}</summary>
                 <p>
                     {if row.retired {
-                        "Delete this old key? Mail encrypted to it can no longer be read on your devices."
+                        t(
+                            "Delete this old key? Mail encrypted to it can no longer be read on your devices.",
+                        )
                     } else {
-                        "Delete this certificate? Your devices remove it at their next check-in."
+                        t("Delete this certificate? Your devices remove it at their next check-in.")
                     }}
                 </p>
                 <PostForm to=DeleteCertificate::url()>
                     <input type="hidden" name="id" value=row.id />
                     <button type="submit" class="danger">
-                        {format!("Delete {title}")}
+                        {tf("Delete {title}", &[("title", &title)])}
                     </button>
                 </PostForm>
             </details>
@@ -191,25 +207,24 @@ fn ChooseKey(pending: PendingChoice) -> impl IntoView {
         .filter(|p| p.field() == UploadField::Key);
     view! {
         <section class="card" id="choose" aria-labelledby="choose-title">
-            <h2 id="choose-title">"Which key should be used?"</h2>
+            <h2 id="choose-title">{t("Which key should be used?")}</h2>
             <p>
-                {format!(
-                    "The file you uploaded for {} holds {} private keys. Pick the one to use; the others are not kept.",
-                    pending.setting,
-                    pending.keys.len(),
+                {tf(
+                    "The file you uploaded for {setting} holds {count} private keys. Pick the one to use; the others are not kept.",
+                    &[("setting", &pending.setting), ("count", &pending.keys.len())],
                 )}
             </p>
             <PostForm to=ChooseCertificateKey::url()>
                 <input type="hidden" name="pending" value=pending.id />
                 <fieldset aria-describedby="key-message">
-                    <legend>"Keys in the file"</legend>
+                    <legend>{t("Keys in the file")}</legend>
                     {pending
                         .keys
                         .into_iter()
                         .map(|key| {
                             let id = format!("key-{}", key.index);
                             let alias = if key.alias.is_empty() {
-                                format!("Key {}", key.index + 1)
+                                tf("Key {number}", &[("number", &(key.index + 1))])
                             } else {
                                 key.alias.clone()
                             };
@@ -218,12 +233,18 @@ fn ChooseKey(pending: PendingChoice) -> impl IntoView {
                                     <input type="radio" id=id.clone() name="key" value=key.index />
                                     <label for=id>
                                         <strong>{alias}</strong>
-                                        {format!(
-                                            " — {}, {}, until {}, SHA-256 {}…",
-                                            key.subject,
-                                            key.key_type,
-                                            day(key.not_after),
-                                            &key.fingerprint[..16.min(key.fingerprint.len())],
+                                        " — "
+                                        {tf(
+                                            "{subject}, {kind}, until {until}, SHA-256 {fingerprint}…",
+                                            &[
+                                                ("subject", &key.subject),
+                                                ("kind", &key.key_type),
+                                                ("until", &day(key.not_after)),
+                                                (
+                                                    "fingerprint",
+                                                    &&key.fingerprint[..16.min(key.fingerprint.len())],
+                                                ),
+                                            ],
                                         )}
                                     </label>
                                 </div>
@@ -232,14 +253,14 @@ fn ChooseKey(pending: PendingChoice) -> impl IntoView {
                         .collect_view()}
                 </fieldset>
                 <p id="key-message" class="field-message">
-                    {error.map(|e| view! { <span class="error">{e.message()}</span> })}
+                    {error.map(|e| view! { <span class="error">{tt(e.message())}</span> })}
                 </p>
-                <button type="submit">"Use this key"</button>
+                <button type="submit">{t("Use this key")}</button>
             </PostForm>
             <PostForm to=DiscardCertificateUpload::url()>
                 <input type="hidden" name="pending" value=pending.id />
                 <button type="submit" class="secondary-button">
-                    "Discard the upload"
+                    {t("Discard the upload")}
                 </button>
             </PostForm>
         </section>
@@ -258,12 +279,12 @@ fn UploadForm(mine: MyCertificates) -> impl IntoView {
     // A key choice that is no longer waiting: said above the form.
     let lost_choice = problem
         .filter(|p| p.field() == UploadField::Key && mine.pending.is_none())
-        .map(|p| view! { <p class="notice error" role="alert" id="choice-gone">{p.message()}</p> });
+        .map(|p| view! { <p class="notice error" role="alert" id="choice-gone">{tt(p.message())}</p> });
     let problem = problem.filter(|p| p.field() != UploadField::Key);
     let message = move |field: UploadField| {
         problem
             .filter(|p| p.field() == field)
-            .map(|p| view! { <span class="error">{p.message()}</span> })
+            .map(|p| view! { <span class="error">{tt(p.message())}</span> })
     };
     let invalid = move |field: UploadField| problem.is_some_and(|p| p.field() == field).to_string();
     let usable: Vec<_> = mine
@@ -274,10 +295,13 @@ fn UploadForm(mine: MyCertificates) -> impl IntoView {
         .collect();
     let reason = if mine.settings.is_empty() {
         Some(
-            "Uploading is not available yet: your administrator has not set up any kind of certificate to upload.",
+            t(
+                "Uploading is not available yet: your administrator has not set up any kind of certificate to upload.",
+            )
+            .to_owned(),
         )
     } else if usable.is_empty() {
-        upload_refusal(false, true).map(UploadProblem::message)
+        upload_refusal(false, true).map(|p| tt(p.message()))
     } else {
         None
     };
@@ -285,14 +309,17 @@ fn UploadForm(mine: MyCertificates) -> impl IntoView {
     let hidden = mine.settings.len() - usable.len();
     view! {
         <section class="card" id="upload" aria-labelledby="upload-title">
-            <h2 id="upload-title">"Upload a certificate"</h2>
+            <h2 id="upload-title">{t("Upload a certificate")}</h2>
             {lost_choice}
             {reason.map(|r| view! { <p class="notice" role="status" id="upload-unavailable">{r}</p> })}
             {(hidden > 0 && !disabled)
                 .then(|| {
                     view! {
                         <p class="help">
-                            {format!("{hidden} more kind(s) can only be uploaded from a computer's browser.")}
+                            {tf(
+                                "{hidden} more kind(s) can only be uploaded from a computer's browser.",
+                                &[("hidden", &hidden)],
+                            )}
                         </p>
                     }
                 })}
@@ -300,7 +327,7 @@ fn UploadForm(mine: MyCertificates) -> impl IntoView {
                 <CsrfField />
                 <fieldset disabled=disabled>
                     <div class="field">
-                        <label for="setting">"For"</label>
+                        <label for="setting">{t("For")}</label>
                         <select
                             id="setting"
                             name="setting"
@@ -311,20 +338,23 @@ fn UploadForm(mine: MyCertificates) -> impl IntoView {
                                 .iter()
                                 .map(|s| {
                                     let note = match (s.current.is_some(), s.key_required) {
-                                        (true, _) => " (replaces your current one)",
-                                        (false, true) => " (with private key)",
-                                        (false, false) => "",
+                                        (true, _) => Some(t("(replaces your current one)")),
+                                        (false, true) => Some(t("(with private key)")),
+                                        (false, false) => None,
                                     };
                                     view! {
                                         <option value=s.id selected=chosen == Some(s.id)>
-                                            {format!("{}{note}", s.name)}
+                                            {match note {
+                                                Some(note) => format!("{} {note}", s.name),
+                                                None => s.name.clone(),
+                                            }}
                                         </option>
                                     }
                                 })
                                 .collect_view()}
                         </select>
                         <p id="setting-help" class="help">
-                            "Uploading for a kind you already have replaces that certificate."
+                            {t("Uploading for a kind you already have replaces that certificate.")}
                         </p>
                         <p id="setting-message" class="field-message">
                             {message(UploadField::Setting)}
@@ -332,20 +362,24 @@ fn UploadForm(mine: MyCertificates) -> impl IntoView {
                     </div>
                     <UploadInput
                         field=UploadField::File
-                        label="Certificate file"
-                        help="PKCS#12 (.p12, .pfx) with its private key, or a certificate alone (.pem, .cer, .crt, .der) where no key is needed. At most 256 KiB."
+                        label=t("Certificate file")
+                        help=t(
+                            "PKCS#12 (.p12, .pfx) with its private key, or a certificate alone (.pem, .cer, .crt, .der) where no key is needed. At most 256 KiB.",
+                        )
                         kind="file"
                         accept=".p12,.pfx,.pem,.cer,.crt,.der,.key"
                         problem
                     />
                     <UploadInput
                         field=UploadField::Password
-                        label="File password"
-                        help="The password the file was exported with; empty if it has none. It is used once to open the file and never stored."
+                        label=t("File password")
+                        help=t(
+                            "The password the file was exported with; empty if it has none. It is used once to open the file and never stored.",
+                        )
                         kind="password"
                         problem
                     />
-                    <button type="submit">"Upload"</button>
+                    <button type="submit">{t("Upload")}</button>
                 </fieldset>
             </form>
         </section>
@@ -380,7 +414,7 @@ fn UploadInput(
                 aria-describedby=format!("{id}-help {id}-message")
             />
             <p id=format!("{id}-message") class="field-message">
-                {error.map(|e| view! { <span class="error">{e.message()}</span> })}
+                {error.map(|e| view! { <span class="error">{tt(e.message())}</span> })}
             </p>
         </div>
     }

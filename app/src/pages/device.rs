@@ -20,49 +20,89 @@ use crate::api::types::{ActionOption, CommandView, DeviceDetail};
 use crate::components::field::Field;
 use crate::components::form::{PostForm, refused};
 use crate::components::status::{StatusBadge, loaded};
+use crate::domain::audit::Outcome;
 use crate::domain::device::{
-    CommandState, DeviceAction, LockErrors, LockInput, Progress, ago, at_minute, parse_device_name,
-    time_left,
+    CommandState, DeviceAction, LockErrors, LockInput, Progress, ago, parse_device_name, time_left,
 };
 use crate::domain::{certificate_sign_in::Proof, signin::SignInProblem};
+use crate::i18n::{Lang, lang, t, tf, tt};
 use crate::islands::{ConfirmDialog, FollowDevice, IslandScripts};
+
+/// A label inside a sentence ("Cancel lock"): lower case in English; in
+/// German as it is (nouns keep their capital).
+fn in_sentence(label: &str) -> String {
+    let text = tt(label);
+    match lang() {
+        Lang::En => text.to_lowercase(),
+        _ => text,
+    }
+}
 
 /// What really happened to a command, in words (`now`: the server's).
 fn command_text(command: &CommandView, now: chrono::DateTime<chrono::Utc>) -> String {
-    let what = command.action.label();
-    let asked = format!("{what} requested {}", at_minute(command.requested_at));
+    let lang = lang();
+    let at = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map(|at| lang.date_time(at)).unwrap_or_default()
+    };
+    let asked = tf(
+        "{action} requested {at}",
+        &[
+            ("action", &tt(command.action.label())),
+            ("at", &lang.date_time(command.requested_at)),
+        ],
+    );
     let held = command
         .hold_until
-        .and_then(|until| time_left(until, now).map(|left| (until, left)));
+        .and_then(|until| time_left(until, now).map(|left| (until, tt(&left))));
     match command.state {
         CommandState::Queued => match held {
-            Some((until, left)) => format!(
-                "{asked}; it goes out to the device at {} ({left}): until then you can cancel it.",
-                at_minute(until)
+            Some((until, left)) => tf(
+                "{asked}; it goes out to the device at {at} ({left}): until then you can cancel it.",
+                &[
+                    ("asked", &asked),
+                    ("at", &lang.date_time(until)),
+                    ("left", &left),
+                ],
             ),
-            None => format!("{asked}, waiting for the device to check in."),
+            None => tf(
+                "{asked}, waiting for the device to check in.",
+                &[("asked", &asked)],
+            ),
         },
-        CommandState::Sent => format!(
-            "{asked}; the device picked it up {}, waiting for its answer.",
-            command.sent_at.map(at_minute).unwrap_or_default()
+        CommandState::Sent => tf(
+            "{asked}; the device picked it up {at}, waiting for its answer.",
+            &[("asked", &asked), ("at", &at(command.sent_at))],
         ),
-        CommandState::Acknowledged => format!(
-            "{asked}; done {}.",
-            command.completed_at.map(at_minute).unwrap_or_default()
+        CommandState::Acknowledged => tf(
+            "{asked}; done {at}.",
+            &[("asked", &asked), ("at", &at(command.completed_at))],
         ),
-        CommandState::Failed => format!(
-            "{asked}; the device could not do it: {}.",
-            command
-                .error
-                .clone()
-                .unwrap_or_else(|| "no reason given".to_owned())
+        CommandState::Failed => tf(
+            "{asked}; the device could not do it: {reason}.",
+            &[
+                ("asked", &asked),
+                (
+                    "reason",
+                    &command
+                        .error
+                        .as_deref()
+                        .map(tt)
+                        .unwrap_or_else(|| t("no reason given").to_owned()),
+                ),
+            ],
         ),
         CommandState::Cancelled => match &command.error {
             // Withheld at check-in: the device's policies rule it out now.
-            Some(reason) => format!("{asked}; not sent: {reason}"),
-            None => format!("{asked}; cancelled."),
+            Some(reason) => tf(
+                "{asked}; not sent: {reason}",
+                &[("asked", &asked), ("reason", &tt(reason))],
+            ),
+            None => tf("{asked}; cancelled.", &[("asked", &asked)]),
         },
-        CommandState::Expired => format!("{asked}; the device did not answer in time."),
+        CommandState::Expired => tf(
+            "{asked}; the device did not answer in time.",
+            &[("asked", &asked)],
+        ),
     }
 }
 
@@ -79,9 +119,9 @@ pub fn DevicePage() -> impl IntoView {
             .unwrap_or(1)
     });
     view! {
-        <Title text="Device" />
+        <Title text=t("Device") />
         <p>
-            <a href="/">"← My devices"</a>
+            <a href="/">{t("← My devices")}</a>
         </p>
         {loaded(get_device(id, page, true), |d| view! { <DeviceView d /> })}
     }
@@ -131,8 +171,8 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
         .collect();
     let checkin = s
         .last_checkin_at
-        .map(|at| format!("{} ({})", ago(at, now), at_minute(at)))
-        .unwrap_or_else(|| "Not yet".to_owned());
+        .map(|at| format!("{} ({})", tt(&ago(at, now)), lang().date_time(at)))
+        .unwrap_or_else(|| t("Not yet").to_owned());
     let location = d.location.clone();
     // Removing from the portal takes the Retire role, as Retire does.
     let may_retire = d.actions.iter().any(|a| a.action == DeviceAction::Retire);
@@ -146,31 +186,33 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
         </div>
         {(s.status == crate::domain::device::DeviceStatus::Pending).then(|| view! {
             <p class="notice" id="pending-notice">
-                "This device has not enrolled yet. "
-                <a href=format!("/devices/{}/enroll", s.id)>"How to enroll it"</a>
+                {t("This device has not enrolled yet.")}
+                " "
+                <a href=format!("/devices/{}/enroll", s.id)>{t("How to enroll it")}</a>
             </p>
         })}
         {requested
             .map(|a| {
                 let when = if wait > 0 && a.ends_management() {
-                    "It goes out to the device when the wait below is over; until then you can cancel it."
+                    t("It goes out to the device when the wait below is over; until then you can cancel it.")
                 } else {
-                    "It happens when the device next checks in."
+                    t("It happens when the device next checks in.")
                 };
                 view! {
                     <p class="notice ok" role="status">
-                        {format!("{} requested. {when}", a.label())}
+                        {tf("{action} requested. {when}", &[("action", &tt(a.label())), ("when", &when)])}
                     </p>
                 }
             })}
-        {renamed.then(|| view! { <p class="notice ok" role="status">"Name saved."</p> })}
+        {renamed.then(|| view! { <p class="notice ok" role="status">{t("Name saved.")}</p> })}
         {d
             .new_pin
             .clone()
             .map(|pin| {
                 view! {
                     <p class="notice" id="new-pin-notice">
-                        "The device reset its PIN. Its new PIN (shown this once: note it now): "
+                        {t("The device reset its PIN. Its new PIN (shown this once: note it now):")}
+                        " "
                         <strong id="new-pin" class="pin">{pin}</strong>
                     </p>
                 }
@@ -179,7 +221,9 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
             .then(|| {
                 view! {
                     <p class="notice ok" role="status">
-                        "The device is removed from the portal: it can no longer reach it, receives nothing more, and no longer counts towards your device limit."
+                        {t(
+                            "The device is removed from the portal: it can no longer reach it, receives nothing more, and no longer counts towards your device limit.",
+                        )}
                     </p>
                 }
             })}
@@ -190,47 +234,47 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
             .map(|o| {
                 view! {
                     <p class="notice ok" role="status">
-                        {format!(
-                            "The device is {} now. It gets its new configuration at its next check-in.",
-                            o.label().to_lowercase(),
+                        {tf(
+                            "The device is {ownership} now. It gets its new configuration at its next check-in.",
+                            &[("ownership", &in_sentence(o.label()))],
                         )}
                     </p>
                 }
             })}
         {match notice {
-            Some(Notice::Cancelled(true)) => Some(view! { <p class="notice ok" role="status">"Cancelled before the device got it."</p> }.into_any()),
+            Some(Notice::Cancelled(true)) => Some(view! { <p class="notice ok" role="status">{t("Cancelled before the device got it.")}</p> }.into_any()),
             Some(Notice::Cancelled(false)) => Some(view! {
-                <p class="notice error" role="alert">"Too late to cancel: the device already has it."</p>
+                <p class="notice error" role="alert">{t("Too late to cancel: the device already has it.")}</p>
             }.into_any()),
             _ => None,
         }}
         <div class="columns">
             <section class="card" aria-labelledby="details">
-                <h2 id="details">"Details"</h2>
+                <h2 id="details">{t("Details")}</h2>
                 <dl class="facts">
-                    <dt>"Platform"</dt>
-                    <dd>{s.platform.label()}</dd>
-                    <dt>"Model"</dt>
+                    <dt>{t("Platform")}</dt>
+                    <dd>{tt(s.platform.label())}</dd>
+                    <dt>{t("Model")}</dt>
                     <dd>{format!("{} {}", s.manufacturer, s.model)}</dd>
-                    <dt>"OS version"</dt>
+                    <dt>{t("OS version")}</dt>
                     <dd>{or_dash(&d.os_version)}</dd>
-                    <dt>"Ownership"</dt>
-                    <dd>{s.ownership.label()}</dd>
-                    <dt>"Last check-in"</dt>
+                    <dt>{t("Ownership")}</dt>
+                    <dd>{tt(s.ownership.label())}</dd>
+                    <dt>{t("Last check-in")}</dt>
                     <dd>{checkin}</dd>
-                    <dt>"Registered"</dt>
-                    <dd>{at_minute(d.registered_at)}</dd>
-                    <dt>"Enrolled"</dt>
-                    <dd>{d.enrolled_at.map(at_minute).unwrap_or_else(|| "Not yet".to_owned())}</dd>
-                    <dt>"Serial number"</dt>
+                    <dt>{t("Registered")}</dt>
+                    <dd>{lang().date_time(d.registered_at)}</dd>
+                    <dt>{t("Enrolled")}</dt>
+                    <dd>{d.enrolled_at.map(|at| lang().date_time(at)).unwrap_or_else(|| t("Not yet").to_owned())}</dd>
+                    <dt>{t("Serial number")}</dt>
                     <dd>{or_dash(&d.serial)}</dd>
                     <dt>"IMEI"</dt>
                     <dd>{or_dash(&d.imei)}</dd>
-                    <dt>"Phone number"</dt>
+                    <dt>{t("Phone number")}</dt>
                     <dd>{or_dash(&d.phone)}</dd>
-                    <dt>"Carrier"</dt>
+                    <dt>{t("Carrier")}</dt>
                     <dd>{or_dash(&d.carrier)}</dd>
-                    <dt>"Last location"</dt>
+                    <dt>{t("Last location")}</dt>
                     <dd>
                         {match location {
                             Some(l) => {
@@ -250,22 +294,22 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                                     </a>
                                     {format!(
                                         " ({}{})",
-                                        ago(l.at, now),
+                                        tt(&ago(l.at, now)),
                                         l.accuracy_m.map(|a| format!(", ±{a:.0} m")).unwrap_or_default(),
                                     )}
                                 }
                                     .into_any()
                             }
-                            None => "No recent location".into_any(),
+                            None => t("No recent location").into_any(),
                         }}
                     </dd>
                 </dl>
                 <RenameForm id name=s.display_name.clone() />
             </section>
             <section class="card" aria-labelledby="actions">
-                <h2 id="actions">"Actions"</h2>
+                <h2 id="actions">{t("Actions")}</h2>
                 {if d.actions.is_empty() {
-                    view! { <p class="muted">"You have no role that allows actions on devices."</p> }.into_any()
+                    view! { <p class="muted">{t("You have no role that allows actions on devices.")}</p> }.into_any()
                 } else {
                     view! {
                         <div class="actions-list">
@@ -278,10 +322,16 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                     }
                         .into_any()
                 }}
-                <h3>"On the way"</h3>
-                <FollowDevice id stamp=progress.stamp in_flight=progress.in_flight wait />
+                <h3>{t("On the way")}</h3>
+                <FollowDevice
+                    id
+                    stamp=progress.stamp
+                    in_flight=progress.in_flight
+                    wait
+                    words=crate::islands::follow_words()
+                />
                 {if in_flight.is_empty() {
-                    view! { <p class="muted">"Nothing is waiting for the device."</p> }.into_any()
+                    view! { <p class="muted">{t("Nothing is waiting for the device.")}</p> }.into_any()
                 } else {
                     view! {
                         <ul class="commands" aria-live="polite">
@@ -293,7 +343,7 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
                 {(!recent.is_empty())
                     .then(|| {
                         view! {
-                            <h3>"Recent"</h3>
+                            <h3>{t("Recent")}</h3>
                             <ul class="commands">
                                 {recent
                                     .iter()
@@ -317,12 +367,14 @@ fn DeviceView(d: DeviceDetail) -> impl IntoView {
 /// with a box to tick, with or without JavaScript.
 #[component]
 fn RemoveCard(id: DeviceId, unconfirmed: bool) -> impl IntoView {
-    let error = unconfirmed.then_some("Tick the box to confirm.");
+    let error = unconfirmed.then(|| t("Tick the box to confirm."));
     view! {
         <section class="card" aria-labelledby="remove">
-            <h2 id="remove">"Remove from the portal"</h2>
+            <h2 id="remove">{t("Remove from the portal")}</h2>
             <p class="help">
-                "For a device that is lost, stolen or will never check in again. Its connection to the portal stops at once: it receives no more settings, certificates or commands, and no longer counts towards your device limit. Nothing is erased on the device: if it may still check in, Retire or Wipe it instead, and it leaves the portal once it has done that."
+                {t(
+                    "For a device that is lost, stolen or will never check in again. Its connection to the portal stops at once: it receives no more settings, certificates or commands, and no longer counts towards your device limit. Nothing is erased on the device: if it may still check in, Retire or Wipe it instead, and it leaves the portal once it has done that.",
+                )}
             </p>
             <PostForm to=RemoveDevice::url()>
                 <input type="hidden" name="id" value=id.to_string() />
@@ -335,12 +387,12 @@ fn RemoveCard(id: DeviceId, unconfirmed: bool) -> impl IntoView {
                         aria-invalid=unconfirmed.to_string()
                         aria-describedby="remove-confirm-message"
                     />
-                    <label for="remove-confirm">"I understand that this device can no longer be managed"</label>
+                    <label for="remove-confirm">{t("I understand that this device can no longer be managed")}</label>
                 </div>
                 <p id="remove-confirm-message" class="field-message">
                     {error.map(|e| view! { <span class="error">{e}</span> })}
                 </p>
-                <button type="submit" class="danger">"Remove this device"</button>
+                <button type="submit" class="danger">{t("Remove this device")}</button>
             </PostForm>
         </section>
     }
@@ -356,27 +408,31 @@ fn ConfigurationCard(
     let state = match configuration.state {
         ConfigurationState::NotManaged => return ().into_any(),
         ConfigurationState::NotEnrolled => view! {
-            <p class="muted">"The device gets this when it enrolls."</p>
+            <p class="muted">{t("The device gets this when it enrolls.")}</p>
         }
         .into_any(),
         ConfigurationState::Pending => view! {
             <p class="notice" id="configuration-state">
-                "Configuration pending: the device gets its current configuration at its next check-in."
+                {t("Configuration pending: the device gets its current configuration at its next check-in.")}
             </p>
         }
         .into_any(),
         ConfigurationState::Applied { at } => view! {
             <p class="notice ok" id="configuration-state">
-                {format!(
-                    "Configuration applied by the device{}.",
-                    at.map(|at| format!(" {}", ago(at, now))).unwrap_or_default(),
-                )}
+                {match at {
+                    Some(at) => tf(
+                        "Configuration applied by the device {ago}.",
+                        &[("ago", &tt(&ago(at, now)))],
+                    ),
+                    None => t("Configuration applied by the device.").to_owned(),
+                }}
             </p>
         }
         .into_any(),
     };
     let items = if configuration.items.is_empty() {
-        view! { <p class="muted">"Nothing is assigned to this device's labels."</p> }.into_any()
+        view! { <p class="muted">{t("Nothing is assigned to this device's labels.")}</p> }
+            .into_any()
     } else {
         view! {
             <ul class="configuration-items">
@@ -386,7 +442,7 @@ fn ConfigurationCard(
                     .map(|item| {
                         view! {
                             <li>
-                                {item.describe()}
+                                {tt(&item.describe())}
                                 {(!item.detail.is_empty()).then(|| view! { <span class="help">{format!(" — {}", item.detail)}</span> })}
                             </li>
                         }
@@ -398,11 +454,11 @@ fn ConfigurationCard(
     };
     view! {
         <section class="card" aria-labelledby="configuration">
-            <h2 id="configuration">"Configuration"</h2>
+            <h2 id="configuration">{t("Configuration")}</h2>
             {state}
             <p>
-                <strong>"Labels: "</strong>
-                {configuration.labels.join(", ")}
+                <strong>{t("Labels:")} " "</strong>
+                {configuration.labels.iter().map(|l| tt(l)).collect::<Vec<_>>().join(", ")}
             </p>
             {items}
             {configuration
@@ -411,7 +467,7 @@ fn ConfigurationCard(
                     view! {
                         <p>
                             <a class="button secondary-button" href=format!("/devices/{id}/ownership")>
-                                "Change ownership…"
+                                {t("Change ownership…")}
                             </a>
                         </p>
                     }
@@ -439,7 +495,7 @@ fn InFlight(
                             <input type="hidden" name="id" value=id.to_string() />
                             <input type="hidden" name="command" value=command.id.to_string() />
                             <button type="submit" class="link-button">
-                                {format!("Cancel {}", command.action.label().to_lowercase())}
+                                {tf("Cancel {action}", &[("action", &in_sentence(command.action.label()))])}
                             </button>
                         </PostForm>
                     }
@@ -463,13 +519,13 @@ fn RenameForm(id: DeviceId, name: String) -> impl IntoView {
     let error = typed
         .as_deref()
         .and_then(|t| parse_device_name(t).err())
-        .map(|e| e.to_string());
+        .map(|e| tt(&e.to_string()));
     let value = typed.unwrap_or(name);
     view! {
         <PostForm to=RenameDevice::url() id="rename">
             <input type="hidden" name="id" value=id.to_string() />
-            <Field id="device-name" name="name" label="Name" maxlength=64 value error />
-            <button type="submit" class="secondary-button">"Rename"</button>
+            <Field id="device-name" name="name" label=t("Name") maxlength=64 value error />
+            <button type="submit" class="secondary-button">{t("Rename")}</button>
         </PostForm>
     }
 }
@@ -487,8 +543,8 @@ fn ActionControl(
     if let Some(reason) = option.unavailable {
         return view! {
             <div class="action unavailable">
-                <button type="button" disabled>{action.label()}</button>
-                <span class="help">{reason}</span>
+                <button type="button" disabled>{tt(action.label())}</button>
+                <span class="help">{tt(&reason)}</span>
             </div>
         }
         .into_any();
@@ -505,6 +561,8 @@ fn ActionControl(
         message: message_error,
         phone: phone_error,
     } = typed.check().err().unwrap_or_default();
+    let message_error = message_error.map(|e| tt(&e));
+    let phone_error = phone_error.map(|e| tt(&e));
     let LockInput {
         message: lock_message,
         phone: lock_phone,
@@ -517,11 +575,11 @@ fn ActionControl(
                 .then(|| {
                     view! {
                         <details class="lost-mode" open=message_error.is_some() || phone_error.is_some()>
-                            <summary>"Lost? Show a message on the lock screen"</summary>
+                            <summary>{t("Lost? Show a message on the lock screen")}</summary>
                             <Field
                                 id="lock-message"
                                 name="message"
-                                label="Lock-screen message"
+                                label=t("Lock-screen message")
                                 maxlength=200
                                 value=lock_message.clone()
                                 error=message_error.clone()
@@ -529,16 +587,20 @@ fn ActionControl(
                             <Field
                                 id="lock-phone"
                                 name="phone"
-                                label="Call-back number"
+                                label=t("Call-back number")
                                 kind="tel"
                                 value=lock_phone.clone()
                                 error=phone_error.clone()
                             />
-                            <p class="help">"A device locked as lost cannot be unlocked until you tell the portal it was found (Found it)."</p>
+                            <p class="help">
+                                {t(
+                                    "A device locked as lost cannot be unlocked until you tell the portal it was found (Found it).",
+                                )}
+                            </p>
                         </details>
                     }
                 })}
-            <button type="submit">{action.label()}</button>
+            <button type="submit">{tt(action.label())}</button>
         </PostForm>
     }
     .into_any()
@@ -558,15 +620,15 @@ fn ConfirmInDialog(
         <div class="action">
             <ConfirmDialog
                 href=format!("/devices/{id}/confirm/{}", action.as_str())
-                link=format!("{}…", action.label())
+                link=format!("{}…", tt(action.label()))
                 heading=heading.clone()
             >
-                <h2 id=heading>{format!("{} “{}”?", action.label(), name)}</h2>
-                <p>{action.consequence()}</p>
+                <h2 id=heading>{tf("{action} “{name}”?", &[("action", &tt(action.label())), ("name", &name)])}</h2>
+                <p>{tt(action.consequence())}</p>
                 <ConfirmForm id name action prove_with problem=None>
                     // Closes the dialog, sending nothing.
                     <button type="submit" formmethod="dialog" formnovalidate class="secondary-button">
-                        "Cancel"
+                        {t("Cancel")}
                     </button>
                 </ConfirmForm>
             </ConfirmDialog>
@@ -593,10 +655,10 @@ fn ConfirmForm(
     };
     let error = problem.map(|problem| match (problem, prove_with) {
         (SignInProblem::Invalid, Some(Proof::Certificate)) => {
-            "The certificate your browser presented is not yours.".to_owned()
+            t("The certificate your browser presented is not yours.").to_owned()
         }
-        (SignInProblem::Invalid, _) => "That password is not correct.".to_owned(),
-        (problem, _) => problem.message(),
+        (SignInProblem::Invalid, _) => t("That password is not correct.").to_owned(),
+        (problem, _) => tt(&problem.message()),
     });
     let proof = match prove_with {
         Some(Proof::Password) => view! {
@@ -604,8 +666,8 @@ fn ConfirmForm(
                 id=field
                 name="password"
                 kind="password"
-                label="Your password"
-                help="You signed in more than five minutes ago: enter your password to confirm it is you."
+                label=t("Your password")
+                help=t("You signed in more than five minutes ago: enter your password to confirm it is you.")
                 autocomplete="current-password"
                 value=String::new()
                 error
@@ -614,7 +676,9 @@ fn ConfirmForm(
         .into_any(),
         Some(Proof::Certificate) => view! {
             <p class="help" id=field>
-                "You signed in with your certificate more than five minutes ago: keep your smart card inserted, your browser presents it again."
+                {t(
+                    "You signed in with your certificate more than five minutes ago: keep your smart card inserted, your browser presents it again.",
+                )}
             </p>
             {error.map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
         }
@@ -629,7 +693,7 @@ fn ConfirmForm(
             {proof}
             <div class="confirm-buttons">
                 <button type="submit" class="danger">
-                    {format!("Yes, {} {}", action.label().to_lowercase(), name)}
+                    {tf("Yes, {action} {name}", &[("action", &in_sentence(action.label())), ("name", &name)])}
                 </button>
                 {children()}
             </div>
@@ -641,9 +705,9 @@ fn ConfirmForm(
 fn History(d: crate::api::types::AuditPage, id: DeviceId) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="history">
-            <h2 id="history">"History"</h2>
+            <h2 id="history">{t("History")}</h2>
             {if d.rows.is_empty() {
-                view! { <p class="muted">"Nothing has happened to this device yet."</p> }.into_any()
+                view! { <p class="muted">{t("Nothing has happened to this device yet.")}</p> }.into_any()
             } else {
                 view! {
                     <ul class="history">
@@ -653,17 +717,17 @@ fn History(d: crate::api::types::AuditPage, id: DeviceId) -> impl IntoView {
                             .map(|row| {
                                 view! {
                                     <li>
-                                        <time datetime=row.at.to_rfc3339()>{at_minute(row.at)}</time>
+                                        <time datetime=row.at.to_rfc3339()>{lang().date_time(row.at)}</time>
                                         " · "
-                                        {row.in_words()}
-                                        {(row.outcome != crate::domain::audit::Outcome::Success)
+                                        {tt(&row.in_words())}
+                                        {(row.outcome != Outcome::Success)
                                             .then(|| {
                                                 view! {
                                                     " · "
                                                     <span class=format!(
                                                         "badge {}",
                                                         row.outcome.as_str(),
-                                                    )>{row.outcome.as_str()}</span>
+                                                    )>{outcome_word(row.outcome)}</span>
                                                 }
                                             })}
                                     </li>
@@ -682,6 +746,15 @@ fn History(d: crate::api::types::AuditPage, id: DeviceId) -> impl IntoView {
                     .into_any()
             }}
         </section>
+    }
+}
+
+/// How an audited action ended, in a word (the badge beside it).
+fn outcome_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Success => t("success"),
+        Outcome::Failure => t("failure"),
+        Outcome::Refused => t("refused"),
     }
 }
 
@@ -707,7 +780,7 @@ pub fn ConfirmActionPage() -> impl IntoView {
         Ok((detail, action))
     };
     view! {
-        <Title text="Confirm" />
+        <Title text=t("Confirm") />
         {loaded(
             load,
             move |(d, action)| {
@@ -720,29 +793,31 @@ pub fn ConfirmActionPage() -> impl IntoView {
                     .map(|o| o.unavailable.clone());
                 view! {
                     <section class="card confirm" aria-labelledby="confirm-title">
-                        <h1 id="confirm-title">{format!("{} “{}”?", action.label(), name)}</h1>
-                        <p>{action.consequence()}</p>
+                        <h1 id="confirm-title">
+                            {tf("{action} “{name}”?", &[("action", &tt(action.label())), ("name", &name)])}
+                        </h1>
+                        <p>{tt(action.consequence())}</p>
                         {match allowed {
                             None => {
                                 view! {
                                     <p class="notice error" role="alert">
-                                        {format!(
-                                            "You do not have the role to {} devices.",
-                                            action.label().to_lowercase(),
+                                        {tf(
+                                            "You do not have the role to {action} devices.",
+                                            &[("action", &in_sentence(action.label()))],
                                         )}
                                     </p>
                                 }
                                     .into_any()
                             }
                             Some(Some(reason)) => {
-                                view! { <p class="notice error" role="alert">{reason}</p> }.into_any()
+                                view! { <p class="notice error" role="alert">{tt(&reason)}</p> }.into_any()
                             }
                             Some(None) => {
                                 view! {
                                     <div id="proof">
                                         <ConfirmForm id name action prove_with=d.prove_with problem>
                                             <a class="button secondary" href=format!("/devices/{id}")>
-                                                "Cancel"
+                                                {t("Cancel")}
                                             </a>
                                         </ConfirmForm>
                                     </div>

@@ -12,6 +12,7 @@ use crate::components::layout::use_me;
 use crate::components::status::{StatusBadge, loaded};
 use crate::domain::device::ago;
 use crate::domain::role::Role;
+use crate::i18n::{t, tf, tt};
 
 #[component]
 pub fn MyDevicesPage() -> impl IntoView {
@@ -21,12 +22,12 @@ pub fn MyDevicesPage() -> impl IntoView {
         .as_ref()
         .is_some_and(|me| me.has(Role::DeviceRegistration));
     view! {
-        <Title text="My devices" />
+        <Title text=t("My devices") />
         <div class="page-head">
-            <h1>"My devices"</h1>
-            {may_register.then(|| view! { <a class="button" href="/devices/register">"Register a device"</a> })}
+            <h1>{t("My devices")}</h1>
+            {may_register.then(|| view! { <a class="button" href="/devices/register">{t("Register a device")}</a> })}
         </div>
-        {cancelled.then(|| view! { <p class="notice ok" role="status">"Registration cancelled."</p> })}
+        {cancelled.then(|| view! { <p class="notice ok" role="status">{t("Registration cancelled.")}</p> })}
         {loaded(
             list_devices(),
             |list| {
@@ -54,8 +55,8 @@ pub fn MyDevicesPage() -> impl IntoView {
 #[component]
 fn DeviceCard(device: DeviceSummary, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     let checkin = match device.last_checkin_at {
-        Some(at) => format!("Last check-in {}", ago(at, now)),
-        None => "Not checked in yet".to_owned(),
+        Some(at) => tf("Last check-in {ago}", &[("ago", &tt(&ago(at, now)))]),
+        None => t("Not checked in yet").to_owned(),
     };
     view! {
         <li class="card device">
@@ -68,10 +69,10 @@ fn DeviceCard(device: DeviceSummary, now: chrono::DateTime<chrono::Utc>) -> impl
             <p class="muted">
                 {format!(
                     "{} · {} {} · {}",
-                    device.platform.label(),
+                    tt(device.platform.label()),
                     device.manufacturer,
                     device.model,
-                    device.ownership.label(),
+                    tt(device.ownership.label()),
                 )}
             </p>
             <p>{checkin}</p>
@@ -84,18 +85,19 @@ fn DeviceCard(device: DeviceSummary, now: chrono::DateTime<chrono::Utc>) -> impl
 fn NoDevices() -> impl IntoView {
     view! {
         <section class="empty-state" aria-labelledby="no-devices">
-            <h2 id="no-devices">"You have no devices yet"</h2>
+            <h2 id="no-devices">{t("You have no devices yet")}</h2>
             <p>
-                "Devices you register appear here, with their status and the actions you may take: "
-                "lock, locate, wipe or retire."
+                {t(
+                    "Devices you register appear here, with their status and the actions you may take: lock, locate, wipe or retire.",
+                )}
             </p>
             <ol class="steps">
-                <li>"Choose “Register a device” and pick the device's platform."</li>
-                <li>"Open the invitation on the device, or scan the QR code shown in the portal."</li>
-                <li>"Enter the registration PIN if the device asks for one."</li>
+                <li>{t("Choose “Register a device” and pick the device's platform.")}</li>
+                <li>{t("Open the invitation on the device, or scan the QR code shown in the portal.")}</li>
+                <li>{t("Enter the registration PIN if the device asks for one.")}</li>
             </ol>
             <p class="muted">
-                "If you cannot register a device yourself, your IT helpdesk can give you the right to do so."
+                {t("If you cannot register a device yourself, your IT helpdesk can give you the right to do so.")}
             </p>
         </section>
     }
@@ -111,11 +113,11 @@ fn YourRoles(me: Me) -> impl IntoView {
         .collect();
     view! {
         <section class="card" aria-labelledby="your-roles">
-            <h2 id="your-roles">"What you can do"</h2>
+            <h2 id="your-roles">{t("What you can do")}</h2>
             {if roles.is_empty() {
                 view! {
                     <p>
-                        "You can see your devices and their history. Ask your IT helpdesk if you need to do more."
+                        {t("You can see your devices and their history. Ask your IT helpdesk if you need to do more.")}
                     </p>
                 }
                     .into_any()
@@ -127,9 +129,9 @@ fn YourRoles(me: Me) -> impl IntoView {
                             .map(|r| {
                                 view! {
                                     <li>
-                                        <strong>{r.label()}</strong>
+                                        <strong>{tt(r.label())}</strong>
                                         ": "
-                                        {r.for_you()}
+                                        {tt(r.for_you())}
                                     </li>
                                 }
                             })

@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::i18n::t;
+
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -11,12 +13,12 @@ pub fn NotFoundPage() -> impl IntoView {
     }
 
     view! {
-        <Title text="Page not found" />
+        <Title text=t("Page not found") />
         <section class="not-found">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
+            <h1>{t("Page not found")}</h1>
+            <p>{t("There is nothing at this address. It may have moved, or the link may be mistyped.")}</p>
             <p>
-                <a class="button" href="/">"Go to My devices"</a>
+                <a class="button" href="/">{t("Go to My devices")}</a>
             </p>
         </section>
     }

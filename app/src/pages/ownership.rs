@@ -14,6 +14,22 @@ use crate::components::form::PostForm;
 use crate::components::status::loaded;
 use crate::domain::catalogue::Item;
 use crate::domain::device::Ownership;
+use crate::i18n::{Lang, lang, t, tf, tt};
+
+/// A label inside a sentence ("make it employee-owned"): lower case in
+/// English; in German as it is (nouns keep their capital).
+fn in_sentence(label: &str) -> String {
+    let text = tt(label);
+    match lang() {
+        Lang::En => text.to_lowercase(),
+        _ => text,
+    }
+}
+
+/// Action names, translated, as a list.
+fn actions_list(actions: &[String]) -> String {
+    actions.iter().map(|a| tt(a)).collect::<Vec<_>>().join(", ")
+}
 
 #[component]
 pub fn OwnershipPage() -> impl IntoView {
@@ -28,9 +44,9 @@ pub fn OwnershipPage() -> impl IntoView {
     };
     let to = move || query.with(|q| q.get("to"));
     view! {
-        <Title text="Change ownership" />
+        <Title text=t("Change ownership") />
         <p>
-            <a href=move || format!("/devices/{}", id())>"← Back to the device"</a>
+            <a href=move || format!("/devices/{}", id())>{t("← Back to the device")}</a>
         </p>
         {loaded(get_ownership_preview(id(), to()), |p| view! { <Preview p /> })}
     }
@@ -40,7 +56,7 @@ fn item_line(item: &Item) -> impl IntoView + use<> {
     let detail = (!item.detail.is_empty()).then(|| format!(": {}", item.detail));
     view! {
         <li>
-            <strong>{item.describe()}</strong>
+            <strong>{tt(&item.describe())}</strong>
             {detail}
         </li>
     }
@@ -50,14 +66,14 @@ fn item_line(item: &Item) -> impl IntoView + use<> {
 fn Preview(p: OwnershipPreview) -> impl IntoView {
     let chosen = p.to.unwrap_or(p.current.other());
     let when = if p.enrolled {
-        "at its next check-in"
+        t("This happens on the device at its next check-in.")
     } else {
-        "when it enrolls"
+        t("This happens on the device when it enrolls.")
     };
     let choice = view! {
         <form method="get" class="card ownership-choice">
             <fieldset>
-                <legend>"New ownership"</legend>
+                <legend>{t("New ownership")}</legend>
                 {[Ownership::CompanyOwned, Ownership::EmployeeOwned]
                     .into_iter()
                     .map(|o| {
@@ -66,13 +82,13 @@ fn Preview(p: OwnershipPreview) -> impl IntoView {
                         view! {
                             <div class="check">
                                 <input type="radio" id=id.clone() name="to" value=o.as_str() checked=o == chosen disabled=now />
-                                <label for=id>{o.label()} {now.then_some(" (now)")}</label>
+                                <label for=id>{tt(o.label())} {now.then(|| format!(" {}", t("(now)")))}</label>
                             </div>
                         }
                     })
                     .collect_view()}
             </fieldset>
-            <button type="submit" class="secondary-button">"Show what changes"</button>
+            <button type="submit" class="secondary-button">{t("Show what changes")}</button>
         </form>
     };
     let impact = p.to.map(|to| {
@@ -80,26 +96,28 @@ fn Preview(p: OwnershipPreview) -> impl IntoView {
         let nothing = i.is_empty();
         view! {
             <section class="card impact" aria-labelledby="impact">
-                <h2 id="impact">{format!("What changes when it becomes {}", to.label().to_lowercase())}</h2>
-                {nothing.then(|| view! { <p>"Nothing the device gets changes."</p> })}
+                <h2 id="impact">
+                    {tf("What changes when it becomes {ownership}", &[("ownership", &in_sentence(to.label()))])}
+                </h2>
+                {nothing.then(|| view! { <p>{t("Nothing the device gets changes.")}</p> })}
                 {(!i.lost.is_empty())
                     .then(|| {
                         view! {
-                            <h3>"The device loses"</h3>
+                            <h3>{t("The device loses")}</h3>
                             <ul class="lost">{i.lost.iter().map(item_line).collect_view()}</ul>
                         }
                     })}
                 {(!i.gained.is_empty())
                     .then(|| {
                         view! {
-                            <h3>"The device gets"</h3>
+                            <h3>{t("The device gets")}</h3>
                             <ul class="gained">{i.gained.iter().map(item_line).collect_view()}</ul>
                         }
                     })}
                 {(!i.replaced.is_empty())
                     .then(|| {
                         view! {
-                            <h3>"Policies that change"</h3>
+                            <h3>{t("Policies that change")}</h3>
                             <ul class="replaced">
                                 {i
                                     .replaced
@@ -107,12 +125,17 @@ fn Preview(p: OwnershipPreview) -> impl IntoView {
                                     .map(|(old, new)| {
                                         view! {
                                             <li>
-                                                {format!(
-                                                    "{}: “{}” is replaced by “{}”{}",
-                                                    new.item_type.label(),
-                                                    old.name,
-                                                    new.name,
-                                                    if new.detail.is_empty() { String::new() } else { format!(" ({})", new.detail) },
+                                                {tf(
+                                                    "{type}: “{old}” is replaced by “{new}”{detail}",
+                                                    &[
+                                                        ("type", &tt(new.item_type.label())),
+                                                        ("old", &old.name),
+                                                        ("new", &new.name),
+                                                        (
+                                                            "detail",
+                                                            &if new.detail.is_empty() { String::new() } else { format!(" ({})", new.detail) },
+                                                        ),
+                                                    ],
                                                 )}
                                             </li>
                                         }
@@ -125,7 +148,7 @@ fn Preview(p: OwnershipPreview) -> impl IntoView {
                     .then(|| {
                         view! {
                             <details>
-                                <summary>{format!("{} item(s) stay as they are", i.kept.len())}</summary>
+                                <summary>{tf("{count} item(s) stay as they are", &[("count", &i.kept.len())])}</summary>
                                 <ul>{i.kept.iter().map(item_line).collect_view()}</ul>
                             </details>
                         }
@@ -134,29 +157,29 @@ fn Preview(p: OwnershipPreview) -> impl IntoView {
                     .then(|| {
                         view! {
                             <p class="notice">
-                                {format!("You will no longer be able to: {}.", p.actions_lost.join(", "))}
+                                {tf("You will no longer be able to: {actions}.", &[("actions", &actions_list(&p.actions_lost))])}
                             </p>
                         }
                     })}
                 {(!p.actions_gained.is_empty())
                     .then(|| {
-                        view! { <p>{format!("You will be able to: {}.", p.actions_gained.join(", "))}</p> }
+                        view! { <p>{tf("You will be able to: {actions}.", &[("actions", &actions_list(&p.actions_gained))])}</p> }
                     })}
-                <p>{format!("This happens on the device {when}.")}</p>
+                <p>{when}</p>
                 <PostForm to=ChangeDeviceOwnership::url()>
                     <input type="hidden" name="id" value=p.device_id.to_string() />
                     <input type="hidden" name="to" value=to.as_str() />
-                    <button type="submit">{format!("Yes, make it {}", to.label().to_lowercase())}</button>
+                    <button type="submit">{tf("Yes, make it {ownership}", &[("ownership", &in_sentence(to.label()))])}</button>
                     " "
-                    <a href=format!("/devices/{}", p.device_id)>"Cancel"</a>
+                    <a href=format!("/devices/{}", p.device_id)>{t("Cancel")}</a>
                 </PostForm>
             </section>
         }
     });
     view! {
-        <h1>{format!("Change the ownership of “{}”", p.device_name)}</h1>
-        <p>{format!("It is {} now.", p.current.label().to_lowercase())}</p>
-        {p.refused.clone().map(|reason| view! { <p class="notice error" role="alert">{reason}</p> })}
+        <h1>{tf("Change the ownership of “{name}”", &[("name", &p.device_name)])}</h1>
+        <p>{tf("It is {ownership} now.", &[("ownership", &in_sentence(p.current.label()))])}</p>
+        {p.refused.clone().map(|reason| view! { <p class="notice error" role="alert">{tt(&reason)}</p> })}
         {choice}
         {impact}
     }

@@ -16,8 +16,9 @@ use crate::api::registration::{
 use crate::api::types::{EnrollmentView, RegistrationOverview};
 use crate::components::form::{PostForm, refused};
 use crate::components::status::loaded;
-use crate::domain::device::{DeviceStatus, Platform, at_minute};
+use crate::domain::device::{DeviceStatus, Platform};
 use crate::domain::registration::{Invitation, RegisterInput};
+use crate::i18n::{lang, t, tf, tt};
 use crate::islands::{IslandScripts, PhoneField};
 
 #[component]
@@ -25,8 +26,8 @@ pub fn RegisterPage() -> impl IntoView {
     // A form sent back with what was typed shows again, with the reasons
     // (RegisterForm reads them).
     view! {
-            <Title text="Register a device" />
-            <h1>"Register a device"</h1>
+            <Title text=t("Register a device") />
+            <h1>{t("Register a device")}</h1>
             {loaded(get_registration_overview(), move |value| match value {
                             o if o.slots_left == Some(0) || o.registered_today >= u64::from(o.per_day) => {
                                 view! { <AtLimit overview=o /> }.into_any()
@@ -41,37 +42,50 @@ pub fn RegisterPage() -> impl IntoView {
 /// device limit, or (below it) the day's registrations.
 #[component]
 fn AtLimit(overview: RegistrationOverview) -> impl IntoView {
-    let plural = |n: u64| if n == 1 { "" } else { "s" };
     let advice = match overview.limit {
         Some(limit) if overview.slots_left == Some(0) => view! {
             <p>
-                {format!(
-                    "You may have {limit} device{} registered at a time, and you have {}. Devices waiting to be enrolled count too.",
-                    plural(u64::from(limit)),
-                    overview.counted,
-                )}
+                {if limit == 1 {
+                    tf(
+                        "You may have {limit} device registered at a time, and you have {count}. Devices waiting to be enrolled count too.",
+                        &[("limit", &limit), ("count", &overview.counted)],
+                    )
+                } else {
+                    tf(
+                        "You may have {limit} devices registered at a time, and you have {count}. Devices waiting to be enrolled count too.",
+                        &[("limit", &limit), ("count", &overview.counted)],
+                    )
+                }}
             </p>
             <p>
-                "To register a new device, first retire one you no longer use, or cancel a registration that was never enrolled, from "
-                <a href="/">"My devices"</a>
-                ". If you need more devices, ask your IT helpdesk."
+                {t(
+                    "To register a new device, first retire one you no longer use, or cancel a registration that was never enrolled, from ",
+                )}
+                <a href="/">{t("My devices")}</a>
+                {t(". If you need more devices, ask your IT helpdesk.")}
             </p>
         }
         .into_any(),
         _ => view! {
             <p>
-                {format!(
-                    "You have registered {} device{} in the last 24 hours, the most allowed in a day. Try again later, or ask your IT helpdesk.",
-                    overview.per_day,
-                    plural(u64::from(overview.per_day)),
-                )}
+                {if overview.per_day == 1 {
+                    tf(
+                        "You have registered {count} device in the last 24 hours, the most allowed in a day. Try again later, or ask your IT helpdesk.",
+                        &[("count", &overview.per_day)],
+                    )
+                } else {
+                    tf(
+                        "You have registered {count} devices in the last 24 hours, the most allowed in a day. Try again later, or ask your IT helpdesk.",
+                        &[("count", &overview.per_day)],
+                    )
+                }}
             </p>
         }
         .into_any(),
     };
     view! {
         <section class="card notice" id="at-limit" aria-labelledby="at-limit-title">
-            <h2 id="at-limit-title">"You cannot register another device right now"</h2>
+            <h2 id="at-limit-title">{t("You cannot register another device right now")}</h2>
             {advice}
         </section>
     }
@@ -96,27 +110,38 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
         invitation: Invitation::None.as_str().to_owned(),
     });
     let slots = match (overview.slots_left, overview.limit) {
-        (Some(left), Some(limit)) => format!(
-            "You can register {left} more device{} (your limit is {limit}; you have {}).",
-            if left == 1 { "" } else { "s" },
-            overview.counted
+        (Some(1), Some(limit)) => tf(
+            "You can register {left} more device (your limit is {limit}; you have {count}).",
+            &[
+                ("left", &1),
+                ("limit", &limit),
+                ("count", &overview.counted),
+            ],
         ),
-        _ => "No device limit applies to you.".to_owned(),
+        (Some(left), Some(limit)) => tf(
+            "You can register {left} more devices (your limit is {limit}; you have {count}).",
+            &[
+                ("left", &left),
+                ("limit", &limit),
+                ("count", &overview.counted),
+            ],
+        ),
+        _ => t("No device limit applies to you.").to_owned(),
     };
     let (mail_enabled, sms_enabled) = (overview.mail_enabled, overview.sms_enabled);
     let unavailable = move |i: Invitation| -> Option<&'static str> {
         if i.email() && !mail_enabled {
-            Some("the portal is not set up to send e-mail")
+            Some(t("the portal is not set up to send e-mail"))
         } else if i.sms() && !sms_enabled {
-            Some("the portal is not set up to send text messages")
+            Some(t("the portal is not set up to send text messages"))
         } else if i.email() && !has_email {
-            Some("you have no e-mail address in the portal")
+            Some(t("you have no e-mail address in the portal"))
         } else {
             None
         }
     };
     let email_note = if has_email {
-        format!("E-mail goes to {}.", overview.email)
+        tf("E-mail goes to {email}.", &[("email", &overview.email)])
     } else {
         String::new()
     };
@@ -124,51 +149,57 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
         <p id="slots-left" class="lead">{slots}</p>
         <PostForm to=RegisterDevice::url() class="card" id="register-form">
             <div class="field">
-                <label for="platform">"Kind of device"</label>
+                <label for="platform">{t("Kind of device")}</label>
                 <select
                     id="platform"
                     name="platform"
                     aria-invalid=errors.platform.is_some().to_string()
                     aria-describedby="platform-message"
                 >
-                    <option value="" selected=platform.is_empty()>"Choose…"</option>
+                    <option value="" selected=platform.is_empty()>{t("Choose…")}</option>
                     {Platform::ALL
                         .iter()
                         .copied()
                         .map(|p| {
                             view! {
                                 <option value=p.as_str() selected=platform == p.as_str()>
-                                    {p.label()}
+                                    {tt(p.label())}
                                 </option>
                             }
                         })
                         .collect_view()}
                 </select>
                 <p id="platform-message" class="field-message">
-                    {errors.platform.clone().map(|e| view! { <span class="error">{e}</span> })}
+                    {errors.platform.clone().map(|e| view! { <span class="error">{tt(&e)}</span> })}
                 </p>
             </div>
             <div class="field">
-                <label for="phone">"Phone number of the device (optional)"</label>
+                <label for="phone">{t("Phone number of the device (optional)")}</label>
                 <p id="phone-help" class="help">
-                    "Include + and the country code, for example +44 20 7946 0958. Needed for a text message."
+                    {t(
+                        "Include + and the country code, for example +44 20 7946 0958. Needed for a text message.",
+                    )}
                     {(!overview.sms_countries.any())
                         .then(|| {
                             format!(
-                                " Text messages go only to numbers starting with {}.",
-                                overview.sms_countries,
+                                " {}",
+                                tf(
+                                    "Text messages go only to numbers starting with {codes}.",
+                                    &[("codes", &overview.sms_countries)],
+                                ),
                             )
                         })}
                 </p>
                 <PhoneField
                     value=phone
-                    error=errors.phone.clone()
-                    refusal=overview.sms_countries.refusal()
+                    error=errors.phone.as_deref().map(tt)
+                    refusal=tt(&overview.sms_countries.refusal())
                     countries=overview.sms_countries.codes()
+                    words=crate::islands::phone_words()
                 />
             </div>
             <fieldset class="field" aria-describedby="invitation-message">
-                <legend>"Send me the invitation by"</legend>
+                <legend>{t("Send me the invitation by")}</legend>
                 {Invitation::ALL
                     .iter()
                     .copied()
@@ -189,7 +220,7 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
                                 // One box for the words, so that they wrap as a line
                                 // beside the button, not as squeezed columns.
                                 <span>
-                                    {i.label()}
+                                    {tt(i.label())}
                                     {why.map(|w| view! { <span class="muted">{format!(" ({w})")}</span> })}
                                 </span>
                             </label>
@@ -198,17 +229,23 @@ fn RegisterForm(overview: RegistrationOverview) -> impl IntoView {
                     .collect_view()}
                 <p class="help">{email_note}</p>
                 <p id="invitation-message" class="field-message">
-                    {errors.invitation.clone().map(|e| view! { <span class="error">{e}</span> })}
+                    {errors.invitation.clone().map(|e| view! { <span class="error">{tt(&e)}</span> })}
                 </p>
             </fieldset>
             <p class="help">
-                {format!(
-                    "The device will be company-owned. Its enrollment link{} can be used once within {} hours.",
-                    if overview.mode.uses_pin() { " and registration PIN" } else { "" },
-                    overview.validity_hours,
-                )}
+                {if overview.mode.uses_pin() {
+                    tf(
+                        "The device will be company-owned. Its enrollment link and registration PIN can be used once within {hours} hours.",
+                        &[("hours", &overview.validity_hours)],
+                    )
+                } else {
+                    tf(
+                        "The device will be company-owned. Its enrollment link can be used once within {hours} hours.",
+                        &[("hours", &overview.validity_hours)],
+                    )
+                }}
             </p>
-            <button type="submit">"Register device"</button>
+            <button type="submit">{t("Register device")}</button>
         </PostForm>
         <IslandScripts />
     }
@@ -226,7 +263,7 @@ pub fn EnrollPage() -> impl IntoView {
             .unwrap_or_default()
     };
     view! {
-        <Title text="Enroll your device" />
+        <Title text=t("Enroll your device") />
         {loaded(get_enrollment(id()), |enrollment| view! { <Enrollment enrollment /> })}
     }
 }
@@ -234,24 +271,30 @@ pub fn EnrollPage() -> impl IntoView {
 fn instructions(platform: Platform) -> [&'static str; 3] {
     match platform {
         Platform::Ios | Platform::Ipados => [
-            "On the iPhone or iPad, open the Camera and point it at the QR code (or open the link in Safari).",
-            "Install the SSP agent from the App Store when asked, and allow the management profile in Settings → General → VPN & Device Management.",
-            "Enter the registration PIN when the agent asks for it.",
+            t(
+                "On the iPhone or iPad, open the Camera and point it at the QR code (or open the link in Safari).",
+            ),
+            t(
+                "Install the SSP agent from the App Store when asked, and allow the management profile in Settings → General → VPN & Device Management.",
+            ),
+            t("Enter the registration PIN when the agent asks for it."),
         ],
         Platform::Android => [
-            "On the Android device, scan the QR code with the camera (or open the link in Chrome).",
-            "Install the SSP agent from Google Play when asked, and accept the work profile.",
-            "Enter the registration PIN when the agent asks for it.",
+            t(
+                "On the Android device, scan the QR code with the camera (or open the link in Chrome).",
+            ),
+            t("Install the SSP agent from Google Play when asked, and accept the work profile."),
+            t("Enter the registration PIN when the agent asks for it."),
         ],
         Platform::Macos => [
-            "On the Mac, open the link in Safari.",
-            "Install the downloaded profile in System Settings → Privacy & Security → Profiles.",
-            "Enter the registration PIN when asked.",
+            t("On the Mac, open the link in Safari."),
+            t("Install the downloaded profile in System Settings → Privacy & Security → Profiles."),
+            t("Enter the registration PIN when asked."),
         ],
         Platform::Windows | Platform::WindowsPhone81 | Platform::Windows10Mobile => [
-            "On the Windows device, open Settings → Accounts → Access work or school.",
-            "Choose “Enroll only in device management” and enter the link shown here.",
-            "Enter the registration PIN when asked.",
+            t("On the Windows device, open Settings → Accounts → Access work or school."),
+            t("Choose “Enroll only in device management” and enter the link shown here."),
+            t("Enter the registration PIN when asked."),
         ],
     }
 }
@@ -259,14 +302,14 @@ fn instructions(platform: Platform) -> [&'static str; 3] {
 #[component]
 fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
     let device_link = format!("/devices/{}", enrollment.device_id);
-    let heading = format!("Enroll “{}”", enrollment.display_name);
-    let expires = at_minute(enrollment.expires_at);
+    let heading = tf("Enroll “{name}”", &[("name", &enrollment.display_name)]);
+    let expires = lang().date_time(enrollment.expires_at);
     let status = match enrollment.status {
         DeviceStatus::Pending => None,
         DeviceStatus::Active => Some(
             view! {
                 <p class="saved" id="enrolled">
-                    "This device has enrolled. " <a href=device_link.clone()>"Go to the device"</a>
+                    {t("This device has enrolled. ")} <a href=device_link.clone()>{t("Go to the device")}</a>
                 </p>
             }
             .into_any(),
@@ -274,15 +317,17 @@ fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
         DeviceStatus::Expired => Some(
             view! {
                 <p class="error" id="expired">
-                    "This registration expired before the device enrolled. "
-                    <a href="/devices/register">"Register the device again"</a>
+                    {t("This registration expired before the device enrolled. ")}
+                    <a href="/devices/register">{t("Register the device again")}</a>
                 </p>
             }
             .into_any(),
         ),
         other => Some(
             view! {
-                <p class="muted">{format!("This device is {}.", other.label().to_lowercase())}</p>
+                <p class="muted">
+                    {tf("This device is {status}.", &[("status", &tt(other.label()).to_lowercase())])}
+                </p>
             }
             .into_any(),
         ),
@@ -290,18 +335,18 @@ fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
     let pending = enrollment.status == DeviceStatus::Pending;
     let uses_pin = enrollment.mode.uses_pin();
     let deliveries: Vec<(String, bool)> = [
-        (enrollment.email_delivery, "e-mail"),
-        (enrollment.sms_delivery, "text message"),
+        (enrollment.email_delivery, t("e-mail")),
+        (enrollment.sms_delivery, t("text message")),
     ]
     .into_iter()
-    .filter_map(|(d, what)| d.map(|d| (d.describe(what), d.is_problem())))
+    .filter_map(|(d, what)| d.map(|d| (tt(&d.describe(what)), d.is_problem())))
     .collect();
-    let asks_for = enrollment.mode.asks_for();
+    let asks_for = tt(enrollment.mode.asks_for());
     let reissued = notice() == Some(Notice::Reissued);
     view! {
         <h1>{heading}</h1>
         {reissued.then(|| view! {
-            <p class="notice ok" role="status">"A new link and PIN were issued: the earlier ones no longer work."</p>
+            <p class="notice ok" role="status">{t("A new link and PIN were issued: the earlier ones no longer work.")}</p>
         })}
         {status}
         {pending.then(|| view! {
@@ -314,53 +359,66 @@ fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
             {match enrollment.revealed.clone() {
                 Some(revealed) => view! {
                     <section class="card enroll-secrets" aria-labelledby="scan-title">
-                        <h2 id="scan-title">"Scan this code with the device"</h2>
-                        <div class="qr" role="img" aria-label="QR code of the enrollment link" inner_html=revealed.qr_svg></div>
-                        <p>"Or open this link on the device:"</p>
+                        <h2 id="scan-title">{t("Scan this code with the device")}</h2>
+                        <div class="qr" role="img" aria-label=t("QR code of the enrollment link") inner_html=revealed.qr_svg></div>
+                        <p>{t("Or open this link on the device:")}</p>
                         <p><code id="enrollment-url">{revealed.enrollment_url}</code></p>
                         {revealed.pin.map(|pin| view! {
                             <p class="pin-line">
-                                "Registration PIN: " <strong id="registration-pin" class="pin">{pin}</strong>
+                                {t("Registration PIN: ")} <strong id="registration-pin" class="pin">{pin}</strong>
                             </p>
                         })}
                         <p class="help">
-                            {format!("Valid once, until {expires}. This is shown only now: note it, or keep this page open until the device has enrolled.")}
+                            {tf(
+                                "Valid once, until {expires}. This is shown only now: note it, or keep this page open until the device has enrolled.",
+                                &[("expires", &expires)],
+                            )}
                         </p>
                     </section>
                 }
                 .into_any(),
                 None => view! {
                     <section class="card" aria-labelledby="secrets-gone">
-                        <h2 id="secrets-gone">"Enrollment link and PIN"</h2>
+                        <h2 id="secrets-gone">{t("Enrollment link and PIN")}</h2>
                         <p>
-                            {format!("The enrollment link{} was shown once, when you registered the device (valid until {expires}). ", if uses_pin { " and PIN were" } else { " was" })}
-                            "If you no longer have them, get new ones: the old ones stop working."
+                            {if uses_pin {
+                                tf(
+                                    "The enrollment link and PIN were shown once, when you registered the device (valid until {expires}). ",
+                                    &[("expires", &expires)],
+                                )
+                            } else {
+                                tf(
+                                    "The enrollment link was shown once, when you registered the device (valid until {expires}). ",
+                                    &[("expires", &expires)],
+                                )
+                            }}
+                            {t("If you no longer have them, get new ones: the old ones stop working.")}
                         </p>
                         <PostForm to=ReissueRegistration::url()>
                             <input type="hidden" name="id" value=enrollment.device_id.to_string() />
-                            <button type="submit">{if uses_pin { "Reset PIN" } else { "New enrollment link" }}</button>
+                            <button type="submit">{if uses_pin { t("Reset PIN") } else { t("New enrollment link") }}</button>
                         </PostForm>
                     </section>
                 }
                 .into_any(),
             }}
             <section class="card" aria-labelledby="steps-title">
-                <h2 id="steps-title">"How to enroll"</h2>
+                <h2 id="steps-title">{t("How to enroll")}</h2>
                 <ol class="steps">
                     {instructions(enrollment.platform).into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
                 </ol>
-                <p class="help">{format!("The device will ask for {asks_for}.")}</p>
+                <p class="help">{tf("The device will ask for {what}.", &[("what", &asks_for)])}</p>
             </section>
             <section class="card" aria-labelledby="cancel-title">
-                <h2 id="cancel-title">"Registered by mistake?"</h2>
-                <p>"Cancel the registration: the link and PIN stop working and the device no longer counts against your limit."</p>
+                <h2 id="cancel-title">{t("Registered by mistake?")}</h2>
+                <p>{t("Cancel the registration: the link and PIN stop working and the device no longer counts against your limit.")}</p>
                 <PostForm to=CancelRegistration::url()>
                     <input type="hidden" name="id" value=enrollment.device_id.to_string() />
-                    <button type="submit" class="secondary-button">"Cancel registration"</button>
+                    <button type="submit" class="secondary-button">{t("Cancel registration")}</button>
                 </PostForm>
             </section>
         })}
-        <p><a href="/">"Back to My devices"</a></p>
+        <p><a href="/">{t("Back to My devices")}</a></p>
     }
 }
 
@@ -369,16 +427,16 @@ fn Enrollment(enrollment: EnrollmentView) -> impl IntoView {
 #[component]
 pub fn EnrollLinkPage() -> impl IntoView {
     view! {
-        <Title text="Enroll this device" />
-        <h1>"Enroll this device"</h1>
+        <Title text=t("Enroll this device") />
+        <h1>{t("Enroll this device")}</h1>
         <section class="card">
-            <p>"This link enrolls a device in your organisation's device management."</p>
+            <p>{t("This link enrolls a device in your organisation's device management.")}</p>
             <ol class="steps">
-                <li>"Install the SSP agent on this device, from your app store or as your IT department tells you."</li>
-                <li>"Open this link again with the agent, or scan the QR code from the portal with it."</li>
-                <li>"Enter the registration PIN (or your portal password) when the agent asks."</li>
+                <li>{t("Install the SSP agent on this device, from your app store or as your IT department tells you.")}</li>
+                <li>{t("Open this link again with the agent, or scan the QR code from the portal with it.")}</li>
+                <li>{t("Enter the registration PIN (or your portal password) when the agent asks.")}</li>
             </ol>
-            <p class="muted">"The link can be used once. If it has expired, register the device again in the portal."</p>
+            <p class="muted">{t("The link can be used once. If it has expired, register the device again in the portal.")}</p>
         </section>
     }
 }

@@ -12,6 +12,7 @@ use crate::components::field::Field;
 use crate::components::form::PostForm;
 use crate::components::status::loaded;
 use crate::domain::account::PasswordProblem;
+use crate::i18n::{t, tf, tt};
 
 #[component]
 pub fn SetPasswordPage() -> impl IntoView {
@@ -20,14 +21,15 @@ pub fn SetPasswordPage() -> impl IntoView {
         Some(Notice::PasswordRefused(problem)) => Some(problem),
         _ => None,
     };
-    let error_at = move |at: PasswordProblem| (problem == Some(at)).then(|| at.message());
+    let error_at = move |at: PasswordProblem| (problem == Some(at)).then(|| tt(&at.message()));
     view! {
-        <Title text="Set your password" />
-        <h1>"Set your password"</h1>
+        <Title text=t("Set your password") />
+        <h1>{t("Set your password")}</h1>
         {loaded(get_password_link(token.clone()), move |(username, display_name)| {
             view! {
                 <p>
-                    "Hello " {display_name} ". Choose the password you will sign in with as "
+                    {tf("Hello {name}.", &[("name", &display_name)])} " "
+                    {t("Choose the password you will sign in with as ")}
                     <strong id="link-username">{username.clone()}</strong> "."
                 </p>
                 <PostForm to=SetPasswordWithLink::url() class="card">
@@ -36,21 +38,21 @@ pub fn SetPasswordPage() -> impl IntoView {
                     <Field
                         kind="password"
                         id="new"
-                        label="New password"
-                        help="At least 10 characters."
+                        label=t("New password")
+                        help=t("At least 10 characters.")
                         value=String::new()
                         error=error_at(PasswordProblem::TooShort)
                     />
                     <Field
                         kind="password"
                         id="repeat"
-                        label="New password again"
+                        label=t("New password again")
                         value=String::new()
                         error=error_at(PasswordProblem::Mismatch)
                     />
-                    <button type="submit">"Set password"</button>
+                    <button type="submit">{t("Set password")}</button>
                 </PostForm>
-                <p class="help">"The link works once. Afterwards, sign in with your user name and this password."</p>
+                <p class="help">{t("The link works once. Afterwards, sign in with your user name and this password.")}</p>
             }
         })}
     }

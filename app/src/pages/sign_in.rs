@@ -12,12 +12,13 @@ use crate::api::session::sign_in_options;
 use crate::api::types::SignInChoices;
 use crate::components::csrf::CsrfField;
 use crate::domain::signin::SignInProblem;
+use crate::i18n::{t, tt};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let get = move |key: &str| query.with_untracked(|q| q.get(key)).unwrap_or_default();
-    let error = SignInProblem::parse(&get("error"), &get("minutes")).map(SignInProblem::message);
+    let error = SignInProblem::parse(&get("error"), &get("minutes")).map(|p| tt(&p.message()));
     let signed_out = notice() == Some(Notice::SignedOut);
     let password_set = notice() == Some(Notice::PasswordSet);
     let next = get("next");
@@ -25,13 +26,13 @@ pub fn SignInPage() -> impl IntoView {
     let has_error = error.is_some();
 
     view! {
-        <Title text="Sign in" />
+        <Title text=t("Sign in") />
         <section class="card sign-in">
-            <h1>"Sign in"</h1>
-            {signed_out.then(|| view! { <p class="notice ok" role="status">"You have signed out."</p> })}
+            <h1>{t("Sign in")}</h1>
+            {signed_out.then(|| view! { <p class="notice ok" role="status">{t("You have signed out.")}</p> })}
             {password_set
                 .then(|| {
-                    view! { <p class="notice ok" role="status">"Your password is set: sign in with it."</p> }
+                    view! { <p class="notice ok" role="status">{t("Your password is set: sign in with it.")}</p> }
                 })}
             {error
                 .map(|text| {
@@ -63,7 +64,7 @@ pub fn SignInPage() -> impl IntoView {
                             }
                         })}
                     {(options.certificate && options.password)
-                        .then(|| view! { <p class="or">"or with your user name and password"</p> })}
+                        .then(|| view! { <p class="or">{t("or with your user name and password")}</p> })}
                     {options
                         .password
                         .then(|| view! { <PasswordSignIn next username has_error /> })}
@@ -85,7 +86,7 @@ fn CertificateSignIn(presented: Option<String>, next: String) -> impl IntoView {
                 Some(subject) => {
                     view! {
                         <p class="help" id="certificate-presented">
-                            "Your browser presents the certificate of " <strong>{subject}</strong> "."
+                            {t("Your browser presents the certificate of ")} <strong>{subject}</strong> "."
                         </p>
                     }
                         .into_any()
@@ -93,13 +94,15 @@ fn CertificateSignIn(presented: Option<String>, next: String) -> impl IntoView {
                 None => {
                     view! {
                         <p class="notice" id="certificate-missing">
-                            "Your browser did not present a certificate. Insert your smart card (or install your certificate) and reload this page: your browser then asks which certificate to use. If it does not, contact your IT helpdesk."
+                            {t(
+                                "Your browser did not present a certificate. Insert your smart card (or install your certificate) and reload this page: your browser then asks which certificate to use. If it does not, contact your IT helpdesk.",
+                            )}
                         </p>
                     }
                         .into_any()
                 }
             }}
-            <button type="submit">"Sign in with your certificate"</button>
+            <button type="submit">{t("Sign in with your certificate")}</button>
         </form>
     }
 }
@@ -111,7 +114,7 @@ fn PasswordSignIn(next: String, username: String, has_error: bool) -> impl IntoV
             <CsrfField />
             <input type="hidden" name="next" value=next />
             <div class="field">
-                <label for="username">"User name"</label>
+                <label for="username">{t("User name")}</label>
                 <input
                     id="username"
                     name="username"
@@ -125,7 +128,7 @@ fn PasswordSignIn(next: String, username: String, has_error: bool) -> impl IntoV
                 />
             </div>
             <div class="field">
-                <label for="password">"Password"</label>
+                <label for="password">{t("Password")}</label>
                 <input
                     id="password"
                     name="password"
@@ -136,7 +139,7 @@ fn PasswordSignIn(next: String, username: String, has_error: bool) -> impl IntoV
                     autofocus=has_error
                 />
             </div>
-            <button type="submit">"Sign in"</button>
+            <button type="submit">{t("Sign in")}</button>
         </form>
     }
 }

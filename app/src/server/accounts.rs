@@ -744,3 +744,28 @@ pub async fn change_own_password(
     set_password(db, origin, Some(name), user.username(), (new, keep), now).await?;
     Ok(())
 }
+
+/// Keeps the language a person last used the portal in, for their
+/// e-mails and text messages.
+pub async fn remember_language(
+    db: &impl ConnectionTrait,
+    user_id: UserId,
+    lang: crate::i18n::Lang,
+) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::Language, Expr::value(lang.as_str()))
+        .filter(user::Column::Id.eq(user_id))
+        .filter(
+            Condition::any()
+                .add(user::Column::Language.is_null())
+                .add(user::Column::Language.ne(lang.as_str())),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The language to write to a person in.
+pub fn language_of(user: &user::Model) -> crate::i18n::Lang {
+    user.language.unwrap_or_default()
+}

@@ -108,7 +108,7 @@ fn certificate_item(model: &certificate_setting::Model) -> Item {
         id: ItemId::CertificateSetting(model.id),
         item_type: ItemType::Certificate,
         name: model.name.clone(),
-        detail: format!("Your certificate for {}", model.name),
+        detail: crate::i18n::Lang::En.trf("Your certificate for {name}", &[("name", &model.name)]),
         forbids_locate: false,
         labels: labels_from(&model.labels),
     }
@@ -404,7 +404,7 @@ pub async fn change_ownership(
 // ---- Delivery ----
 
 /// What a device receives at check-in when its set changed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConfigurationDelivery {
     pub version: String,
     pub ownership: Ownership,
@@ -412,7 +412,7 @@ pub struct ConfigurationDelivery {
     pub items: Vec<DeliveredItem>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeliveredItem {
     /// Stable across versions: `item-3`, `certificate-1`.
     pub id: String,

@@ -6,6 +6,7 @@
 use super::Admin;
 use crate::domain::ids::UserId;
 use crate::domain::text::TextEnum;
+use crate::i18n::en;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -61,7 +62,7 @@ impl From<DbErr> for CertificateError {
     fn from(error: DbErr) -> Self {
         match error.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CertificateError::Invalid(
-                "Another setting already has this name: choose a different one.".to_owned(),
+                en("Another setting already has this name: choose a different one.").to_owned(),
             ),
             _ => CertificateError::Db(error),
         }
@@ -750,7 +751,9 @@ async fn save(
     txn.commit().await?;
     let warning = (Expiry::at(info.not_before, info.not_after, now.timestamp())
         == Expiry::NotYetValid)
-        .then_some("The certificate is not valid yet: devices can use it from its start date.");
+        .then_some(en(
+            "The certificate is not valid yet: devices can use it from its start date.",
+        ));
     Ok(Uploaded::Saved {
         id: row.id,
         replaced,
@@ -840,7 +843,7 @@ pub async fn download(
 // ---- Devices ----
 
 /// One certificate as a device receives it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Delivered {
     pub setting: String,
     pub purpose: Purpose,
@@ -945,7 +948,7 @@ async fn for_device(
 }
 
 /// What a device receives at check-in when its certificates changed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Delivery {
     pub version: String,
     pub items: Vec<Delivered>,
@@ -1051,16 +1054,44 @@ pub async fn flag_expiring(
             .await?
             .map(|s| s.name)
             .unwrap_or_default();
-        let ends = row.not_after.format("%Y-%m-%d %H:%M UTC").to_string();
-        let verb = if row.not_after <= now {
-            "expired"
+        let lang = super::accounts::language_of(&owner);
+        let ends = lang.date_time(row.not_after);
+        let expired = row.not_after <= now;
+        let values: [(&str, &(dyn std::fmt::Display + Sync)); 3] = [
+            ("setting", &setting),
+            ("subject", &row.subject),
+            ("ends", &ends),
+        ];
+        let (told, subject) = if expired {
+            (
+                lang.trf(
+                    "your certificate for \"{setting}\" ({subject}) expired on {ends}.",
+                    &values,
+                ),
+                lang.trf(
+                    "Your certificate for \"{setting}\" expired on {ends}",
+                    &values,
+                ),
+            )
         } else {
-            "expires"
+            (
+                lang.trf(
+                    "your certificate for \"{setting}\" ({subject}) expires on {ends}.",
+                    &values,
+                ),
+                lang.trf(
+                    "Your certificate for \"{setting}\" expires on {ends}",
+                    &values,
+                ),
+            )
         };
         let text = format!(
-            "Hello {},\n\nyour certificate for \"{setting}\" ({}) {verb} on {ends}.\n\
-             Ask for a new one and upload it at {public_url}/certificates so that your devices keep working.\n",
-            owner.display_name, row.subject
+            "{}\n\n{told}\n{}\n",
+            super::registration::hello(lang, &owner.display_name),
+            lang.trf(
+                "Ask for a new one and upload it at {page} so that your devices keep working.",
+                &[("page", &format!("{public_url}/certificates"))],
+            ),
         );
         if !messenger.mail_enabled() || owner.email.is_empty() {
             txn.commit().await?;
@@ -1068,7 +1099,7 @@ pub async fn flag_expiring(
         }
         let message = Outgoing {
             to: Recipient::Email(owner.email.clone()),
-            subject: format!("Your certificate for \"{setting}\" {verb} on {ends}"),
+            subject,
             html: format!(
                 "<p>{}</p>",
                 super::registration::escape_html(&text).replace('\n', "<br>")

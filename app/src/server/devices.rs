@@ -29,8 +29,8 @@ use crate::domain::access::Subject;
 use crate::domain::audit::{AuditFilter, AuditPage, Outcome};
 use crate::domain::device::{
     CommandEvent, CommandState, DeviceAction, DeviceStatus, LOCATION_KEPT_HOURS, LockParams,
-    LockState, Ownership, Platform, Progress, Service, Unavailable, at_minute, availability,
-    is_device_pin, location_is_recent, policy_refusal, proof_is_recent, removable,
+    LockState, Ownership, Platform, Progress, Service, Unavailable, availability, is_device_pin,
+    location_is_recent, policy_refusal, proof_is_recent, removable,
 };
 
 /// What a device's new PIN is sealed for.
@@ -750,7 +750,7 @@ pub async fn remove_in(
 }
 
 /// Facts a device reports about itself at check-in; absent ones are kept.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportedFacts {
     pub manufacturer: Option<String>,
@@ -787,7 +787,7 @@ impl ReportedFacts {
 }
 
 /// A command as the device receives it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeviceCommand {
     pub id: CommandId,
     pub action: DeviceAction,
@@ -939,7 +939,7 @@ async fn withhold(
 }
 
 /// What a device reports for one command.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommandResult {
     /// `acknowledged` or `failed`.
@@ -954,7 +954,7 @@ pub struct CommandResult {
     pub pin: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportedLocation {
     pub latitude: f64,
@@ -1160,42 +1160,80 @@ pub fn told_mail(
     if owner.email.is_empty() || !command.kind.ends_management() {
         return None;
     }
-    let what = command.kind.label();
+    let lang = super::accounts::language_of(owner);
+    // Only a Wipe or a Retire is told (above).
+    let wipe = command.kind == DeviceAction::Wipe;
     let (subject, paragraphs) = match told {
         Told::Asked { by, origin, page } => {
             let when = match command.hold_until {
-                Some(until) => format!(
-                    "It goes out to the device at {}; until then it can be cancelled on the device's page: {page}",
-                    at_minute(until)
+                Some(until) => lang.trf(
+                    "It goes out to the device at {at}; until then it can be cancelled on the device's page: {page}",
+                    &[("at", &lang.date_time(until)), ("page", &page)],
                 ),
-                None => format!(
-                    "It goes out to the device at its next check-in; until the device picks it up it can be cancelled on the device's page: {page}"
+                None => lang.trf(
+                    "It goes out to the device at its next check-in; until the device picks it up it can be cancelled on the device's page: {page}",
+                    &[("page", &page)],
                 ),
             };
-            (
-                format!("{what} of “{device_name}” was asked for"),
-                vec![
-                    format!(
-                        "{what} of your device “{device_name}” was asked for by {by} at {}, from {} ({}).",
-                        at_minute(command.requested_at),
-                        origin.client_addr,
-                        origin.user_agent,
+            let at = lang.date_time(command.requested_at);
+            let values: [(&str, &(dyn std::fmt::Display + Sync)); 5] = [
+                ("device", &device_name),
+                ("by", &by),
+                ("at", &at),
+                ("address", &origin.client_addr),
+                ("agent", &origin.user_agent),
+            ];
+            let (subject, asked) = if wipe {
+                (
+                    lang.trf("Wipe of “{device}” was asked for", &values),
+                    lang.trf(
+                        "Wipe of your device “{device}” was asked for by {by} at {at}, from {address} ({agent}).",
+                        &values,
                     ),
+                )
+            } else {
+                (
+                    lang.trf("Retire of “{device}” was asked for", &values),
+                    lang.trf(
+                        "Retire of your device “{device}” was asked for by {by} at {at}, from {address} ({agent}).",
+                        &values,
+                    ),
+                )
+            };
+            (
+                subject,
+                vec![
+                    asked,
                     when,
-                    "If this was not you, cancel it and contact your IT helpdesk.".to_owned(),
+                    lang.tr("If this was not you, cancel it and contact your IT helpdesk.")
+                        .to_owned(),
                 ],
             )
         }
-        Told::Done { at } => (
-            format!("“{device_name}” reported: {}", command.kind.reported()),
-            vec![format!(
-                "Your device “{device_name}” reported at {}: {}. The portal no longer manages it.",
-                at_minute(at),
-                command.kind.reported(),
-            )],
-        ),
+        Told::Done { at } => {
+            let at = lang.date_time(at);
+            let values: [(&str, &(dyn std::fmt::Display + Sync)); 2] =
+                [("device", &device_name), ("at", &at)];
+            if wipe {
+                (
+                    lang.trf("“{device}” reported: wiped", &values),
+                    vec![lang.trf(
+                        "Your device “{device}” reported at {at}: wiped. The portal no longer manages it.",
+                        &values,
+                    )],
+                )
+            } else {
+                (
+                    lang.trf("“{device}” reported: retired", &values),
+                    vec![lang.trf(
+                        "Your device “{device}” reported at {at}: retired. The portal no longer manages it.",
+                        &values,
+                    )],
+                )
+            }
+        }
     };
-    let hello = format!("Hello {},", owner.display_name);
+    let hello = super::registration::hello(lang, &owner.display_name);
     let text = std::iter::once(hello.clone())
         .chain(paragraphs.iter().cloned())
         .collect::<Vec<_>>()

@@ -18,6 +18,7 @@ use super::entities::ldap_server;
 use super::secrets::Sealer;
 use crate::domain::directory::TestStep;
 use crate::domain::directory::{Group, is_under, normalize_dn, user_filter};
+use crate::i18n::{Lang, en};
 
 /// What the sealed bind passwords are bound to.
 pub const BIND_PASSWORD: &str = "ldap-bind-password";
@@ -577,32 +578,39 @@ impl Directory {
         let started = Instant::now();
         let mut ldap = match Directory::connect(server).await {
             Ok(ldap) => {
+                let ms = started.elapsed().as_millis();
+                let values: [(&str, &(dyn std::fmt::Display + Sync)); 2] =
+                    [("url", &server.url), ("ms", &ms)];
                 say(
                     true,
-                    format!(
-                        "Connected to {}{} in {} ms.",
-                        server.url,
-                        if server.starttls {
-                            " with StartTLS"
-                        } else {
-                            ""
-                        },
-                        started.elapsed().as_millis()
-                    ),
+                    if server.starttls {
+                        Lang::En.trf("Connected to {url} with StartTLS in {ms} ms.", &values)
+                    } else {
+                        Lang::En.trf("Connected to {url} in {ms} ms.", &values)
+                    },
                 );
                 ldap
             }
             Err(error) => {
-                say(false, format!("Could not connect: {error}."));
+                say(
+                    false,
+                    Lang::En.trf("Could not connect: {error}.", &[("error", &error)]),
+                );
                 return steps;
             }
         };
         match self.bind_service(server, &mut ldap).await {
-            Ok(()) => say(true, format!("Signed in as {}.", server.bind_dn)),
+            Ok(()) => say(
+                true,
+                Lang::En.trf("Signed in as {dn}.", &[("dn", &server.bind_dn)]),
+            ),
             Err(error) => {
                 say(
                     false,
-                    format!("Could not sign in as the service account: {error}."),
+                    Lang::En.trf(
+                        "Could not sign in as the service account: {error}.",
+                        &[("error", &error)],
+                    ),
                 );
                 return steps;
             }
@@ -611,7 +619,7 @@ impl Directory {
         if login.is_empty() {
             say(
                 true,
-                "Enter a user name to look a user up as well.".to_owned(),
+                en("Enter a user name to look a user up as well.").to_owned(),
             );
             return steps;
         }
@@ -628,39 +636,56 @@ impl Directory {
         })
         .await;
         match looked_up {
-            Err(_) => say(false, "The directory did not answer in time.".to_owned()),
-            Ok(Err(error)) => say(false, format!("The search failed: {error}.")),
+            Err(_) => say(
+                false,
+                en("The directory did not answer in time.").to_owned(),
+            ),
+            Ok(Err(error)) => say(
+                false,
+                Lang::En.trf("The search failed: {error}.", &[("error", &error)]),
+            ),
             Ok(Ok(None)) => say(
                 false,
-                format!(
-                    "No user {login} under {} with {}.",
-                    server.user_base,
-                    user_filter(&server.user_filter, &server.login_attribute, login)
+                Lang::En.trf(
+                    "No user {login} under {base} with {filter}.",
+                    &[
+                        ("login", &login),
+                        ("base", &server.user_base),
+                        (
+                            "filter",
+                            &user_filter(&server.user_filter, &server.login_attribute, login),
+                        ),
+                    ],
                 ),
             ),
             Ok(Ok(Some((entry, groups)))) => {
                 let user = describe(server, &entry, login, groups);
-                say(true, format!("Found {}.", user.dn));
+                say(true, Lang::En.trf("Found {dn}.", &[("dn", &user.dn)]));
                 say(
                     true,
-                    format!(
-                        "Name: {}; e-mail: {}; mobile: {}.",
-                        user.display_name,
-                        if user.email.is_empty() {
-                            "(none)"
-                        } else {
-                            &user.email
-                        },
-                        user.mobile.as_deref().unwrap_or("(none)")
+                    Lang::En.trf(
+                        "Name: {name}; e-mail: {email}; mobile: {mobile}.",
+                        &[
+                            ("name", &user.display_name),
+                            (
+                                "email",
+                                &if user.email.is_empty() {
+                                    "(none)"
+                                } else {
+                                    &user.email
+                                },
+                            ),
+                            ("mobile", &user.mobile.as_deref().unwrap_or("(none)")),
+                        ],
                     ),
                 );
                 let names: Vec<&str> = user.groups.iter().map(|g| g.name.as_str()).collect();
                 say(
                     true,
                     if names.is_empty() {
-                        "Groups: none found.".to_owned()
+                        en("Groups: none found.").to_owned()
                     } else {
-                        format!("Groups: {}.", names.join(", "))
+                        Lang::En.trf("Groups: {groups}.", &[("groups", &names.join(", "))])
                     },
                 );
             }

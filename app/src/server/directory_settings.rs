@@ -20,6 +20,7 @@ use crate::api::types::{
 use crate::domain::audit::Outcome;
 use crate::domain::directory::{Group, ServerForm, ServerFormInput};
 use crate::domain::role::RoleSet;
+use crate::i18n::{Lang, en};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DirectorySettingsError {
@@ -42,7 +43,7 @@ impl From<DbErr> for DirectorySettingsError {
         // Two administrators adding the same group at once: one wins.
         match error.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => DirectorySettingsError::Invalid(
-                "That group was just given a setting by someone else: reload and edit it."
+                en("That group was just given a setting by someone else: reload and edit it.")
                     .to_owned(),
             ),
             _ => DirectorySettingsError::Db(error),
@@ -222,7 +223,7 @@ pub async fn save_server(
         // A stored password never follows the server to another address.
         (None, None) => {
             return Err(DirectorySettingsError::Invalid(
-                "Enter the password of the service account.".to_owned(),
+                en("Enter the password of the service account.").to_owned(),
             ));
         }
     }
@@ -421,7 +422,7 @@ pub async fn group_choices(
 /// A picked group (`server id|dn`, as the pickers post it), on a server
 /// that exists.
 pub async fn picked_group(db: &impl ConnectionTrait, value: &str) -> Result<Group> {
-    let invalid = || DirectorySettingsError::Invalid("Choose a group.".to_owned());
+    let invalid = || DirectorySettingsError::Invalid(en("Choose a group.").to_owned());
     let (server_id, dn) = value.split_once('|').ok_or_else(invalid)?;
     let server_id: i32 = server_id.parse().map_err(|_| invalid())?;
     if dn.trim().is_empty() {
@@ -547,9 +548,9 @@ pub async fn save_group_limit(
         .one(&txn)
         .await?;
     if same_group.as_ref().is_some_and(|row| Some(row.id) != id) {
-        return Err(DirectorySettingsError::Invalid(format!(
-            "{} has a limit already: edit that one.",
-            group.name
+        return Err(DirectorySettingsError::Invalid(Lang::En.trf(
+            "{group} has a limit already: edit that one.",
+            &[("group", &group.name)],
         )));
     }
     let (mut active, before) = match id {

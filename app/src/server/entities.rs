@@ -35,6 +35,8 @@ pub mod user {
         /// The roles their groups grant (`RoleSet::to_stored`), kept in step
         /// with `directory_groups` and the group grants.
         pub group_roles: String,
+        /// The language they last chose (`None`: never; English).
+        pub language: Option<crate::i18n::Lang>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -100,6 +100,9 @@ pub struct Caller {
     pub origin: RequestOrigin,
     /// The certificate the browser presented on this request, if any.
     pub certificate: Option<client_certificates::PresentedCertificate>,
+    /// The language the portal answers in: the person's choice (a cookie),
+    /// else their browser's.
+    pub lang: crate::i18n::Lang,
 }
 
 /// Settings of the running server that pages and services need.

@@ -16,10 +16,9 @@ use super::auth::hash_token;
 use super::entities::{password_link, user};
 use super::messages::{Outgoing, Recipient};
 use super::passwords;
-use super::registration::escape_html;
+use super::registration::{escape_html, hello, with_markup};
 use crate::domain::account::{LINK_VALID_HOURS, NewPassword, PasswordProblem};
 use crate::domain::audit::Outcome;
-use crate::domain::device::at_minute;
 use crate::domain::username::Username;
 
 /// A link just made: its secret (only ever in the e-mail) and its end.
@@ -67,24 +66,37 @@ pub async fn issue(
     Ok(Issued { token, expires_at })
 }
 
-/// The e-mail that carries a link to `person`.
+/// The e-mail that carries a link to `person`, in their language.
 pub fn message(public_url: &str, person: &user::Model, issued: &Issued) -> Outgoing {
+    let lang = accounts::language_of(person);
     let url = link_url(public_url, &issued.token);
-    let until = at_minute(issued.expires_at);
+    let until = lang.date_time(issued.expires_at);
     let name = &person.username;
-    let text = format!(
-        "Hello {},\n\nto set your password for the device portal (user name: {name}), open this link:\n\n{url}\n\nIt can be used once, until {until}. If you did not expect this message, ignore it: nothing changes until the link is used.\n",
-        person.display_name
+    let hello = hello(lang, &person.display_name);
+    let to_set = |user: &str| {
+        lang.trf(
+            "to set your password for the device portal (user name: {user}), open this link:",
+            &[("user", &user)],
+        )
+    };
+    let once = lang.trf(
+        "It can be used once, until {until}. If you did not expect this message, ignore it: nothing changes until the link is used.",
+        &[("until", &until)],
     );
+    let text = format!("{hello}\n\n{}\n\n{url}\n\n{once}\n", to_set(name.as_str()));
+    let strong = format!("<strong>{}</strong>", escape_html(name.as_str()));
     let html = format!(
-        "<p>Hello {},</p><p>to set your password for the device portal (user name: <strong>{}</strong>), open this link:</p><p><a href=\"{url}\">{url}</a></p><p>It can be used once, until {until}. If you did not expect this message, ignore it: nothing changes until the link is used.</p>",
-        escape_html(&person.display_name),
-        escape_html(name),
+        "<p>{}</p><p>{}</p><p><a href=\"{url}\">{url}</a></p><p>{}</p>",
+        escape_html(&hello),
+        with_markup(&to_set("{user}"), &[("user", strong.as_str())]),
+        escape_html(&once),
         url = escape_html(&url),
     );
     Outgoing {
         to: Recipient::Email(person.email.clone()),
-        subject: "Set your password for the device portal".to_owned(),
+        subject: lang
+            .tr("Set your password for the device portal")
+            .to_owned(),
         text,
         html,
         audit_action: "password_link.email",

@@ -21,13 +21,14 @@ use super::messages::{Messenger, Outgoing, Recipient};
 use super::{PortalConfig, accounts, passwords};
 use crate::api::types::{EnrollmentView, RegistrationOverview};
 use crate::domain::audit::Outcome;
-use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform, at_minute};
+use crate::domain::device::{DeviceStatus, LockState, Ownership, Platform};
 use crate::domain::directory::Group;
 use crate::domain::registration::RegistrationSettings;
 use crate::domain::registration::{
     DailyRegistrations, Delivery, DeviceLimit, PinAttempts, Presented, REMINDER_AFTER, Refusal,
     RegistrationForm, device_limit, reminder_due,
 };
+use crate::i18n::Lang;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
@@ -462,41 +463,67 @@ fn invitation(
     to: Recipient,
     kind: &'static str,
 ) -> Outgoing {
+    let lang = accounts::language_of(account);
     let url = enrollment_url(public_url, &issued.token);
-    let expires = at_minute(issued.expires_at);
+    let expires = lang.date_time(issued.expires_at);
     let support = match messenger.support_contact() {
         "" => String::new(),
-        contact => format!("Questions? Contact {contact}."),
+        contact => lang.trf("Questions? Contact {contact}.", &[("contact", &contact)]),
     };
     // The PIN never travels with the link: whoever reads one message (or
     // intercepts it) cannot enroll a device with it alone. It was shown
     // once in the portal, where a new one can be had.
     let pin_line = if issued.pin.is_some() {
-        "Enter the registration PIN the portal showed you when you registered the device (the device's page in the portal gives a new one if you no longer have it)."
+        lang.tr(
+            "Enter the registration PIN the portal showed you when you registered the device (the device's page in the portal gives a new one if you no longer have it).",
+        )
     } else {
         ""
     };
+    let platform = platform.label();
+    let registered = |platform: &str| {
+        lang.trf(
+            "your {platform} device has been registered. To enroll it, open this link on the device:",
+            &[("platform", &platform)],
+        )
+    };
     let text = match to {
         Recipient::Sms(_) => format!(
-            "Enroll your {} device: {url} (valid until {expires}). {pin_line}",
-            platform.label()
+            "{} {pin_line}",
+            lang.trf(
+                "Enroll your {platform} device: {url} (valid until {expires}).",
+                &[
+                    ("platform", &platform),
+                    ("url", &url),
+                    ("expires", &expires)
+                ],
+            )
         ),
         Recipient::Email(_) => format!(
-            "Hello {},\n\nyour {} device has been registered. To enroll it, open this link on the device:\n\n{url}\n\n{pin_line}\nThe link can be used once, until {expires}.\n\n{support}\n",
-            account.display_name,
-            platform.label(),
+            "{}\n\n{}\n\n{url}\n\n{pin_line}\n{}\n\n{support}\n",
+            hello(lang, &account.display_name),
+            registered(platform),
+            lang.trf(
+                "The link can be used once, until {expires}.",
+                &[("expires", &expires)]
+            ),
         ),
     };
     let html = format!(
-        "<p>Hello {name},</p><p>your {platform} device has been registered. To enroll it, open this link on the device:</p><p><a href=\"{url}\">{url}</a></p><p>{pin_line}</p><p>It can be used once, until {expires}.</p><p>{support}</p>",
-        name = escape_html(&account.display_name),
-        platform = platform.label(),
+        "<p>{}</p><p>{}</p><p><a href=\"{url}\">{url}</a></p><p>{}</p><p>{}</p><p>{}</p>",
+        escape_html(&hello(lang, &account.display_name)),
+        escape_html(&registered(platform)),
+        escape_html(pin_line),
+        escape_html(&lang.trf(
+            "It can be used once, until {expires}.",
+            &[("expires", &expires)]
+        )),
+        escape_html(&support),
         url = escape_html(&url),
-        support = escape_html(&support),
     );
     Outgoing {
         to,
-        subject: "Enroll your device".to_owned(),
+        subject: lang.tr("Enroll your device").to_owned(),
         text,
         html,
         audit_action: kind,
@@ -504,6 +531,21 @@ fn invitation(
         device_id: Some(issued.device_id),
         tracks_registration: Some((issued.device_id, hash_token(&issued.token))),
     }
+}
+
+/// The greeting of an e-mail to `name`.
+pub(crate) fn hello(lang: Lang, name: &str) -> String {
+    lang.trf("Hello {name},", &[("name", &name)])
+}
+
+/// A translated sentence for an HTML e-mail: escaped, with `markup` (HTML
+/// already) in the places (`{a}`) the translation left open.
+pub(crate) fn with_markup(text: &str, markup: &[(&str, &str)]) -> String {
+    let mut html = escape_html(text);
+    for (name, value) in markup {
+        html = html.replace(&format!("{{{name}}}"), value);
+    }
+    html
 }
 
 pub(crate) fn escape_html(text: &str) -> String {
@@ -796,25 +838,34 @@ fn reminder(
     model: &device::Model,
     expires_at: DateTime<Utc>,
 ) -> Outgoing {
+    let lang = accounts::language_of(owner);
     let link = format!(
         "{}/devices/{}/enroll",
         public_url.trim_end_matches('/'),
         model.id
     );
-    let expires = at_minute(expires_at);
+    let expires = lang.date_time(expires_at);
+    let waiting = lang.trf(
+        "\"{device}\" is registered but has not been enrolled yet. Its registration can be used until {expires}.",
+        &[("device", &model.display_name), ("expires", &expires)],
+    );
     let text = format!(
-        "\"{}\" is registered but has not been enrolled yet. Its registration can be used until {expires}.\n\nTo enroll it, or to get a new PIN if you no longer have it, open {link}.\n",
-        model.display_name
+        "{waiting}\n\n{}\n",
+        lang.trf(
+            "To enroll it, or to get a new PIN if you no longer have it, open {link}.",
+            &[("link", &link)]
+        )
     );
     let html = format!(
-        "<p>&quot;{}&quot; is registered but has not been enrolled yet. Its registration can be used until {expires}.</p><p><a href=\"{link}\">Enroll it, or get a new PIN</a>.</p>",
-        escape_html(&model.display_name),
+        "<p>{}</p><p><a href=\"{link}\">{}</a>.</p>",
+        escape_html(&waiting),
+        escape_html(lang.tr("Enroll it, or get a new PIN")),
         link = escape_html(&link),
     );
     notice(
         owner,
         model,
-        "Your device is waiting to be enrolled",
+        lang.tr("Your device is waiting to be enrolled"),
         "notice.reminder",
         &text,
         &html,
@@ -822,7 +873,7 @@ fn reminder(
 }
 
 /// An e-mail to a device's owner about it: a greeting, then `text` (or
-/// `html`, which must be escaped already).
+/// `html`, which must be escaped already), in the owner's language.
 fn notice(
     owner: &user::Model,
     model: &device::Model,
@@ -831,11 +882,12 @@ fn notice(
     text: &str,
     html: &str,
 ) -> Outgoing {
+    let hello = hello(accounts::language_of(owner), &owner.display_name);
     Outgoing {
         to: Recipient::Email(owner.email.clone()),
         subject: subject.to_owned(),
-        text: format!("Hello {},\n\n{text}", owner.display_name),
-        html: format!("<p>Hello {},</p>{html}", escape_html(&owner.display_name)),
+        text: format!("{hello}\n\n{text}"),
+        html: format!("<p>{}</p>{html}", escape_html(&hello)),
         audit_action,
         actor: owner.username.clone(),
         device_id: Some(model.id),
@@ -1141,22 +1193,38 @@ fn enrolled_notice(
     model: &device::Model,
     now: DateTime<Utc>,
 ) -> Outgoing {
-    let when = at_minute(now);
+    let lang = accounts::language_of(owner);
+    let when = lang.date_time(now);
     let link = format!("{}/devices/{}", public_url.trim_end_matches('/'), model.id);
     let platform = model.platform.label();
-    let text = format!(
-        "a {platform} device (\"{}\") was enrolled in your name on {when}.\n\nIf this was not you, open {link} and retire the device, then tell your IT department.\n",
-        model.display_name
+    let enrolled = lang.trf(
+        "a {platform} device (\"{device}\") was enrolled in your name on {when}.",
+        &[
+            ("platform", &platform),
+            ("device", &model.display_name),
+            ("when", &when),
+        ],
     );
+    let text = format!(
+        "{enrolled}\n\n{}\n",
+        lang.trf(
+            "If this was not you, open {link} and retire the device, then tell your IT department.",
+            &[("link", &link)]
+        )
+    );
+    let anchor = format!("<a href=\"{}\">", escape_html(&link));
     let html = format!(
-        "<p>a {platform} device (&quot;{}&quot;) was enrolled in your name on {when}.</p><p>If this was not you, <a href=\"{link}\">retire the device</a> and tell your IT department.</p>",
-        escape_html(&model.display_name),
-        link = escape_html(&link),
+        "<p>{}</p><p>{}</p>",
+        escape_html(&enrolled),
+        with_markup(
+            lang.tr("If this was not you, {a}retire the device{/a} and tell your IT department."),
+            &[("a", anchor.as_str()), ("/a", "</a>"),],
+        ),
     );
     notice(
         owner,
         model,
-        "A device was enrolled in your name",
+        lang.tr("A device was enrolled in your name"),
         "notice.enrolled",
         &text,
         &html,

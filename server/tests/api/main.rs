@@ -22,6 +22,8 @@ mod directory;
 mod fuzz;
 mod helpers;
 mod instances;
+mod languages;
+mod openapi;
 mod ops;
 mod ownership;
 mod pages;

@@ -31,6 +31,7 @@ on_every_backend!(
     enrollment_keeps_to_the_registration_and_the_owner,
     owners_are_reminded_once_of_devices_not_enrolled,
     text_messages_are_limited_by_day_and_country,
+    invitations_are_written_in_the_owners_language,
 );
 
 /// Mail goes to a plain relay on `port`.
@@ -845,5 +846,44 @@ async fn text_messages_are_limited_by_day_and_country(db: TestDb) {
     let text = body["text"].as_str().unwrap();
     assert!(text.contains(&first.url), "{text}");
     assert!(!text.contains(first.pin.as_deref().unwrap()), "{text}");
+    app.stop().await;
+}
+
+async fn invitations_are_written_in_the_owners_language(db: TestDb) {
+    let sms = SmsSink::start().await;
+    let app = TestApp::spawn_with(&db, |config| {
+        config.sms_gateway_url = format!("http://127.0.0.1:{}/send", sms.port);
+        config.sms_gateway_body = r#"{"recipient": "{to}", "message": "{text}"}"#.to_owned();
+    })
+    .await;
+    let mut alice = registrar(&app, "alice").await;
+    let response = alice
+        .post_form(
+            "/api/language",
+            &[("lang", "de"), ("next", "/devices/register")],
+        )
+        .await;
+    assert!(response.status().is_redirection());
+    let enrollment = register_and_read(&mut alice, "sms", "+44 7700 900123").await;
+
+    let texts = sms.wait_for(1).await;
+    let body: Value = serde_json::from_str(&texts[0].1).unwrap();
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("Schreiben Sie Ihr iOS-Gerät ein"),
+        "{message}"
+    );
+    assert!(message.contains(&enrollment.url), "{message}");
+    // A German date: day.month.year.
+    let expires = (Utc::now() + chrono::Duration::hours(120))
+        .format("%d.%m.%Y")
+        .to_string();
+    let tomorrow = (Utc::now() + chrono::Duration::hours(121))
+        .format("%d.%m.%Y")
+        .to_string();
+    assert!(
+        message.contains(&expires) || message.contains(&tomorrow),
+        "{message}"
+    );
     app.stop().await;
 }

@@ -11,6 +11,26 @@ use crate::api::admin::search_audit;
 use crate::components::status::loaded;
 use crate::components::table::DataTable;
 use crate::domain::audit::{AuditQuery, Outcome};
+use crate::i18n::{en, lang, t};
+
+const HEADINGS: &[&str] = &[
+    en("Time (UTC)"),
+    en("Who"),
+    en("Action"),
+    en("Target"),
+    en("Outcome"),
+    en("From"),
+    en("Details"),
+];
+
+/// An outcome in the request's language (its value stays the filter's).
+fn outcome_label(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Success => t("success"),
+        Outcome::Failure => t("failure"),
+        Outcome::Refused => t("refused"),
+    }
+}
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -27,26 +47,26 @@ pub fn AuditPage() -> impl IntoView {
     let csv_link = format!("/admin/audit.csv?{}", query_string(&current.pairs()));
 
     view! {
-            <Title text="Audit log" />
-            <h1>"Audit log"</h1>
+            <Title text=t("Audit log") />
+            <h1>{t("Audit log")}</h1>
             <form method="get" action="/admin/audit" class="filters">
                 <div class="field">
-                    <label for="actor">"Who"</label>
-                    <input id="actor" name="actor" type="text" value=current.actor.clone() placeholder="user name" />
+                    <label for="actor">{t("Who")}</label>
+                    <input id="actor" name="actor" type="text" value=current.actor.clone() placeholder=t("user name") />
                 </div>
                 <div class="field">
-                    <label for="action">"Action"</label>
-                    <input id="action" name="action" type="text" value=current.action.clone() placeholder="e.g. sign_in" />
+                    <label for="action">{t("Action")}</label>
+                    <input id="action" name="action" type="text" value=current.action.clone() placeholder=t("e.g. sign_in") />
                 </div>
                 <div class="field">
-                    <label for="target">"Target"</label>
+                    <label for="target">{t("Target")}</label>
                     <input id="target" name="target" type="text" value=current.target.clone() />
                 </div>
                 <div class="field">
-                    <label for="outcome">"Outcome"</label>
+                    <label for="outcome">{t("Outcome")}</label>
                     <select id="outcome" name="outcome">
                         <option value="" selected=current.outcome.is_empty()>
-                            "Any"
+                            {t("Any")}
                         </option>
                         {Outcome::ALL
                             .iter()
@@ -54,7 +74,7 @@ pub fn AuditPage() -> impl IntoView {
                             .map(|o| {
                                 view! {
                                     <option value=o.as_str() selected=current.outcome == o.as_str()>
-                                        {o.as_str()}
+                                        {outcome_label(o)}
                                     </option>
                                 }
                             })
@@ -62,45 +82,45 @@ pub fn AuditPage() -> impl IntoView {
                     </select>
                 </div>
                 <div class="field">
-                    <label for="from">"From (UTC day)"</label>
+                    <label for="from">{t("From (UTC day)")}</label>
                     <input id="from" name="from" type="date" value=current.from.clone() />
                 </div>
                 <div class="field">
-                    <label for="to">"To (UTC day)"</label>
+                    <label for="to">{t("To (UTC day)")}</label>
                     <input id="to" name="to" type="date" value=current.to.clone() />
                 </div>
                 <div class="actions">
-                    <button type="submit">"Filter"</button>
+                    <button type="submit">{t("Filter")}</button>
                     <a href=csv_link class="button secondary" download="audit.csv">
-                        "Export CSV"
+                        {t("Export CSV")}
                     </a>
                 </div>
             </form>
             {loaded(search_audit(filter().filter(), page()), move |value| match value {
                             found if found.rows.is_empty() => {
-                                view! { <p class="card">"No event matches this filter."</p> }.into_any()
+                                view! { <p class="card">{t("No event matches this filter.")}</p> }.into_any()
                             }
                             found => {
                                 view! {
-                                    <DataTable label="Audit events" headings=&["Time (UTC)", "Who", "Action", "Target", "Outcome", "From", "Details"] class="audit">
+                                    <DataTable label=t("Audit events") headings=HEADINGS class="audit">
                                         {found
                                             .rows
                                             .iter()
                                             .map(|row| {
                                                 view! {
                                                     <tr>
-                                                        <td data-label="Time (UTC)">{row.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
-                                                        <td data-label="Who">{row.actor.clone().unwrap_or_else(|| "—".to_owned())}</td>
-                                                        <td data-label="Action">{row.action.clone()}</td>
-                                                        <td data-label="Target">{row.target.clone().unwrap_or_default()}</td>
-                                                        <td data-label="Outcome">
+                                                        <td data-label=t("Time (UTC)")>{lang().date_time_seconds(row.at)}</td>
+                                                        <td data-label=t("Who")>{row.actor.clone().unwrap_or_else(|| "—".to_owned())}</td>
+                                                        <td data-label=t("Action")>{row.action.clone()}</td>
+                                                        <td data-label=t("Target")>{row.target.clone().unwrap_or_default()}</td>
+                                                        <td data-label=t("Outcome")>
                                                             <span class=format!(
                                                                 "badge {}",
                                                                 row.outcome.as_str(),
-                                                            )>{row.outcome.as_str()}</span>
+                                                            )>{outcome_label(row.outcome)}</span>
                                                         </td>
-                                                        <td data-label="From" title=row.user_agent.clone()>{row.client_addr.clone()}</td>
-                                                        <td data-label="Details">
+                                                        <td data-label=t("From") title=row.user_agent.clone()>{row.client_addr.clone()}</td>
+                                                        <td data-label=t("Details")>
                                                             <code>{row.details.clone()}</code>
                                                         </td>
                                                     </tr>

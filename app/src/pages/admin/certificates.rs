@@ -18,33 +18,47 @@ use crate::components::form::{PostForm, refused};
 use crate::components::status::{Saved, loaded};
 use crate::components::table::DataTable;
 use crate::domain::certificates::{Purpose, SettingErrors, SettingInput};
+use crate::i18n::{en, t, tf, tt};
+
+const HEADINGS: &[&str] = &[
+    en("Name"),
+    en("Purpose"),
+    en("Private key required"),
+    en("Password required"),
+    en("Upload from phones"),
+    en("In use"),
+];
 
 fn yes_no(value: bool) -> &'static str {
-    if value { "Yes" } else { "No" }
+    if value { t("Yes") } else { t("No") }
 }
 
 #[component]
 pub fn CertificateSettingsPage() -> impl IntoView {
     let deleted = notice() == Some(Notice::Deleted);
     view! {
-            <Title text="Certificate settings" />
-            <h1>"Certificates"</h1>
+            <Title text=t("Certificate settings") />
+            <h1>{t("Certificates")}</h1>
             <p class="help">
-                "Each setting is a kind of certificate people upload in My certificates (for example S/MIME signing) and their devices receive at check-in."
+                {t(
+                    "Each setting is a kind of certificate people upload in My certificates (for example S/MIME signing) and their devices receive at check-in.",
+                )}
             </p>
-            {deleted.then(|| view! { <Saved text="The setting was deleted." /> })}
+            {deleted.then(|| view! { <Saved text=t("The setting was deleted.") /> })}
             {loaded(get_certificate_settings(), move |value| match value {
                             list if list.is_empty() => {
                                 view! {
                                     <p class="empty-state">
-                                        "No certificate setting yet: people cannot upload certificates until you add one."
+                                        {t(
+                                            "No certificate setting yet: people cannot upload certificates until you add one.",
+                                        )}
                                     </p>
                                 }
                                     .into_any()
                             }
                             list => {
                                 view! {
-                                    <DataTable label="Certificate settings" headings=&["Name", "Purpose", "Private key required", "Password required", "Upload from phones", "In use"]>
+                                    <DataTable label=t("Certificate settings") headings=HEADINGS>
                                         {list
                                             .into_iter()
                                             .map(|s| {
@@ -53,12 +67,15 @@ pub fn CertificateSettingsPage() -> impl IntoView {
                                                         <td>
                                                             <a href=format!("/admin/certificates/{}", s.id)>{s.name}</a>
                                                         </td>
-                                                        <td>{s.purpose.label()}</td>
+                                                        <td>{tt(s.purpose.label())}</td>
                                                         <td>{yes_no(s.key_required)}</td>
                                                         <td>{yes_no(s.password_required)}</td>
                                                         <td>{yes_no(s.mobile_upload)}</td>
                                                         <td>
-                                                            {format!("{} certificate(s) of {} person/people", s.certificates, s.people)}
+                                                            {tf(
+                                                                "{certificates} certificate(s) of {people} person/people",
+                                                                &[("certificates", &s.certificates), ("people", &s.people)],
+                                                            )}
                                                         </td>
                                                     </tr>
                                                 }
@@ -72,7 +89,7 @@ pub fn CertificateSettingsPage() -> impl IntoView {
     })}
             <p>
                 <a class="button" href="/admin/certificates/new">
-                    "Add a certificate setting"
+                    {t("Add a certificate setting")}
                 </a>
             </p>
         }
@@ -83,9 +100,9 @@ pub fn CertificateSettingPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
     view! {
-        <Title text="Certificate setting" />
+        <Title text=t("Certificate setting") />
         <p>
-            <a href="/admin/certificates">"← All certificate settings"</a>
+            <a href="/admin/certificates">{t("← All certificate settings")}</a>
         </p>
         {loaded(get_certificate_setting(id()), move |view| {
                             let delete = view
@@ -113,24 +130,24 @@ fn SettingForm(view: CertificateSettingView) -> impl IntoView {
         .as_ref()
         .and_then(|t| t.check().err())
         .unwrap_or_default();
-    let name_error = name_error.map(str::to_owned).or_else(|| {
+    let name_error = name_error.map(tt).or_else(|| {
         (refused.as_deref() == Some("name-taken"))
-            .then(|| "Another setting already has this name: choose a different one.".to_owned())
+            .then(|| t("Another setting already has this name: choose a different one.").to_owned())
     });
     let form = typed.unwrap_or(view.input);
     let title = if view.id.is_some() {
         form.name.clone()
     } else {
-        "Add a certificate setting".to_owned()
+        t("Add a certificate setting").to_owned()
     };
     view! {
         <h1>{title}</h1>
-        {saved.then(|| view! { <Saved text="Certificate setting saved." /> })}
+        {saved.then(|| view! { <Saved text=t("Certificate setting saved.") /> })}
         <PostForm to=SaveCertificateSetting::url() class="certificate-setting">
             {view.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
-            <Field id="name" label="Display name" help="What people see when they upload, e.g. S/MIME signing." value=form.name.clone() error=name_error />
+            <Field id="name" label=t("Display name") help=t("What people see when they upload, e.g. S/MIME signing.") value=form.name.clone() error=name_error />
             <div class="field">
-                <label for="purpose">"Purpose"</label>
+                <label for="purpose">{t("Purpose")}</label>
                 <select
                     id="purpose"
                     name="purpose"
@@ -143,33 +160,39 @@ fn SettingForm(view: CertificateSettingView) -> impl IntoView {
                         .map(|p| {
                             view! {
                                 <option value=p.as_str() selected=form.purpose == p.as_str()>
-                                    {p.label()}
+                                    {tt(p.label())}
                                 </option>
                             }
                         })
                         .collect_view()}
                 </select>
                 <p id="purpose-message" class="field-message">
-                    {purpose_error.map(|e| view! { <span class="error">{e}</span> })}
+                    {purpose_error.map(|e| view! { <span class="error">{tt(e)}</span> })}
                 </p>
             </div>
             <p class="help">
-                "For encryption, a replaced certificate's key is kept so that mail encrypted to it can still be read."
+                {t(
+                    "For encryption, a replaced certificate's key is kept so that mail encrypted to it can still be read.",
+                )}
             </p>
             <div class="check">
                 <input type="checkbox" id="key_required" name="key_required" checked=form.key_required />
-                <label for="key_required">"A private key is required (PKCS#12, or PEM with the key)"</label>
+                <label for="key_required">{t("A private key is required (PKCS#12, or PEM with the key)")}</label>
             </div>
             <div class="check">
                 <input type="checkbox" id="password_required" name="password_required" checked=form.password_required />
-                <label for="password_required">"Files with a private key must be protected by a password, entered at upload"</label>
+                <label for="password_required">
+                    {t("Files with a private key must be protected by a password, entered at upload")}
+                </label>
             </div>
             <div class="check">
                 <input type="checkbox" id="mobile_upload" name="mobile_upload" checked=form.mobile_upload />
-                <label for="mobile_upload">"Allow upload from phones and tablets (otherwise from computers only)"</label>
+                <label for="mobile_upload">
+                    {t("Allow upload from phones and tablets (otherwise from computers only)")}
+                </label>
             </div>
-            <LabelChecks labels=view.labels.clone() checked=form.labels.clone() error=labels_error.map(str::to_owned) />
-            <button type="submit">"Save certificate setting"</button>
+            <LabelChecks labels=view.labels.clone() checked=form.labels.clone() error=labels_error.map(tt) />
+            <button type="submit">{t("Save certificate setting")}</button>
         </PostForm>
     }
 }
@@ -179,14 +202,15 @@ fn DeleteSetting(id: i32, certificates: u64, people: u64) -> impl IntoView {
     let refused = notice() == Some(Notice::InUse);
     view! {
         <section class="card" id="delete">
-            <h2>"Delete this setting"</h2>
+            <h2>{t("Delete this setting")}</h2>
             {if certificates == 0 {
-                view! { <p class="help">"No one has uploaded a certificate for it."</p> }.into_any()
+                view! { <p class="help">{t("No one has uploaded a certificate for it.")}</p> }.into_any()
             } else {
                 view! {
                     <p class="help">
-                        {format!(
+                        {tf(
                             "{certificates} certificate(s) of {people} person/people were uploaded for it. They are deleted with it, and devices lose them at their next check-in.",
+                            &[("certificates", &certificates), ("people", &people)],
                         )}
                     </p>
                 }
@@ -196,7 +220,7 @@ fn DeleteSetting(id: i32, certificates: u64, people: u64) -> impl IntoView {
                 .then(|| {
                     view! {
                         <p class="notice error" role="alert">
-                            "This setting is in use: tick the box to delete its certificates with it."
+                            {t("This setting is in use: tick the box to delete its certificates with it.")}
                         </p>
                     }
                 })}
@@ -208,13 +232,13 @@ fn DeleteSetting(id: i32, certificates: u64, people: u64) -> impl IntoView {
                             <div class="check">
                                 <input type="checkbox" id="with_certificates" name="with_certificates" />
                                 <label for="with_certificates">
-                                    {format!("Also delete the {certificates} certificate(s)")}
+                                    {tf("Also delete the {certificates} certificate(s)", &[("certificates", &certificates)])}
                                 </label>
                             </div>
                         }
                     })}
                 <button type="submit" class="danger">
-                    "Delete certificate setting"
+                    {t("Delete certificate setting")}
                 </button>
             </PostForm>
         </section>

@@ -21,25 +21,36 @@ use crate::components::status::{Saved, loaded};
 use crate::components::table::DataTable;
 use crate::domain::directory::{Membership, ServerFormErrors, ServerFormInput};
 use crate::domain::role::RoleSet;
+use crate::i18n::{en, t, tf, tt};
+
+const HEADINGS: &[&str] = &[
+    en("Name"),
+    en("Address"),
+    en("Groups from"),
+    en("Status"),
+    en("Order"),
+];
 
 #[component]
 pub fn LdapServersPage() -> impl IntoView {
     let deleted = notice() == Some(Notice::Deleted);
     view! {
-            <Title text="LDAP servers" />
+            <Title text=t("LDAP servers") />
             <h1>"LDAP"</h1>
             <p class="help">
-                "People whose user name is not a local account sign in with their directory password. Servers are asked in this order; the first that knows the name decides."
+                {t(
+                    "People whose user name is not a local account sign in with their directory password. Servers are asked in this order; the first that knows the name decides.",
+                )}
             </p>
-            {deleted.then(|| view! { <Saved text="The server was deleted." /> })}
+            {deleted.then(|| view! { <Saved text=t("The server was deleted.") /> })}
             {loaded(get_ldap_servers(), move |value| match value {
                             list if list.is_empty() => {
-                                view! { <p>"No LDAP server yet: only local accounts can sign in."</p> }
+                                view! { <p>{t("No LDAP server yet: only local accounts can sign in.")}</p> }
                                     .into_any()
                             }
                             list => {
                                 view! {
-                                    <DataTable label="LDAP servers" headings=&["Name", "Address", "Groups from", "Status", "Order"]>
+                                    <DataTable label=t("LDAP servers") headings=HEADINGS>
                                         {list
                                             .into_iter()
                                             .map(|s| {
@@ -52,8 +63,8 @@ pub fn LdapServersPage() -> impl IntoView {
                                                         <td>
                                                             <code>{s.url}</code>
                                                         </td>
-                                                        <td>{s.membership}</td>
-                                                        <td>{if s.enabled { "Enabled" } else { "Disabled" }}</td>
+                                                        <td>{tt(&s.membership)}</td>
+                                                        <td>{if s.enabled { t("Enabled") } else { t("Disabled") }}</td>
                                                         <td class="row-actions">
                                                             {["up", "down"]
                                                                 .into_iter()
@@ -64,7 +75,7 @@ pub fn LdapServersPage() -> impl IntoView {
                                                                             <input type="hidden" name="id" value=s.id />
                                                                             <input type="hidden" name="direction" value=direction />
                                                                             <button type="submit" class="link-button">
-                                                                                {if direction == "up" { "Move up" } else { "Move down" }}
+                                                                                {if direction == "up" { t("Move up") } else { t("Move down") }}
                                                                                 <span class="visually-hidden">{label}</span>
                                                                             </button>
                                                                         </PostForm>
@@ -84,7 +95,7 @@ pub fn LdapServersPage() -> impl IntoView {
     })}
             <p>
                 <a class="button" href="/admin/ldap/new">
-                    "Add an LDAP server"
+                    {t("Add an LDAP server")}
                 </a>
             </p>
         }
@@ -97,9 +108,9 @@ pub fn LdapServerPage() -> impl IntoView {
     // Every answer of a form on this page comes back in the query: a new
     // one renders the page afresh (also when only the query changed).
     view! {
-        <Title text="LDAP server" />
+        <Title text=t("LDAP server") />
         <p>
-            <a href="/admin/ldap">"← All LDAP servers"</a>
+            <a href="/admin/ldap">{t("← All LDAP servers")}</a>
         </p>
         {loaded(get_ldap_server(id()), move |view| {
                             let saved_id = view.id;
@@ -109,7 +120,9 @@ pub fn LdapServerPage() -> impl IntoView {
                                     .then(|| {
                                         view! {
                                             <p class="notice error" role="alert" id="server-error">
-                                                "No enabled administrator would be left: give someone the Administrator role first."
+                                                {t(
+                                                    "No enabled administrator would be left: give someone the Administrator role first.",
+                                                )}
                                             </p>
                                         }
                                     })}
@@ -156,29 +169,29 @@ fn ServerForm(view: LdapServerView) -> impl IntoView {
     let title = if view.id.is_some() {
         form.name.clone()
     } else {
-        "Add an LDAP server".to_owned()
+        t("Add an LDAP server").to_owned()
     };
     view! {
         <h1>{title}</h1>
-        {saved.then(|| view! { <Saved text="LDAP server saved." /> })}
+        {saved.then(|| view! { <Saved text=t("LDAP server saved.") /> })}
         <PostForm to=SaveLdapServer::url() class="ldap-server">
             {view.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
-            <Field id="name" label="Name" help="What administrators call this server, e.g. Head office." value=form.name.clone() error=name_error />
+            <Field id="name" label=t("Name") help=t("What administrators call this server, e.g. Head office.") value=form.name.clone() error=name_error.map(|e| tt(&e)) />
             <div class="check">
                 <input type="checkbox" id="enabled" name="enabled" checked=form.enabled />
-                <label for="enabled">"Enabled: people can sign in with it"</label>
+                <label for="enabled">{t("Enabled: people can sign in with it")}</label>
             </div>
             <fieldset>
-                <legend>"Connection"</legend>
-                <Field id="url" label="Address" help="ldap://host:389, or ldaps://host:636 for TLS from the start." value=form.url.clone() error=url_error />
+                <legend>{t("Connection")}</legend>
+                <Field id="url" label=t("Address") help=t("ldap://host:389, or ldaps://host:636 for TLS from the start.") value=form.url.clone() error=url_error.map(|e| tt(&e)) />
                 <div class="check">
                     <input type="checkbox" id="starttls" name="starttls" checked=form.starttls />
-                    <label for="starttls">"Use StartTLS (encrypt an ldap:// connection)"</label>
+                    <label for="starttls">{t("Use StartTLS (encrypt an ldap:// connection)")}</label>
                 </div>
                 <div class="field">
-                    <label for="ca_certificate">"CA certificate (PEM, optional)"</label>
+                    <label for="ca_certificate">{t("CA certificate (PEM, optional)")}</label>
                     <p id="ca_certificate-help" class="help">
-                        "The authority that signed the server's certificate, if not one the system trusts."
+                        {t("The authority that signed the server's certificate, if not one the system trusts.")}
                     </p>
                     <textarea
                         id="ca_certificate"
@@ -190,37 +203,37 @@ fn ServerForm(view: LdapServerView) -> impl IntoView {
                         {form.ca_certificate.clone()}
                     </textarea>
                     <p id="ca_certificate-message" class="field-message">
-                        {ca_error.map(|e| view! { <span class="error">{e}</span> })}
+                        {ca_error.map(|e| view! { <span class="error">{tt(&e)}</span> })}
                     </p>
                 </div>
-                <Field id="timeout_seconds" label="Timeout (seconds)" help="How long one operation may take: 1 to 60." kind="number" value=form.timeout_seconds.clone() error=timeout_error />
+                <Field id="timeout_seconds" label=t("Timeout (seconds)") help=t("How long one operation may take: 1 to 60.") kind="number" value=form.timeout_seconds.clone() error=timeout_error.map(|e| tt(&e)) />
             </fieldset>
             <fieldset>
-                <legend>"Service account"</legend>
-                <Field id="bind_dn" label="Bind DN" help="The account the portal searches the directory with." value=form.bind_dn.clone() error=bind_dn_error />
+                <legend>{t("Service account")}</legend>
+                <Field id="bind_dn" label=t("Bind DN") help=t("The account the portal searches the directory with.") value=form.bind_dn.clone() error=bind_dn_error.map(|e| tt(&e)) />
                 <Field
                     id="bind_password"
-                    label="Password"
-                    help=if view.has_password { "Stored encrypted and never shown. Leave empty to keep it." } else { "Stored encrypted and never shown again." }
+                    label=t("Password")
+                    help=if view.has_password { t("Stored encrypted and never shown. Leave empty to keep it.") } else { t("Stored encrypted and never shown again.") }
                     kind="password"
                     value=String::new()
-                    error=password_error
+                    error=password_error.map(|e| tt(&e))
                 />
             </fieldset>
             <fieldset>
-                <legend>"Users"</legend>
-                <Field id="user_base" label="User search base" help="Where users are searched, with everything below it." value=form.user_base.clone() error=user_base_error />
-                <Field id="user_filter" label="User filter" help="Only entries matching it can sign in, e.g. (objectClass=inetOrgPerson)." value=form.user_filter.clone() />
-                <Field id="login_attribute" label="Login name attribute" help="uid, or sAMAccountName for Active Directory." value=form.login_attribute.clone() />
-                <Field id="name_attribute" label="Display name attribute" value=form.name_attribute.clone() />
-                <Field id="email_attribute" label="E-mail attribute" value=form.email_attribute.clone() />
-                <Field id="mobile_attribute" label="Mobile number attribute" help="Optional." value=form.mobile_attribute.clone() error=attributes_error />
+                <legend>{t("Users")}</legend>
+                <Field id="user_base" label=t("User search base") help=t("Where users are searched, with everything below it.") value=form.user_base.clone() error=user_base_error.map(|e| tt(&e)) />
+                <Field id="user_filter" label=t("User filter") help=t("Only entries matching it can sign in, e.g. (objectClass=inetOrgPerson).") value=form.user_filter.clone() />
+                <Field id="login_attribute" label=t("Login name attribute") help=t("uid, or sAMAccountName for Active Directory.") value=form.login_attribute.clone() />
+                <Field id="name_attribute" label=t("Display name attribute") value=form.name_attribute.clone() />
+                <Field id="email_attribute" label=t("E-mail attribute") value=form.email_attribute.clone() />
+                <Field id="mobile_attribute" label=t("Mobile number attribute") help=t("Optional.") value=form.mobile_attribute.clone() error=attributes_error.map(|e| tt(&e)) />
             </fieldset>
             <fieldset>
-                <legend>"Groups"</legend>
-                <Field id="group_base" label="Group search base" help="Where groups are found; empty uses the directory's root." value=form.group_base.clone() />
+                <legend>{t("Groups")}</legend>
+                <Field id="group_base" label=t("Group search base") help=t("Where groups are found; empty uses the directory's root.") value=form.group_base.clone() />
                 <div class="field">
-                    <label for="membership">"Group membership is found in"</label>
+                    <label for="membership">{t("Group membership is found in")}</label>
                     <select
                         id="membership"
                         name="membership"
@@ -233,18 +246,18 @@ fn ServerForm(view: LdapServerView) -> impl IntoView {
                             .map(|m| {
                                 view! {
                                     <option value=m.as_str() selected=form.membership == m.as_str()>
-                                        {m.label()}
+                                        {tt(m.label())}
                                     </option>
                                 }
                             })
                             .collect_view()}
                     </select>
                     <p id="membership-message" class="field-message">
-                        {membership_error.map(|e| view! { <span class="error">{e}</span> })}
+                        {membership_error.map(|e| view! { <span class="error">{tt(&e)}</span> })}
                     </p>
                 </div>
             </fieldset>
-            <button type="submit">"Save LDAP server"</button>
+            <button type="submit">{t("Save LDAP server")}</button>
         </PostForm>
     }
 }
@@ -257,11 +270,16 @@ fn ConnectionTest(id: i32) -> impl IntoView {
     let login = query.with_untracked(|q| q.get("login").unwrap_or_default());
     view! {
         <section id="test" class="card">
-            <h2>"Test connection"</h2>
+            <h2>{t("Test connection")}</h2>
             <form method="get" action=format!("/admin/ldap/{id}#test")>
                 <input type="hidden" name="test" value="1" />
-                <Field id="login" label="User name to look up (optional)" help="Checks the search and shows what the portal would read: DN, attributes, groups." value=login />
-                <button type="submit">"Test connection"</button>
+                <Field
+                    id="login"
+                    label=t("User name to look up (optional)")
+                    help=t("Checks the search and shows what the portal would read: DN, attributes, groups.")
+                    value=login
+                />
+                <button type="submit">{t("Test connection")}</button>
             </form>
             {asked
                 .map(|login| {
@@ -274,7 +292,7 @@ fn ConnectionTest(id: i32) -> impl IntoView {
                                         .into_iter()
                                         .map(|step| {
                                             view! {
-                                                <li class=if step.ok { "ok" } else { "failed" }>{step.text}</li>
+                                                <li class=if step.ok { "ok" } else { "failed" }>{tt(&step.text)}</li>
                                             }
                                         })
                                         .collect_view()}
@@ -295,20 +313,22 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
     let error = query.with_untracked(|q| q.get("grant_error"));
     // "Choose a group." shows next to the picker instead.
     let message = match error.as_deref() {
-        Some("roles") => Some("Tick at least one role."),
-        Some("last-admin") => Some(
+        Some("roles") => Some(t("Tick at least one role.")),
+        Some("last-admin") => Some(t(
             "No enabled administrator would be left: give someone the Administrator role first.",
-        ),
+        )),
         _ => None,
     };
     let group_error = error.as_deref() == Some("group");
     view! {
         <section id="group-roles">
-            <h2>"Roles for directory groups"</h2>
+            <h2>{t("Roles for directory groups")}</h2>
             <p class="help">
-                "Directory users have no roles until they are given some: here for everyone in a group (at their next sign-in), or one by one under Users."
+                {t(
+                    "Directory users have no roles until they are given some: here for everyone in a group (at their next sign-in), or one by one under Users.",
+                )}
             </p>
-            {saved.then(|| view! { <Saved text="Group roles saved." /> })}
+            {saved.then(|| view! { <Saved text=t("Group roles saved.") /> })}
             {message
                 .map(|text| {
                     view! {
@@ -326,16 +346,16 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                             <input type="hidden" name="server" value=id />
                             <input type="hidden" name="grant" value=grant.id />
                             <h3 title=grant.group_dn.clone()>{grant.group_name.clone()}</h3>
-                            <RoleChecks legend="Roles of its members" prefix checked=grant.roles.clone() />
-                            <button type="submit">{format!("Save roles of {}", grant.group_name)}</button>
-                            <p class="help">"Clear every box and save to remove the grant."</p>
+                            <RoleChecks legend=t("Roles of its members") prefix checked=grant.roles.clone() />
+                            <button type="submit">{tf("Save roles of {group}", &[("group", &grant.group_name)])}</button>
+                            <p class="help">{t("Clear every box and save to remove the grant.")}</p>
                         </PostForm>
                     }
                 })
                 .collect_view()}
             <PostForm to=SaveGroupRoles::url() class="card grant">
                 <input type="hidden" name="server" value=id />
-                <h3>"Give roles to a group"</h3>
+                <h3>{t("Give roles to a group")}</h3>
                 {Suspend::new(async move {
                                 let (options, trouble) = match get_group_choices(Some(id)).await {
                                     Ok(c) => (c.choices, c.unreadable.first().cloned()),
@@ -343,14 +363,14 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                                 };
                                 view! {
                                     <div class="field">
-                                        <label for="grant-group">"Group"</label>
+                                        <label for="grant-group">{t("Group")}</label>
                                         <select
                                             id="grant-group"
                                             name="group"
                                             aria-invalid=group_error.to_string()
                                             aria-describedby="grant-group-message"
                                         >
-                                            <option value="">"Choose a group…"</option>
+                                            <option value="">{t("Choose a group…")}</option>
                                             {options
                                                 .into_iter()
                                                 .map(|c| view! { <option value=c.value>{c.label}</option> })
@@ -358,16 +378,20 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
                                         </select>
                                         <p id="grant-group-message" class="field-message">
                                             {trouble
-                                                .map(|t| {
-                                                    view! { <span class="error">{format!("Groups could not be read: {t}")}</span> }
+                                                .map(|why| {
+                                                    view! {
+                                                        <span class="error">
+                                                            {tf("Groups could not be read: {why}", &[("why", &tt(&why))])}
+                                                        </span>
+                                                    }
                                                 })}
-                                            {group_error.then(|| view! { <span class="error">"Choose a group."</span> })}
+                                            {group_error.then(|| view! { <span class="error">{t("Choose a group.")}</span> })}
                                         </p>
                                     </div>
                                 }
                 })}
-                <RoleChecks legend="Roles of its members" prefix="new-".to_owned() checked=RoleSet::default() />
-                <button type="submit">"Give these roles"</button>
+                <RoleChecks legend=t("Roles of its members") prefix="new-".to_owned() checked=RoleSet::default() />
+                <button type="submit">{t("Give these roles")}</button>
             </PostForm>
         </section>
     }
@@ -377,14 +401,16 @@ fn GroupRoles(id: i32, grants: Vec<GroupGrant>) -> impl IntoView {
 fn DeleteServer(id: i32) -> impl IntoView {
     view! {
         <section class="card">
-            <h2>"Delete this server"</h2>
+            <h2>{t("Delete this server")}</h2>
             <p class="help">
-                "Its group roles and group device limits go with it. Its users keep their devices; they can no longer sign in unless another server knows them."
+                {t(
+                    "Its group roles and group device limits go with it. Its users keep their devices; they can no longer sign in unless another server knows them.",
+                )}
             </p>
             <PostForm to=DeleteLdapServer::url()>
                 <input type="hidden" name="id" value=id />
                 <button type="submit" class="danger">
-                    "Delete LDAP server"
+                    {t("Delete LDAP server")}
                 </button>
             </PostForm>
         </section>

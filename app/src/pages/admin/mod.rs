@@ -16,35 +16,36 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
 use crate::domain::role::{Role, RoleSet};
+use crate::i18n::{t, tf, tt};
 
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     view! {
-        <nav class="subnav" aria-label="Admin">
+        <nav class="subnav" aria-label=t("Admin")>
             <ul>
                 <li>
-                    <A href="/admin/users">"Users"</A>
+                    <A href="/admin/users">{t("Users")}</A>
                 </li>
                 <li>
-                    <A href="/admin/audit">"Audit log"</A>
+                    <A href="/admin/audit">{t("Audit log")}</A>
                 </li>
                 <li>
-                    <A href="/admin/registration">"Registration"</A>
+                    <A href="/admin/registration">{t("Registration")}</A>
                 </li>
                 <li>
-                    <A href="/admin/ldap">"LDAP"</A>
+                    <A href="/admin/ldap">{t("LDAP")}</A>
                 </li>
                 <li>
-                    <A href="/admin/policies">"Policies & apps"</A>
+                    <A href="/admin/policies">{t("Policies & apps")}</A>
                 </li>
                 <li>
-                    <A href="/admin/certificates">"Certificates"</A>
+                    <A href="/admin/certificates">{t("Certificates")}</A>
                 </li>
                 <li>
-                    <A href="/admin/sign-in">"Sign-in methods"</A>
+                    <A href="/admin/sign-in">{t("Sign-in methods")}</A>
                 </li>
                 <li>
-                    <A href="/admin/settings">"Settings"</A>
+                    <A href="/admin/settings">{t("Settings")}</A>
                 </li>
             </ul>
         </nav>
@@ -76,9 +77,9 @@ pub fn RoleChecks(
                                 checked=checked.contains(role)
                                 aria-describedby=format!("{id}-help")
                             />
-                            <label for=id.clone()>{role.label()}</label>
+                            <label for=id.clone()>{tt(role.label())}</label>
                             <span id=format!("{id}-help") class="help">
-                                {role.description()}
+                                {tt(role.description())}
                             </span>
                         </div>
                     }
@@ -128,10 +129,15 @@ pub fn Pager(
         format!("{base}?{}", query_string(&all))
     };
     view! {
-        <nav class="pager" aria-label="Pages">
-            {(page > 1).then(|| view! { <a href=link(page - 1) rel="prev">"← Previous"</a> })}
-            <span>{format!("Page {page} of {last} · {total} in all")}</span>
-            {(page < last).then(|| view! { <a href=link(page + 1) rel="next">"Next →"</a> })}
+        <nav class="pager" aria-label=t("Pages")>
+            {(page > 1).then(|| view! { <a href=link(page - 1) rel="prev">{t("← Previous")}</a> })}
+            <span>
+                {tf(
+                    "Page {page} of {last} · {total} in all",
+                    &[("page", &page), ("last", &last), ("total", &total)],
+                )}
+            </span>
+            {(page < last).then(|| view! { <a href=link(page + 1) rel="next">{t("Next →")}</a> })}
         </nav>
     }
 }

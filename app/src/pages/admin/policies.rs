@@ -21,6 +21,21 @@ use crate::domain::catalogue::{
     ItemErrors, ItemId, ItemInput, ItemKind, ItemType, Label, LabelErrors, LabelInput, LabelKey,
 };
 use crate::domain::device::{Ownership, Platform};
+use crate::i18n::{en, t, tf, tt};
+
+const ITEM_HEADINGS: &[&str] = &[en("Name"), en("Type"), en("Details"), en("Labels")];
+
+const LABEL_HEADINGS: &[&str] = &[en("Label"), en("Devices"), en("Assigned items")];
+
+/// A label's name: a built-in label's in the request's language, one an
+/// administrator made as it was typed.
+fn label_name(label: &Label) -> String {
+    if label.built_in {
+        tt(&label.name)
+    } else {
+        label.name.clone()
+    }
+}
 
 /// A checkbox per label (posted as `labels[key]`).
 #[component]
@@ -31,8 +46,8 @@ pub fn LabelChecks(
 ) -> impl IntoView {
     view! {
         <fieldset class="labels" aria-describedby="labels-message">
-            <legend>"Assigned to the labels"</legend>
-            <p class="help">"Devices with any of these labels get it, at their next check-in."</p>
+            <legend>{t("Assigned to the labels")}</legend>
+            <p class="help">{t("Devices with any of these labels get it, at their next check-in.")}</p>
             {labels
                 .into_iter()
                 .map(|label| {
@@ -46,8 +61,8 @@ pub fn LabelChecks(
                                 name=format!("labels[{key}]")
                                 checked=checked.contains(&key)
                             />
-                            <label for=id>{label.name.clone()}</label>
-                            <span class="help">{label.rule.describe()}</span>
+                            <label for=id>{label_name(&label)}</label>
+                            <span class="help">{tt(&label.rule.describe())}</span>
                         </div>
                     }
                 })
@@ -63,10 +78,10 @@ fn label_names(overview: &CatalogueOverview, keys: &[LabelKey]) -> String {
     let names: Vec<String> = keys
         .iter()
         .filter_map(|k| overview.labels.iter().find(|l| l.label.key == *k))
-        .map(|l| l.label.name.clone())
+        .map(|l| label_name(&l.label))
         .collect();
     if names.is_empty() {
-        "Not assigned".to_owned()
+        t("Not assigned").to_owned()
     } else {
         names.join(", ")
     }
@@ -77,17 +92,19 @@ pub fn PoliciesPage() -> impl IntoView {
     // Read once, here: a closure rendered later may run where the
     // router (and so the address) is out of reach.
     let notice = match notice() {
-        Some(Notice::Deleted) => Some("Deleted. Devices lose it at their next check-in."),
-        Some(Notice::PolicySaved) => Some("Device policy saved."),
-        Some(Notice::LabelSaved) => Some("Label saved."),
-        Some(Notice::LabelDeleted) => Some("Label deleted."),
+        Some(Notice::Deleted) => Some(t("Deleted. Devices lose it at their next check-in.")),
+        Some(Notice::PolicySaved) => Some(t("Device policy saved.")),
+        Some(Notice::LabelSaved) => Some(t("Label saved.")),
+        Some(Notice::LabelDeleted) => Some(t("Label deleted.")),
         _ => None,
     };
     view! {
-        <Title text="Policies & apps" />
-        <h1>"Policies & apps"</h1>
+        <Title text=t("Policies & apps") />
+        <h1>{t("Policies & apps")}</h1>
         <p class="help">
-            "What devices get, by label. A device's labels follow from its ownership and platform; it gets everything assigned to any of them, and each change reaches it at its next check-in."
+            {t(
+                "What devices get, by label. A device's labels follow from its ownership and platform; it gets everything assigned to any of them, and each change reaches it at its next check-in.",
+            )}
         </p>
         {notice.map(|text| view! { <Saved text /> })}
         {loaded(get_catalogue(), |o| view! { <Overview o /> })}
@@ -107,7 +124,7 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
                 .collect();
             let heading_id = format!("kind-{}", kind.plural().to_lowercase());
             let body = if rows.is_empty() {
-                view! { <p class="muted">"None yet."</p> }.into_any()
+                view! { <p class="muted">{t("None yet.")}</p> }.into_any()
             } else {
                 // Rendered here: the table's rows borrow the overview.
                 let rows = rows
@@ -117,17 +134,22 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
                             ItemId::Catalogue(id) => format!("/admin/policies/{id}"),
                             ItemId::CertificateSetting(id) => format!("/admin/certificates/{id}"),
                         };
+                        // A certificate setting's detail is the portal's words.
+                        let detail = match item.id {
+                            ItemId::CertificateSetting(_) => tt(&item.detail),
+                            ItemId::Catalogue(_) => item.detail.clone(),
+                        };
                         let detail = if item.forbids_locate {
-                            format!("{} (Locate is not offered)", item.detail)
+                            tf("{detail} (Locate is not offered)", &[("detail", &detail)])
                         } else {
-                            item.detail.clone()
+                            detail
                         };
                         view! {
                             <tr>
                                 <td>
                                     <a href=href>{item.name.clone()}</a>
                                 </td>
-                                <td>{item.item_type.label()}</td>
+                                <td>{tt(item.item_type.label())}</td>
                                 <td>{detail}</td>
                                 <td>{label_names(&o, &item.labels)}</td>
                             </tr>
@@ -135,13 +157,13 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
                     })
                     .collect_view();
                 view! {
-                    <DataTable label="Apps, configurations and books" headings=&["Name", "Type", "Details", "Labels"]>{rows}</DataTable>
+                    <DataTable label=t("Apps, configurations and books") headings=ITEM_HEADINGS>{rows}</DataTable>
                 }
                 .into_any()
             };
             view! {
                 <section class="card" aria-labelledby=heading_id.clone()>
-                    <h2 id=heading_id.clone()>{kind.plural()}</h2>
+                    <h2 id=heading_id.clone()>{tt(kind.plural())}</h2>
                     {body}
                 </section>
             }
@@ -149,7 +171,7 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
         .collect_view();
     view! {
         <section class="card" aria-labelledby="device-policy">
-            <h2 id="device-policy">"Device policy"</h2>
+            <h2 id="device-policy">{t("Device policy")}</h2>
             <PostForm to=SaveDevicePolicy::url()>
                 <div class="check">
                     <input
@@ -159,21 +181,23 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
                         checked=o.forbid_employee_wipe
                     />
                     <label for="forbid_employee_wipe">
-                        "Do not offer Wipe for employee-owned devices (only Retire, which leaves personal data)"
+                        {t(
+                            "Do not offer Wipe for employee-owned devices (only Retire, which leaves personal data)",
+                        )}
                     </label>
                 </div>
-                <button type="submit">"Save device policy"</button>
+                <button type="submit">{t("Save device policy")}</button>
             </PostForm>
         </section>
         <p>
             <a class="button" href="/admin/policies/new">
-                "Add a policy, configuration, app or book"
+                {t("Add a policy, configuration, app or book")}
             </a>
         </p>
         {sections}
         <section class="card" aria-labelledby="labels">
-            <h2 id="labels">"Labels"</h2>
-            <DataTable label="Labels" headings=&["Label", "Devices", "Assigned items"]>
+            <h2 id="labels">{t("Labels")}</h2>
+            <DataTable label=t("Labels") headings=LABEL_HEADINGS>
                 {o
                     .labels
                     .iter()
@@ -183,12 +207,12 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
                                 view! { <a href=format!("/admin/labels/{id}")>{l.label.name.clone()}</a> }
                                     .into_any()
                             }
-                            _ => view! { {l.label.name.clone()} " (built in)" }.into_any(),
+                            _ => view! { {label_name(&l.label)} {t(" (built in)")} }.into_any(),
                         };
                         view! {
                             <tr>
                                 <td>{name}</td>
-                                <td>{l.description.clone()}</td>
+                                <td>{tt(&l.description)}</td>
                                 <td>{l.used_by}</td>
                             </tr>
                         }
@@ -197,7 +221,7 @@ fn Overview(o: CatalogueOverview) -> impl IntoView {
             </DataTable>
             <p>
                 <a class="button secondary-button" href="/admin/labels/new">
-                    "Add a label"
+                    {t("Add a label")}
                 </a>
             </p>
         </section>
@@ -209,9 +233,9 @@ pub fn CatalogueItemPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
     view! {
-        <Title text="Policy, configuration, app or book" />
+        <Title text=t("Policy, configuration, app or book") />
         <p>
-            <a href="/admin/policies">"← Policies & apps"</a>
+            <a href="/admin/policies">{t("← Policies & apps")}</a>
         </p>
         {loaded(get_catalogue_item(id()), move |view| {
                             let delete = view.id.map(|id| view! { <DeleteItem id /> });
@@ -237,23 +261,23 @@ fn ItemForm(view: ItemView) -> impl IntoView {
         .as_ref()
         .and_then(|t| t.check().err())
         .unwrap_or_default();
-    let name_error = name_error.map(str::to_owned).or_else(|| {
+    let name_error = name_error.map(tt).or_else(|| {
         (refused.as_deref() == Some("name-taken"))
-            .then(|| "Another item already has this name: choose a different one.".to_owned())
+            .then(|| t("Another item already has this name: choose a different one.").to_owned())
     });
     let form = typed.unwrap_or(view.input);
     let title = if view.id.is_some() {
         form.name.clone()
     } else {
-        "Add a policy, configuration, app or book".to_owned()
+        t("Add a policy, configuration, app or book").to_owned()
     };
     view! {
         <h1>{title}</h1>
-        {saved.then(|| view! { <Saved text="Saved. Devices get the change at their next check-in." /> })}
+        {saved.then(|| view! { <Saved text=t("Saved. Devices get the change at their next check-in.") /> })}
         <PostForm to=SaveCatalogueItem::url() class="catalogue-item">
             {view.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
             <div class="field">
-                <label for="item_type">"What it is"</label>
+                <label for="item_type">{t("What it is")}</label>
                 <select
                     id="item_type"
                     name="item_type"
@@ -264,14 +288,14 @@ fn ItemForm(view: ItemView) -> impl IntoView {
                         .into_iter()
                         .map(|kind| {
                             view! {
-                                <optgroup label=kind.plural()>
+                                <optgroup label=tt(kind.plural())>
                                     {ItemType::EDITABLE
                                         .into_iter()
                                         .filter(|t| t.kind() == kind)
                                         .map(|t| {
                                             view! {
                                                 <option value=t.as_str() selected=form.item_type == t.as_str()>
-                                                    {t.label()}
+                                                    {tt(t.label())}
                                                 </option>
                                             }
                                         })
@@ -282,25 +306,27 @@ fn ItemForm(view: ItemView) -> impl IntoView {
                         .collect_view()}
                 </select>
                 <p id="item_type-message" class="field-message">
-                    {type_error.map(|e| view! { <span class="error">{e}</span> })}
+                    {type_error.map(|e| view! { <span class="error">{tt(e)}</span> })}
                 </p>
             </div>
-            <Field id="name" label="Name" help="What people see in the impact of an ownership change, e.g. Expense reports." value=form.name.clone() error=name_error />
+            <Field id="name" label=t("Name") help=t("What people see in the impact of an ownership change, e.g. Expense reports.") value=form.name.clone() error=name_error />
             <Field
                 id="detail"
-                label="Details"
-                help="For a passcode policy the rule, for Wi-Fi the network, for an app its store identifier, for a book its title or file."
+                label=t("Details")
+                help=t(
+                    "For a passcode policy the rule, for Wi-Fi the network, for an app its store identifier, for a book its title or file.",
+                )
                 value=form.detail.clone()
-                error=detail_error.map(str::to_owned)
+                error=detail_error.map(tt)
             />
             <div class="check">
                 <input type="checkbox" id="forbids_locate" name="forbids_locate" checked=form.forbids_locate />
                 <label for="forbids_locate">
-                    "Privacy policy only: the company may not locate the device (Locate is not offered)"
+                    {t("Privacy policy only: the company may not locate the device (Locate is not offered)")}
                 </label>
             </div>
-            <LabelChecks labels=view.labels checked=form.labels error=labels_error.map(str::to_owned) />
-            <button type="submit">"Save"</button>
+            <LabelChecks labels=view.labels checked=form.labels error=labels_error.map(tt) />
+            <button type="submit">{t("Save")}</button>
         </PostForm>
     }
 }
@@ -309,12 +335,12 @@ fn ItemForm(view: ItemView) -> impl IntoView {
 fn DeleteItem(id: i32) -> impl IntoView {
     view! {
         <section class="card" id="delete">
-            <h2>"Delete"</h2>
-            <p class="help">"Devices that have it lose it at their next check-in."</p>
+            <h2>{t("Delete")}</h2>
+            <p class="help">{t("Devices that have it lose it at their next check-in.")}</p>
             <PostForm to=DeleteCatalogueItem::url()>
                 <input type="hidden" name="id" value=id />
                 <button type="submit" class="danger">
-                    "Delete"
+                    {t("Delete")}
                 </button>
             </PostForm>
         </section>
@@ -326,9 +352,9 @@ pub fn LabelPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
     view! {
-        <Title text="Label" />
+        <Title text=t("Label") />
         <p>
-            <a href="/admin/policies#labels">"← Policies & apps"</a>
+            <a href="/admin/policies#labels">{t("← Policies & apps")}</a>
         </p>
         {loaded(get_label(id()), move |view| {
                             let delete = view.id.map(|id| view! { <DeleteLabelForm id /> });
@@ -352,23 +378,23 @@ fn LabelForm(view: LabelView) -> impl IntoView {
         .as_ref()
         .and_then(|t| t.check().err())
         .unwrap_or_default();
-    let name_error = name_error.map(str::to_owned).or_else(|| {
+    let name_error = name_error.map(tt).or_else(|| {
         (refused.as_deref() == Some("name-taken"))
-            .then(|| "Another label already has this name: choose a different one.".to_owned())
+            .then(|| t("Another label already has this name: choose a different one.").to_owned())
     });
     let form = typed.unwrap_or(view.input);
     let title = if view.id.is_some() {
         form.name.clone()
     } else {
-        "Add a label".to_owned()
+        t("Add a label").to_owned()
     };
     view! {
         <h1>{title}</h1>
         <PostForm to=SaveLabel::url() class="label-form">
             {view.id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
-            <Field id="name" label="Name" help="e.g. Company iPhones" value=form.name.clone() error=name_error />
+            <Field id="name" label=t("Name") help=t("e.g. Company iPhones") value=form.name.clone() error=name_error />
             <div class="field">
-                <label for="ownership">"Ownership"</label>
+                <label for="ownership">{t("Ownership")}</label>
                 <select
                     id="ownership"
                     name="ownership"
@@ -376,25 +402,25 @@ fn LabelForm(view: LabelView) -> impl IntoView {
                     aria-describedby="ownership-message"
                 >
                     <option value="" selected=form.ownership.is_empty()>
-                        "Either"
+                        {t("Either")}
                     </option>
                     {[Ownership::CompanyOwned, Ownership::EmployeeOwned]
                         .into_iter()
                         .map(|o| {
                             view! {
                                 <option value=o.as_str() selected=form.ownership == o.as_str()>
-                                    {o.label()}
+                                    {tt(o.label())}
                                 </option>
                             }
                         })
                         .collect_view()}
                 </select>
                 <p id="ownership-message" class="field-message">
-                    {ownership_error.map(|e| view! { <span class="error">{e}</span> })}
+                    {ownership_error.map(|e| view! { <span class="error">{tt(e)}</span> })}
                 </p>
             </div>
             <fieldset aria-describedby="platforms-message">
-                <legend>"Platforms (none ticked: any)"</legend>
+                <legend>{t("Platforms (none ticked: any)")}</legend>
                 {Platform::ALL
                     .iter()
                     .copied()
@@ -408,16 +434,16 @@ fn LabelForm(view: LabelView) -> impl IntoView {
                                     name=format!("platforms[{}]", p.as_str())
                                     checked=form.platforms.iter().any(|t| t == p.as_str())
                                 />
-                                <label for=id>{p.label()}</label>
+                                <label for=id>{tt(p.label())}</label>
                             </div>
                         }
                     })
                     .collect_view()}
                 <p id="platforms-message" class="field-message">
-                    {platforms_error.map(|e| view! { <span class="error">{e}</span> })}
+                    {platforms_error.map(|e| view! { <span class="error">{tt(e)}</span> })}
                 </p>
             </fieldset>
-            <button type="submit">"Save label"</button>
+            <button type="submit">{t("Save label")}</button>
         </PostForm>
     }
 }
@@ -426,12 +452,16 @@ fn LabelForm(view: LabelView) -> impl IntoView {
 fn DeleteLabelForm(id: i32) -> impl IntoView {
     view! {
         <section class="card" id="delete">
-            <h2>"Delete this label"</h2>
-            <p class="help">"It is taken off everything assigned to it; devices lose what it brought at their next check-in."</p>
+            <h2>{t("Delete this label")}</h2>
+            <p class="help">
+                {t(
+                    "It is taken off everything assigned to it; devices lose what it brought at their next check-in.",
+                )}
+            </p>
             <PostForm to=DeleteLabel::url()>
                 <input type="hidden" name="id" value=id />
                 <button type="submit" class="danger">
-                    "Delete label"
+                    {t("Delete label")}
                 </button>
             </PostForm>
         </section>

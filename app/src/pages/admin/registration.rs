@@ -17,6 +17,9 @@ use crate::components::form::{PostForm, refused};
 use crate::components::status::{Saved, loaded};
 use crate::components::table::DataTable;
 use crate::domain::registration::{DeviceLimit, GroupLimitInput, RegistrationMode, SettingsInput};
+use crate::i18n::{en, t, tf, tt};
+
+const HEADINGS: &[&str] = &[en("Group"), en("Directory"), en("Devices"), en("Actions")];
 
 #[component]
 pub fn RegistrationSettingsPage() -> impl IntoView {
@@ -25,8 +28,8 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
         .filter(|(_, form)| form == "settings")
         .map(|(typed, _)| typed);
     view! {
-        <Title text="Registration settings" />
-        <h1>"Registration"</h1>
+        <Title text=t("Registration settings") />
+        <h1>{t("Registration")}</h1>
         {loaded(get_registration_settings(), move |current| {
                             let saved = notice() == Some(Notice::Saved);
                             let errors = typed
@@ -46,10 +49,10 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                                 .map(|p| p != "global")
                                 .unwrap_or(current.group_limits_first);
                             view! {
-                                {saved.then(|| view! { <Saved text="Registration settings saved." /> })}
+                                {saved.then(|| view! { <Saved text=t("Registration settings saved.") /> })}
                                 <PostForm to=SaveRegistrationSettings::url()>
                                     <fieldset>
-                                        <legend>"What a device needs to enroll"</legend>
+                                        <legend>{t("What a device needs to enroll")}</legend>
                                         {RegistrationMode::ALL
                                             .iter()
                                             .copied()
@@ -59,62 +62,64 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
                                                 view! {
                                                     <label class="choice" for=label_for>
                                                         <input type="radio" id=id name="mode" value=m.as_str() checked=mode == m.as_str() />
-                                                        {m.label()}
+                                                        {tt(m.label())}
                                                     </label>
                                                 }
                                             })
                                             .collect_view()}
                                         <p class="help">
-                                            "With a PIN, people see it once after registering and can reset it in the portal. A PIN is issued even if the device's platform does not ask for it."
+                                            {t(
+                                                "With a PIN, people see it once after registering and can reset it in the portal. A PIN is issued even if the device's platform does not ask for it.",
+                                            )}
                                         </p>
                                     </fieldset>
                                     <Field kind="number"
                                         id="pin_length"
-                                        label="PIN length (digits)"
-                                        help="From 6 to 12 digits."
+                                        label=t("PIN length (digits)")
+                                        help=t("From 6 to 12 digits.")
                                         value=pin_length
-                                        error=errors.pin_length
+                                        error=errors.pin_length.map(|e| tt(&e))
                                     />
                                     <Field kind="number"
                                         id="pin_validity_hours"
-                                        label="Registration valid for (hours)"
-                                        help="From 1 to 720 hours; a registration not used in time expires and frees its slot."
+                                        label=t("Registration valid for (hours)")
+                                        help=t("From 1 to 720 hours; a registration not used in time expires and frees its slot.")
                                         value=validity
-                                        error=errors.pin_validity_hours
+                                        error=errors.pin_validity_hours.map(|e| tt(&e))
                                     />
                                     <Field kind="number"
                                         id="device_limit"
-                                        label="Devices per person"
-                                        help="From 1 to 50; leave empty for no limit. Pending and active devices count."
+                                        label=t("Devices per person")
+                                        help=t("From 1 to 50; leave empty for no limit. Pending and active devices count.")
                                         value=limit
-                                        error=errors.device_limit
+                                        error=errors.device_limit.map(|e| tt(&e))
                                     />
                                     <fieldset>
-                                        <legend>"When a person is in a directory group with a limit"</legend>
+                                        <legend>{t("When a person is in a directory group with a limit")}</legend>
                                         <label class="choice" for="precedence-groups">
                                             <input type="radio" id="precedence-groups" name="precedence" value="groups" checked=groups_first />
-                                            "The group's limit applies (the highest, if several)"
+                                            {t("The group's limit applies (the highest, if several)")}
                                         </label>
                                         <label class="choice" for="precedence-global">
                                             <input type="radio" id="precedence-global" name="precedence" value="global" checked=!groups_first />
-                                            "The global limit above applies to everyone"
+                                            {t("The global limit above applies to everyone")}
                                         </label>
                                     </fieldset>
                                     <Field kind="number"
                                         id="per_day"
-                                        label="Registrations per person per day"
-                                        help="From 1 to 1000. Each registration can send a text message; cancelled registrations count too."
+                                        label=t("Registrations per person per day")
+                                        help=t("From 1 to 1000. Each registration can send a text message; cancelled registrations count too.")
                                         value=per_day.unwrap_or_default()
-                                        error=errors.per_day
+                                        error=errors.per_day.map(|e| tt(&e))
                                     />
                                     <Field
                                         id="sms_countries"
-                                        label="Text messages only to these country codes"
-                                        help="For example +44, +49. Leave empty to allow any number."
+                                        label=t("Text messages only to these country codes")
+                                        help=t("For example +44, +49. Leave empty to allow any number.")
                                         value=sms_countries.unwrap_or_default()
-                                        error=errors.sms_countries
+                                        error=errors.sms_countries.map(|e| tt(&e))
                                     />
-                                    <button type="submit">"Save registration settings"</button>
+                                    <button type="submit">{t("Save registration settings")}</button>
                                 </PostForm>
                             }
                                 .into_any()
@@ -129,9 +134,11 @@ pub fn RegistrationSettingsPage() -> impl IntoView {
 fn GroupLimitsSection() -> impl IntoView {
     view! {
         <section id="group-limits">
-            <h2>"Directory group limits"</h2>
+            <h2>{t("Directory group limits")}</h2>
             <p class="help">
-                "Members of these LDAP groups may have this many pending and active devices. Groups are read from the directory when a person registers a device."
+                {t(
+                    "Members of these LDAP groups may have this many pending and active devices. Groups are read from the directory when a person registers a device.",
+                )}
             </p>
             {loaded(get_group_limits(), |limits| view! { <GroupLimitsTable limits /> })}
         </section>
@@ -169,14 +176,17 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
     });
     let code = code.unwrap_or_default();
     let group_error = match code.as_str() {
-        "limit-group" => Some("Choose a group.".to_owned()),
-        "limit-taken" => Some("That group has a limit already: edit it in the table.".to_owned()),
+        "limit-group" => Some(t("Choose a group.").to_owned()),
+        "limit-taken" => {
+            Some(t("That group has a limit already: edit it in the table.").to_owned())
+        }
         _ => None,
     };
     let limit_error = (code == "limit-range").then(|| {
         DeviceLimit::parse(&value)
             .err()
-            .unwrap_or_else(|| "Enter a limit from 1 to 50.".to_owned())
+            .map(|e| tt(&e))
+            .unwrap_or_else(|| t("Enter a limit from 1 to 50.").to_owned())
     });
     let mut choices = limits.groups.choices.clone();
     // The group being edited stays pickable when its directory cannot be read.
@@ -195,7 +205,7 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
     let no_groups = choices.is_empty();
     let saved = matches!(notice(), Some(Notice::LimitSaved | Notice::LimitDeleted));
     view! {
-        {saved.then(|| view! { <Saved text="Group limits saved." /> })}
+        {saved.then(|| view! { <Saved text=t("Group limits saved.") /> })}
         {limits
             .groups
             .unreadable
@@ -204,16 +214,16 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
             .map(|why| {
                 view! {
                     <p class="notice error" role="alert">
-                        {format!("Groups could not be read from {why}")}
+                        {tf("Groups could not be read from {why}", &[("why", &tt(&why))])}
                     </p>
                 }
             })
             .collect_view()}
         {if limits.rows.is_empty() {
-            view! { <p>"No group has a limit: the global limit applies to everyone."</p> }.into_any()
+            view! { <p>{t("No group has a limit: the global limit applies to everyone.")}</p> }.into_any()
         } else {
             view! {
-                <DataTable label="Device limits by group" headings=&["Group", "Directory", "Devices", "Actions"] class="group-limits">
+                <DataTable label=t("Device limits by group") headings=HEADINGS class="group-limits">
                     {limits
                         .rows
                         .clone()
@@ -227,17 +237,17 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
                                     <td>{row.limit}</td>
                                     <td class="row-actions">
                                         <a href=format!("/admin/registration?edit_limit={id}#group-limits")>
-                                            "Edit"
+                                            {t("Edit")}
                                             <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
                                         </a>
                                         <a href=format!("/admin/registration?copy_limit={id}#group-limits")>
-                                            "Copy"
+                                            {t("Copy")}
                                             <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
                                         </a>
                                         <PostForm to=DeleteGroupLimit::url()>
                                             <input type="hidden" name="id" value=id />
                                             <button type="submit" class="link-button danger-text">
-                                                "Delete"
+                                                {t("Delete")}
                                                 <span class="visually-hidden">{format!(" {}", row.group_name)}</span>
                                             </button>
                                         </PostForm>
@@ -253,14 +263,16 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
         <PostForm to=SaveGroupLimit::url() class="group-limit-form">
             <h3>
                 {match (&editing, &copied) {
-                    (Some(row), _) => format!("Edit the limit of {}", row.group_name),
-                    (None, Some(row)) => format!("Copy the limit of {} to another group", row.group_name),
-                    (None, None) => "Add a group limit".to_owned(),
+                    (Some(row), _) => tf("Edit the limit of {group}", &[("group", &row.group_name)]),
+                    (None, Some(row)) => {
+                        tf("Copy the limit of {group} to another group", &[("group", &row.group_name)])
+                    }
+                    (None, None) => t("Add a group limit").to_owned(),
                 }}
             </h3>
             {editing.as_ref().map(|row| view! { <input type="hidden" name="id" value=row.id /> })}
             <div class="field">
-                <label for="limit-group">"Group"</label>
+                <label for="limit-group">{t("Group")}</label>
                 <select
                     id="limit-group"
                     name="group"
@@ -268,7 +280,7 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
                     aria-describedby="limit-group-message"
                     disabled=no_groups
                 >
-                    <option value="">"Choose a group…"</option>
+                    <option value="">{t("Choose a group…")}</option>
                     {choices
                         .into_iter()
                         .map(|c| {
@@ -279,18 +291,18 @@ fn GroupLimitsTable(limits: GroupLimits) -> impl IntoView {
                 </select>
                 <p id="limit-group-message" class="field-message">
                     {if no_groups {
-                        Some(view! { <span class="hint">"No groups to choose from: add an LDAP server under Admin → LDAP first."</span> }.into_any())
+                        Some(view! { <span class="hint">{t("No groups to choose from: add an LDAP server under Admin → LDAP first.")}</span> }.into_any())
                     } else {
                         group_error.map(|e| view! { <span class="error">{e}</span> }.into_any())
                     }}
                 </p>
             </div>
-            <Field id="limit" label="Devices per member" help="From 1 to 50." kind="number" value=value error=limit_error />
+            <Field id="limit" label=t("Devices per member") help=t("From 1 to 50.") kind="number" value=value error=limit_error />
             <button type="submit" disabled=no_groups>
-                {if editing.is_some() { "Save group limit" } else { "Add group limit" }}
+                {if editing.is_some() { t("Save group limit") } else { t("Add group limit") }}
             </button>
             {(editing.is_some() || copied.is_some())
-                .then(|| view! { <a class="cancel" href="/admin/registration#group-limits">"Cancel"</a> })}
+                .then(|| view! { <a class="cancel" href="/admin/registration#group-limits">{t("Cancel")}</a> })}
         </PostForm>
     }
 }

@@ -14,7 +14,10 @@ use crate::components::table::DataTable;
 use crate::domain::account::{LINK_VALID_HOURS, NewUserInput, PasswordDelivery};
 use crate::domain::role::RoleSet;
 use crate::domain::text::TextEnum;
+use crate::i18n::{en, t, tf, tt};
 use leptos::server_fn::ServerFn;
+
+const HEADINGS: &[&str] = &[en("User name"), en("Name"), en("E-mail"), en("Roles")];
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -29,20 +32,20 @@ pub fn UsersPage() -> impl IntoView {
     };
 
     view! {
-            <Title text="Users" />
-            <h1>"Users"</h1>
+            <Title text=t("Users") />
+            <h1>{t("Users")}</h1>
             <form method="get" action="/admin/users" class="search" role="search">
-                <label for="q">"Find users"</label>
-                <input id="q" name="q" type="search" value=q placeholder="name or e-mail" />
-                <button type="submit">"Search"</button>
+                <label for="q">{t("Find users")}</label>
+                <input id="q" name="q" type="search" value=q placeholder=t("name or e-mail") />
+                <button type="submit">{t("Search")}</button>
             </form>
             {loaded(list_users(q(), page()), move |value| match value {
                             found if found.users.is_empty() => {
-                                view! { <p class="card">"No user matches your search."</p> }.into_any()
+                                view! { <p class="card">{t("No user matches your search.")}</p> }.into_any()
                             }
                             found => {
                                 view! {
-                                    <DataTable label="Users" headings=&["User name", "Name", "E-mail", "Roles"]>
+                                    <DataTable label=t("Users") headings=HEADINGS>
                                         {found
                                             .users
                                             .iter()
@@ -50,7 +53,7 @@ pub fn UsersPage() -> impl IntoView {
                                                 let roles = user
                                                     .roles
                                                     .iter()
-                                                    .map(|r| r.label())
+                                                    .map(|r| tt(r.label()))
                                                     .collect::<Vec<_>>()
                                                     .join(", ");
                                                 view! {
@@ -62,7 +65,7 @@ pub fn UsersPage() -> impl IntoView {
                                                             )>{user.username.clone()}</a>
                                                             {user
                                                                 .disabled
-                                                                .then(|| view! { <span class="badge">"disabled"</span> })}
+                                                                .then(|| view! { <span class="badge">{t("disabled")}</span> })}
                                                         </td>
                                                         <td>{user.display_name.clone()}</td>
                                                         <td>{user.email.clone()}</td>
@@ -115,11 +118,14 @@ fn AddUserForm() -> impl IntoView {
     });
     let username_error = errors
         .username
-        .or_else(|| (why == "exists").then(|| "A user with this name exists already.".to_owned()));
+        .or_else(|| {
+            (why == "exists").then(|| t("A user with this name exists already.").to_owned())
+        })
+        .map(|e| tt(&e));
     let delivery = PasswordDelivery::parse(&password).unwrap_or_default();
-    let delivery_error = (why == "no-mail").then_some(
-        "The portal has no mail server set up (smtp_host in its configuration): choose a password shown once.",
-    );
+    let delivery_error = (why == "no-mail").then(|| {
+        t("The portal has no mail server set up (smtp_host in its configuration): choose a password shown once.")
+    });
     let checked = RoleSet::parse_names(roles.keys().map(String::as_str)).unwrap_or_default();
     let choice = move |value: PasswordDelivery, label: String| {
         let id = format!("password-{}", value.as_str());
@@ -139,35 +145,36 @@ fn AddUserForm() -> impl IntoView {
     };
     view! {
         <section aria-labelledby="add" class="card">
-            <h2 id="add">"Add a user"</h2>
-            <p class="help">"A user who signs in with a password kept by the portal."</p>
+            <h2 id="add">{t("Add a user")}</h2>
+            <p class="help">{t("A user who signs in with a password kept by the portal.")}</p>
             <PostForm to=AddUser::url()>
-                <Field id="username" label="User name" value=username error=username_error maxlength=64 />
-                <Field id="display_name" label="Name" value=display_name />
-                <Field kind="email" id="email" label="E-mail (optional)" value=email error=errors.email />
+                <Field id="username" label=t("User name") value=username error=username_error maxlength=64 />
+                <Field id="display_name" label=t("Name") value=display_name />
+                <Field kind="email" id="email" label=t("E-mail (optional)") value=email error=errors.email.map(|e| tt(&e)) />
                 <Field
                     kind="tel"
                     id="phone"
-                    label="Mobile number (optional)"
-                    help="With the country code, for example +44 7700 900123."
+                    label=t("Mobile number (optional)")
+                    help=t("With the country code, for example +44 7700 900123.")
                     value=phone
-                    error=errors.phone
+                    error=errors.phone.map(|e| tt(&e))
                 />
-                <RoleChecks legend="Roles" prefix="new-".to_owned() checked />
+                <RoleChecks legend=t("Roles") prefix="new-".to_owned() checked />
                 <fieldset class="roles">
-                    <legend>"Their first password"</legend>
-                    {choice(PasswordDelivery::Shown, "Made by the portal and shown to you once".to_owned())}
+                    <legend>{t("Their first password")}</legend>
+                    {choice(PasswordDelivery::Shown, t("Made by the portal and shown to you once").to_owned())}
                     {choice(
                         PasswordDelivery::Link,
-                        format!(
-                            "E-mail them a link to set it themselves (works once, for {LINK_VALID_HOURS} hours)",
+                        tf(
+                            "E-mail them a link to set it themselves (works once, for {hours} hours)",
+                            &[("hours", &LINK_VALID_HOURS)],
                         ),
                     )}
                     <p id="password-message" class="field-message">
                         {delivery_error.map(|e| view! { <span class="error">{e}</span> })}
                     </p>
                 </fieldset>
-                <button type="submit">"Add user"</button>
+                <button type="submit">{t("Add user")}</button>
             </PostForm>
         </section>
     }
