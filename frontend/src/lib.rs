@@ -8,7 +8,16 @@
 use app::islands::*;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console)]
+    fn error(message: &str);
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
+    // A panic says what and where in the console (the whole of
+    // console_error_panic_hook's stack trace would weigh ~1 KB of the
+    // bundle's budget).
+    std::panic::set_hook(Box::new(|info| error(&info.to_string())));
     leptos::mount::hydrate_islands();
 }

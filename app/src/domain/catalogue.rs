@@ -443,7 +443,10 @@ impl Item {
 
     /// "Passcode policy “Company passcode”".
     pub fn describe(&self) -> String {
-        format!("{} “{}”", self.item_type.label(), self.name)
+        Lang::En.trf(
+            "{type} “{name}”",
+            &[("type", &self.item_type.label()), ("name", &self.name)],
+        )
     }
 }
 

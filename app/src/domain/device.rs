@@ -986,11 +986,6 @@ pub fn time_left(
     }
 }
 
-/// A moment as the portal writes it everywhere: `2026-11-24 09:30 UTC`.
-pub fn at_minute(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 /// Whether a PIN a device reports after a PIN reset can be one: 4 to 16
 /// digits.
 pub fn is_device_pin(pin: &str) -> bool {

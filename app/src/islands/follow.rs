@@ -4,18 +4,29 @@
 //! changed). Without JavaScript the page is reloaded by hand.
 
 use crate::domain::ids::DeviceId;
-use crate::i18n::{Words, en};
+use crate::i18n::Words;
 use leptos::prelude::*;
 
-const GOES_OUT: &str = en("Goes out to the device in {time} unless you cancel it.");
-const FOLLOWS: &str = en("This page follows the device and shows its answer.");
-const CHANGED: &str = en("The device has answered: reload the page to see what changed.");
-const ANSWERED: &str = en("The device has answered: reload the page to see it.");
+// The island's texts, by their place in its `words`.
+#[cfg(feature = "hydrate")]
+const GOES_OUT: usize = 0;
+#[cfg(feature = "hydrate")]
+const FOLLOWS: usize = 1;
+#[cfg(feature = "hydrate")]
+const CHANGED: usize = 2;
+#[cfg(feature = "hydrate")]
+const ANSWERED: usize = 3;
 
 /// The texts of [`FollowDevice`] in the request's language.
 #[cfg(feature = "ssr")]
 pub fn follow_words() -> Words {
-    Words::of([GOES_OUT, FOLLOWS, CHANGED, ANSWERED])
+    use crate::i18n::en;
+    Words::of([
+        en("Goes out to the device in {time} unless you cancel it."),
+        en("This page follows the device and shows its answer."),
+        en("The device has answered: reload the page to see what changed."),
+        en("The device has answered: reload the page to see it."),
+    ])
 }
 
 /// How often the page asks while a command is on its way.
@@ -35,10 +46,10 @@ pub fn FollowDevice(
     /// Its texts in the page's language ([`follow_words`]).
     words: Words,
 ) -> impl IntoView {
-    let note = RwSignal::new(None::<String>);
+    let note = RwSignal::new(None::<&'static str>);
     #[cfg(feature = "hydrate")]
     if in_flight {
-        Effect::new(move |_| follow(id, stamp.clone(), note, wait, words.clone()));
+        Effect::new(move |_| follow(id, stamp.clone(), note, wait, &words));
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (id, stamp, in_flight, wait, words);
@@ -51,8 +62,22 @@ pub fn FollowDevice(
 }
 
 #[cfg(feature = "hydrate")]
-fn follow(id: DeviceId, stamp: String, note: RwSignal<Option<String>>, wait: u32, words: Words) {
-    let words = StoredValue::new_local(words);
+fn follow(
+    id: DeviceId,
+    stamp: String,
+    note: RwSignal<Option<&'static str>>,
+    wait: u32,
+    words: &Words,
+) {
+    // The page's words live as long as the page: kept for good, they are
+    // as cheap to hand around as the English constants.
+    let kept = |index: usize| -> &'static str { String::leak(words.get(index).to_owned()) };
+    let (follows, changed_text, answered) = (kept(FOLLOWS), kept(CHANGED), kept(ANSWERED));
+    let (before, after) = words.around(GOES_OUT);
+    let (before, after) = (
+        String::leak(before.to_owned()),
+        String::leak(after.to_owned()),
+    );
     if wait > 0 {
         // Written straight into the page each second: a signal of its own
         // would weigh more in the bundle than the count is worth.
@@ -63,13 +88,7 @@ fn follow(id: DeviceId, stamp: String, note: RwSignal<Option<String>>, wait: u32
             if let Some(shown) = document().get_element_by_id("countdown") {
                 let text = match seconds {
                     0 => String::new(),
-                    _ => words.with_value(|w| {
-                        w.with(
-                            GOES_OUT,
-                            "time",
-                            &format!("{}:{:02}", seconds / 60, seconds % 60),
-                        )
-                    }),
+                    _ => format!("{before}{}:{:02}{after}", seconds / 60, seconds % 60),
                 };
                 shown.set_text_content(Some(&text));
             }
@@ -77,7 +96,7 @@ fn follow(id: DeviceId, stamp: String, note: RwSignal<Option<String>>, wait: u32
         count();
         let _ = set_interval_with_handle(count, std::time::Duration::from_secs(1));
     }
-    note.set(Some(words.with_value(|w| w.get(FOLLOWS).to_owned())));
+    note.set(Some(follows));
     let timer = StoredValue::new_local(None::<IntervalHandle>);
     let asking = StoredValue::new_local(false);
     let tick = move || {
@@ -94,9 +113,9 @@ fn follow(id: DeviceId, stamp: String, note: RwSignal<Option<String>>, wait: u32
                     handle.clear();
                 }
                 if typing() {
-                    note.set(Some(words.with_value(|w| w.get(CHANGED).to_owned())));
+                    note.set(Some(changed_text));
                 } else if window().location().reload().is_err() {
-                    note.set(Some(words.with_value(|w| w.get(ANSWERED).to_owned())));
+                    note.set(Some(answered));
                 }
             }
         });

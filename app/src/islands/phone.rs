@@ -7,12 +7,11 @@ use leptos::prelude::*;
 
 use crate::domain::phone::PhoneNumber;
 use crate::domain::registration::sms_allowed;
-use crate::i18n::{Words, en};
+use crate::i18n::Words;
 
-const CAN_RECEIVE: &str = en("{number} can receive text messages.");
-
-/// The texts of [`PhoneField`] in the request's language: its own and
-/// those of the rules it applies as the person types.
+/// The texts of [`PhoneField`] in the request's language: its own, then
+/// the rules' it applies as the person types (in the order of
+/// [`PhoneNumberError`](crate::domain::phone::PhoneNumberError)).
 #[cfg(feature = "ssr")]
 pub fn phone_words() -> Words {
     use crate::domain::phone::PhoneNumberError::*;
@@ -27,7 +26,10 @@ pub fn phone_words() -> Words {
     .iter()
     .map(ToString::to_string)
     .collect();
-    Words::of(std::iter::once(CAN_RECEIVE).chain(problems.iter().map(String::as_str)))
+    Words::of(
+        std::iter::once(crate::i18n::en("{number} can receive text messages."))
+            .chain(problems.iter().map(String::as_str)),
+    )
 }
 
 #[island]
@@ -45,24 +47,22 @@ pub fn PhoneField(
 ) -> impl IntoView {
     let typed = RwSignal::new(None::<String>);
     let invalid = error.is_some().to_string();
-    let message = move || {
-        match typed.get() {
+    let message = move || match typed.get() {
         Some(text) if text.trim().is_empty() => None,
         Some(text) => Some(match PhoneNumber::parse(&text) {
             Ok(number) if sms_allowed(&countries, &number) => {
-                view! { <span class="ok">{words.with(CAN_RECEIVE, "number", &number.to_string())}</span> }
-                    .into_any()
+                let (before, after) = words.around(0);
+                view! { <span class="ok">{format!("{before}{number}{after}")}</span> }.into_any()
             }
             Ok(_) => view! { <span class="hint">{refusal.clone()}</span> }.into_any(),
             Err(error) => {
-                view! { <span class="hint">{words.get(&error.to_string()).to_owned()}</span> }
+                view! { <span class="hint">{words.get(1 + error as usize).to_owned()}</span> }
                     .into_any()
             }
         }),
         None => error
             .clone()
             .map(|e| view! { <span class="error">{e}</span> }.into_any()),
-    }
     };
     view! {
         <input
