@@ -225,6 +225,17 @@ pub fn tf(english: &'static str, values: &[(&str, &(dyn Display + Sync))]) -> St
     lang().trf(english, values)
 }
 
+/// A label inside a sentence ("Cancel lock"), in the language of the
+/// request: lower case in English; as it is in German, whose nouns keep
+/// their capital.
+pub fn in_sentence(label: &str) -> String {
+    let text = tt(label);
+    match lang() {
+        Lang::En => text.to_lowercase(),
+        Lang::De => text,
+    }
+}
+
 /// A text only known when the program runs, in the language of the request.
 pub fn tt(english: &str) -> String {
     lang().tr_text(english)

@@ -25,18 +25,8 @@ use crate::domain::device::{
     CommandState, DeviceAction, LockErrors, LockInput, Progress, ago, parse_device_name, time_left,
 };
 use crate::domain::{certificate_sign_in::Proof, signin::SignInProblem};
-use crate::i18n::{Lang, lang, t, tf, tt};
+use crate::i18n::{in_sentence, lang, t, tf, tt};
 use crate::islands::{ConfirmDialog, FollowDevice, IslandScripts};
-
-/// A label inside a sentence ("Cancel lock"): lower case in English; in
-/// German as it is (nouns keep their capital).
-fn in_sentence(label: &str) -> String {
-    let text = tt(label);
-    match lang() {
-        Lang::En => text.to_lowercase(),
-        _ => text,
-    }
-}
 
 /// What really happened to a command, in words (`now`: the server's).
 fn command_text(command: &CommandView, now: chrono::DateTime<chrono::Utc>) -> String {

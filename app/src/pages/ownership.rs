@@ -14,17 +14,7 @@ use crate::components::form::PostForm;
 use crate::components::status::loaded;
 use crate::domain::catalogue::Item;
 use crate::domain::device::Ownership;
-use crate::i18n::{Lang, lang, t, tf, tt};
-
-/// A label inside a sentence ("make it employee-owned"): lower case in
-/// English; in German as it is (nouns keep their capital).
-fn in_sentence(label: &str) -> String {
-    let text = tt(label);
-    match lang() {
-        Lang::En => text.to_lowercase(),
-        _ => text,
-    }
-}
+use crate::i18n::{in_sentence, t, tf, tt};
 
 /// Action names, translated, as a list.
 fn actions_list(actions: &[String]) -> String {
