@@ -25,8 +25,14 @@ struct Args {
     /// The portal's address
     #[arg(long, default_value = "http://127.0.0.1:3000")]
     url: String,
-    /// The device's API credential (printed by `ssp device add` or `ssp-device enroll`)
-    #[arg(long, env = "SSP_DEVICE_CREDENTIAL", hide_env_values = true)]
+    /// The device's API credential (printed by `ssp device add` or `ssp-device enroll`;
+    /// it may start with `-`, as base64url text can)
+    #[arg(
+        long,
+        env = "SSP_DEVICE_CREDENTIAL",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     credential: Option<String>,
     #[command(flatten)]
     run: Run,
@@ -642,5 +648,22 @@ pub mod bodies {
             "password": password,
             "facts": { "manufacturer": "SSP", "model": "Simulated device", "os_version": os_version },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Args;
+    use clap::Parser;
+
+    #[test]
+    fn a_credential_may_start_with_a_dash() {
+        let args =
+            Args::try_parse_from(["ssp-device", "--credential", "-Fq3x_credential", "--once"])
+                .map_err(|e| e.to_string());
+        assert_eq!(
+            args.map(|a| a.credential),
+            Ok(Some("-Fq3x_credential".to_owned()))
+        );
     }
 }
